@@ -1,0 +1,211 @@
+#ifndef MOSAIC_INTERFACE_H
+#define MOSAIC_INTERFACE_H
+
+/**
+ * For people who implement a backend (renderer) or an allocator. A
+ * compositor never needs this header.
+ *
+ * A backend embeds struct mosaic_renderer (and struct mosaic_texture,
+ * struct mosaic_pass, ...) in its own structs and provides one static const
+ * impl table for each. The core checks every argument before calling a hook,
+ * so hooks receive normalized, valid input:
+ * - add_rect / add_texture: `clip` is never NULL and already intersected with
+ *   the destination box and the buffer bounds (never empty: empty draws are
+ *   dropped by the core); `src_box` and `dst_box` are filled in and valid;
+ *   `alpha` points at a value in 0..1.
+ * - update_from_buffer: the buffer has the texture's size and format and
+ *   `damage` is non-NULL, clipped to the texture and non-empty.
+ * - read_pixels: `src_box` is non-empty and inside the texture, the format is
+ *   known and the stride is large enough.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <pixman.h>
+
+#include <mosaic/allocator.h>
+#include <mosaic/buffer.h>
+#include <mosaic/format.h>
+#include <mosaic/pass.h>
+#include <mosaic/renderer.h>
+#include <mosaic/texture.h>
+
+struct mosaic_renderer_impl {
+	/** Mandatory. Frees the backend renderer (the core has finished the base). */
+	void (*destroy)(struct mosaic_renderer *renderer);
+	/** Mandatory. */
+	struct mosaic_texture *(*texture_from_buffer)(struct mosaic_renderer *renderer,
+		struct mosaic_buffer *buffer);
+	/**
+	 * Mandatory. The core has locked `buffer` and checked its size; the
+	 * backend checks its format.
+	 */
+	struct mosaic_pass *(*begin_pass)(struct mosaic_renderer *renderer,
+		struct mosaic_buffer *buffer, const struct mosaic_pass_options *options);
+	/**
+	 * Optional: backends that complete asynchronously. Without these two
+	 * hooks every point is complete when submit returns.
+	 */
+	uint64_t (*get_completed_point)(struct mosaic_renderer *renderer);
+	bool (*wait_point)(struct mosaic_renderer *renderer, uint64_t point, int64_t timeout_ns);
+	/** Optional. */
+	struct mosaic_render_timer *(*timer_create)(struct mosaic_renderer *renderer);
+};
+
+/**
+ * The base of every renderer. The backend fills the public-to-backends
+ * fields before returning it from its create function.
+ */
+struct mosaic_renderer {
+	const struct mosaic_renderer_impl *impl;
+	enum mosaic_backend backend;
+	/** MOSAIC_FEATURE_* bits. */
+	uint64_t features;
+	/** Static or renderer-owned; shown in logs and the scene tool. */
+	const char *device_name;
+	/** Texture formats for CPU-accessible buffers and for dmabufs; filled by the backend. */
+	struct mosaic_format_set data_ptr_texture_formats;
+	struct mosaic_format_set dmabuf_texture_formats;
+	/** Render formats for CPU-accessible buffers and for dmabufs; filled by the backend. */
+	struct mosaic_format_set data_ptr_render_formats;
+	struct mosaic_format_set dmabuf_render_formats;
+
+	/* Private to the core. */
+	int drm_fd;
+	bool lost;
+	void (*lost_callback)(struct mosaic_renderer *renderer, void *user_data);
+	void *user_data;
+	uint64_t last_point;
+	size_t n_children;
+};
+
+/**
+ * Initializes the base. Asserts that the mandatory hooks are present. The
+ * format sets start empty; the backend fills them.
+ */
+void mosaic_renderer_init(struct mosaic_renderer *renderer,
+	const struct mosaic_renderer_impl *impl, enum mosaic_backend backend);
+
+/**
+ * Called by a backend when it detects device loss. Marks the renderer lost
+ * and calls the compositor's `lost` callback once.
+ */
+void mosaic_renderer_set_lost(struct mosaic_renderer *renderer);
+
+struct mosaic_texture_impl {
+	/** Mandatory. */
+	void (*destroy)(struct mosaic_texture *texture);
+	/** Optional (textures that cannot be updated fail cleanly without it). */
+	bool (*update_from_buffer)(struct mosaic_texture *texture, struct mosaic_buffer *buffer,
+		const pixman_region32_t *damage);
+	/** Optional (reads fail cleanly without it). */
+	bool (*read_pixels)(struct mosaic_texture *texture,
+		const struct mosaic_read_pixels_options *options);
+	/**
+	 * Optional: start an asynchronous read. Without it the core performs
+	 * a synchronous read in mosaic_texture_read_pixels_start().
+	 */
+	struct mosaic_read_request *(*read_pixels_start)(struct mosaic_texture *texture,
+		const struct mosaic_read_pixels_options *options);
+	/** Optional: default is the texture's own format. */
+	uint32_t (*preferred_read_format)(struct mosaic_texture *texture);
+};
+
+struct mosaic_texture {
+	const struct mosaic_texture_impl *impl;
+	struct mosaic_renderer *renderer;
+	int width, height;
+	uint32_t fourcc;
+};
+
+/** Initializes the base and counts the texture as a child of the renderer. */
+void mosaic_texture_init(struct mosaic_texture *texture, const struct mosaic_texture_impl *impl,
+	struct mosaic_renderer *renderer, int width, int height, uint32_t fourcc);
+
+struct mosaic_pass_impl {
+	/** Mandatory. Options normalized by the core (see the top of this file). */
+	void (*add_rect)(struct mosaic_pass *pass, const struct mosaic_rect_options *options);
+	/** Mandatory. Options normalized by the core. */
+	void (*add_texture)(struct mosaic_pass *pass, const struct mosaic_texture_options *options);
+	/**
+	 * Mandatory. Submits and frees the backend pass. `point` is the timeline
+	 * point the work must signal (reported by get_completed_point once done).
+	 * When `out_sync_file` is non-NULL the caller asked for a sync_file:
+	 * store one there or leave -1.
+	 */
+	bool (*submit)(struct mosaic_pass *pass, uint64_t point, int *out_sync_file);
+};
+
+struct mosaic_pass {
+	const struct mosaic_pass_impl *impl;
+	struct mosaic_renderer *renderer;
+	/** Locked by the core for the duration of the pass. */
+	struct mosaic_buffer *buffer;
+
+	/* Private to the core. */
+	pixman_region32_t clip;
+	bool signal_sync_file;
+};
+
+/** Initializes the base of a pass created in begin_pass. */
+void mosaic_pass_init(struct mosaic_pass *pass, const struct mosaic_pass_impl *impl,
+	struct mosaic_renderer *renderer, struct mosaic_buffer *buffer);
+
+struct mosaic_render_timer_impl {
+	/** Mandatory. */
+	int64_t (*get_duration_ns)(struct mosaic_render_timer *timer);
+	/** Mandatory. */
+	void (*destroy)(struct mosaic_render_timer *timer);
+};
+
+struct mosaic_render_timer {
+	const struct mosaic_render_timer_impl *impl;
+	struct mosaic_renderer *renderer;
+};
+
+/** Initializes the base and counts the timer as a child of the renderer. */
+void mosaic_render_timer_init(struct mosaic_render_timer *timer,
+	const struct mosaic_render_timer_impl *impl, struct mosaic_renderer *renderer);
+
+struct mosaic_read_request_impl {
+	/** Mandatory: fd readable on completion, or -1. */
+	int (*get_fd)(struct mosaic_read_request *request);
+	/** Mandatory. */
+	bool (*is_complete)(struct mosaic_read_request *request);
+	/** Mandatory: wait, write the pixels to options.data, free the request. */
+	bool (*finish)(struct mosaic_read_request *request);
+};
+
+struct mosaic_read_request {
+	const struct mosaic_read_request_impl *impl;
+	struct mosaic_texture *texture;
+	/** A copy of the caller's options (normalized src_box). */
+	struct mosaic_read_pixels_options options;
+};
+
+/** Initializes the base and counts the request as a child of the renderer. */
+void mosaic_read_request_init(struct mosaic_read_request *request,
+	const struct mosaic_read_request_impl *impl, struct mosaic_texture *texture,
+	const struct mosaic_read_pixels_options *options);
+
+struct mosaic_allocator_impl {
+	/** Mandatory. */
+	struct mosaic_buffer *(*create_buffer)(struct mosaic_allocator *allocator,
+		int width, int height, uint32_t fourcc, const uint64_t *modifiers,
+		size_t n_modifiers);
+	/** Mandatory. */
+	void (*destroy)(struct mosaic_allocator *allocator);
+};
+
+struct mosaic_allocator {
+	const struct mosaic_allocator_impl *impl;
+	/** MOSAIC_BUFFER_CAP_* bits of the buffers it makes. */
+	uint32_t buffer_caps;
+};
+
+/** Initializes the base. Asserts that the mandatory hooks are present. */
+void mosaic_allocator_init(struct mosaic_allocator *allocator,
+	const struct mosaic_allocator_impl *impl, uint32_t buffer_caps);
+
+#endif

@@ -1,0 +1,31 @@
+#ifndef MOSAIC_PIXMAN_H
+#define MOSAIC_PIXMAN_H
+
+/**
+ * The pixman (CPU) backend: always built, runs anywhere, and is the
+ * reference every other backend is compared with.
+ */
+
+#include <stdbool.h>
+
+#include <pixman.h>
+
+#include <mosaic/renderer.h>
+#include <mosaic/texture.h>
+
+/** Creates a pixman renderer. NULL only on allocation failure. */
+struct mosaic_renderer *mosaic_pixman_renderer_create(void);
+
+/** True when `renderer` is a pixman renderer. */
+bool mosaic_renderer_is_pixman(const struct mosaic_renderer *renderer);
+
+/** True when `texture` comes from a pixman renderer. */
+bool mosaic_texture_is_pixman(const struct mosaic_texture *texture);
+
+/**
+ * The texture's pixman image (escape hatch). Owned by the texture; valid
+ * until it is destroyed or updated. `texture` must be a pixman texture.
+ */
+pixman_image_t *mosaic_pixman_texture_get_image(struct mosaic_texture *texture);
+
+#endif

@@ -1,0 +1,168 @@
+#ifndef MOSAIC_RENDERER_H
+#define MOSAIC_RENDERER_H
+
+/**
+ * The renderer: one per GPU (or one for the CPU), created at startup.
+ *
+ * A frame, from a compositor's point of view:
+ *
+ *     renderer = mosaic_renderer_create(&(struct mosaic_renderer_options){0});
+ *     // on commit
+ *     tex = mosaic_texture_from_buffer(renderer, client_buffer);      // first time
+ *     mosaic_texture_update_from_buffer(tex, client_buffer, &damage); // later
+ *     // on frame
+ *     pass = mosaic_renderer_begin_pass(renderer, output_buffer, NULL);
+ *     mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){ .box = ..., .color = ... });
+ *     mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){ .texture = tex, ... });
+ *     mosaic_pass_submit(pass, &completion);
+ *
+ * Objects made by a renderer (textures, timers, read requests) must be
+ * destroyed before it; debug builds assert this.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <mosaic/format.h>
+
+struct mosaic_renderer;
+
+/** The backends. MOSAIC_BACKEND_AUTO is only meaningful in options. */
+enum mosaic_backend {
+	MOSAIC_BACKEND_AUTO = 0,
+	MOSAIC_BACKEND_PIXMAN = 1,
+	MOSAIC_BACKEND_VULKAN = 2,
+	MOSAIC_BACKEND_GLES = 3,
+};
+
+/** What a renderer can do, beyond the basics every backend has. */
+enum mosaic_renderer_feature {
+	/** Textures from dmabuf buffers. */
+	MOSAIC_FEATURE_DMABUF_IMPORT = 1 << 0,
+	/** Render targets and textures can be exported as dmabufs. */
+	MOSAIC_FEATURE_DMABUF_EXPORT = 1 << 1,
+	/** Explicit DRM format modifiers (not only implicit/linear). */
+	MOSAIC_FEATURE_DRM_MODIFIERS = 1 << 2,
+	/** Client memory is used for uploads without a CPU copy. */
+	MOSAIC_FEATURE_HOST_POINTER_IMPORT = 1 << 3,
+	/** Completion is tracked with a timeline semaphore. */
+	MOSAIC_FEATURE_TIMELINE = 1 << 4,
+	/** A pass can signal a sync_file. */
+	MOSAIC_FEATURE_SYNC_FILE_EXPORT = 1 << 5,
+	/** A pass can wait on sync_files without blocking the CPU. */
+	MOSAIC_FEATURE_SYNC_FILE_IMPORT = 1 << 6,
+	/** Queue-family ownership transfers to/from foreign queues. */
+	MOSAIC_FEATURE_FOREIGN_QUEUE = 1 << 7,
+	/** mosaic_render_timer measures GPU time. */
+	MOSAIC_FEATURE_GPU_TIMERS = 1 << 8,
+	/** Images can be exported and imported as opaque fds (same device). */
+	MOSAIC_FEATURE_OPAQUE_FD = 1 << 9,
+	/** The renderer runs on the CPU (pixman, llvmpipe, lavapipe). */
+	MOSAIC_FEATURE_SOFTWARE = 1 << 10,
+};
+
+struct mosaic_renderer_options {
+	/**
+	 * Which backend; MOSAIC_BACKEND_AUTO (the default) tries vulkan, then
+	 * gles, then pixman, unless MOSAIC_RENDERER=vulkan|gles|pixman names one.
+	 */
+	enum mosaic_backend backend;
+	/**
+	 * A DRM device fd (primary or render node) the renderer must run on, or
+	 * a value <= 0 for none. Borrowed: the renderer duplicates it.
+	 */
+	int drm_fd;
+	/**
+	 * Called once, from inside whichever mosaic call found out, when the
+	 * device is lost (VK_ERROR_DEVICE_LOST, a GL context reset). The
+	 * renderer then fails every further call; destroy it and its textures
+	 * and create a new one. May be NULL.
+	 */
+	void (*lost)(struct mosaic_renderer *renderer, void *user_data);
+	/** Passed to `lost`. */
+	void *user_data;
+};
+
+/**
+ * Creates a renderer. `options` may be NULL (defaults). Returns NULL, with
+ * log lines saying why, when no requested backend can start or when the
+ * requested backend was not built.
+ */
+struct mosaic_renderer *mosaic_renderer_create(const struct mosaic_renderer_options *options);
+
+/** Destroys the renderer. Its textures must be gone. Accepts NULL. */
+void mosaic_renderer_destroy(struct mosaic_renderer *renderer);
+
+/** The backend that was picked (never MOSAIC_BACKEND_AUTO). */
+enum mosaic_backend mosaic_renderer_get_backend(const struct mosaic_renderer *renderer);
+
+/** A short description of the device ("pixman", "llvmpipe (LLVM 15.0.6)"). Static storage. */
+const char *mosaic_renderer_get_device_name(const struct mosaic_renderer *renderer);
+
+/** The MOSAIC_FEATURE_* bits of this renderer. */
+uint64_t mosaic_renderer_get_features(const struct mosaic_renderer *renderer);
+
+/**
+ * The DRM fd the renderer runs on, or -1. Owned by the renderer: dup it to
+ * keep it.
+ */
+int mosaic_renderer_get_drm_fd(const struct mosaic_renderer *renderer);
+
+/**
+ * The formats the renderer can make textures from, for buffers offering
+ * `cap` (MOSAIC_BUFFER_CAP_DATA_PTR or MOSAIC_BUFFER_CAP_DMABUF). For
+ * CPU-accessible buffers every format is listed with DRM_FORMAT_MOD_LINEAR.
+ * The set is owned by the renderer and never NULL (possibly empty).
+ */
+const struct mosaic_format_set *mosaic_renderer_get_texture_formats(
+	const struct mosaic_renderer *renderer, uint32_t cap);
+
+/** The formats the renderer can render into, for buffers offering `cap`. As above. */
+const struct mosaic_format_set *mosaic_renderer_get_render_formats(
+	const struct mosaic_renderer *renderer, uint32_t cap);
+
+/** True once the device was lost. */
+bool mosaic_renderer_is_lost(const struct mosaic_renderer *renderer);
+
+/**
+ * Every submitted pass gets the next point of the renderer's timeline (see
+ * struct mosaic_pass_completion). Returns the highest point whose work is
+ * complete.
+ */
+uint64_t mosaic_renderer_get_completed_point(struct mosaic_renderer *renderer);
+
+/**
+ * Waits until `point` is complete, at most `timeout_ns` nanoseconds (< 0:
+ * forever). Returns false on timeout or device loss.
+ */
+bool mosaic_renderer_wait_point(struct mosaic_renderer *renderer, uint64_t point,
+	int64_t timeout_ns);
+
+/** "auto", "pixman", "vulkan", "gles"; NULL for an invalid value. */
+const char *mosaic_backend_name(enum mosaic_backend backend);
+
+/** Parses a name from mosaic_backend_name(); false for an unknown one. */
+bool mosaic_backend_from_name(const char *name, enum mosaic_backend *out);
+
+/** True when the backend was compiled in (pixman and auto always are). */
+bool mosaic_backend_is_built(enum mosaic_backend backend);
+
+/** A measurement of the GPU time a pass takes (pass options `timer`). */
+struct mosaic_render_timer;
+
+/**
+ * Creates a timer, or returns NULL (with a DEBUG line) when the renderer
+ * cannot measure GPU time (see MOSAIC_FEATURE_GPU_TIMERS).
+ */
+struct mosaic_render_timer *mosaic_render_timer_create(struct mosaic_renderer *renderer);
+
+/**
+ * The duration in nanoseconds of the last pass that used the timer; waits
+ * for that pass to complete. -1 when nothing was measured.
+ */
+int64_t mosaic_render_timer_get_duration_ns(struct mosaic_render_timer *timer);
+
+/** Destroys the timer. Accepts NULL. */
+void mosaic_render_timer_destroy(struct mosaic_render_timer *timer);
+
+#endif

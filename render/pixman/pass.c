@@ -1,0 +1,136 @@
+#include <stdlib.h>
+
+#include <mosaic/pixman.h>
+
+#include "private/list.h"
+#include "private/log.h"
+#include "render/pixman/pixman_private.h"
+
+static struct pixman_pass *pixman_pass_from_base(struct mosaic_pass *pass)
+{
+	return mosaic_container_of(pass, struct pixman_pass, base);
+}
+
+static pixman_op_t blend_op(enum mosaic_blend_mode blend)
+{
+	return blend == MOSAIC_BLEND_NONE ? PIXMAN_OP_SRC : PIXMAN_OP_OVER;
+}
+
+static void pixman_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_options *opts)
+{
+	struct pixman_pass *pass = pixman_pass_from_base(base);
+	pixman_color_t color = pixman_color_from_float(opts->color.r, opts->color.g,
+		opts->color.b, opts->color.a);
+	int n;
+	const pixman_box32_t *rects = pixman_region32_rectangles(opts->clip, &n);
+	pixman_image_fill_boxes(blend_op(opts->blend), pass->target, &color, n, rects);
+}
+
+/*
+ * The transform from destination pixels, relative to the top-left of the
+ * destination box, to texture pixels: normalize to the box, undo the output
+ * transform, scale and move into the source box.
+ */
+static void source_transform(struct pixman_f_transform *out,
+	const struct mosaic_texture_options *opts)
+{
+	const struct mosaic_fbox *src = &opts->src_box;
+	const struct mosaic_box *dst = &opts->dst_box;
+
+	struct pixman_f_transform t;
+	pixman_f_transform_init_scale(out, 1.0 / dst->width, 1.0 / dst->height);
+
+	float m[9];
+	mosaic_transform_matrix(m, mosaic_transform_invert(opts->transform));
+	t = (struct pixman_f_transform){ .m = {
+		{ m[0], m[1], m[2] },
+		{ m[3], m[4], m[5] },
+		{ m[6], m[7], m[8] },
+	} };
+	pixman_f_transform_multiply(out, &t, out);
+
+	pixman_f_transform_init_scale(&t, src->width, src->height);
+	pixman_f_transform_multiply(out, &t, out);
+
+	// pixman picks the nearest texel with floor(x - e); GPUs use floor(x).
+	// Moving by e makes exact ties (2:1 downscales) land on the same texel.
+	pixman_f_transform_init_translate(&t, src->x + 1.0 / 65536.0, src->y + 1.0 / 65536.0);
+	pixman_f_transform_multiply(out, &t, out);
+}
+
+static void pixman_pass_add_texture(struct mosaic_pass *base,
+	const struct mosaic_texture_options *opts)
+{
+	struct pixman_pass *pass = pixman_pass_from_base(base);
+	struct pixman_texture *texture = pixman_texture_from_base(opts->texture);
+	const struct mosaic_box *dst = &opts->dst_box;
+
+	struct pixman_f_transform ftransform;
+	source_transform(&ftransform, opts);
+	struct pixman_transform transform;
+	pixman_transform_from_pixman_f_transform(&transform, &ftransform);
+
+	pixman_image_t *src = texture->image;
+	pixman_image_set_transform(src, &transform);
+	pixman_image_set_filter(src, opts->filter == MOSAIC_FILTER_NEAREST ?
+		PIXMAN_FILTER_NEAREST : PIXMAN_FILTER_BILINEAR, NULL, 0);
+	// Sampling outside the texture clamps to its edge, as GPU samplers do.
+	pixman_image_set_repeat(src, PIXMAN_REPEAT_PAD);
+
+	pixman_image_t *mask = NULL;
+	if (*opts->alpha < 1.0f) {
+		pixman_color_t color = pixman_color_from_float(0, 0, 0, *opts->alpha);
+		mask = pixman_image_create_solid_fill(&color);
+	}
+
+	// pixman copies the region; it never writes to it.
+	pixman_image_set_clip_region32(pass->target, (pixman_region32_t *)opts->clip);
+	pixman_image_composite32(blend_op(opts->blend), src, mask, pass->target,
+		0, 0, 0, 0, dst->x, dst->y, dst->width, dst->height);
+	pixman_image_set_clip_region32(pass->target, NULL);
+
+	pixman_image_set_transform(src, NULL);
+	if (mask != NULL) {
+		pixman_image_unref(mask);
+	}
+}
+
+static bool pixman_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sync_file)
+{
+	struct pixman_pass *pass = pixman_pass_from_base(base);
+	// Every draw already happened: the work is complete before the point exists.
+	pixman_image_unref(pass->target);
+	mosaic_buffer_end_data_access(pass->base.buffer);
+	free(pass);
+	return true;
+}
+
+static const struct mosaic_pass_impl pixman_pass_impl = {
+	.add_rect = pixman_pass_add_rect,
+	.add_texture = pixman_pass_add_texture,
+	.submit = pixman_pass_submit,
+};
+
+struct mosaic_pass *pixman_begin_pass(struct mosaic_renderer *renderer,
+	struct mosaic_buffer *buffer, const struct mosaic_pass_options *options)
+{
+	if (options->n_wait_sync_files > 0) {
+		// A CPU renderer would have to block here; the caller must wait itself.
+		mosaic_log(MOSAIC_LOG_ERROR, "pixman: cannot wait for sync_files; wait for them "
+			"before beginning the pass");
+		return NULL;
+	}
+	struct pixman_pass *pass = calloc(1, sizeof(*pass));
+	if (pass == NULL) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+		return NULL;
+	}
+	pass->target = pixman_wrap_buffer(buffer,
+		MOSAIC_BUFFER_DATA_READ | MOSAIC_BUFFER_DATA_WRITE, NULL);
+	if (pass->target == NULL) {
+		free(pass);
+		return NULL;
+	}
+	mosaic_pass_init(&pass->base, &pixman_pass_impl, renderer, buffer);
+	return &pass->base;
+}

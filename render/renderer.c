@@ -1,0 +1,307 @@
+#include <assert.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mosaic/config.h>
+#include <mosaic/interface.h>
+#include <mosaic/renderer.h>
+
+#include "private/backend.h"
+#include "private/export.h"
+#include "private/log.h"
+
+static const char *const backend_names[] = {
+	[MOSAIC_BACKEND_AUTO] = "auto",
+	[MOSAIC_BACKEND_PIXMAN] = "pixman",
+	[MOSAIC_BACKEND_VULKAN] = "vulkan",
+	[MOSAIC_BACKEND_GLES] = "gles",
+};
+
+MOSAIC_EXPORT const char *mosaic_backend_name(enum mosaic_backend backend)
+{
+	if ((unsigned)backend > MOSAIC_BACKEND_GLES) {
+		return NULL;
+	}
+	return backend_names[backend];
+}
+
+MOSAIC_EXPORT bool mosaic_backend_from_name(const char *name, enum mosaic_backend *out)
+{
+	if (name == NULL) {
+		return false;
+	}
+	for (unsigned i = 0; i < sizeof(backend_names) / sizeof(backend_names[0]); i++) {
+		if (strcmp(name, backend_names[i]) == 0) {
+			*out = (enum mosaic_backend)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+MOSAIC_EXPORT bool mosaic_backend_is_built(enum mosaic_backend backend)
+{
+	switch (backend) {
+	case MOSAIC_BACKEND_AUTO:
+	case MOSAIC_BACKEND_PIXMAN:
+		return true;
+	case MOSAIC_BACKEND_VULKAN:
+		return MOSAIC_HAS_VULKAN;
+	case MOSAIC_BACKEND_GLES:
+		return MOSAIC_HAS_GLES;
+	}
+	return false;
+}
+
+MOSAIC_EXPORT void mosaic_renderer_init(struct mosaic_renderer *renderer,
+	const struct mosaic_renderer_impl *impl, enum mosaic_backend backend)
+{
+	assert(impl != NULL);
+	assert(impl->destroy != NULL && impl->texture_from_buffer != NULL &&
+		impl->begin_pass != NULL);
+	assert((impl->get_completed_point == NULL) == (impl->wait_point == NULL));
+	*renderer = (struct mosaic_renderer){
+		.impl = impl,
+		.backend = backend,
+		.device_name = mosaic_backend_name(backend),
+		.drm_fd = -1,
+	};
+}
+
+/* The one place the core names backends: creating one. */
+static struct mosaic_renderer *create_backend(enum mosaic_backend backend, int drm_fd,
+	bool probing)
+{
+	switch (backend) {
+	case MOSAIC_BACKEND_PIXMAN:
+		return mosaic_pixman_backend_create();
+	case MOSAIC_BACKEND_VULKAN:
+#if MOSAIC_HAS_VULKAN
+		return mosaic_vulkan_backend_create(drm_fd, probing);
+#else
+		break;
+#endif
+	case MOSAIC_BACKEND_GLES:
+#if MOSAIC_HAS_GLES
+		return mosaic_gles_backend_create(drm_fd, probing);
+#else
+		break;
+#endif
+	case MOSAIC_BACKEND_AUTO:
+		break;
+	}
+	mosaic_log(probing ? MOSAIC_LOG_DEBUG : MOSAIC_LOG_ERROR,
+		"the %s renderer was not built (meson option -Drenderers=%s)",
+		mosaic_backend_name(backend), mosaic_backend_name(backend));
+	return NULL;
+}
+
+static struct mosaic_renderer *create_auto(int drm_fd)
+{
+	static const enum mosaic_backend order[] = {
+		MOSAIC_BACKEND_VULKAN,
+		MOSAIC_BACKEND_GLES,
+		MOSAIC_BACKEND_PIXMAN,
+	};
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (!mosaic_backend_is_built(order[i])) {
+			continue;
+		}
+		struct mosaic_renderer *renderer = create_backend(order[i], drm_fd, true);
+		if (renderer != NULL) {
+			return renderer;
+		}
+		mosaic_log(MOSAIC_LOG_INFO, "the %s renderer could not start, trying the next one "
+			"(MOSAIC_DEBUG=1 says why)", mosaic_backend_name(order[i]));
+	}
+	mosaic_log(MOSAIC_LOG_ERROR, "no renderer could start");
+	return NULL;
+}
+
+MOSAIC_EXPORT struct mosaic_renderer *mosaic_renderer_create(
+	const struct mosaic_renderer_options *options)
+{
+	struct mosaic_renderer_options opts = {0};
+	if (options != NULL) {
+		opts = *options;
+	}
+	if ((unsigned)opts.backend > MOSAIC_BACKEND_GLES) {
+		mosaic_log(MOSAIC_LOG_ERROR, "invalid backend %d", (int)opts.backend);
+		return NULL;
+	}
+
+	enum mosaic_backend backend = opts.backend;
+	if (backend == MOSAIC_BACKEND_AUTO) {
+		const char *env = getenv("MOSAIC_RENDERER");
+		if (env != NULL && env[0] != '\0') {
+			if (!mosaic_backend_from_name(env, &backend)) {
+				mosaic_log(MOSAIC_LOG_ERROR, "MOSAIC_RENDERER=%s: unknown renderer "
+					"(auto, pixman, vulkan or gles)", env);
+				return NULL;
+			}
+			mosaic_log(MOSAIC_LOG_INFO, "renderer chosen by MOSAIC_RENDERER=%s", env);
+		}
+	}
+
+	struct mosaic_renderer *renderer = backend == MOSAIC_BACKEND_AUTO ?
+		create_auto(opts.drm_fd) : create_backend(backend, opts.drm_fd, false);
+	if (renderer == NULL) {
+		return NULL;
+	}
+
+	if (opts.drm_fd > 0) {
+		renderer->drm_fd = fcntl(opts.drm_fd, F_DUPFD_CLOEXEC, 0);
+		if (renderer->drm_fd < 0) {
+			mosaic_log_errno(MOSAIC_LOG_ERROR, "cannot duplicate the DRM fd");
+			mosaic_renderer_destroy(renderer);
+			return NULL;
+		}
+	}
+	renderer->lost_callback = opts.lost;
+	renderer->user_data = opts.user_data;
+	mosaic_log(MOSAIC_LOG_INFO, "using the %s renderer on %s",
+		mosaic_backend_name(renderer->backend), renderer->device_name);
+	return renderer;
+}
+
+MOSAIC_EXPORT void mosaic_renderer_destroy(struct mosaic_renderer *renderer)
+{
+	if (renderer == NULL) {
+		return;
+	}
+	if (renderer->n_children > 0) {
+		mosaic_log(MOSAIC_LOG_ERROR, "renderer destroyed before %zu of its textures, "
+			"timers or read requests", renderer->n_children);
+		assert(!"destroy textures, timers and read requests before their renderer");
+	}
+	if (renderer->drm_fd >= 0) {
+		close(renderer->drm_fd);
+	}
+	mosaic_format_set_finish(&renderer->data_ptr_texture_formats);
+	mosaic_format_set_finish(&renderer->dmabuf_texture_formats);
+	mosaic_format_set_finish(&renderer->data_ptr_render_formats);
+	mosaic_format_set_finish(&renderer->dmabuf_render_formats);
+	renderer->impl->destroy(renderer);
+}
+
+MOSAIC_EXPORT enum mosaic_backend mosaic_renderer_get_backend(
+	const struct mosaic_renderer *renderer)
+{
+	return renderer->backend;
+}
+
+MOSAIC_EXPORT const char *mosaic_renderer_get_device_name(const struct mosaic_renderer *renderer)
+{
+	return renderer->device_name;
+}
+
+MOSAIC_EXPORT uint64_t mosaic_renderer_get_features(const struct mosaic_renderer *renderer)
+{
+	return renderer->features;
+}
+
+MOSAIC_EXPORT int mosaic_renderer_get_drm_fd(const struct mosaic_renderer *renderer)
+{
+	return renderer->drm_fd;
+}
+
+MOSAIC_EXPORT const struct mosaic_format_set *mosaic_renderer_get_texture_formats(
+	const struct mosaic_renderer *renderer, uint32_t cap)
+{
+	static const struct mosaic_format_set empty = {0};
+	switch (cap) {
+	case MOSAIC_BUFFER_CAP_DATA_PTR:
+		return &renderer->data_ptr_texture_formats;
+	case MOSAIC_BUFFER_CAP_DMABUF:
+		return &renderer->dmabuf_texture_formats;
+	}
+	return &empty;
+}
+
+MOSAIC_EXPORT const struct mosaic_format_set *mosaic_renderer_get_render_formats(
+	const struct mosaic_renderer *renderer, uint32_t cap)
+{
+	static const struct mosaic_format_set empty = {0};
+	switch (cap) {
+	case MOSAIC_BUFFER_CAP_DATA_PTR:
+		return &renderer->data_ptr_render_formats;
+	case MOSAIC_BUFFER_CAP_DMABUF:
+		return &renderer->dmabuf_render_formats;
+	}
+	return &empty;
+}
+
+MOSAIC_EXPORT bool mosaic_renderer_is_lost(const struct mosaic_renderer *renderer)
+{
+	return renderer->lost;
+}
+
+MOSAIC_EXPORT void mosaic_renderer_set_lost(struct mosaic_renderer *renderer)
+{
+	if (renderer->lost) {
+		return;
+	}
+	renderer->lost = true;
+	mosaic_log(MOSAIC_LOG_ERROR, "the %s renderer lost its device",
+		mosaic_backend_name(renderer->backend));
+	if (renderer->lost_callback != NULL) {
+		renderer->lost_callback(renderer, renderer->user_data);
+	}
+}
+
+MOSAIC_EXPORT uint64_t mosaic_renderer_get_completed_point(struct mosaic_renderer *renderer)
+{
+	if (renderer->impl->get_completed_point == NULL) {
+		return renderer->last_point;
+	}
+	return renderer->impl->get_completed_point(renderer);
+}
+
+MOSAIC_EXPORT bool mosaic_renderer_wait_point(struct mosaic_renderer *renderer, uint64_t point,
+	int64_t timeout_ns)
+{
+	if (point > renderer->last_point) {
+		mosaic_log(MOSAIC_LOG_ERROR, "point %llu was never submitted (last is %llu)",
+			(unsigned long long)point, (unsigned long long)renderer->last_point);
+		return false;
+	}
+	if (renderer->impl->wait_point == NULL) {
+		return true;
+	}
+	return renderer->impl->wait_point(renderer, point, timeout_ns);
+}
+
+MOSAIC_EXPORT void mosaic_render_timer_init(struct mosaic_render_timer *timer,
+	const struct mosaic_render_timer_impl *impl, struct mosaic_renderer *renderer)
+{
+	assert(impl != NULL && impl->get_duration_ns != NULL && impl->destroy != NULL);
+	*timer = (struct mosaic_render_timer){ .impl = impl, .renderer = renderer };
+	renderer->n_children++;
+}
+
+MOSAIC_EXPORT struct mosaic_render_timer *mosaic_render_timer_create(
+	struct mosaic_renderer *renderer)
+{
+	if (renderer->impl->timer_create == NULL) {
+		mosaic_log(MOSAIC_LOG_DEBUG, "the %s renderer cannot measure GPU time",
+			mosaic_backend_name(renderer->backend));
+		return NULL;
+	}
+	return renderer->impl->timer_create(renderer);
+}
+
+MOSAIC_EXPORT int64_t mosaic_render_timer_get_duration_ns(struct mosaic_render_timer *timer)
+{
+	return timer->impl->get_duration_ns(timer);
+}
+
+MOSAIC_EXPORT void mosaic_render_timer_destroy(struct mosaic_render_timer *timer)
+{
+	if (timer == NULL) {
+		return;
+	}
+	timer->renderer->n_children--;
+	timer->impl->destroy(timer);
+}
