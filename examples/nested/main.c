@@ -238,9 +238,19 @@ int main(int argc, char *argv[])
 		}
 	}
 
+	// Disconnect the clients before waiting for ours: it may be blocked
+	// on a reply from us that will never come.
+	wl_display_destroy_clients(server.display);
 	if (server.child > 0) {
 		kill(server.child, SIGTERM);
-		waitpid(server.child, NULL, 0);
+		// Give it two seconds to go, then insist.
+		for (int i = 0; i < 200 && waitpid(server.child, NULL, WNOHANG) == 0; i++) {
+			usleep(10000);
+		}
+		if (waitpid(server.child, NULL, WNOHANG) == 0) {
+			kill(server.child, SIGKILL);
+			waitpid(server.child, NULL, 0);
+		}
 	}
 	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
 		if (signals[i] != NULL) {
@@ -250,8 +260,7 @@ int main(int argc, char *argv[])
 	if (server.screenshot_timer != NULL) {
 		wl_event_source_remove(server.screenshot_timer);
 	}
-	// Clients first: their surfaces hold textures of the renderer.
-	wl_display_destroy_clients(server.display);
+	// Clients went first: their surfaces held textures of the renderer.
 	output_finish(&server);
 	seat_finish(&server);
 	parent_destroy(server.parent);

@@ -236,8 +236,11 @@ static void xdg_surface_configure(void *data, struct xdg_surface *xdg_surface,
 	struct parent *parent = data;
 	xdg_surface_ack_configure(xdg_surface, serial);
 	parent->configured = true;
-	if (parent->pending_width > 0 && parent->pending_height > 0 &&
-			parent->server->buffers != NULL) {
+	if (parent->server->buffers == NULL) {
+		// Still starting up: parent_connect() takes the size from here.
+		return;
+	}
+	if (parent->pending_width > 0 && parent->pending_height > 0) {
 		output_resize(parent->server, parent->pending_width, parent->pending_height);
 	}
 	// A configure asks for a new frame even when nothing changed.

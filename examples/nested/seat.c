@@ -345,6 +345,101 @@ void seat_finish(struct server *server)
 	}
 }
 
+/*
+ * wl_data_device_manager: clipboard and drag-and-drop. Not implemented
+ * beyond the objects themselves, which some clients (foot) insist on.
+ */
+static void data_source_offer(struct wl_client *client, struct wl_resource *resource,
+	const char *mime_type)
+{
+}
+
+static void data_source_destroy(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static void data_source_set_actions(struct wl_client *client, struct wl_resource *resource,
+	uint32_t actions)
+{
+}
+
+static const struct wl_data_source_interface data_source_impl = {
+	.offer = data_source_offer,
+	.destroy = data_source_destroy,
+	.set_actions = data_source_set_actions,
+};
+
+static void data_device_start_drag(struct wl_client *client, struct wl_resource *resource,
+	struct wl_resource *source, struct wl_resource *origin, struct wl_resource *icon,
+	uint32_t serial)
+{
+	// No drag-and-drop: cancel at once so the client does not wait.
+	if (source != NULL) {
+		wl_data_source_send_cancelled(source);
+	}
+}
+
+static void data_device_set_selection(struct wl_client *client, struct wl_resource *resource,
+	struct wl_resource *source, uint32_t serial)
+{
+	if (source != NULL) {
+		wl_data_source_send_cancelled(source);
+	}
+}
+
+static void data_device_release(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static const struct wl_data_device_interface data_device_impl = {
+	.start_drag = data_device_start_drag,
+	.set_selection = data_device_set_selection,
+	.release = data_device_release,
+};
+
+static void manager_create_data_source(struct wl_client *client, struct wl_resource *resource,
+	uint32_t id)
+{
+	struct wl_resource *source = wl_resource_create(client, &wl_data_source_interface,
+		wl_resource_get_version(resource), id);
+	if (source == NULL) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(source, &data_source_impl, NULL, NULL);
+}
+
+static void manager_get_data_device(struct wl_client *client, struct wl_resource *resource,
+	uint32_t id, struct wl_resource *seat)
+{
+	struct wl_resource *device = wl_resource_create(client, &wl_data_device_interface,
+		wl_resource_get_version(resource), id);
+	if (device == NULL) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(device, &data_device_impl, NULL, NULL);
+}
+
+static const struct wl_data_device_manager_interface data_device_manager_impl = {
+	.create_data_source = manager_create_data_source,
+	.get_data_device = manager_get_data_device,
+};
+
+static void data_device_manager_bind(struct wl_client *client, void *data, uint32_t version,
+	uint32_t id)
+{
+	struct wl_resource *resource = wl_resource_create(client,
+		&wl_data_device_manager_interface, (int)version, id);
+	if (resource == NULL) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(resource, &data_device_manager_impl, data, NULL);
+}
+
 /* wl_output: one output, the size of our image, at scale 1. */
 static void output_release(struct wl_client *client, struct wl_resource *resource)
 {
@@ -386,5 +481,7 @@ bool seat_init_globals(struct server *server)
 	return wl_global_create(server->display, &wl_seat_interface, 7, server,
 			seat_bind) != NULL &&
 		wl_global_create(server->display, &wl_output_interface, 3, server,
-			output_bind) != NULL;
+			output_bind) != NULL &&
+		wl_global_create(server->display, &wl_data_device_manager_interface, 3, server,
+			data_device_manager_bind) != NULL;
 }
