@@ -192,6 +192,14 @@ int main(int argc, char *argv[])
 	// texture from; buffers are mapped to mosaic in surface.c.
 	wl_list_init(&server.surfaces);
 	wl_list_init(&server.windows);
+	// linux-dmabuf only where the renderer imports dmabufs and has a DRM
+	// device to name in its feedback (not pixman, not lavapipe).
+	if ((mosaic_renderer_get_features(server.renderer) & MOSAIC_FEATURE_DMABUF_IMPORT) &&
+			mosaic_renderer_get_drm_fd(server.renderer) >= 0 &&
+			mosaic_linux_dmabuf_v1_create(server.display, server.renderer) == NULL) {
+		fprintf(stderr, "cannot create the linux-dmabuf global\n");
+		return 1;
+	}
 	if (!mosaic_wl_shm_init(server.display, server.renderer) ||
 			!surface_init_globals(&server) || !xdg_init_globals(&server) ||
 			!seat_init_globals(&server)) {

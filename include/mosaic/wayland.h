@@ -143,7 +143,9 @@ struct mosaic_linux_dmabuf_v1;
  * size of each fd, overflow), unsupported format/modifier pairs raise
  * INVALID_FORMAT, and a buffer that the renderer cannot import gets
  * `failed` (create) or INVALID_WL_BUFFER (create_immed).
- * NULL with a log line on failure.
+ * NULL with a log line on failure, and for a renderer without a DRM device
+ * (mosaic_renderer_get_drm_fd() < 0): feedback must name one. Destroy it
+ * (or the display) after the clients are gone.
  */
 struct mosaic_linux_dmabuf_v1 *mosaic_linux_dmabuf_v1_create(struct wl_display *display,
 	struct mosaic_renderer *renderer);
