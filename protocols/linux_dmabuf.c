@@ -245,6 +245,16 @@ static struct dmabuf_buffer *params_import(struct params *p, int32_t width, int3
 		mosaic_log(MOSAIC_LOG_DEBUG, "linux-dmabuf: flags 0x%x are not supported", flags);
 		return NULL;
 	}
+	// Rows that overlap cannot be a linear image. Tiled layouts are the
+	// driver's to check, at import.
+	const struct mosaic_format_info *info = mosaic_format_get_info(format);
+	if ((p->attribs.modifier == DRM_FORMAT_MOD_LINEAR ||
+			p->attribs.modifier == DRM_FORMAT_MOD_INVALID) &&
+			(uint64_t)p->attribs.stride[0] < (uint64_t)width * info->bytes_per_pixel) {
+		mosaic_log(MOSAIC_LOG_DEBUG, "linux-dmabuf: stride %u is too small for %d pixels "
+			"of %s", p->attribs.stride[0], width, info->name);
+		return NULL;
+	}
 	struct mosaic_dmabuf_attributes attribs = p->attribs;
 	attribs.width = width;
 	attribs.height = height;
