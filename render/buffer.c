@@ -179,6 +179,10 @@ MOSAIC_EXPORT void mosaic_dmabuf_attributes_finish(struct mosaic_dmabuf_attribut
 MOSAIC_EXPORT bool mosaic_dmabuf_attributes_copy(struct mosaic_dmabuf_attributes *dst,
 	const struct mosaic_dmabuf_attributes *src)
 {
+	if (dst == NULL || src == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "no dmabuf attributes given");
+		return false;
+	}
 	if (src->n_planes < 1 || src->n_planes > MOSAIC_DMABUF_MAX_PLANES) {
 		mosaic_log(MOSAIC_LOG_ERROR, "invalid dmabuf plane count %d", src->n_planes);
 		return false;
