@@ -157,6 +157,12 @@ static bool normalize_read_options(struct mosaic_texture *texture,
 			out->stride, out->src_box.width, info->name);
 		return false;
 	}
+	// As for images (mosaic_format_check_layout): rows start on a pixel.
+	if (out->stride % info->bytes_per_pixel != 0) {
+		mosaic_log(MOSAIC_LOG_ERROR, "read pixels: stride %u is not a multiple of the %s "
+			"pixel size %u", out->stride, info->name, info->bytes_per_pixel);
+		return false;
+	}
 	return true;
 }
 
