@@ -99,8 +99,7 @@ static bool pixman_pass_submit(struct mosaic_pass *base, uint64_t point, int *ou
 {
 	struct pixman_pass *pass = pixman_pass_from_base(base);
 	// Every draw already happened: the work is complete before the point exists.
-	pixman_image_unref(pass->target);
-	mosaic_buffer_end_data_access(pass->base.buffer);
+	pixman_buffer_view_finish(&pass->view);
 	free(pass);
 	return true;
 }
@@ -125,12 +124,12 @@ struct mosaic_pass *pixman_begin_pass(struct mosaic_renderer *renderer,
 		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
 		return NULL;
 	}
-	pass->target = pixman_wrap_buffer(buffer,
-		MOSAIC_BUFFER_DATA_READ | MOSAIC_BUFFER_DATA_WRITE, NULL);
-	if (pass->target == NULL) {
+	if (!pixman_buffer_view_init(&pass->view, buffer,
+			MOSAIC_BUFFER_DATA_READ | MOSAIC_BUFFER_DATA_WRITE)) {
 		free(pass);
 		return NULL;
 	}
+	pass->target = pass->view.image;
 	mosaic_pass_init(&pass->base, &pixman_pass_impl, renderer, buffer);
 	return &pass->base;
 }
