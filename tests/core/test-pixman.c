@@ -398,6 +398,47 @@ static void test_fractional_source(void **state)
 	mosaic_texture_destroy(tex);
 }
 
+static void test_huge_destination(void **state)
+{
+	// 1024 texels (texel i: red i & 0xff, green i >> 8) stretched 64x over
+	// a box starting 40024 pixels left of the output: pixel x samples
+	// u = (40024 + x + 0.5) / 64 = 625.375 + (x + 0.5) / 64, so pixels 0..39
+	// show texel 625 and 40..63 texel 626. Offsets that large do not fit
+	// pixman's 16.16 fixed point if they are measured from the box origin.
+	uint32_t *px = calloc(1024, sizeof(*px));
+	for (uint32_t i = 0; i < 1024; i++) {
+		px[i] = 0xff000000 | (i & 0xff) << 16 | (i >> 8) << 8;
+	}
+	struct mosaic_texture *tex = texture_argb(1024, 1, px);
+	struct output o = output_create(64, 64, DRM_FORMAT_ARGB8888, SENTINEL);
+	draw(&o, &(struct mosaic_texture_options){
+		.texture = tex, .dst_box = { -40024, 0, 65536, 1 },
+		.filter = MOSAIC_FILTER_NEAREST,
+	});
+	for (int x = 0; x < 64; x++) {
+		assert_pixel_near(at(&o, x, 0), px[x < 40 ? 625 : 626], 0, x, 0);
+		assert_pixel_near(at(&o, x, 1), SENTINEL, 0, x, 1);
+	}
+	// The same vertically: with 270 the texture's left edge is at the top.
+	draw(&o, &(struct mosaic_texture_options){
+		.texture = tex, .dst_box = { 63, -40024, 1, 65536 },
+		.filter = MOSAIC_FILTER_NEAREST, .transform = MOSAIC_TRANSFORM_270,
+	});
+	for (int y = 1; y < 64; y++) {
+		assert_pixel_near(at(&o, 63, y), px[y < 40 ? 625 : 626], 0, 63, y);
+	}
+	// A box reaching to INT32_MAX on the right still draws (texel 0).
+	draw(&o, &(struct mosaic_texture_options){
+		.texture = tex, .dst_box = { 2, 2, INT32_MAX, 1 }, .filter = MOSAIC_FILTER_NEAREST,
+	});
+	for (int x = 0; x < 64; x++) {
+		assert_pixel_near(at(&o, x, 2), x < 2 ? SENTINEL : px[0], 0, x, 2);
+	}
+	output_destroy(&o);
+	mosaic_texture_destroy(tex);
+	free(px);
+}
+
 static void read_argb(struct mosaic_texture *tex, const struct mosaic_box *box, uint32_t *out)
 {
 	assert_true(mosaic_texture_read_pixels(tex, &(struct mosaic_read_pixels_options){
@@ -781,6 +822,7 @@ int main(void)
 		T(test_clip_region),
 		T(test_scaling_filters),
 		T(test_fractional_source),
+		T(test_huge_destination),
 		T(test_update_damage_only),
 		T(test_output_formats),
 		T(test_texture_formats),
