@@ -27,6 +27,10 @@ struct pixman_texture *pixman_texture_from_base(struct mosaic_texture *texture)
 
 MOSAIC_EXPORT pixman_image_t *mosaic_pixman_texture_get_image(struct mosaic_texture *texture)
 {
+	if (!mosaic_texture_is_pixman(texture)) {
+		mosaic_log(MOSAIC_LOG_ERROR, "not a pixman texture");
+		return NULL;
+	}
 	return pixman_texture_from_base(texture)->image;
 }
 

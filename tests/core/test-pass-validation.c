@@ -692,6 +692,7 @@ static void test_read_pixels_checks(void **state)
 	assert_false(mosaic_texture_read_pixels(f->texture, NULL));
 	assert_one_error(&cap, "no texture or options");
 	assert_false(mosaic_read_request_finish(NULL));
+	assert_one_error(&cap, "no request");
 	assert_int_equal(rec.n_reads, 3);
 
 	// The synchronous fallback of read_pixels_start.

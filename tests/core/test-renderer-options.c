@@ -334,6 +334,128 @@ static void test_log_handler(void **state)
 	log_capture_start(&cap);
 }
 
+/*
+ * Every public function given NULL where an object is expected: no crash,
+ * the failure value, and exactly one ERROR line (destroys and finishes accept
+ * NULL silently, as documented).
+ */
+static void test_null_arguments(void **state)
+{
+	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
+	uint32_t px = 0;
+	struct mosaic_buffer *b = mosaic_buffer_from_data(1, 1, DRM_FORMAT_XRGB8888, 4, &px);
+	struct mosaic_format_set set = {0};
+	void *data;
+	uint32_t fourcc, stride;
+
+#define NULL_CASE(expr, want) do { \
+	assert_true((expr) == (want)); \
+	assert_one_error(&cap, ""); \
+} while (0)
+
+	NULL_CASE(mosaic_format_get_all(NULL), NULL);
+	NULL_CASE(mosaic_format_set_add(NULL, DRM_FORMAT_XRGB8888, 0), false);
+	NULL_CASE(mosaic_format_set_remove(NULL, DRM_FORMAT_XRGB8888, 0), false);
+	NULL_CASE(mosaic_format_set_has(NULL, DRM_FORMAT_XRGB8888, 0), false);
+	NULL_CASE(mosaic_format_set_get(NULL, DRM_FORMAT_XRGB8888), NULL);
+	NULL_CASE(mosaic_format_set_copy(&set, NULL), false);
+	NULL_CASE(mosaic_format_set_copy(NULL, &set), false);
+	NULL_CASE(mosaic_format_set_intersect(&set, &set, NULL), false);
+	NULL_CASE(mosaic_format_set_intersect(NULL, &set, &set), false);
+	NULL_CASE(mosaic_format_set_union(&set, NULL, &set), false);
+	mosaic_format_set_init(NULL);
+	assert_one_error(&cap, "no set");
+
+	NULL_CASE(mosaic_buffer_lock(NULL), NULL);
+	NULL_CASE(mosaic_buffer_get_caps(NULL), 0);
+	NULL_CASE(mosaic_buffer_get_dmabuf(NULL, &(struct mosaic_dmabuf_attributes){0}), false);
+	NULL_CASE(mosaic_buffer_get_dmabuf(b, NULL), false);
+	NULL_CASE(mosaic_buffer_get_shm(NULL, &(struct mosaic_shm_attributes){0}), false);
+	NULL_CASE(mosaic_buffer_get_shm(b, NULL), false);
+	NULL_CASE(mosaic_buffer_begin_data_access(NULL, 0, &data, &fourcc, &stride), false);
+	NULL_CASE(mosaic_buffer_begin_data_access(b, 0, NULL, &fourcc, &stride), false);
+	NULL_CASE(mosaic_buffer_begin_data_access(b, 0, &data, NULL, &stride), false);
+	NULL_CASE(mosaic_buffer_begin_data_access(b, 0, &data, &fourcc, NULL), false);
+	mosaic_buffer_end_data_access(NULL);
+	assert_one_error(&cap, "no buffer");
+	NULL_CASE(mosaic_buffer_addon_find(NULL, NULL, NULL), NULL);
+	mosaic_buffer_addon_attach(NULL, NULL, NULL, NULL);
+	assert_one_error(&cap, "addon");
+	mosaic_buffer_addon_detach(NULL);
+	NULL_CASE(mosaic_buffer_from_data(1, 1, DRM_FORMAT_XRGB8888, 4, NULL), NULL);
+	NULL_CASE(mosaic_buffer_from_dmabuf(NULL), NULL);
+	NULL_CASE(mosaic_dmabuf_attributes_copy(NULL, NULL), false);
+
+	NULL_CASE(mosaic_renderer_get_backend(NULL), MOSAIC_BACKEND_AUTO);
+	NULL_CASE(mosaic_renderer_get_device_name(NULL), NULL);
+	NULL_CASE(mosaic_renderer_get_features(NULL), 0);
+	NULL_CASE(mosaic_renderer_get_drm_fd(NULL), -1);
+	const struct mosaic_format_set *s = mosaic_renderer_get_texture_formats(NULL,
+		MOSAIC_BUFFER_CAP_DATA_PTR);
+	assert_non_null(s);
+	assert_int_equal(s->n_formats, 0);
+	assert_one_error(&cap, "no renderer");
+	s = mosaic_renderer_get_render_formats(NULL, MOSAIC_BUFFER_CAP_DATA_PTR);
+	assert_non_null(s);
+	assert_one_error(&cap, "no renderer");
+	NULL_CASE(mosaic_renderer_is_lost(NULL), false);
+	NULL_CASE(mosaic_renderer_get_completed_point(NULL), 0);
+	NULL_CASE(mosaic_renderer_wait_point(NULL, 0, 0), false);
+	NULL_CASE(mosaic_render_timer_create(NULL), NULL);
+	NULL_CASE(mosaic_render_timer_get_duration_ns(NULL), -1);
+
+	NULL_CASE(mosaic_texture_from_buffer(NULL, b), NULL);
+	NULL_CASE(mosaic_texture_from_buffer(r, NULL), NULL);
+	NULL_CASE(mosaic_texture_from_pixels(NULL, DRM_FORMAT_XRGB8888, 4, 1, 1, &px), NULL);
+	NULL_CASE(mosaic_texture_from_pixels(r, DRM_FORMAT_XRGB8888, 4, 1, 1, NULL), NULL);
+	NULL_CASE(mosaic_texture_update_from_buffer(NULL, b, NULL), false);
+	NULL_CASE(mosaic_texture_read_pixels(NULL, NULL), false);
+	NULL_CASE(mosaic_texture_read_pixels_start(NULL, NULL), NULL);
+	NULL_CASE(mosaic_read_request_get_fd(NULL), -1);
+	NULL_CASE(mosaic_read_request_is_complete(NULL), false);
+	NULL_CASE(mosaic_read_request_finish(NULL), false);
+	NULL_CASE(mosaic_texture_get_preferred_read_format(NULL), 0);
+	NULL_CASE(mosaic_texture_get_width(NULL), 0);
+	NULL_CASE(mosaic_texture_get_height(NULL), 0);
+	NULL_CASE(mosaic_texture_get_fourcc(NULL), 0);
+	NULL_CASE(mosaic_pixman_texture_get_image(NULL), NULL);
+
+	NULL_CASE(mosaic_renderer_begin_pass(NULL, b, NULL), NULL);
+	NULL_CASE(mosaic_renderer_begin_pass(r, NULL, NULL), NULL);
+	NULL_CASE(mosaic_pass_add_rect(NULL, NULL), false);
+	NULL_CASE(mosaic_pass_add_texture(NULL, NULL), false);
+	NULL_CASE(mosaic_pass_submit(NULL, NULL), false);
+
+	NULL_CASE(mosaic_allocator_get_buffer_caps(NULL), 0);
+	NULL_CASE(mosaic_allocator_create_buffer(NULL, 1, 1, DRM_FORMAT_XRGB8888, NULL, 0), NULL);
+
+	NULL_CASE(mosaic_box_intersection(NULL, &(struct mosaic_box){ 0, 0, 1, 1 },
+		&(struct mosaic_box){ 0, 0, 1, 1 }), false);
+	mosaic_box_transform(NULL, NULL, MOSAIC_TRANSFORM_90, 1, 1);
+	assert_one_error(&cap, "NULL box");
+	mosaic_fbox_transform(NULL, NULL, MOSAIC_TRANSFORM_90, 1, 1);
+	assert_one_error(&cap, "NULL box");
+#undef NULL_CASE
+
+	// Quiet ones: queries with a documented NULL answer, and destroys.
+	assert_false(mosaic_transform_from_name("90", NULL));
+	assert_false(mosaic_backend_from_name("pixman", NULL));
+	assert_false(mosaic_box_contains_point(NULL, 0, 0));
+	assert_true(mosaic_box_empty(NULL));
+	mosaic_texture_destroy(NULL);
+	mosaic_renderer_destroy(NULL);
+	mosaic_allocator_destroy(NULL);
+	mosaic_render_timer_destroy(NULL);
+	mosaic_buffer_drop(NULL);
+	mosaic_buffer_unlock(NULL);
+	mosaic_format_set_finish(NULL);
+	mosaic_dmabuf_attributes_finish(NULL);
+	assert_no_error(&cap);
+
+	mosaic_buffer_drop(b);
+	mosaic_renderer_destroy(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +468,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_drm_fd_ownership, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_handler, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_null_arguments, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
