@@ -1,0 +1,238 @@
+/*
+ * Allocation failures: malloc/calloc/realloc are interposed for the whole
+ * process (the library and pixman included) and made to fail at the N-th
+ * call of an operation, for every N until the operation needs no more.
+ * Each run must end in success with the right result, or in the failure
+ * value with exactly one ERROR line, and must leave every object in a
+ * usable, destroyable state.
+ */
+#include <stdlib.h>
+
+#include <drm_fourcc.h>
+
+#include "common.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+int main(void)
+{
+	// The sanitizer owns malloc; interposing it here would fight it.
+	printf("built with AddressSanitizer: allocation failures are not injected\n");
+	return 77;
+}
+#else
+
+void *__libc_malloc(size_t size);
+void *__libc_calloc(size_t n, size_t size);
+void *__libc_realloc(void *ptr, size_t size);
+
+static bool armed, injected;
+static int calls, fail_at;
+
+static bool inject(void)
+{
+	if (!armed || calls++ != fail_at) {
+		return false;
+	}
+	injected = true;
+	return true;
+}
+
+/* Default visibility: the project builds with -fvisibility=hidden. */
+#define INTERPOSE __attribute__((visibility("default")))
+
+INTERPOSE void *malloc(size_t size)
+{
+	return inject() ? NULL : __libc_malloc(size);
+}
+
+INTERPOSE void *calloc(size_t n, size_t size)
+{
+	return inject() ? NULL : __libc_calloc(n, size);
+}
+
+INTERPOSE void *realloc(void *ptr, size_t size)
+{
+	return inject() ? NULL : __libc_realloc(ptr, size);
+}
+
+static struct log_capture cap;
+
+static int setup(void **state)
+{
+	log_capture_start(&cap);
+	return 0;
+}
+
+/*
+ * Runs the body with the n-th allocation of each armed section failing, for
+ * n = 0, 1, ... until a run where no allocation was made to fail.
+ */
+#define FOR_EACH_FAILURE(n) \
+	for (int n = 0, more_ = 1; more_ && n < 1000; \
+		n++, more_ = injected, injected = false, armed = false)
+
+static void arm(int n)
+{
+	log_capture_reset(&cap);
+	calls = 0;
+	fail_at = n;
+	armed = true;
+}
+
+static void assert_set_valid(const struct mosaic_format_set *set)
+{
+	for (size_t i = 0; i < set->n_formats; i++) {
+		assert_true(set->formats[i].n_modifiers > 0);
+		if (i > 0) {
+			assert_true(set->formats[i - 1].fourcc < set->formats[i].fourcc);
+		}
+	}
+}
+
+static void test_format_sets(void **state)
+{
+	FOR_EACH_FAILURE(n) {
+		struct mosaic_format_set a = {0}, b = {0};
+		arm(n);
+		bool ok = true;
+		for (uint64_t mod = 0; mod < 3 && ok; mod++) {
+			ok = mosaic_format_set_add(&a, DRM_FORMAT_XRGB8888, mod) &&
+				mosaic_format_set_add(&a, DRM_FORMAT_ARGB8888, mod);
+		}
+		armed = false;
+		if (!ok) {
+			assert_int_equal(cap.n_errors, 1);
+		}
+		// Whatever happened, the set holds its invariants.
+		assert_set_valid(&a);
+
+		assert_true(mosaic_format_set_add(&b, DRM_FORMAT_ARGB8888, 1));
+		assert_true(mosaic_format_set_add(&b, DRM_FORMAT_RGB565, 1));
+		arm(n);
+		struct mosaic_format_set dst = {0};
+		ok = mosaic_format_set_union(&dst, &a, &b) &&
+			mosaic_format_set_intersect(&dst, &dst, &b) &&
+			mosaic_format_set_copy(&dst, &a);
+		armed = false;
+		if (!ok) {
+			assert_int_equal(cap.n_errors, 1);
+			// Documented: dst is left empty on failure.
+			assert_int_equal(dst.n_formats, 0);
+		}
+		assert_set_valid(&dst);
+		mosaic_format_set_finish(&a);
+		mosaic_format_set_finish(&b);
+		mosaic_format_set_finish(&dst);
+	}
+}
+
+static void test_renderer_and_textures(void **state)
+{
+	uint32_t px[4 * 4];
+	for (int i = 0; i < 16; i++) {
+		px[i] = 0x80402010u + (uint32_t)i;
+	}
+	FOR_EACH_FAILURE(n) {
+		arm(n);
+		struct mosaic_renderer *r = mosaic_pixman_renderer_create();
+		armed = false;
+		if (r == NULL) {
+			assert_int_equal(cap.n_errors, 1);
+			continue;
+		}
+		arm(n);
+		struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, 16,
+			4, 4, px);
+		armed = false;
+		if (t == NULL) {
+			assert_int_equal(cap.n_errors, 1);
+		} else {
+			uint32_t out[16] = {0};
+			arm(n);
+			struct mosaic_read_request *req = mosaic_texture_read_pixels_start(t,
+				&(struct mosaic_read_pixels_options){
+					.fourcc = DRM_FORMAT_ARGB8888, .stride = 16, .data = out,
+				});
+			armed = false;
+			if (req == NULL) {
+				assert_int_equal(cap.n_errors, 1);
+			} else {
+				assert_true(mosaic_read_request_finish(req));
+				assert_memory_equal(out, px, sizeof(px));
+			}
+			mosaic_texture_destroy(t);
+		}
+		mosaic_renderer_destroy(r);
+	}
+}
+
+static void test_pass(void **state)
+{
+	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
+	uint32_t tpx[4] = { 0xffff0000, 0xff00ff00, 0xff0000ff, 0xffffffff };
+	struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, 8, 2, 2,
+		tpx);
+	struct mosaic_allocator *alloc = mosaic_shm_allocator_create();
+	FOR_EACH_FAILURE(n) {
+		arm(n);
+		struct mosaic_buffer *out = mosaic_allocator_create_buffer(alloc, 8, 8,
+			DRM_FORMAT_XRGB8888, NULL, 0);
+		armed = false;
+		if (out == NULL) {
+			assert_int_equal(cap.n_errors, 1);
+			continue;
+		}
+		pixman_region32_t clip;
+		pixman_region32_init_rect(&clip, 0, 0, 3, 3);
+		pixman_region32_union_rect(&clip, &clip, 5, 5, 3, 3);
+		float alpha = 0.5f;
+
+		arm(n);
+		struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, out, NULL);
+		bool ok = pass != NULL;
+		if (ok) {
+			ok = mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+				.box = { 0, 0, 8, 8 }, .color = { 0, 0, 0, 1 }, .clip = &clip,
+			});
+			ok = mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+				.texture = t, .dst_box = { 0, 0, 8, 8 }, .alpha = &alpha, .clip = &clip,
+			}) && ok;
+			ok = mosaic_pass_submit(pass, NULL) && ok;
+		}
+		armed = false;
+		if (!ok) {
+			assert_int_equal(cap.n_errors, 1);
+		} else {
+			// Success means the pixels are right: inside the clip the
+			// texture at half alpha over black, outside untouched zero.
+			void *data;
+			uint32_t fourcc, stride;
+			assert_true(mosaic_buffer_begin_data_access(out, MOSAIC_BUFFER_DATA_READ,
+				&data, &fourcc, &stride));
+			const uint32_t *row0 = data;
+			const uint32_t *row4 = (const uint32_t *)((uint8_t *)data + 4 * stride);
+			assert_int_equal(row0[4] & 0xffffff, 0);
+			assert_int_equal(row4[4] & 0xffffff, 0);
+			// Pixel 0,0: pure red texel at half alpha over black.
+			assert_in_range((row0[0] >> 16) & 0xff, 0x7f, 0x80);
+			mosaic_buffer_end_data_access(out);
+		}
+		assert_int_equal(out->n_locks, 0);
+		pixman_region32_fini(&clip);
+		mosaic_buffer_drop(out);
+	}
+	mosaic_allocator_destroy(alloc);
+	mosaic_texture_destroy(t);
+	mosaic_renderer_destroy(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_format_sets, setup),
+		cmocka_unit_test_setup(test_renderer_and_textures, setup),
+		cmocka_unit_test_setup(test_pass, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
+#endif
