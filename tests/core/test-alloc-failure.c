@@ -13,6 +13,71 @@
 #include "common.h"
 
 #if defined(__SANITIZE_ADDRESS__)
+static void test_updates_and_shadows(void **state)
+{
+	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
+	// RGB565, 3 pixels wide, tightly packed: goes through shadow images.
+	uint16_t a[3 * 2] = { 0xf800, 0x07e0, 0x001f, 0xffff, 0x0000, 0xf81f };
+	uint16_t b[3 * 2] = { 0x001f, 0x001f, 0x001f, 0x001f, 0x001f, 0x001f };
+	FOR_EACH_FAILURE(n) {
+		arm(n);
+		struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_RGB565, 6, 3, 2,
+			a);
+		armed = false;
+		if (t == NULL) {
+			assert_int_equal(cap.n_errors, 1);
+			continue;
+		}
+		struct mosaic_buffer *buf = mosaic_buffer_from_data(3, 2, DRM_FORMAT_RGB565, 6, b);
+		pixman_region32_t damage;
+		pixman_region32_init_rect(&damage, 0, 0, 1, 1);
+		pixman_region32_union_rect(&damage, &damage, 2, 1, 1, 1);
+		arm(n);
+		bool ok = mosaic_texture_update_from_buffer(t, buf, &damage);
+		armed = false;
+		uint16_t out[3 * 2] = {0};
+		assert_true(mosaic_texture_read_pixels(t, &(struct mosaic_read_pixels_options){
+			.fourcc = DRM_FORMAT_RGB565, .stride = 6, .data = out,
+		}));
+		if (ok) {
+			assert_int_equal(out[0], 0x001f);
+			assert_int_equal(out[1], 0x07e0);
+			assert_int_equal(out[5], 0x001f);
+		} else {
+			assert_int_equal(cap.n_errors, 1);
+		}
+
+		// Render into the unaligned buffer (a shadow written back at submit).
+		arm(n);
+		struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, buf, NULL);
+		ok = pass != NULL;
+		if (ok) {
+			ok = mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+				.box = { 0, 0, 3, 2 }, .color = { 1, 0, 0, 1 },
+				.blend = MOSAIC_BLEND_NONE,
+			});
+			ok = mosaic_pass_submit(pass, NULL) && ok;
+		}
+		armed = false;
+		if (ok) {
+			for (int i = 0; i < 6; i++) {
+				assert_int_equal(b[i], 0xf800);
+			}
+		} else {
+			assert_int_equal(cap.n_errors, 1);
+		}
+		assert_int_equal(buf->n_locks, 0);
+		assert_false(buf->accessing_data);
+		for (int i = 0; i < 6; i++) {
+			b[i] = 0x001f;
+		}
+		pixman_region32_fini(&damage);
+		mosaic_buffer_drop(buf);
+		mosaic_texture_destroy(t);
+	}
+	mosaic_renderer_destroy(r);
+}
+
 int main(void)
 {
 	// The sanitizer owns malloc; interposing it here would fight it.
@@ -226,12 +291,78 @@ static void test_pass(void **state)
 	mosaic_renderer_destroy(r);
 }
 
+static void test_updates_and_shadows(void **state)
+{
+	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
+	// RGB565, 3 pixels wide, tightly packed: goes through shadow images.
+	uint16_t a[3 * 2] = { 0xf800, 0x07e0, 0x001f, 0xffff, 0x0000, 0xf81f };
+	uint16_t b[3 * 2] = { 0x001f, 0x001f, 0x001f, 0x001f, 0x001f, 0x001f };
+	FOR_EACH_FAILURE(n) {
+		arm(n);
+		struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_RGB565, 6, 3, 2,
+			a);
+		armed = false;
+		if (t == NULL) {
+			assert_int_equal(cap.n_errors, 1);
+			continue;
+		}
+		struct mosaic_buffer *buf = mosaic_buffer_from_data(3, 2, DRM_FORMAT_RGB565, 6, b);
+		pixman_region32_t damage;
+		pixman_region32_init_rect(&damage, 0, 0, 1, 1);
+		pixman_region32_union_rect(&damage, &damage, 2, 1, 1, 1);
+		arm(n);
+		bool ok = mosaic_texture_update_from_buffer(t, buf, &damage);
+		armed = false;
+		uint16_t out[3 * 2] = {0};
+		assert_true(mosaic_texture_read_pixels(t, &(struct mosaic_read_pixels_options){
+			.fourcc = DRM_FORMAT_RGB565, .stride = 6, .data = out,
+		}));
+		if (ok) {
+			assert_int_equal(out[0], 0x001f);
+			assert_int_equal(out[1], 0x07e0);
+			assert_int_equal(out[5], 0x001f);
+		} else {
+			assert_int_equal(cap.n_errors, 1);
+		}
+
+		// Render into the unaligned buffer (a shadow written back at submit).
+		arm(n);
+		struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, buf, NULL);
+		ok = pass != NULL;
+		if (ok) {
+			ok = mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+				.box = { 0, 0, 3, 2 }, .color = { 1, 0, 0, 1 },
+				.blend = MOSAIC_BLEND_NONE,
+			});
+			ok = mosaic_pass_submit(pass, NULL) && ok;
+		}
+		armed = false;
+		if (ok) {
+			for (int i = 0; i < 6; i++) {
+				assert_int_equal(b[i], 0xf800);
+			}
+		} else {
+			assert_int_equal(cap.n_errors, 1);
+		}
+		assert_int_equal(buf->n_locks, 0);
+		assert_false(buf->accessing_data);
+		for (int i = 0; i < 6; i++) {
+			b[i] = 0x001f;
+		}
+		pixman_region32_fini(&damage);
+		mosaic_buffer_drop(buf);
+		mosaic_texture_destroy(t);
+	}
+	mosaic_renderer_destroy(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_format_sets, setup),
 		cmocka_unit_test_setup(test_renderer_and_textures, setup),
 		cmocka_unit_test_setup(test_pass, setup),
+		cmocka_unit_test_setup(test_updates_and_shadows, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
