@@ -260,7 +260,8 @@ static void test_pass(void **state)
 				.box = { 0, 0, 8, 8 }, .color = { 0, 0, 0, 1 }, .clip = &clip,
 			});
 			ok = mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
-				.texture = t, .dst_box = { 0, 0, 8, 8 }, .alpha = &alpha, .clip = &clip,
+				.texture = t, .dst_box = { 0, 0, 8, 8 }, .alpha = &alpha,
+				.clip = &clip,
 			}) && ok;
 			ok = mosaic_pass_submit(pass, NULL) && ok;
 		}
