@@ -144,7 +144,8 @@ size_t test_backends_probe(struct test_backend list[static TEST_MAX_BACKENDS], b
 				b->reason[0] = '\0';
 				n_available++;
 			} else if (b->reason[0] == '\0') {
-				snprintf(b->reason, sizeof(b->reason), "the renderer could not start");
+				snprintf(b->reason, sizeof(b->reason),
+					"the renderer could not start");
 			}
 		}
 		if (!print) {
