@@ -119,9 +119,10 @@ static bool init_layer(struct scene_renderer *sr, const struct scene_layer *laye
 	}
 	int n;
 	const pixman_box32_t *rects = pixman_region32_rectangles(&state->damage, &n);
+	uint32_t bpp = pixels_bytes_per_pixel(layer->format);
 	for (int i = 0; i < n; i++) {
 		state->damage_bytes += (uint64_t)(rects[i].x2 - rects[i].x1) *
-			(uint64_t)(rects[i].y2 - rects[i].y1) * pixels_bytes_per_pixel(layer->format);
+			(uint64_t)(rects[i].y2 - rects[i].y1) * bpp;
 	}
 	return true;
 }
@@ -272,7 +273,8 @@ bool scene_renderer_draw(struct scene_renderer *sr, struct mosaic_render_timer *
 			});
 		}
 		if (!ok) {
-			snprintf(error, SCENE_ERROR_SIZE, "%s: the renderer refused it", layer->where);
+			snprintf(error, SCENE_ERROR_SIZE, "%s: the renderer refused it",
+				layer->where);
 		}
 	}
 	struct mosaic_pass_completion done;
