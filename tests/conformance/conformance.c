@@ -162,7 +162,10 @@ static bool check_scene_design(const char *name, const struct scene *scene)
 	return ok;
 }
 
-/* Draws `scene` with `renderer` into `image`. Returns 1 on success, 0 on failure, -1 unsupported. */
+/*
+ * Draws `scene` with `renderer` into `image`. Returns 1 on success, 0 on
+ * failure, -1 when the renderer does not support the scene's formats.
+ */
 static int draw(const struct scene *scene, struct mosaic_renderer *renderer,
 	struct test_image *image, char error[static SCENE_ERROR_SIZE])
 {
@@ -273,8 +276,8 @@ int main(int argc, char *argv[])
 			struct test_image_diff diff;
 			bool match = test_image_compare(&expected, &actual, tolerance, &diff);
 			printf("%s %s: %s vs pixman: max difference %d/255 (tolerance %d), "
-				"%zu pixels differ, %zu over the tolerance", match ? "ok  " : "FAIL",
-				names[s], backends[b].name, diff.max_diff, tolerance,
+				"%zu pixels differ, %zu over the tolerance",
+				match ? "ok  " : "FAIL", names[s], backends[b].name, diff.max_diff, tolerance,
 				diff.n_different, diff.n_bad);
 			if (!match) {
 				printf(", first at %d,%d\n", diff.first_x, diff.first_y);
