@@ -807,7 +807,16 @@ static void test_nested_access(void **state)
 	struct mosaic_pass *pass = mosaic_renderer_begin_pass(renderer, o.buffer, NULL);
 	assert_null(mosaic_texture_from_buffer(renderer, o.buffer));
 	assert_one_error(&cap, "nest");
+	// A second pass on the same buffer, likewise; the first one goes on.
+	assert_null(mosaic_renderer_begin_pass(renderer, o.buffer, NULL));
+	assert_one_error(&cap, "nest");
+	assert_int_equal(o.buffer->n_locks, 1);
+	assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+		.box = { 0, 0, 1, 1 }, .color = { 1, 1, 1, 1 },
+	}));
 	assert_true(mosaic_pass_submit(pass, NULL));
+	assert_int_equal(o.buffer->n_locks, 0);
+	assert_int_equal(at(&o, 0, 0), 0xffffffff);
 	output_destroy(&o);
 }
 
