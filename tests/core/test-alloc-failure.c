@@ -89,10 +89,14 @@ static void assert_set_valid(const struct mosaic_format_set *set)
 	}
 }
 
-static void test_format_sets(void **state)
+/*
+ * Each loop below arms exactly one operation; what it needs is made before,
+ * unarmed, so that every allocation of the operation gets its turn to fail.
+ */
+static void test_format_set_add(void **state)
 {
 	FOR_EACH_FAILURE(n) {
-		struct mosaic_format_set a = {0}, b = {0};
+		struct mosaic_format_set a = {0};
 		arm(n);
 		bool ok = true;
 		for (uint64_t mod = 0; mod < 3 && ok; mod++) {
@@ -105,65 +109,132 @@ static void test_format_sets(void **state)
 		}
 		// Whatever happened, the set holds its invariants.
 		assert_set_valid(&a);
-
-		assert_true(mosaic_format_set_add(&b, DRM_FORMAT_ARGB8888, 1));
-		assert_true(mosaic_format_set_add(&b, DRM_FORMAT_RGB565, 1));
-		arm(n);
-		struct mosaic_format_set dst = {0};
-		ok = mosaic_format_set_union(&dst, &a, &b) &&
-			mosaic_format_set_intersect(&dst, &dst, &b) &&
-			mosaic_format_set_copy(&dst, &a);
-		armed = false;
-		if (!ok) {
-			assert_int_equal(cap.n_errors, 1);
-			// Documented: dst is left empty on failure.
-			assert_int_equal(dst.n_formats, 0);
-		}
-		assert_set_valid(&dst);
 		mosaic_format_set_finish(&a);
-		mosaic_format_set_finish(&b);
-		mosaic_format_set_finish(&dst);
 	}
 }
 
-static void test_renderer_and_textures(void **state)
+static void test_format_set_ops(void **state)
 {
-	uint32_t px[4 * 4];
-	for (int i = 0; i < 16; i++) {
-		px[i] = 0x80402010u + (uint32_t)i;
+	struct mosaic_format_set a = {0}, b = {0};
+	for (uint64_t mod = 0; mod < 3; mod++) {
+		assert_true(mosaic_format_set_add(&a, DRM_FORMAT_XRGB8888, mod));
+		assert_true(mosaic_format_set_add(&a, DRM_FORMAT_ARGB8888, mod));
 	}
+	assert_true(mosaic_format_set_add(&b, DRM_FORMAT_ARGB8888, 1));
+	assert_true(mosaic_format_set_add(&b, DRM_FORMAT_RGB565, 1));
+	for (int op = 0; op < 3; op++) {
+		FOR_EACH_FAILURE(n) {
+			struct mosaic_format_set dst = {0};
+			assert_true(mosaic_format_set_add(&dst, DRM_FORMAT_ABGR8888, 9));
+			arm(n);
+			bool ok = op == 0 ? mosaic_format_set_union(&dst, &a, &b) :
+				op == 1 ? mosaic_format_set_intersect(&dst, &a, &b) :
+				mosaic_format_set_copy(&dst, &a);
+			armed = false;
+			if (!ok) {
+				assert_int_equal(cap.n_errors, 1);
+				// Documented: dst is left empty on failure.
+				assert_int_equal(dst.n_formats, 0);
+			} else {
+				size_t want = op == 0 ? 3 : op == 1 ? 1 : 2;
+				assert_int_equal(dst.n_formats, want);
+			}
+			assert_set_valid(&dst);
+			mosaic_format_set_finish(&dst);
+		}
+	}
+	mosaic_format_set_finish(&a);
+	mosaic_format_set_finish(&b);
+}
+
+static void test_renderer_create(void **state)
+{
 	FOR_EACH_FAILURE(n) {
 		arm(n);
 		struct mosaic_renderer *r = mosaic_pixman_renderer_create();
 		armed = false;
 		if (r == NULL) {
 			assert_int_equal(cap.n_errors, 1);
-			continue;
 		}
+		mosaic_renderer_destroy(r);
+	}
+}
+
+static const uint32_t px[4 * 4] = {
+	0x80402010, 0x80402011, 0x80402012, 0x80402013,
+	0x80402014, 0x80402015, 0x80402016, 0x80402017,
+	0x80402018, 0x80402019, 0x8040201a, 0x8040201b,
+	0x8040201c, 0x8040201d, 0x8040201e, 0x8040201f,
+};
+
+static void test_textures(void **state)
+{
+	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
+	FOR_EACH_FAILURE(n) {
 		arm(n);
 		struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, 16,
 			4, 4, px);
 		armed = false;
 		if (t == NULL) {
 			assert_int_equal(cap.n_errors, 1);
-		} else {
-			uint32_t out[16] = {0};
-			arm(n);
-			struct mosaic_read_request *req = mosaic_texture_read_pixels_start(t,
-				&(struct mosaic_read_pixels_options){
-					.fourcc = DRM_FORMAT_ARGB8888, .stride = 16, .data = out,
-				});
-			armed = false;
-			if (req == NULL) {
-				assert_int_equal(cap.n_errors, 1);
-			} else {
-				assert_true(mosaic_read_request_finish(req));
-				assert_memory_equal(out, px, sizeof(px));
-			}
-			mosaic_texture_destroy(t);
 		}
-		mosaic_renderer_destroy(r);
+		mosaic_texture_destroy(t);
 	}
+
+	struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, 16, 4, 4,
+		px);
+	FOR_EACH_FAILURE(n) {
+		uint32_t out[16] = {0};
+		arm(n);
+		struct mosaic_read_request *req = mosaic_texture_read_pixels_start(t,
+			&(struct mosaic_read_pixels_options){
+				.fourcc = DRM_FORMAT_ARGB8888, .stride = 16, .data = out,
+			});
+		armed = false;
+		if (req == NULL) {
+			assert_int_equal(cap.n_errors, 1);
+		} else {
+			assert_true(mosaic_read_request_finish(req));
+			assert_memory_equal(out, px, sizeof(px));
+		}
+	}
+	mosaic_texture_destroy(t);
+	mosaic_renderer_destroy(r);
+}
+
+static void test_update(void **state)
+{
+	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
+	// RGB565, 3 pixels wide, tightly packed: goes through shadow images.
+	const uint16_t a[3 * 2] = { 0xf800, 0x07e0, 0x001f, 0xffff, 0x0000, 0xf81f };
+	uint16_t b[3 * 2] = { 0x001f, 0x001f, 0x001f, 0x001f, 0x001f, 0x001f };
+	struct mosaic_buffer *buf = mosaic_buffer_from_data(3, 2, DRM_FORMAT_RGB565, 6, b);
+	pixman_region32_t damage;
+	// Partly outside the texture, so that clipping it allocates.
+	pixman_region32_init_rect(&damage, -1, -1, 2, 2);
+	pixman_region32_union_rect(&damage, &damage, 2, 1, 5, 5);
+	FOR_EACH_FAILURE(n) {
+		struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_RGB565, 6, 3, 2,
+			a);
+		arm(n);
+		bool ok = mosaic_texture_update_from_buffer(t, buf, &damage);
+		armed = false;
+		uint16_t out[3 * 2] = {0};
+		assert_true(mosaic_texture_read_pixels(t, &(struct mosaic_read_pixels_options){
+			.fourcc = DRM_FORMAT_RGB565, .stride = 6, .data = out,
+		}));
+		if (ok) {
+			const uint16_t want[6] = { 0x001f, 0x07e0, 0x001f, 0xffff, 0x0000, 0x001f };
+			assert_memory_equal(out, want, sizeof(want));
+		} else {
+			assert_int_equal(cap.n_errors, 1);
+		}
+		assert_false(buf->accessing_data);
+		mosaic_texture_destroy(t);
+	}
+	pixman_region32_fini(&damage);
+	mosaic_buffer_drop(buf);
+	mosaic_renderer_destroy(r);
 }
 
 static void test_pass(void **state)
@@ -180,13 +251,17 @@ static void test_pass(void **state)
 		armed = false;
 		if (out == NULL) {
 			assert_int_equal(cap.n_errors, 1);
-			continue;
 		}
-		pixman_region32_t clip;
-		pixman_region32_init_rect(&clip, 0, 0, 3, 3);
-		pixman_region32_union_rect(&clip, &clip, 5, 5, 3, 3);
-		float alpha = 0.5f;
+		mosaic_buffer_drop(out);
+	}
 
+	pixman_region32_t clip;
+	pixman_region32_init_rect(&clip, 0, 0, 3, 3);
+	pixman_region32_union_rect(&clip, &clip, 5, 5, 3, 3);
+	float alpha = 0.5f;
+	FOR_EACH_FAILURE(n) {
+		struct mosaic_buffer *out = mosaic_allocator_create_buffer(alloc, 8, 8,
+			DRM_FORMAT_XRGB8888, NULL, 0);
 		arm(n);
 		struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, out, NULL);
 		bool ok = pass != NULL;
@@ -219,52 +294,20 @@ static void test_pass(void **state)
 			mosaic_buffer_end_data_access(out);
 		}
 		assert_int_equal(out->n_locks, 0);
-		pixman_region32_fini(&clip);
 		mosaic_buffer_drop(out);
 	}
-	mosaic_allocator_destroy(alloc);
-	mosaic_texture_destroy(t);
-	mosaic_renderer_destroy(r);
-}
+	pixman_region32_fini(&clip);
 
-static void test_updates_and_shadows(void **state)
-{
-	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
-	// RGB565, 3 pixels wide, tightly packed: goes through shadow images.
-	uint16_t a[3 * 2] = { 0xf800, 0x07e0, 0x001f, 0xffff, 0x0000, 0xf81f };
-	uint16_t b[3 * 2] = { 0x001f, 0x001f, 0x001f, 0x001f, 0x001f, 0x001f };
+	// Into an unaligned buffer: a shadow written back at submit.
+	uint16_t b[3 * 2];
+	struct mosaic_buffer *buf = mosaic_buffer_from_data(3, 2, DRM_FORMAT_RGB565, 6, b);
 	FOR_EACH_FAILURE(n) {
-		arm(n);
-		struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_RGB565, 6, 3, 2,
-			a);
-		armed = false;
-		if (t == NULL) {
-			assert_int_equal(cap.n_errors, 1);
-			continue;
+		for (int i = 0; i < 6; i++) {
+			b[i] = 0x001f;
 		}
-		struct mosaic_buffer *buf = mosaic_buffer_from_data(3, 2, DRM_FORMAT_RGB565, 6, b);
-		pixman_region32_t damage;
-		pixman_region32_init_rect(&damage, 0, 0, 1, 1);
-		pixman_region32_union_rect(&damage, &damage, 2, 1, 1, 1);
-		arm(n);
-		bool ok = mosaic_texture_update_from_buffer(t, buf, &damage);
-		armed = false;
-		uint16_t out[3 * 2] = {0};
-		assert_true(mosaic_texture_read_pixels(t, &(struct mosaic_read_pixels_options){
-			.fourcc = DRM_FORMAT_RGB565, .stride = 6, .data = out,
-		}));
-		if (ok) {
-			assert_int_equal(out[0], 0x001f);
-			assert_int_equal(out[1], 0x07e0);
-			assert_int_equal(out[5], 0x001f);
-		} else {
-			assert_int_equal(cap.n_errors, 1);
-		}
-
-		// Render into the unaligned buffer (a shadow written back at submit).
 		arm(n);
 		struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, buf, NULL);
-		ok = pass != NULL;
+		bool ok = pass != NULL;
 		if (ok) {
 			ok = mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
 				.box = { 0, 0, 3, 2 }, .color = { 1, 0, 0, 1 },
@@ -282,23 +325,22 @@ static void test_updates_and_shadows(void **state)
 		}
 		assert_int_equal(buf->n_locks, 0);
 		assert_false(buf->accessing_data);
-		for (int i = 0; i < 6; i++) {
-			b[i] = 0x001f;
-		}
-		pixman_region32_fini(&damage);
-		mosaic_buffer_drop(buf);
-		mosaic_texture_destroy(t);
 	}
+	mosaic_buffer_drop(buf);
+	mosaic_allocator_destroy(alloc);
+	mosaic_texture_destroy(t);
 	mosaic_renderer_destroy(r);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_format_sets, setup),
-		cmocka_unit_test_setup(test_renderer_and_textures, setup),
+		cmocka_unit_test_setup(test_format_set_add, setup),
+		cmocka_unit_test_setup(test_format_set_ops, setup),
+		cmocka_unit_test_setup(test_renderer_create, setup),
+		cmocka_unit_test_setup(test_textures, setup),
+		cmocka_unit_test_setup(test_update, setup),
 		cmocka_unit_test_setup(test_pass, setup),
-		cmocka_unit_test_setup(test_updates_and_shadows, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
