@@ -210,6 +210,17 @@ static void test_rect_blending(void **state)
 		(uint8_t)u8(0.25));
 	assert_pixel_near(at(&o, 0, 0), want, 1, 0, 0);
 	output_destroy(&o);
+
+	// An XRGB destination is opaque whatever its X bits hold.
+	o = output_create(1, 1, DRM_FORMAT_XRGB8888, 0x00204060);
+	draw_rect(&o, &(struct mosaic_rect_options){
+		.box = { 0, 0, 1, 1 },
+		.color = { 0.25f, 0.0f, 0.0f, 0.5f },
+	});
+	want = argb(0xff, (uint8_t)u8(0.25 + 0x20 / 255.0 * 0.5), (uint8_t)u8(0x40 / 255.0 * 0.5),
+		(uint8_t)u8(0x60 / 255.0 * 0.5));
+	assert_pixel_near(at(&o, 0, 0) | 0xff000000, want, 1, 0, 0);
+	output_destroy(&o);
 }
 
 static void test_texture_blending(void **state)
