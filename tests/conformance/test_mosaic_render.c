@@ -88,6 +88,12 @@ static void test_malformed_json(void **state)
 		"bad.json: invalid JSON at line 2");
 }
 
+static void test_trailing_text(void **state)
+{
+	expect_error("{\"output\": {\"width\": 64, \"height\": 64}}\n}",
+		"bad.json: invalid JSON at line 2: text after the end");
+}
+
 static void test_missing_image(void **state)
 {
 	expect_error("{\"output\": {\"width\": 64, \"height\": 64},\n"
@@ -297,6 +303,7 @@ int main(int argc, char *argv[])
 	tool = resolved;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_malformed_json),
+		cmocka_unit_test(test_trailing_text),
 		cmocka_unit_test(test_missing_image),
 		cmocka_unit_test(test_unknown_value),
 		cmocka_unit_test(test_impossible_size),
