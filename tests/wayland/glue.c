@@ -193,6 +193,46 @@ static void shm_formats_and_release(void **state)
 	show_shm_buffer(f->bad);
 }
 
+static void shm_damage_limited_update(void **state)
+{
+	struct fixture *f = *state;
+	struct client *c = f->bad;
+	const int w = 32, h = 16, stride = w * 4;
+	int fd = memfd_sized((size_t)stride * h);
+	uint32_t *pixels = mmap(NULL, (size_t)stride * h, PROT_READ | PROT_WRITE, MAP_SHARED,
+		fd, 0);
+	assert_true(pixels != MAP_FAILED);
+	for (int i = 0; i < w * h; i++) {
+		pixels[i] = 0xff0000ff;
+	}
+	struct wl_shm_pool *pool = wl_shm_create_pool(c->shm, fd, stride * h);
+	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, w, h, stride,
+		WL_SHM_FORMAT_XRGB8888);
+	struct wl_surface *surface = wl_compositor_create_surface(c->compositor);
+	wl_surface_attach(surface, buffer, 0, 0);
+	wl_surface_damage_buffer(surface, 0, 0, w, h);
+	wl_surface_commit(surface);
+	assert_true(wl_display_roundtrip(c->display) >= 0);
+	assert_true(test_server_log_contains("texture ff0000ff ff0000ff"));
+
+	// Everything changes, only the first texel is said to: the texture
+	// must take exactly that one.
+	for (int i = 0; i < w * h; i++) {
+		pixels[i] = 0xff00ff00;
+	}
+	wl_surface_attach(surface, buffer, 0, 0);
+	wl_surface_damage_buffer(surface, 0, 0, 1, 1);
+	wl_surface_commit(surface);
+	assert_true(wl_display_roundtrip(c->display) >= 0);
+	assert_true(test_server_log_contains("texture ff00ff00 ff0000ff"));
+
+	wl_surface_destroy(surface);
+	wl_buffer_destroy(buffer);
+	wl_shm_pool_destroy(pool);
+	munmap(pixels, (size_t)stride * h);
+	close(fd);
+}
+
 static void shm_pool_truncated(void **state)
 {
 	struct fixture *f = *state;
@@ -471,6 +511,7 @@ int main(void)
 	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(shm_formats_and_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(shm_damage_limited_update, setup, teardown),
 		cmocka_unit_test_setup_teardown(shm_pool_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(shm_buffer_0x0, setup, teardown),
 		cmocka_unit_test_setup_teardown(shm_buffer_100000x100000, setup, teardown),

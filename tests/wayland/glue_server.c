@@ -67,6 +67,7 @@ void test_server_log_clear(void)
 
 struct surface {
 	struct wl_resource *buffer;
+	pixman_region32_t damage;
 	struct mosaic_surface_texture *texture;
 	struct wl_listener buffer_destroy;
 };
@@ -99,6 +100,10 @@ static void surface_attach(struct wl_client *client, struct wl_resource *resourc
 static void surface_damage(struct wl_client *client, struct wl_resource *resource,
 	int32_t x, int32_t y, int32_t w, int32_t h)
 {
+	struct surface *s = wl_resource_get_user_data(resource);
+	if (w > 0 && h > 0) {
+		pixman_region32_union_rect(&s->damage, &s->damage, x, y, (unsigned)w, (unsigned)h);
+	}
 }
 
 static void surface_frame(struct wl_client *client, struct wl_resource *resource, uint32_t id)
@@ -113,9 +118,23 @@ static void surface_region(struct wl_client *client, struct wl_resource *resourc
 static void surface_commit(struct wl_client *client, struct wl_resource *resource)
 {
 	struct surface *s = wl_resource_get_user_data(resource);
-	if (s->buffer != NULL) {
-		mosaic_surface_texture_commit(s->texture, s->buffer, NULL);
+	if (s->buffer != NULL &&
+			mosaic_surface_texture_commit(s->texture, s->buffer, &s->damage)) {
+		// Report the first two texels so that clients can see what the
+		// texture holds after a damage-limited update.
+		uint32_t texels[2] = {0};
+		struct mosaic_texture *texture = mosaic_surface_texture_get_texture(s->texture);
+		if (mosaic_texture_read_pixels(texture, &(struct mosaic_read_pixels_options){
+				.fourcc = DRM_FORMAT_ARGB8888,
+				.stride = sizeof(texels),
+				.data = texels,
+				.src_box = { 0, 0, 2, 1 },
+			})) {
+			fprintf(log_file, "texture %08x %08x\n", texels[0], texels[1]);
+			fflush(log_file);
+		}
 	}
+	pixman_region32_clear(&s->damage);
 }
 
 static void surface_transform(struct wl_client *client, struct wl_resource *resource,
@@ -140,6 +159,7 @@ static void surface_free(struct wl_resource *resource)
 {
 	struct surface *s = wl_resource_get_user_data(resource);
 	wl_list_remove(&s->buffer_destroy.link);
+	pixman_region32_fini(&s->damage);
 	mosaic_surface_texture_destroy(s->texture);
 	free(s);
 }
@@ -150,6 +170,7 @@ static void compositor_create_surface(struct wl_client *client, struct wl_resour
 	struct surface *s = calloc(1, sizeof(*s));
 	struct wl_resource *sr = wl_resource_create(client, &wl_surface_interface, 4, id);
 	s->texture = mosaic_surface_texture_create(renderer);
+	pixman_region32_init(&s->damage);
 	s->buffer_destroy.notify = buffer_destroyed;
 	wl_list_init(&s->buffer_destroy.link);
 	wl_resource_set_implementation(sr, &surface_impl, s, surface_free);
