@@ -242,7 +242,7 @@ static int serve(void)
 	return 0;
 }
 
-const char *test_server_start(void)
+const char *test_server_start(const char *nested_path)
 {
 	const char *dir = getenv("XDG_RUNTIME_DIR");
 	snprintf(log_path, sizeof(log_path), "%s/server.log", dir);
@@ -254,6 +254,13 @@ const char *test_server_start(void)
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	server_pid = fork();
+	if (server_pid == 0 && nested_path != NULL) {
+		// The example compositor instead of the test one.
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		execl(nested_path, nested_path, "--headless", "--renderer", "pixman",
+			"--socket", TEST_SOCKET, (char *)NULL);
+		_exit(127);
+	}
 	if (server_pid == 0) {
 		// exit, not _exit: LeakSanitizer checks the server at exit.
 		exit(serve());
