@@ -156,10 +156,14 @@ static int wait_child(pid_t pid, int timeout_ms)
 	return -1;
 }
 
-static pid_t spawn(char *const argv[], const char *wayland_display, const char *log_path)
+static pid_t spawn_in(char *const argv[], const char *wayland_display, const char *log_path,
+	const char *cwd)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
+		if (cwd != NULL && chdir(cwd) != 0) {
+			_exit(126);
+		}
 		if (wayland_display != NULL) {
 			setenv("WAYLAND_DISPLAY", wayland_display, 1);
 		}
@@ -173,6 +177,11 @@ static pid_t spawn(char *const argv[], const char *wayland_display, const char *
 		_exit(127);
 	}
 	return pid;
+}
+
+static pid_t spawn(char *const argv[], const char *wayland_display, const char *log_path)
+{
+	return spawn_in(argv, wayland_display, log_path, NULL);
 }
 
 struct e2e_case {
@@ -279,6 +288,87 @@ static void run_case(void **state)
 	free(img.rgba);
 }
 
+/* Our background (output.c), as the parent shows it. */
+static bool is_nested_background(const uint8_t *p)
+{
+	return abs(p[0] - 51) <= 2 && abs(p[1] - 61) <= 2 && abs(p[2] - 77) <= 2;
+}
+
+/*
+ * The parent's side: Weston's own screenshot (weston-screenshooter) must
+ * show mosaic-nested's window, 640x480, with the client inside. This checks
+ * the presentation through wl_shm.
+ */
+static void run_parent_window(void **state)
+{
+	const char *renderer_name = *state;
+	enum mosaic_backend backend;
+	assert_true(mosaic_backend_from_name(renderer_name, &backend));
+	struct mosaic_renderer *renderer = mosaic_renderer_create(
+		&(struct mosaic_renderer_options){ .backend = backend });
+	if (renderer == NULL) {
+		print_message("the %s renderer cannot start here\n", renderer_name);
+		skip();
+	}
+	mosaic_renderer_destroy(renderer);
+
+	char own[128], log_path[128], socket[64], shots[128];
+	snprintf(own, sizeof(own), "%s/%s-parent-own.png", runtime_dir, renderer_name);
+	snprintf(log_path, sizeof(log_path), "%s/%s-parent.log", runtime_dir, renderer_name);
+	snprintf(socket, sizeof(socket), "nested-%s-parent", renderer_name);
+	snprintf(shots, sizeof(shots), "%s/%s-parent-shots", runtime_dir, renderer_name);
+	assert_int_equal(mkdir(shots, 0700), 0);
+
+	char *argv[] = {
+		(char *)nested_path, "--renderer", (char *)renderer_name, "--size", "640x480",
+		"--socket", socket, "--screenshot", own, "--", "weston-simple-shm", NULL,
+	};
+	pid_t pid = spawn(argv, PARENT_SOCKET, log_path);
+	// Our own screenshot means the client is shown; give the parent a frame.
+	assert_true(wait_for_file(own, 30000));
+	usleep(300000);
+	char *shooter[] = { "weston-screenshooter", NULL };
+	char shooter_log[160];
+	snprintf(shooter_log, sizeof(shooter_log), "%s/screenshooter.log", shots);
+	int shooter_status = wait_child(spawn_in(shooter, PARENT_SOCKET, shooter_log, shots),
+		20000);
+	kill(pid, SIGTERM);
+	assert_int_equal(wait_child(pid, 10000), 0);
+	assert_int_equal(shooter_status, 0);
+
+	char cmd[256], path[256] = "";
+	snprintf(cmd, sizeof(cmd), "ls %s/wayland-screenshot-*.png", shots);
+	FILE *ls = popen(cmd, "r");
+	assert_non_null(ls);
+	if (fgets(path, sizeof(path), ls) != NULL) {
+		path[strcspn(path, "\n")] = '\0';
+	}
+	pclose(ls);
+	struct image img;
+	assert_true(load_png(path, &img));
+
+	// Our window: the box of our background color.
+	int x0 = img.width, y0 = img.height, x1 = -1, y1 = -1;
+	for (int y = 0; y < img.height; y++) {
+		for (int x = 0; x < img.width; x++) {
+			if (is_nested_background(px(&img, x, y))) {
+				x0 = x < x0 ? x : x0;
+				y0 = y < y0 ? y : y0;
+				x1 = x > x1 ? x : x1;
+				y1 = y > y1 ? y : y1;
+			}
+		}
+	}
+	print_message("parent screenshot %s: our window at %d,%d %dx%d\n", path, x0, y0,
+		x1 - x0 + 1, y1 - y0 + 1);
+	assert_int_equal(x1 - x0 + 1, 640);
+	assert_int_equal(y1 - y0 + 1, 480);
+	// And inside it, weston-simple-shm where we placed it.
+	assert_true(is_white(px(&img, x0 + WIN_X + 5, y0 + WIN_Y + 5)));
+	assert_true(distinct_colors(&img, x0 + WIN_X + 30, y0 + WIN_Y + 30, 190, 190) > 200);
+	free(img.rgba);
+}
+
 static char *const simple_shm_argv[] = { "weston-simple-shm", NULL };
 static char *const simple_damage_argv[] = { "weston-simple-damage", NULL };
 static char *const simple_egl_argv[] = { "weston-simple-egl", NULL };
@@ -309,7 +399,10 @@ static bool in_path(const char *name)
 static int start_weston(void **state)
 {
 	char *argv[] = {
-		"weston", "--backend=headless-backend.so", "--socket=" PARENT_SOCKET,
+		// pixman, so that weston-screenshooter can read the output;
+		// --debug exposes the screenshooter protocol.
+		"weston", "--backend=headless-backend.so", "--use-pixman", "--debug",
+		"--socket=" PARENT_SOCKET,
 		"--idle-time=0", "--width=1024", "--height=768", NULL,
 	};
 	char log_path[128], sock[128];
@@ -346,6 +439,7 @@ int main(int argc, char *argv[])
 		{ "weston-simple-shm", "weston" },
 		{ "weston-simple-damage", "weston" },
 		{ "weston-simple-egl", "weston" },
+		{ "weston-screenshooter", "weston" },
 		{ "foot", "foot" },
 	};
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
@@ -378,9 +472,9 @@ int main(int argc, char *argv[])
 		// foot shows its window before the shell printed: wait a little.
 		{ "foot", foot_argv, 1500, check_foot },
 	};
-	static struct e2e_case cases[12];
-	static struct CMUnitTest tests[12];
-	static char names[12][64];
+	static struct e2e_case cases[15];
+	static struct CMUnitTest tests[15];
+	static char names[15][64];
 	size_t n = 0;
 	for (size_t r = 0; r < 3; r++) {
 		enum mosaic_backend backend;
@@ -405,6 +499,13 @@ int main(int argc, char *argv[])
 			};
 			n++;
 		}
+		snprintf(names[n], sizeof(names[n]), "%s/parent-shows-window", renderers[r]);
+		tests[n] = (struct CMUnitTest){
+			.name = names[n],
+			.test_func = run_parent_window,
+			.initial_state = (void *)renderers[r],
+		};
+		n++;
 	}
 	int failed = _cmocka_run_group_tests("wayland-e2e", tests, n, start_weston,
 		stop_weston);
