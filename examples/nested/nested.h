@@ -149,6 +149,7 @@ struct server {
 	struct wl_list pointers;  /* wl_pointer resources */
 	struct wl_list keyboards; /* wl_keyboard resources */
 	struct wl_list seats;     /* wl_seat resources */
+	struct wl_list outputs;   /* wl_output resources */
 	struct surface *pointer_focus;
 	struct surface *keyboard_focus;
 	uint32_t seat_caps;
@@ -224,6 +225,8 @@ void seat_keyboard_modifiers(struct server *server, uint32_t depressed, uint32_t
 void seat_set_keyboard_focus(struct server *server, struct surface *surface);
 void seat_surface_destroyed(struct server *server, struct surface *surface);
 void seat_finish(struct server *server);
+/* Tells clients the output's new size. */
+void seat_output_resized(struct server *server);
 
 /* parent.c */
 struct parent *parent_connect(struct server *server, const char *display_name);

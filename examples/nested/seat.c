@@ -459,7 +459,8 @@ static void output_bind(struct wl_client *client, void *data, uint32_t version, 
 		wl_client_post_no_memory(client);
 		return;
 	}
-	wl_resource_set_implementation(resource, &output_impl, server, NULL);
+	wl_resource_set_implementation(resource, &output_impl, server, unlink_resource);
+	wl_list_insert(&server->outputs, wl_resource_get_link(resource));
 	wl_output_send_geometry(resource, 0, 0, 0, 0, WL_OUTPUT_SUBPIXEL_UNKNOWN, "mosaic",
 		"nested", WL_OUTPUT_TRANSFORM_NORMAL);
 	wl_output_send_mode(resource, WL_OUTPUT_MODE_CURRENT | WL_OUTPUT_MODE_PREFERRED,
@@ -472,12 +473,25 @@ static void output_bind(struct wl_client *client, void *data, uint32_t version, 
 	}
 }
 
+void seat_output_resized(struct server *server)
+{
+	struct wl_resource *resource;
+	wl_resource_for_each(resource, &server->outputs) {
+		wl_output_send_mode(resource, WL_OUTPUT_MODE_CURRENT | WL_OUTPUT_MODE_PREFERRED,
+			server->width, server->height, 60000);
+		if (wl_resource_get_version(resource) >= WL_OUTPUT_DONE_SINCE_VERSION) {
+			wl_output_send_done(resource);
+		}
+	}
+}
+
 bool seat_init_globals(struct server *server)
 {
 	server->keymap_fd = -1;
 	wl_list_init(&server->pointers);
 	wl_list_init(&server->keyboards);
 	wl_list_init(&server->seats);
+	wl_list_init(&server->outputs);
 	return wl_global_create(server->display, &wl_seat_interface, 7, server,
 			seat_bind) != NULL &&
 		wl_global_create(server->display, &wl_output_interface, 3, server,
