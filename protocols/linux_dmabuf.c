@@ -210,14 +210,14 @@ static bool params_check(struct params *p, int32_t width, int32_t height, uint32
 		}
 		if (offset >= (uint64_t)size) {
 			wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_OUT_OF_BOUNDS,
-				"plane %d: offset %" PRIu64 " is past the end of the %lld-byte buffer",
-				i, offset, (long long)size);
+				"plane %d: offset %" PRIu64 " is past the end of the "
+				"%lld-byte buffer", i, offset, (long long)size);
 			return false;
 		}
 		if (end > (uint64_t)size) {
 			wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_OUT_OF_BOUNDS,
-				"plane %d: offset %" PRIu64 " + stride %" PRIu64 " x height %d ends "
-				"past the %lld-byte buffer", i, offset, stride, height,
+				"plane %d: offset %" PRIu64 " + stride %" PRIu64 " x height %d "
+				"ends past the %lld-byte buffer", i, offset, stride, height,
 				(long long)size);
 			return false;
 		}
@@ -549,7 +549,8 @@ MOSAIC_EXPORT struct mosaic_linux_dmabuf_v1 *mosaic_linux_dmabuf_v1_create(
 	struct stat st;
 	if (drm_fd < 0 || fstat(drm_fd, &st) != 0) {
 		mosaic_log(MOSAIC_LOG_ERROR, "linux-dmabuf: the %s renderer has no DRM device to "
-			"name in its feedback", mosaic_backend_name(mosaic_renderer_get_backend(renderer)));
+			"name in its feedback",
+			mosaic_backend_name(mosaic_renderer_get_backend(renderer)));
 		return NULL;
 	}
 	struct mosaic_linux_dmabuf_v1 *linux_dmabuf = calloc(1, sizeof(*linux_dmabuf));

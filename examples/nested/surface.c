@@ -238,7 +238,8 @@ static void surface_commit(struct wl_client *client, struct wl_resource *resourc
 			struct mosaic_texture *tex =
 				mosaic_surface_texture_get_texture(surface->texture);
 			if (tex != NULL) {
-				int w = mosaic_texture_get_width(tex), h = mosaic_texture_get_height(tex);
+				int w = mosaic_texture_get_width(tex);
+				int h = mosaic_texture_get_height(tex);
 				if (mosaic_transform_swaps_axes(c->transform)) {
 					int t = w;
 					w = h;
@@ -344,7 +345,8 @@ bool surface_set_role(struct surface *surface, enum surface_role role,
 {
 	if (surface->role != ROLE_NONE && surface->role != role) {
 		wl_resource_post_error(error_resource, error_code,
-			"wl_surface %u already has another role", wl_resource_get_id(surface->resource));
+			"wl_surface %u already has another role",
+			wl_resource_get_id(surface->resource));
 		return false;
 	}
 	surface->role = role;
