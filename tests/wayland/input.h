@@ -1,0 +1,22 @@
+#ifndef TEST_WAYLAND_INPUT_H
+#define TEST_WAYLAND_INPUT_H
+
+#include <stdbool.h>
+
+/* What the stand-in parent sends, in the coordinates of mosaic-nested's window. */
+#define TEST_CLICK_X 50
+#define TEST_CLICK_Y 60
+#define TEST_BUTTON 0x110 /* BTN_LEFT */
+#define TEST_KEY 30       /* KEY_A */
+#define TEST_KEYMAP "mosaic test keymap: passed through unchanged"
+
+bool test_parent_start(const char *socket);
+/* How many buffers mosaic-nested presented. */
+int test_parent_commits(void);
+/* True once mosaic-nested asked for a pointer and a keyboard. */
+bool test_parent_has_input(void);
+/* Clicks at TEST_CLICK_X/Y and presses TEST_KEY on mosaic-nested's window. */
+void test_parent_send_input(void);
+void test_parent_stop(void);
+
+#endif
