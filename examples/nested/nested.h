@@ -171,6 +171,7 @@ struct server {
 
 /* One buffer the output is rendered into. */
 struct output_buffer {
+	struct server *server;
 	struct mosaic_buffer *buffer;
 	/* Frames since it was last drawn into (0: never, contents unknown). */
 	int age;
@@ -198,6 +199,8 @@ void xdg_surface_commit(struct xdg_surface *xdg);
 /* The output position of the top-left of the xdg_surface's own surface. */
 void xdg_surface_origin(struct xdg_surface *xdg, int *x, int *y);
 void xdg_focus(struct server *server, struct xdg_surface *xdg);
+/* The wl_surface went away before its xdg_surface: the window goes. */
+void xdg_surface_lost_surface(struct xdg_surface *xdg);
 
 /* output.c */
 bool output_init(struct server *server);
@@ -205,6 +208,8 @@ void output_finish(struct server *server);
 void output_damage_box(struct server *server, const struct mosaic_box *box);
 void output_damage_whole(struct server *server);
 void output_schedule_frame(struct server *server);
+/* A frame that had to wait (no free buffer) may go now. */
+void output_retry_frame(struct server *server);
 /* Draws one frame if anything changed (or when `force`). */
 void output_render(struct server *server);
 bool output_resize(struct server *server, int width, int height);

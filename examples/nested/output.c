@@ -48,6 +48,7 @@ static bool create_buffers(struct server *server)
 	server->n_buffers = N_BUFFERS;
 	for (int i = 0; i < N_BUFFERS; i++) {
 		struct output_buffer *b = &server->buffers[i];
+		b->server = server;
 		// XRGB8888: every renderer draws into it and every parent shows it.
 		b->buffer = mosaic_allocator_create_buffer(server->allocator, server->width,
 			server->height, DRM_FORMAT_XRGB8888, NULL, 0);
@@ -130,6 +131,13 @@ void output_schedule_frame(struct server *server)
 	// About 60 frames per second; in nested mode the parent's frame
 	// callbacks pace us further (see output_render).
 	wl_event_source_timer_update(server->frame_timer, 16);
+}
+
+void output_retry_frame(struct server *server)
+{
+	if (server->frame_pending) {
+		wl_event_source_timer_update(server->frame_timer, 1);
+	}
 }
 
 static int frame_timer_fired(void *data)

@@ -269,6 +269,8 @@ static void buffer_release(void *data, struct wl_buffer *wl_buffer)
 {
 	struct output_buffer *buffer = data;
 	buffer->busy = false;
+	// A frame may be waiting for a free buffer.
+	output_retry_frame(buffer->server);
 }
 
 static const struct wl_buffer_listener buffer_listener = {

@@ -331,7 +331,7 @@ static void surface_handle_resource_destroy(struct wl_resource *resource)
 		surface->subsurface->surface = NULL;
 	}
 	if (surface->xdg != NULL) {
-		surface->xdg->surface = NULL;
+		xdg_surface_lost_surface(surface->xdg);
 	}
 	mosaic_surface_texture_destroy(surface->texture);
 	state_finish(&surface->pending);

@@ -228,6 +228,12 @@ static void unmap(struct xdg_surface *xdg)
 	}
 }
 
+void xdg_surface_lost_surface(struct xdg_surface *xdg)
+{
+	unmap(xdg);
+	xdg->surface = NULL;
+}
+
 void xdg_focus(struct server *server, struct xdg_surface *xdg)
 {
 	// Raise: move to the top of the stack (the end of the list).
