@@ -3,7 +3,8 @@
  * parent (input_parent.c) clicks on mosaic-nested's window and presses a
  * key; a client inside mosaic-nested must get the pointer at the right
  * surface coordinates, the button, keyboard focus (given when its window
- * mapped), the key, and the parent's keymap unchanged.
+ * mapped), the key, and the parent's keymap unchanged. Then the parent
+ * resizes the window, and mosaic-nested's next frames have the new size.
  *
  * Usage: test-wayland-input PATH/TO/mosaic-nested
  */
@@ -276,6 +277,24 @@ static bool parent_showed_a_frame(void)
 	return test_parent_commits() > 0;
 }
 
+static bool resized(void)
+{
+	int w, h;
+	test_parent_committed_size(&w, &h);
+	return w == TEST_RESIZE_WIDTH && h == TEST_RESIZE_HEIGHT;
+}
+
+/* The parent resizes the window: mosaic-nested's output follows. */
+static void window_resized(void **state)
+{
+	int w, h;
+	test_parent_committed_size(&w, &h);
+	assert_int_equal(w, 320);
+	assert_int_equal(h, 240);
+	test_parent_resize();
+	assert_true(wait_for(resized));
+}
+
 static void input_forwarded(void **state)
 {
 	struct client c = {0};
@@ -379,6 +398,7 @@ int main(int argc, char *argv[])
 
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(input_forwarded),
+		cmocka_unit_test(window_resized),
 	};
 	int failed = cmocka_run_group_tests_name("wayland-input", tests, NULL, NULL);
 

@@ -8,6 +8,8 @@
 #define TEST_CLICK_Y 60
 #define TEST_BUTTON 0x110 /* BTN_LEFT */
 #define TEST_KEY 30       /* KEY_A */
+#define TEST_RESIZE_WIDTH 400
+#define TEST_RESIZE_HEIGHT 300
 #define TEST_KEYMAP "mosaic test keymap: passed through unchanged"
 
 bool test_parent_start(const char *socket);
@@ -17,6 +19,10 @@ int test_parent_commits(void);
 bool test_parent_has_input(void);
 /* Clicks at TEST_CLICK_X/Y and presses TEST_KEY on mosaic-nested's window. */
 void test_parent_send_input(void);
+/* Configures mosaic-nested's window to TEST_RESIZE_WIDTH x TEST_RESIZE_HEIGHT. */
+void test_parent_resize(void);
+/* The size of the last buffer mosaic-nested presented. */
+void test_parent_committed_size(int *width, int *height);
 void test_parent_stop(void);
 
 #endif

@@ -25,6 +25,7 @@ static pthread_t thread;
 static int trigger_fd = -1;
 static struct wl_event_source *trigger_source;
 static atomic_int commits;
+static atomic_int committed_width, committed_height;
 static struct wl_resource *window_surface, *pointer, *keyboard;
 
 static void noop(void)
@@ -71,6 +72,11 @@ static void surface_commit(struct wl_client *client, struct wl_resource *resourc
 		return;
 	}
 	if (pending_buffer != NULL) {
+		struct wl_shm_buffer *shm = wl_shm_buffer_get(pending_buffer);
+		if (shm != NULL) {
+			atomic_store(&committed_width, wl_shm_buffer_get_width(shm));
+			atomic_store(&committed_height, wl_shm_buffer_get_height(shm));
+		}
 		// Shown and done with: release at once.
 		wl_buffer_send_release(pending_buffer);
 		pending_buffer = NULL;
@@ -223,6 +229,17 @@ static int trigger(int fd, uint32_t mask, void *data)
 		wl_display_terminate(display);
 		return 0;
 	}
+	if (value == 3) {
+		// The user resized the window.
+		struct wl_array states;
+		wl_array_init(&states);
+		xdg_toplevel_send_configure(toplevel_of_window, TEST_RESIZE_WIDTH,
+			TEST_RESIZE_HEIGHT, &states);
+		xdg_surface_send_configure(xdg_surface_of_window,
+			wl_display_next_serial(display));
+		wl_array_release(&states);
+		return 0;
+	}
 	uint32_t serial = wl_display_next_serial(display);
 	wl_fixed_t x = wl_fixed_from_int(TEST_CLICK_X), y = wl_fixed_from_int(TEST_CLICK_Y);
 	wl_pointer_send_enter(pointer, serial, window_surface, x, y);
@@ -278,6 +295,20 @@ void test_parent_send_input(void)
 	if (write(trigger_fd, &one, sizeof(one)) != sizeof(one)) {
 		perror("eventfd");
 	}
+}
+
+void test_parent_resize(void)
+{
+	uint64_t three = 3;
+	if (write(trigger_fd, &three, sizeof(three)) != sizeof(three)) {
+		perror("eventfd");
+	}
+}
+
+void test_parent_committed_size(int *width, int *height)
+{
+	*width = atomic_load(&committed_width);
+	*height = atomic_load(&committed_height);
 }
 
 void test_parent_stop(void)
