@@ -326,12 +326,14 @@ void output_render(struct server *server)
 	}
 	pixman_region32_init(&server->damage_history[0]);
 	pixman_region32_copy(&server->damage_history[0], &server->damage);
-	pixman_region32_clear(&server->damage);
 	server->frames++;
 
 	if (ok && server->parent != NULL) {
-		parent_present(server->parent, buffer, &repaint);
+		// The parent saw the previous frame: only this frame's damage
+		// changed for it, whatever this buffer's age made us redraw.
+		parent_present(server->parent, buffer, &server->damage);
 	}
+	pixman_region32_clear(&server->damage);
 	pixman_region32_fini(&repaint);
 	send_frame_done(server);
 

@@ -206,8 +206,6 @@ static void surface_commit(struct wl_client *client, struct wl_resource *resourc
 	wl_list_init(&p->frame_callbacks);
 
 	if (p->attached) {
-		// Damage what the surface covered before it changes size or goes.
-		damage_output(surface, true);
 		int old_w = surface->width, old_h = surface->height;
 		if (p->buffer == NULL) {
 			mosaic_surface_texture_commit(surface->texture, NULL, NULL);
@@ -250,6 +248,14 @@ static void surface_commit(struct wl_client *client, struct wl_resource *resourc
 			}
 		}
 		resized = old_w != surface->width || old_h != surface->height;
+		if (resized) {
+			// What the surface covered before it changed size or went.
+			int x, y;
+			if (surface_output_origin(surface, &x, &y)) {
+				output_damage_box(surface->server,
+					&(struct mosaic_box){ x, y, old_w, old_h });
+			}
+		}
 		wl_list_remove(&p->buffer_destroy.link);
 		wl_list_init(&p->buffer_destroy.link);
 		p->attached = false;

@@ -236,10 +236,13 @@ void xdg_surface_lost_surface(struct xdg_surface *xdg)
 
 void xdg_focus(struct server *server, struct xdg_surface *xdg)
 {
-	// Raise: move to the top of the stack (the end of the list).
-	wl_list_remove(&xdg->link);
-	wl_list_insert(server->windows.prev, &xdg->link);
-	damage_window(xdg);
+	// Raise: move to the top of the stack (the end of the list). A window
+	// already on top looks the same: nothing to redraw.
+	if (xdg->link.next != &server->windows) {
+		wl_list_remove(&xdg->link);
+		wl_list_insert(server->windows.prev, &xdg->link);
+		damage_window(xdg);
+	}
 	if (xdg->role == XDG_ROLE_TOPLEVEL) {
 		seat_set_keyboard_focus(server, xdg->surface);
 	}
@@ -259,6 +262,7 @@ static void map(struct xdg_surface *xdg)
 	}
 	xdg->mapped = true;
 	wl_list_insert(server->windows.prev, &xdg->link);
+	damage_window(xdg);
 	xdg_focus(server, xdg);
 }
 
@@ -295,11 +299,16 @@ void xdg_surface_commit(struct xdg_surface *xdg)
 		unmap(xdg);
 		xdg->initial_commit_done = false;
 		xdg->configured = false;
-	} else if (xdg->mapped) {
+	}
+	struct mosaic_box box = { xdg->x - xdg->geometry.x, xdg->y - xdg->geometry.y,
+		surface->width, surface->height };
+	if (xdg->mapped && (box.x != xdg->drawn_box.x || box.y != xdg->drawn_box.y ||
+			box.width != xdg->drawn_box.width || box.height != xdg->drawn_box.height)) {
+		// Moved or resized (a new window geometry): old and new place. A
+		// commit that only changes content was damaged in surface.c.
 		damage_window(xdg);
 	}
-	xdg->drawn_box = (struct mosaic_box){ xdg->x - xdg->geometry.x,
-		xdg->y - xdg->geometry.y, surface->width, surface->height };
+	xdg->drawn_box = box;
 }
 
 /* xdg_toplevel: a window. Most requests are hints this compositor ignores. */

@@ -32,8 +32,8 @@
 #define PARENT_SOCKET "mosaic-input-parent"
 #define NESTED_SOCKET "mosaic-input-nested"
 /* mosaic-nested puts the first window here. */
-#define WIN_X 32
-#define WIN_Y 32
+#define WIN_X TEST_WIN_X
+#define WIN_Y TEST_WIN_Y
 
 static const char *nested_path;
 static pid_t nested_pid;
@@ -349,6 +349,47 @@ static void input_forwarded(void **state)
 	assert_int_equal(c.button_state, WL_POINTER_BUTTON_STATE_PRESSED);
 	assert_true(dispatch_until(c.display, &c.key));
 	assert_int_equal(c.key_code, TEST_KEY);
+
+	// The window (black so far) is on the parent's screen before going on.
+	struct test_frame frame = {0};
+	for (int i = 0; i < 500; i++) {
+		test_parent_last_frame(&frame);
+		if (frame.damage_w > 0 && frame.inside == 0x000000) {
+			break;
+		}
+		usleep(10000);
+	}
+	assert_int_equal(frame.inside, 0x000000);
+
+	// Damage tracking, end to end: the client paints its whole (black)
+	// buffer red but damages only a small rectangle. Only that rectangle may
+	// turn red in mosaic-nested's output, and the frame presented to the
+	// parent must be damaged exactly there.
+	uint32_t *pixels = mmap(NULL, (size_t)stride * size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		fd, 0);
+	assert_true(pixels != MAP_FAILED);
+	for (int i = 0; i < size * size; i++) {
+		pixels[i] = 0xffff0000;
+	}
+	munmap(pixels, (size_t)stride * size);
+	wl_surface_attach(c.surface, buffer, 0, 0);
+	wl_surface_damage_buffer(c.surface, TEST_DAMAGE_X, TEST_DAMAGE_Y, TEST_DAMAGE_W,
+		TEST_DAMAGE_H);
+	wl_surface_commit(c.surface);
+	assert_true(wl_display_roundtrip(c.display) >= 0);
+	for (int i = 0; i < 500 && frame.inside != 0xff0000; i++) {
+		usleep(10000);
+		test_parent_last_frame(&frame);
+	}
+	print_message("last frame: damage %d,%d %dx%d, inside %06x, outside %06x\n",
+		frame.damage_x, frame.damage_y, frame.damage_w, frame.damage_h, frame.inside,
+		frame.outside);
+	assert_int_equal(frame.inside, 0xff0000);
+	assert_int_equal(frame.outside, 0x000000);
+	assert_int_equal(frame.damage_x, WIN_X + TEST_DAMAGE_X);
+	assert_int_equal(frame.damage_y, WIN_Y + TEST_DAMAGE_Y);
+	assert_int_equal(frame.damage_w, TEST_DAMAGE_W);
+	assert_int_equal(frame.damage_h, TEST_DAMAGE_H);
 
 	xdg_toplevel_destroy(toplevel);
 	xdg_surface_destroy(xdg_surface);

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <pixman.h>
 #include <wayland-server-core.h>
 #include <wayland-server-protocol.h>
 
@@ -26,6 +27,10 @@ static int trigger_fd = -1;
 static struct wl_event_source *trigger_source;
 static atomic_int commits;
 static atomic_int committed_width, committed_height;
+static pthread_mutex_t frame_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct test_frame last_frame;
+static pixman_box32_t pending_damage;
+static bool has_pending_damage;
 static struct wl_resource *window_surface, *pointer, *keyboard;
 
 static void noop(void)
@@ -38,6 +43,53 @@ static void noop(void)
 static void destroy_resource(struct wl_client *client, struct wl_resource *resource)
 {
 	wl_resource_destroy(resource);
+}
+
+static void surface_damage_buffer(struct wl_client *client, struct wl_resource *resource,
+	int32_t x, int32_t y, int32_t w, int32_t h)
+{
+	pixman_box32_t box = { x, y, x + w, y + h };
+	if (!has_pending_damage) {
+		pending_damage = box;
+		has_pending_damage = true;
+		return;
+	}
+	pending_damage.x1 = box.x1 < pending_damage.x1 ? box.x1 : pending_damage.x1;
+	pending_damage.y1 = box.y1 < pending_damage.y1 ? box.y1 : pending_damage.y1;
+	pending_damage.x2 = box.x2 > pending_damage.x2 ? box.x2 : pending_damage.x2;
+	pending_damage.y2 = box.y2 > pending_damage.y2 ? box.y2 : pending_damage.y2;
+}
+
+/* Records the frame's damage and two pixels of it for the test. */
+static void record_frame(struct wl_shm_buffer *shm)
+{
+	struct test_frame frame = {
+		.damage_x = pending_damage.x1,
+		.damage_y = pending_damage.y1,
+		.damage_w = pending_damage.x2 - pending_damage.x1,
+		.damage_h = pending_damage.y2 - pending_damage.y1,
+	};
+	int x = TEST_WIN_X + TEST_DAMAGE_X, y = TEST_WIN_Y + TEST_DAMAGE_Y;
+	int stride = wl_shm_buffer_get_stride(shm);
+	wl_shm_buffer_begin_access(shm);
+	const uint8_t *data = wl_shm_buffer_get_data(shm);
+	if (wl_shm_buffer_get_width(shm) > x + TEST_DAMAGE_W &&
+			wl_shm_buffer_get_height(shm) > y) {
+		const uint32_t *row = (const uint32_t *)(data + (size_t)y * (size_t)stride);
+		frame.inside = row[x] & 0xffffff;
+		frame.outside = row[x + TEST_DAMAGE_W] & 0xffffff;
+	}
+	wl_shm_buffer_end_access(shm);
+	pthread_mutex_lock(&frame_lock);
+	last_frame = frame;
+	pthread_mutex_unlock(&frame_lock);
+}
+
+void test_parent_last_frame(struct test_frame *frame)
+{
+	pthread_mutex_lock(&frame_lock);
+	*frame = last_frame;
+	pthread_mutex_unlock(&frame_lock);
 }
 
 static struct wl_resource *pending_buffer;
@@ -76,7 +128,9 @@ static void surface_commit(struct wl_client *client, struct wl_resource *resourc
 		if (shm != NULL) {
 			atomic_store(&committed_width, wl_shm_buffer_get_width(shm));
 			atomic_store(&committed_height, wl_shm_buffer_get_height(shm));
+			record_frame(shm);
 		}
+		has_pending_damage = false;
 		// Shown and done with: release at once.
 		wl_buffer_send_release(pending_buffer);
 		pending_buffer = NULL;
@@ -95,7 +149,7 @@ static const struct wl_surface_interface surface_impl = {
 	.commit = surface_commit,
 	.set_buffer_transform = NOOP,
 	.set_buffer_scale = NOOP,
-	.damage_buffer = NOOP,
+	.damage_buffer = surface_damage_buffer,
 };
 
 static void compositor_create_surface(struct wl_client *client, struct wl_resource *resource,
