@@ -213,6 +213,16 @@ static void check_simple_damage(const struct image *img)
 	assert_true(green > 50);
 }
 
+static void check_simple_damage_later(const struct image *img)
+{
+	// After 1.5 s of a moving ball, drawn with damage-limited texture
+	// updates and buffer-age repaints: still one ball, no trail.
+	check_simple_damage(img);
+	int green = count(img, WIN_X, WIN_Y, 300, 200, is_green);
+	// One ball of radius 10 is about pi * 10 * 10 = 314 pixels.
+	assert_true(green < 2 * 314);
+}
+
 static void check_simple_egl(const struct image *img)
 {
 	// The triangle, drawn by Mesa through EGL: red, green and blue corners.
@@ -468,13 +478,14 @@ int main(int argc, char *argv[])
 	} clients[] = {
 		{ "simple-shm", simple_shm_argv, 0, check_simple_shm },
 		{ "simple-damage", simple_damage_argv, 0, check_simple_damage },
+		{ "simple-damage-later", simple_damage_argv, 1500, check_simple_damage_later },
 		{ "simple-egl", simple_egl_argv, 0, check_simple_egl },
 		// foot shows its window before the shell printed: wait a little.
 		{ "foot", foot_argv, 1500, check_foot },
 	};
-	static struct e2e_case cases[15];
-	static struct CMUnitTest tests[15];
-	static char names[15][64];
+	static struct e2e_case cases[18];
+	static struct CMUnitTest tests[18];
+	static char names[18][64];
 	size_t n = 0;
 	for (size_t r = 0; r < 3; r++) {
 		enum mosaic_backend backend;
@@ -482,7 +493,7 @@ int main(int argc, char *argv[])
 		if (!mosaic_backend_is_built(backend)) {
 			continue;
 		}
-		for (size_t c = 0; c < 4; c++) {
+		for (size_t c = 0; c < sizeof(clients) / sizeof(clients[0]); c++) {
 			cases[n] = (struct e2e_case){
 				.renderer = renderers[r],
 				.client = clients[c].client,
