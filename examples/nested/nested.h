@@ -82,6 +82,10 @@ struct subsurface {
 	struct wl_list link; /* parent->children */
 	int32_t x, y;
 	int32_t pending_x, pending_y;
+	/* Synchronized: commits wait in `cached` for the parent's commit. */
+	bool synchronized;
+	bool has_cache;
+	struct surface_state cached;
 };
 
 enum xdg_role {

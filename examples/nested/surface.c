@@ -7,8 +7,9 @@
  * surface's mosaic_surface_texture, which copies only what changed (wl_shm)
  * or imports the buffer (dmabuf), and tells the client when it may reuse it.
  *
- * Simplification: every subsurface behaves as if desynchronized (its commits
- * apply at once), and children are always drawn above their parent.
+ * Subsurfaces follow the protocol's synchronized mode (their commits wait
+ * for the parent's); as a simplification, children are always drawn above
+ * their parent.
  */
 #include <stdlib.h>
 
@@ -190,11 +191,74 @@ static void damage_output(struct surface *surface, bool whole)
 	pixman_region32_fini(&damage);
 }
 
-/* The commit, where the pending state becomes current. */
+/*
+ * Moves the state `src` on top of `dst` (for synchronized subsurfaces, whose
+ * commits wait in a cache for their parent's): later values win, damage
+ * and frame callbacks add up. `src` is left empty.
+ */
+static void state_move(struct surface_state *dst, struct surface_state *src)
+{
+	if (src->attached) {
+		wl_list_remove(&dst->buffer_destroy.link);
+		wl_list_init(&dst->buffer_destroy.link);
+		dst->attached = true;
+		dst->buffer = src->buffer;
+		dst->dx = src->dx;
+		dst->dy = src->dy;
+		if (dst->buffer != NULL) {
+			dst->buffer_destroy.notify = pending_buffer_destroyed;
+			wl_resource_add_destroy_listener(dst->buffer, &dst->buffer_destroy);
+		}
+		wl_list_remove(&src->buffer_destroy.link);
+		wl_list_init(&src->buffer_destroy.link);
+		src->attached = false;
+		src->buffer = NULL;
+	}
+	pixman_region32_union(&dst->surface_damage, &dst->surface_damage, &src->surface_damage);
+	pixman_region32_union(&dst->buffer_damage, &dst->buffer_damage, &src->buffer_damage);
+	pixman_region32_clear(&src->surface_damage);
+	pixman_region32_clear(&src->buffer_damage);
+	pixman_region32_copy(&dst->input, &src->input);
+	dst->scale = src->scale;
+	dst->transform = src->transform;
+	wl_list_insert_list(dst->frame_callbacks.prev, &src->frame_callbacks);
+	wl_list_init(&src->frame_callbacks);
+}
+
+/* A subsurface is synchronized when it or any subsurface above it is. */
+static bool effectively_synchronized(struct surface *surface)
+{
+	for (; surface->subsurface != NULL && surface->subsurface->parent != NULL;
+			surface = surface->subsurface->parent) {
+		if (surface->subsurface->synchronized) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void surface_apply(struct surface *surface, struct surface_state *p);
+
+/*
+ * The commit. Synchronized subsurfaces only stash their state: it is applied
+ * with their parent's next commit, so that a window and its decorations
+ * (often subsurfaces) change in the same frame.
+ */
 static void surface_commit(struct wl_client *client, struct wl_resource *resource)
 {
 	struct surface *surface = surface_from_resource(resource);
-	struct surface_state *p = &surface->pending, *c = &surface->current;
+	if (effectively_synchronized(surface)) {
+		state_move(&surface->subsurface->cached, &surface->pending);
+		surface->subsurface->has_cache = true;
+		return;
+	}
+	surface_apply(surface, &surface->pending);
+}
+
+/* Where a state (pending, or a subsurface's cache) becomes current. */
+static void surface_apply(struct surface *surface, struct surface_state *p)
+{
+	struct surface_state *c = &surface->current;
 	bool resized = false;
 
 	c->scale = p->scale;
@@ -264,7 +328,8 @@ static void surface_commit(struct wl_client *client, struct wl_resource *resourc
 	pixman_region32_clear(&p->surface_damage);
 	pixman_region32_clear(&p->buffer_damage);
 
-	// A subsurface's position changes take effect with its parent's commit.
+	// A subsurface's position, and the state a synchronized one cached,
+	// take effect with its parent's commit.
 	struct subsurface *child;
 	wl_list_for_each(child, &surface->children, link) {
 		if (child->x != child->pending_x || child->y != child->pending_y) {
@@ -272,6 +337,10 @@ static void surface_commit(struct wl_client *client, struct wl_resource *resourc
 			child->x = child->pending_x;
 			child->y = child->pending_y;
 			damage_output(child->surface, true);
+		}
+		if (child->has_cache) {
+			child->has_cache = false;
+			surface_apply(child->surface, &child->cached);
 		}
 	}
 
@@ -531,11 +600,19 @@ static void subsurface_place_below(struct wl_client *client, struct wl_resource 
 
 static void subsurface_set_sync(struct wl_client *client, struct wl_resource *resource)
 {
-	// See the top of this file: commits always apply immediately.
+	struct subsurface *sub = wl_resource_get_user_data(resource);
+	sub->synchronized = true;
 }
 
 static void subsurface_set_desync(struct wl_client *client, struct wl_resource *resource)
 {
+	struct subsurface *sub = wl_resource_get_user_data(resource);
+	sub->synchronized = false;
+	// No longer waiting for the parent: what was cached applies now.
+	if (sub->surface != NULL && sub->has_cache && !effectively_synchronized(sub->surface)) {
+		sub->has_cache = false;
+		surface_apply(sub->surface, &sub->cached);
+	}
 }
 
 static const struct wl_subsurface_interface subsurface_impl = {
@@ -556,6 +633,7 @@ static void subsurface_handle_resource_destroy(struct wl_resource *resource)
 		sub->surface->subsurface = NULL;
 	}
 	subsurface_unlink(sub);
+	state_finish(&sub->cached);
 	free(sub);
 }
 
@@ -606,6 +684,9 @@ static void subcompositor_get_subsurface(struct wl_client *client,
 	}
 	sub->surface = surface;
 	sub->parent = parent;
+	// Subsurfaces start synchronized, as the protocol says.
+	sub->synchronized = true;
+	state_init(&sub->cached);
 	wl_list_insert(parent->children.prev, &sub->link);
 	surface->subsurface = sub;
 	wl_resource_set_implementation(sub->resource, &subsurface_impl, sub,
