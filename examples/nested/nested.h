@@ -214,7 +214,7 @@ void output_damage_whole(struct server *server);
 void output_schedule_frame(struct server *server);
 /* A frame that had to wait (no free buffer) may go now. */
 void output_retry_frame(struct server *server);
-/* Draws one frame if anything changed (or when `force`). */
+/* Draws one frame if anything changed (or a screenshot is due); sends frame callbacks. */
 void output_render(struct server *server);
 bool output_resize(struct server *server, int width, int height);
 bool output_write_screenshot(struct server *server, struct output_buffer *buffer);
