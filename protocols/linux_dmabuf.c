@@ -545,6 +545,10 @@ static void handle_display_destroy(struct wl_listener *listener, void *data)
 MOSAIC_EXPORT struct mosaic_linux_dmabuf_v1 *mosaic_linux_dmabuf_v1_create(
 	struct wl_display *display, struct mosaic_renderer *renderer)
 {
+	if (display == NULL || renderer == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "linux-dmabuf: no display or renderer given");
+		return NULL;
+	}
 	int drm_fd = mosaic_renderer_get_drm_fd(renderer);
 	struct stat st;
 	if (drm_fd < 0 || fstat(drm_fd, &st) != 0) {

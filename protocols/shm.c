@@ -39,6 +39,10 @@ MOSAIC_EXPORT uint32_t mosaic_wl_shm_format_from_fourcc(uint32_t fourcc)
 MOSAIC_EXPORT bool mosaic_wl_shm_init(struct wl_display *display,
 	const struct mosaic_renderer *renderer)
 {
+	if (display == NULL || renderer == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "wl_shm: no display or renderer given");
+		return false;
+	}
 	if (wl_display_init_shm(display) != 0) {
 		mosaic_log(MOSAIC_LOG_ERROR, "cannot create the wl_shm global");
 		return false;
@@ -154,13 +158,18 @@ static struct mosaic_buffer *shm_buffer_from_resource(struct wl_resource *resour
 
 MOSAIC_EXPORT bool mosaic_wl_buffer_is_supported(struct wl_resource *resource)
 {
-	return resource != NULL && (wl_shm_buffer_get(resource) != NULL ||
-		linux_dmabuf_buffer_from_resource(resource) != NULL);
+	if (resource == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "no wl_buffer given");
+		return false;
+	}
+	return wl_shm_buffer_get(resource) != NULL ||
+		linux_dmabuf_buffer_from_resource(resource) != NULL;
 }
 
 MOSAIC_EXPORT struct mosaic_buffer *mosaic_wl_buffer_from_resource(struct wl_resource *resource)
 {
 	if (resource == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "no wl_buffer given");
 		return NULL;
 	}
 	if (wl_shm_buffer_get(resource) != NULL) {

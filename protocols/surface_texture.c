@@ -30,6 +30,10 @@ struct mosaic_surface_texture {
 MOSAIC_EXPORT struct mosaic_surface_texture *mosaic_surface_texture_create(
 	struct mosaic_renderer *renderer)
 {
+	if (renderer == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "surface texture: no renderer given");
+		return NULL;
+	}
 	struct mosaic_surface_texture *st = calloc(1, sizeof(*st));
 	if (st == NULL) {
 		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
@@ -42,6 +46,10 @@ MOSAIC_EXPORT struct mosaic_surface_texture *mosaic_surface_texture_create(
 
 MOSAIC_EXPORT void mosaic_surface_texture_collect(struct mosaic_surface_texture *st)
 {
+	if (st == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "surface texture: none given");
+		return;
+	}
 	if (wl_list_empty(&st->retired)) {
 		return;
 	}
@@ -116,6 +124,10 @@ static bool commit_copy(struct mosaic_surface_texture *st, struct mosaic_buffer 
 MOSAIC_EXPORT bool mosaic_surface_texture_commit(struct mosaic_surface_texture *st,
 	struct wl_resource *resource, const pixman_region32_t *damage)
 {
+	if (st == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "surface texture: none given");
+		return false;
+	}
 	mosaic_surface_texture_collect(st);
 	if (resource == NULL) {
 		replace_texture(st, NULL, false, NULL);
@@ -153,12 +165,20 @@ MOSAIC_EXPORT bool mosaic_surface_texture_commit(struct mosaic_surface_texture *
 MOSAIC_EXPORT struct mosaic_texture *mosaic_surface_texture_get_texture(
 	struct mosaic_surface_texture *st)
 {
+	if (st == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "surface texture: none given");
+		return NULL;
+	}
 	return st->texture;
 }
 
 MOSAIC_EXPORT void mosaic_surface_texture_mark_used(struct mosaic_surface_texture *st,
 	uint64_t point)
 {
+	if (st == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "surface texture: none given");
+		return;
+	}
 	if (point > st->current_point) {
 		st->current_point = point;
 	}

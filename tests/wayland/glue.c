@@ -20,6 +20,8 @@
 #include <drm_fourcc.h>
 #include <wayland-client.h>
 
+#include <mosaic/wayland.h>
+
 #include "glue.h"
 #include "linux-dmabuf-unstable-v1-client-protocol.h"
 
@@ -500,6 +502,22 @@ static void dmabuf_default_feedback(void **state)
 	zwp_linux_dmabuf_feedback_v1_destroy(feedback);
 }
 
+/* NULL objects: one log line and the failure value, never a crash (mosaic.h). */
+static void null_arguments(void **state)
+{
+	assert_false(mosaic_wl_shm_init(NULL, NULL));
+	assert_null(mosaic_wl_buffer_from_resource(NULL));
+	assert_false(mosaic_wl_buffer_is_supported(NULL));
+	assert_null(mosaic_surface_texture_create(NULL));
+	assert_false(mosaic_surface_texture_commit(NULL, NULL, NULL));
+	assert_null(mosaic_surface_texture_get_texture(NULL));
+	mosaic_surface_texture_mark_used(NULL, 1);
+	mosaic_surface_texture_collect(NULL);
+	mosaic_surface_texture_destroy(NULL);
+	assert_null(mosaic_linux_dmabuf_v1_create(NULL, NULL));
+	mosaic_linux_dmabuf_v1_destroy(NULL);
+}
+
 int main(int argc, char *argv[])
 {
 	nested = argc > 1;
@@ -515,6 +533,7 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(null_arguments),
 		cmocka_unit_test_setup_teardown(shm_formats_and_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(shm_damage_limited_update, setup, teardown),
 		cmocka_unit_test_setup_teardown(shm_pool_truncated, setup, teardown),
