@@ -234,15 +234,43 @@ void xdg_surface_lost_surface(struct xdg_surface *xdg)
 	xdg->surface = NULL;
 }
 
-void xdg_focus(struct server *server, struct xdg_surface *xdg)
+/*
+ * Moves a window to the top of the stack (the end of the list), then its
+ * popups above it: they belong with their parent. A window already on top
+ * looks the same: nothing to redraw.
+ */
+static void raise_window(struct server *server, struct xdg_surface *xdg)
 {
-	// Raise: move to the top of the stack (the end of the list). A window
-	// already on top looks the same: nothing to redraw.
 	if (xdg->link.next != &server->windows) {
 		wl_list_remove(&xdg->link);
 		wl_list_insert(server->windows.prev, &xdg->link);
 		damage_window(xdg);
 	}
+	// Raising moves windows around in the list: collect the popups first.
+	size_t n = 0;
+	struct xdg_surface *w;
+	wl_list_for_each(w, &server->windows, link) {
+		n += w->parent == xdg ? 1 : 0;
+	}
+	struct xdg_surface **popups = n > 0 ? calloc(n, sizeof(*popups)) : NULL;
+	if (popups == NULL) {
+		return;
+	}
+	size_t i = 0;
+	wl_list_for_each(w, &server->windows, link) {
+		if (w->parent == xdg && i < n) {
+			popups[i++] = w;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		raise_window(server, popups[i]);
+	}
+	free(popups);
+}
+
+void xdg_focus(struct server *server, struct xdg_surface *xdg)
+{
+	raise_window(server, xdg);
 	if (xdg->role == XDG_ROLE_TOPLEVEL) {
 		seat_set_keyboard_focus(server, xdg->surface);
 	}

@@ -295,6 +295,183 @@ static void window_resized(void **state)
 	assert_true(wait_for(resized));
 }
 
+/* A window of the test client: a toplevel or a popup, one solid color. */
+struct window {
+	struct wl_surface *surface;
+	struct xdg_surface *xdg_surface;
+	struct xdg_toplevel *toplevel;
+	struct xdg_popup *popup;
+	struct wl_buffer *buffer;
+	bool configured;
+	uint32_t serial;
+};
+
+static void window_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial)
+{
+	struct window *win = data;
+	win->configured = true;
+	win->serial = serial;
+}
+
+static const struct xdg_surface_listener window_listener = {
+	.configure = window_configure,
+};
+
+static void popup_configure(void *data, struct xdg_popup *popup, int32_t x, int32_t y,
+	int32_t w, int32_t h)
+{
+}
+
+static void popup_done(void *data, struct xdg_popup *popup)
+{
+}
+
+static const struct xdg_popup_listener popup_listener = {
+	.configure = popup_configure,
+	.popup_done = popup_done,
+};
+
+static struct wl_buffer *solid_buffer(struct client *c, int w, int h, uint32_t color)
+{
+	int fd = memfd_create("test-window", MFD_CLOEXEC);
+	assert_int_equal(ftruncate(fd, w * h * 4), 0);
+	uint32_t *pixels = mmap(NULL, (size_t)w * h * 4, PROT_READ | PROT_WRITE, MAP_SHARED,
+		fd, 0);
+	assert_true(pixels != MAP_FAILED);
+	for (int i = 0; i < w * h; i++) {
+		pixels[i] = 0xff000000 | color;
+	}
+	munmap(pixels, (size_t)w * h * 4);
+	struct wl_shm_pool *pool = wl_shm_create_pool(c->shm, fd, w * h * 4);
+	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, w, h, w * 4,
+		WL_SHM_FORMAT_XRGB8888);
+	wl_shm_pool_destroy(pool);
+	close(fd);
+	return buffer;
+}
+
+/* Creates the surface of a window; the role comes next, then window_show(). */
+static void window_init(struct client *c, struct window *win)
+{
+	*win = (struct window){0};
+	win->surface = wl_compositor_create_surface(c->compositor);
+	win->xdg_surface = xdg_wm_base_get_xdg_surface(c->wm_base, win->surface);
+	xdg_surface_add_listener(win->xdg_surface, &window_listener, win);
+}
+
+/* The configure handshake, then a buffer: the window maps. */
+static void window_show(struct client *c, struct window *win, int size, uint32_t color)
+{
+	wl_surface_commit(win->surface);
+	assert_true(dispatch_until(c->display, &win->configured));
+	xdg_surface_ack_configure(win->xdg_surface, win->serial);
+	win->buffer = solid_buffer(c, size, size, color);
+	wl_surface_attach(win->surface, win->buffer, 0, 0);
+	wl_surface_damage_buffer(win->surface, 0, 0, size, size);
+	wl_surface_commit(win->surface);
+	assert_true(wl_display_roundtrip(c->display) >= 0);
+}
+
+static void window_finish(struct window *win)
+{
+	if (win->popup != NULL) {
+		xdg_popup_destroy(win->popup);
+	}
+	if (win->toplevel != NULL) {
+		xdg_toplevel_destroy(win->toplevel);
+	}
+	xdg_surface_destroy(win->xdg_surface);
+	wl_surface_destroy(win->surface);
+	wl_buffer_destroy(win->buffer);
+}
+
+/* Waits until the parent shows `color` at x, y. */
+static bool parent_shows(int x, int y, uint32_t color)
+{
+	for (int i = 0; i < 500; i++) {
+		if (test_parent_pixel(x, y) == color) {
+			return true;
+		}
+		usleep(10000);
+	}
+	print_message("pixel %d,%d is %06x, not %06x\n", x, y, test_parent_pixel(x, y), color);
+	return false;
+}
+
+#define RED 0xff0000
+#define GREEN 0x00ff00
+#define BLUE 0x0000ff
+/* The n-th toplevel mosaic-nested maps goes here (its cascade). */
+#define CASCADE(n) (32 + 32 * (n))
+
+/*
+ * Two overlapping toplevels and a popup: stacking, the popup's position from
+ * its positioner, focus on click (raise + keyboard), popups staying above
+ * their raised parent.
+ */
+static void stacking_popup_and_focus(void **state)
+{
+	struct client c = {0};
+	c.display = wl_display_connect(NESTED_SOCKET);
+	assert_non_null(c.display);
+	struct wl_registry *registry = wl_display_get_registry(c.display);
+	wl_registry_add_listener(registry, &registry_listener, &c);
+	assert_true(wl_display_roundtrip(c.display) >= 0);
+	assert_true(wl_display_roundtrip(c.display) >= 0);
+	struct wl_keyboard *keyboard = wl_seat_get_keyboard(c.seat);
+	wl_keyboard_add_listener(keyboard, &keyboard_listener, &c);
+
+	// The first test's window was toplevel 0: these are 1 and 2.
+	const int a = CASCADE(1), b = CASCADE(2);
+	struct window win_a, popup, win_b;
+	window_init(&c, &win_a);
+	win_a.toplevel = xdg_surface_get_toplevel(win_a.xdg_surface);
+	window_show(&c, &win_a, 100, RED);
+
+	// A 20x20 popup whose top-left is at 10,10 of the window.
+	window_init(&c, &popup);
+	struct xdg_positioner *positioner = xdg_wm_base_create_positioner(c.wm_base);
+	xdg_positioner_set_size(positioner, 20, 20);
+	xdg_positioner_set_anchor_rect(positioner, 10, 10, 1, 1);
+	xdg_positioner_set_anchor(positioner, XDG_POSITIONER_ANCHOR_TOP_LEFT);
+	xdg_positioner_set_gravity(positioner, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT);
+	popup.popup = xdg_surface_get_popup(popup.xdg_surface, win_a.xdg_surface, positioner);
+	xdg_popup_add_listener(popup.popup, &popup_listener, &popup);
+	xdg_positioner_destroy(positioner);
+	window_show(&c, &popup, 20, GREEN);
+
+	window_init(&c, &win_b);
+	win_b.toplevel = xdg_surface_get_toplevel(win_b.xdg_surface);
+	window_show(&c, &win_b, 100, BLUE);
+
+	// B is on top where they overlap, and has the keyboard.
+	assert_true(parent_shows(b + 5, b + 5, BLUE));
+	assert_true(parent_shows(a + 15, a + 15, GREEN));
+	assert_true(parent_shows(a + 5, a + 5, RED));
+	assert_true(dispatch_until(c.display, &c.keyboard_entered));
+	assert_true(wl_display_roundtrip(c.display) >= 0);
+	assert_ptr_equal(c.keyboard_surface, win_b.surface);
+
+	// A click on A raises it, with its popup, and gives it the keyboard.
+	c.keyboard_entered = false;
+	test_parent_click_at(a + 5, a + 5);
+	assert_true(dispatch_until(c.display, &c.keyboard_entered));
+	assert_ptr_equal(c.keyboard_surface, win_a.surface);
+	assert_true(parent_shows(b + 5, b + 5, RED));
+	assert_int_equal(test_parent_pixel(a + 15, a + 15), GREEN);
+
+	window_finish(&popup);
+	window_finish(&win_b);
+	window_finish(&win_a);
+	wl_keyboard_release(keyboard);
+	wl_seat_release(c.seat);
+	xdg_wm_base_destroy(c.wm_base);
+	wl_shm_destroy(c.shm);
+	wl_compositor_destroy(c.compositor);
+	wl_registry_destroy(registry);
+	wl_display_disconnect(c.display);
+}
+
 static void input_forwarded(void **state)
 {
 	struct client c = {0};
@@ -440,6 +617,7 @@ int main(int argc, char *argv[])
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(input_forwarded),
 		cmocka_unit_test(window_resized),
+		cmocka_unit_test(stacking_popup_and_focus),
 	};
 	int failed = cmocka_run_group_tests_name("wayland-input", tests, NULL, NULL);
 

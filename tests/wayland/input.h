@@ -41,6 +41,10 @@ struct test_frame {
 	uint32_t inside, outside;
 };
 void test_parent_last_frame(struct test_frame *frame);
+/* A pixel (0xRRGGBB) of the last frame mosaic-nested presented; all ones if none. */
+uint32_t test_parent_pixel(int x, int y);
+/* Moves the pointer (already in the window) to x, y and clicks. */
+void test_parent_click_at(int x, int y);
 void test_parent_stop(void);
 
 #endif

@@ -29,6 +29,9 @@ static atomic_int commits;
 static atomic_int committed_width, committed_height;
 static pthread_mutex_t frame_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct test_frame last_frame;
+static uint32_t *frame_copy;
+static int frame_width, frame_height;
+static atomic_int click_x, click_y;
 static pixman_box32_t pending_damage;
 static bool has_pending_damage;
 static struct wl_resource *window_surface, *pointer, *keyboard;
@@ -79,10 +82,43 @@ static void record_frame(struct wl_shm_buffer *shm)
 		frame.inside = row[x] & 0xffffff;
 		frame.outside = row[x + TEST_DAMAGE_W] & 0xffffff;
 	}
-	wl_shm_buffer_end_access(shm);
 	pthread_mutex_lock(&frame_lock);
 	last_frame = frame;
+	// Keep the whole frame for test_parent_pixel().
+	int w = wl_shm_buffer_get_width(shm), h = wl_shm_buffer_get_height(shm);
+	uint32_t *copy = realloc(frame_copy, (size_t)w * (size_t)h * 4);
+	if (copy != NULL) {
+		for (int row = 0; row < h; row++) {
+			memcpy(copy + (size_t)row * (size_t)w, data + (size_t)row * (size_t)stride,
+				(size_t)w * 4);
+		}
+		frame_copy = copy;
+		frame_width = w;
+		frame_height = h;
+	}
 	pthread_mutex_unlock(&frame_lock);
+	wl_shm_buffer_end_access(shm);
+}
+
+uint32_t test_parent_pixel(int x, int y)
+{
+	uint32_t value = 0xffffffff;
+	pthread_mutex_lock(&frame_lock);
+	if (frame_copy != NULL && x >= 0 && y >= 0 && x < frame_width && y < frame_height) {
+		value = frame_copy[(size_t)y * (size_t)frame_width + (size_t)x] & 0xffffff;
+	}
+	pthread_mutex_unlock(&frame_lock);
+	return value;
+}
+
+void test_parent_click_at(int x, int y)
+{
+	atomic_store(&click_x, x);
+	atomic_store(&click_y, y);
+	uint64_t four = 4;
+	if (write(trigger_fd, &four, sizeof(four)) != sizeof(four)) {
+		perror("eventfd");
+	}
 }
 
 void test_parent_last_frame(struct test_frame *frame)
@@ -283,6 +319,20 @@ static int trigger(int fd, uint32_t mask, void *data)
 		wl_display_terminate(display);
 		return 0;
 	}
+	if (value == 4) {
+		wl_fixed_t cx = wl_fixed_from_int(atomic_load(&click_x));
+		wl_fixed_t cy = wl_fixed_from_int(atomic_load(&click_y));
+		uint32_t serial = wl_display_next_serial(display);
+		wl_pointer_send_motion(pointer, 10, cx, cy);
+		wl_pointer_send_frame(pointer);
+		wl_pointer_send_button(pointer, serial, 11, TEST_BUTTON,
+			WL_POINTER_BUTTON_STATE_PRESSED);
+		wl_pointer_send_frame(pointer);
+		wl_pointer_send_button(pointer, serial + 1, 12, TEST_BUTTON,
+			WL_POINTER_BUTTON_STATE_RELEASED);
+		wl_pointer_send_frame(pointer);
+		return 0;
+	}
 	if (value == 3) {
 		// The user resized the window.
 		struct wl_array states;
@@ -376,4 +426,5 @@ void test_parent_stop(void)
 	wl_display_destroy_clients(display);
 	wl_display_destroy(display);
 	close(trigger_fd);
+	free(frame_copy);
 }
