@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <drm_fourcc.h>
 
@@ -304,5 +305,55 @@ bool gles_dmabuf_formats_init(struct gles_renderer *r)
 		free(external);
 	}
 	free(formats);
+	return ok;
+}
+
+/*
+ * Whether EGL_MESA_image_dma_buf_export gives real fds for GL textures:
+ * kms_swrast lists the extension but keeps ordinary textures in malloc
+ * memory, and exports them with fd -1.
+ */
+bool gles_probe_export(struct gles_renderer *r)
+{
+	if (!r->exts.dmabuf_export || !r->exts.gl_texture_image) {
+		return false;
+	}
+	GLuint tex;
+	glGenTextures(1, &tex);
+	glBindTexture(GL_TEXTURE_2D, tex);
+	glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, 4, 4, 0, GL_RGBA, GL_UNSIGNED_BYTE, NULL);
+	glBindTexture(GL_TEXTURE_2D, 0);
+	bool ok = false;
+	EGLImageKHR image = r->procs.eglCreateImageKHR(r->display, r->context,
+		EGL_GL_TEXTURE_2D_KHR, (EGLClientBuffer)(uintptr_t)tex, NULL);
+	int fourcc = 0, n_planes = 0;
+	EGLuint64KHR modifier;
+	if (image != EGL_NO_IMAGE_KHR && r->procs.eglExportDMABUFImageQueryMESA(r->display,
+			image, &fourcc, &n_planes, &modifier) && n_planes >= 1 &&
+			n_planes <= MOSAIC_DMABUF_MAX_PLANES) {
+		int fds[MOSAIC_DMABUF_MAX_PLANES] = { -1, -1, -1, -1 };
+		EGLint strides[MOSAIC_DMABUF_MAX_PLANES], offsets[MOSAIC_DMABUF_MAX_PLANES];
+		if (r->procs.eglExportDMABUFImageMESA(r->display, image, fds, strides, offsets)) {
+			ok = true;
+			for (int i = 0; i < n_planes; i++) {
+				ok = ok && fds[i] >= 0;
+			}
+		}
+		for (int i = 0; i < MOSAIC_DMABUF_MAX_PLANES; i++) {
+			if (fds[i] >= 0 && (i == 0 || fds[i] != fds[0])) {
+				close(fds[i]);
+			}
+		}
+	}
+	if (image != EGL_NO_IMAGE_KHR) {
+		r->procs.eglDestroyImageKHR(r->display, image);
+	}
+	glDeleteTextures(1, &tex);
+	while (glGetError() != GL_NO_ERROR) {
+	}
+	if (!ok) {
+		mosaic_log(MOSAIC_LOG_INFO, "gles: %s lists EGL_MESA_image_dma_buf_export but "
+			"exports no fd for textures: dmabuf export is off", r->device_name);
+	}
 	return ok;
 }

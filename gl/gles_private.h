@@ -200,6 +200,7 @@ bool gles_buffer_import_dmabuf(struct gles_buffer *buffer, bool for_render);
 GLuint gles_buffer_get_fbo(struct gles_buffer *buffer);
 void gles_buffers_finish(struct gles_renderer *renderer);
 bool gles_dmabuf_formats_init(struct gles_renderer *renderer);
+bool gles_probe_export(struct gles_renderer *renderer);
 
 struct gles_texture {
 	struct mosaic_texture base;

@@ -314,6 +314,7 @@ struct mosaic_renderer *mosaic_gles_backend_create(int drm_fd, bool probing)
 	bool ok = gles_shaders_init(r, probing) && gles_formats_init(r) &&
 		gles_dmabuf_formats_init(r);
 	if (ok) {
+		r->exts.dmabuf_export = gles_probe_export(r);
 		glGenFramebuffers(1, &r->read_fbo);
 		GLenum error = glGetError();
 		if (error != GL_NO_ERROR) {

@@ -402,6 +402,14 @@ MOSAIC_EXPORT bool mosaic_gles_texture_export_dmabuf(struct mosaic_texture *text
 		attribs->stride[i] = i < n_planes ? (uint32_t)strides[i] : 0;
 	}
 	ok = true;
+	for (int i = 0; i < n_planes; i++) {
+		if (fds[i] < 0) {
+			mosaic_log(MOSAIC_LOG_ERROR, "gles: the driver exported no fd for plane %d", i);
+			mosaic_dmabuf_attributes_finish(attribs);
+			ok = false;
+			break;
+		}
+	}
 out_image:
 	r->procs.eglDestroyImageKHR(r->display, image);
 out:
