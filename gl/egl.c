@@ -651,3 +651,15 @@ bool gles_check_reset(struct gles_renderer *r)
 	mosaic_renderer_set_lost(&r->base);
 	return true;
 }
+
+bool gles_check_errors(struct gles_renderer *r, const char *where)
+{
+	bool clean = true;
+	GLenum error;
+	// A GL error means mosaic issued a wrong call: fail the call that did it.
+	while ((error = glGetError()) != GL_NO_ERROR) {
+		mosaic_log(MOSAIC_LOG_ERROR, "gles: GL error 0x%x in %s", error, where);
+		clean = false;
+	}
+	return clean;
+}

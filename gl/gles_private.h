@@ -160,6 +160,8 @@ void gles_pop_context(struct gles_renderer *renderer, const struct gles_saved_co
 /* True (and the renderer marked lost) when the context was reset. */
 bool gles_check_reset(struct gles_renderer *renderer);
 bool gles_has_extension(const char *list, const char *name);
+/* Logs every pending GL error; true when there was none. */
+bool gles_check_errors(struct gles_renderer *renderer, const char *where);
 
 /* shaders.c */
 bool gles_shaders_init(struct gles_renderer *renderer, bool probing);

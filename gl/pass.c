@@ -499,6 +499,7 @@ static bool gles_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_
 		}
 	}
 	glBindFramebuffer(GL_FRAMEBUFFER, 0);
+	ok = gles_check_errors(r, "submit") && ok;
 	if (gles_check_reset(r)) {
 		ok = false;
 	}
@@ -632,6 +633,7 @@ struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *base,
 		ok = pass->data_target ? setup_data_target(pass) :
 			gles_buffer_get_fbo(pass->target) != 0;
 	}
+	ok = gles_check_errors(r, "begin_pass") && ok;
 	gles_pop_context(r, &saved);
 	if (!ok) {
 		goto err_access;

@@ -268,6 +268,7 @@ static bool read_request_finish(struct mosaic_read_request *base)
 	}
 	glDeleteSync(req->sync);
 	glDeleteBuffers(1, &req->pbo);
+	ok = gles_check_errors(r, "read pixels finish") && ok;
 	gles_pop_context(r, &saved);
 out:
 	if (req->fd >= 0) {
@@ -366,7 +367,7 @@ struct mosaic_read_request *gles_read_pixels_start(struct mosaic_texture *textur
 	} else {
 		glFlush();
 	}
-	if (gles_check_reset(r)) {
+	if (!gles_check_errors(r, "read pixels start") || gles_check_reset(r)) {
 		glDeleteSync(req->sync);
 		glDeleteBuffers(1, &req->pbo);
 		goto err;

@@ -115,7 +115,7 @@ static bool gles_texture_update_from_buffer(struct mosaic_texture *texture,
 			rects[i].x2 - rects[i].x1, rects[i].y2 - rects[i].y1);
 	}
 	glBindTexture(GL_TEXTURE_2D, 0);
-	ok = !gles_check_reset(r);
+	ok = gles_check_errors(r, "texture update") && !gles_check_reset(r);
 	gles_pop_context(r, &saved);
 out:
 	mosaic_buffer_end_data_access(buffer);
@@ -177,7 +177,7 @@ static bool gles_texture_read_pixels(struct mosaic_texture *texture,
 			options->fourcc, options->stride, options->data);
 		glBindFramebuffer(GL_FRAMEBUFFER, 0);
 	}
-	ok = !gles_check_reset(r) && ok;
+	ok = gles_check_errors(r, "read pixels") && !gles_check_reset(r) && ok;
 	gles_pop_context(r, &saved);
 	return ok;
 }
