@@ -384,7 +384,10 @@ static bool create_context(struct gles_renderer *r, bool probing)
 	bool debug = mosaic_log_get_verbosity() >= MOSAIC_LOG_DEBUG;
 
 	// GLES 3 first; attributes past the version are optional and dropped if refused.
-	for (int major = 3; major >= 2 && r->context == EGL_NO_CONTEXT; major--) {
+	// MOSAIC_GLES_VERSION=2 asks for 2.0 only (to exercise that path on newer drivers).
+	const char *version_env = getenv("MOSAIC_GLES_VERSION");
+	int first_major = version_env != NULL && strcmp(version_env, "2") == 0 ? 2 : 3;
+	for (int major = first_major; major >= 2 && r->context == EGL_NO_CONTEXT; major--) {
 		for (int attempt = 0; attempt < 2 && r->context == EGL_NO_CONTEXT; attempt++) {
 			EGLint attribs[16];
 			size_t i = 0;
@@ -552,6 +555,14 @@ bool gles_egl_init(struct gles_renderer *r, int drm_fd, bool probing)
 			&r->gl_minor) != 2) {
 		mosaic_log(level, "gles: unexpected GL_VERSION \"%s\"", version ? version : "");
 		goto out;
+	}
+	const char *version_env = getenv("MOSAIC_GLES_VERSION");
+	if (version_env != NULL && strcmp(version_env, "2") == 0 && r->gl_major > 2) {
+		// Drivers may hand out a newer context: use it as a 2.0 one.
+		mosaic_log(MOSAIC_LOG_INFO, "gles: MOSAIC_GLES_VERSION=2: using GLES %d.%d as 2.0",
+			r->gl_major, r->gl_minor);
+		r->gl_major = 2;
+		r->gl_minor = 0;
 	}
 	if (r->gl_major < 2) {
 		mosaic_log(level, "gles: GLES %d.%d is too old (2.0 needed)", r->gl_major,
