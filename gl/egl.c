@@ -1,6 +1,5 @@
 #include <assert.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,54 +36,16 @@ bool gles_has_extension(const char *list, const char *name)
 
 /*
  * EGL displays are per-process singletons per (platform, native display):
- * two renderers on the surfaceless platform share one. eglTerminate would pull
- * it from under the other, so mosaic counts its own users.
+ * the compositor, or a second renderer, may be using the same surfaceless or
+ * device display, and eglTerminate would pull it from under them. Displays
+ * are terminated only where that cannot happen: GBM displays of mosaic's own
+ * gbm_device, and displays whose references EGL counts
+ * (EGL_KHR_display_reference). Others stay initialized for the process.
  */
-static pthread_mutex_t displays_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-	EGLDisplay display;
-	int refs;
-} displays[16];
-
-static bool display_ref(EGLDisplay display)
+static const EGLAttrib *display_attribs(struct gles_renderer *r)
 {
-	bool ok = false;
-	pthread_mutex_lock(&displays_lock);
-	for (size_t i = 0; i < sizeof(displays) / sizeof(displays[0]); i++) {
-		if (displays[i].display == display) {
-			displays[i].refs++;
-			ok = true;
-			break;
-		}
-	}
-	for (size_t i = 0; !ok && i < sizeof(displays) / sizeof(displays[0]); i++) {
-		if (displays[i].refs == 0) {
-			displays[i].display = display;
-			displays[i].refs = 1;
-			ok = true;
-		}
-	}
-	pthread_mutex_unlock(&displays_lock);
-	return ok;
-}
-
-static void display_unref(EGLDisplay display)
-{
-	bool last = false;
-	pthread_mutex_lock(&displays_lock);
-	for (size_t i = 0; i < sizeof(displays) / sizeof(displays[0]); i++) {
-		if (displays[i].display == display && displays[i].refs > 0) {
-			last = --displays[i].refs == 0;
-			if (last) {
-				displays[i].display = EGL_NO_DISPLAY;
-			}
-			break;
-		}
-	}
-	pthread_mutex_unlock(&displays_lock);
-	if (last) {
-		eglTerminate(display);
-	}
+	static const EGLAttrib tracked[] = { EGL_TRACK_REFERENCES_KHR, EGL_TRUE, EGL_NONE };
+	return r->display_tracked ? tracked : NULL;
 }
 
 static const char *egl_error_string(EGLint error)
@@ -245,6 +206,14 @@ static void close_gbm(struct gles_renderer *r)
 	}
 }
 
+static EGLDisplay get_display(struct gles_renderer *r, EGLenum platform, void *native)
+{
+	if (r->display_tracked) {
+		return r->procs.eglGetPlatformDisplay(platform, native, display_attribs(r));
+	}
+	return r->procs.eglGetPlatformDisplayEXT(platform, native, NULL);
+}
+
 static bool try_initialize(struct gles_renderer *r, EGLDisplay display, const char *platform,
 	enum mosaic_log_level level)
 {
@@ -257,11 +226,6 @@ static bool try_initialize(struct gles_renderer *r, EGLDisplay display, const ch
 	if (!eglInitialize(display, &major, &minor)) {
 		mosaic_log(level, "gles: eglInitialize on the %s platform failed: %s", platform,
 			egl_error_string(eglGetError()));
-		return false;
-	}
-	if (!display_ref(display)) {
-		mosaic_log(MOSAIC_LOG_ERROR, "gles: too many EGL displays");
-		eglTerminate(display);
 		return false;
 	}
 	r->display = display;
@@ -283,6 +247,10 @@ static bool open_display(struct gles_renderer *r, int drm_fd, bool probing)
 		return false;
 	}
 	load_proc(r, eglGetPlatformDisplayEXT);
+	load_proc(r, eglGetPlatformDisplay);
+	// EGL 1.5's entry point takes the EGLAttrib list display references need.
+	r->display_tracked = r->procs.eglGetPlatformDisplay != NULL &&
+		gles_has_extension(client_exts, "EGL_KHR_display_reference");
 	bool has_gbm = gles_has_extension(client_exts, "EGL_KHR_platform_gbm") ||
 		gles_has_extension(client_exts, "EGL_MESA_platform_gbm");
 	bool has_device = gles_has_extension(client_exts, "EGL_EXT_platform_device") &&
@@ -331,8 +299,7 @@ static bool open_display(struct gles_renderer *r, int drm_fd, bool probing)
 		} else {
 			EGLDeviceEXT device = find_egl_device(r, drm_fd, forced != NULL, level);
 			if (device != EGL_NO_DEVICE_EXT && try_initialize(r,
-					r->procs.eglGetPlatformDisplayEXT(EGL_PLATFORM_DEVICE_EXT,
-					device, NULL), "device", level)) {
+					get_display(r, EGL_PLATFORM_DEVICE_EXT, device), "device", level)) {
 				return true;
 			}
 		}
@@ -341,8 +308,8 @@ static bool open_display(struct gles_renderer *r, int drm_fd, bool probing)
 		if (!has_surfaceless) {
 			mosaic_log(level, "gles: EGL has no surfaceless platform "
 				"(EGL_MESA_platform_surfaceless)");
-		} else if (try_initialize(r, r->procs.eglGetPlatformDisplayEXT(
-				EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, NULL),
+		} else if (try_initialize(r, get_display(r, EGL_PLATFORM_SURFACELESS_MESA,
+				EGL_DEFAULT_DISPLAY),
 				"surfaceless", level)) {
 			return true;
 		}
@@ -605,8 +572,8 @@ void gles_egl_finish(struct gles_renderer *r)
 		}
 		eglDestroyContext(r->display, r->context);
 	}
-	if (r->display != EGL_NO_DISPLAY) {
-		display_unref(r->display);
+	if (r->display != EGL_NO_DISPLAY && (r->display_tracked || r->gbm != NULL)) {
+		eglTerminate(r->display);
 	}
 	close_gbm(r);
 }

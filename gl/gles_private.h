@@ -53,6 +53,7 @@ struct gles_program {
 /* Entry points of extensions, resolved once at creation (NULL when absent). */
 struct gles_procs {
 	PFNEGLGETPLATFORMDISPLAYEXTPROC eglGetPlatformDisplayEXT;
+	PFNEGLGETPLATFORMDISPLAYPROC eglGetPlatformDisplay;
 	PFNEGLQUERYDEVICESEXTPROC eglQueryDevicesEXT;
 	PFNEGLQUERYDEVICESTRINGEXTPROC eglQueryDeviceStringEXT;
 	PFNEGLQUERYDISPLAYATTRIBEXTPROC eglQueryDisplayAttribEXT;
@@ -116,6 +117,8 @@ struct gles_renderer {
 	const char *platform;
 	struct gbm_device *gbm;
 	int gbm_fd;
+	/* Created with EGL_TRACK_REFERENCES_KHR: eglTerminate is counted. */
+	bool display_tracked;
 	int gl_major, gl_minor;
 	bool software;
 	char device_name[192];
