@@ -45,8 +45,13 @@ struct gles_pass {
 	void *data;
 	uint32_t fourcc, stride;
 	const struct gles_format *storage;
-	/* The first command replaces every pixel: no need to upload the old ones. */
-	bool covered;
+	/*
+	 * Only pixels inside `touched` (the bounding box of every draw's clip) are
+	 * uploaded and read back; of those, the ones the first draw replaces
+	 * (`replaced`, empty unless that draw is a clear) are not uploaded.
+	 */
+	pixman_box32_t touched;
+	pixman_region32_t replaced;
 
 	struct mosaic_render_timer *timer;
 	int *wait_fds;
@@ -70,6 +75,7 @@ static struct gles_pass *gles_pass_from_base(struct mosaic_pass *base)
 
 void gles_pass_destroy(struct gles_pass *pass)
 {
+	pixman_region32_fini(&pass->replaced);
 	free(pass->cmds);
 	free(pass->verts);
 	free(pass->rects);
@@ -112,16 +118,19 @@ static struct gles_cmd *last_cmd(struct gles_pass *pass)
 	return pass->n_cmds > 0 ? &pass->cmds[pass->n_cmds - 1] : NULL;
 }
 
-static bool region_covers(const pixman_region32_t *region, int width, int height)
+/* Grows the touched box by the clip of a draw. */
+static void touch(struct gles_pass *pass, const pixman_region32_t *clip)
 {
-	int n;
-	const pixman_box32_t *rects = pixman_region32_rectangles(region, &n);
-	int64_t area = 0;
-	// The rectangles of a region never overlap.
-	for (int i = 0; i < n; i++) {
-		area += (int64_t)(rects[i].x2 - rects[i].x1) * (rects[i].y2 - rects[i].y1);
+	const pixman_box32_t *e = pixman_region32_extents(clip);
+	pixman_box32_t *t = &pass->touched;
+	if (t->x1 >= t->x2 || t->y1 >= t->y2) {
+		*t = *e;
+		return;
 	}
-	return area == (int64_t)width * height;
+	t->x1 = e->x1 < t->x1 ? e->x1 : t->x1;
+	t->y1 = e->y1 < t->y1 ? e->y1 : t->y1;
+	t->x2 = e->x2 > t->x2 ? e->x2 : t->x2;
+	t->y2 = e->y2 > t->y2 ? e->y2 : t->y2;
 }
 
 static void add_clear(struct gles_pass *pass, const struct mosaic_color *color,
@@ -137,9 +146,8 @@ static void add_clear(struct gles_pass *pass, const struct mosaic_color *color,
 	struct gles_cmd *cmd = last_cmd(pass);
 	if (cmd == NULL || cmd->type != GLES_CMD_CLEAR ||
 			memcmp(&cmd->color, color, sizeof(*color)) != 0) {
-		if (pass->n_cmds == 0) {
-			pass->covered = region_covers(clip, pass->base.buffer->width,
-				pass->base.buffer->height);
+		if (pass->n_cmds == 0 && pass->data_target) {
+			pixman_region32_copy(&pass->replaced, clip);
 		}
 		cmd = push_cmd(pass);
 		if (cmd == NULL) {
@@ -149,6 +157,7 @@ static void add_clear(struct gles_pass *pass, const struct mosaic_color *color,
 		cmd->color = *color;
 		cmd->first = pass->n_rects;
 	}
+	touch(pass, clip);
 	for (int i = 0; i < n; i++) {
 		pass->rects[pass->n_rects++] = (struct mosaic_box){
 			boxes[i].x1, boxes[i].y1, boxes[i].x2 - boxes[i].x1, boxes[i].y2 - boxes[i].y1,
@@ -214,6 +223,7 @@ static void add_quads(struct gles_pass *pass, struct gles_cmd *cmd,
 		pass->failed = true;
 		return;
 	}
+	touch(pass, clip);
 	for (int i = 0; i < n; i++) {
 		const double xs[2] = { boxes[i].x1, boxes[i].x2 };
 		const double ys[2] = { boxes[i].y1, boxes[i].y2 };
@@ -330,39 +340,60 @@ static bool wait_sync_files(struct gles_pass *pass)
 	return true;
 }
 
-/* Puts the CPU pixels of the target into its offscreen storage. */
-static bool upload_target(struct gles_pass *pass)
+/* Puts the CPU pixels of `box` into the target's offscreen storage. */
+static bool upload_box(struct gles_pass *pass, const pixman_box32_t *box)
 {
 	struct gles_renderer *r = pass->renderer;
 	const struct gles_format *storage = pass->storage;
-	int w = pass->base.buffer->width, h = pass->base.buffer->height;
+	int x = box->x1, y = box->y1, w = box->x2 - box->x1, h = box->y2 - box->y1;
 	const struct mosaic_format_info *info = mosaic_format_get_info(pass->fourcc);
 	const struct mosaic_format_info *mem = mosaic_format_get_info(storage->memory_fourcc);
-	glBindTexture(GL_TEXTURE_2D, pass->target->rt_tex);
 	if (pass->fourcc == storage->memory_fourcc ||
 			(!info->has_alpha && mem->opaque_substitute == pass->fourcc)) {
-		gles_upload_rect(r, storage, pass->data, pass->stride, 0, 0, w, h);
-	} else {
-		uint32_t stride = (uint32_t)(w * storage->bpp);
-		void *tmp = malloc((size_t)stride * h);
-		if (tmp == NULL) {
-			mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
-			glBindTexture(GL_TEXTURE_2D, 0);
-			return false;
-		}
-		bool ok = gles_convert(pass->fourcc, pass->data, pass->stride,
-			storage->memory_fourcc, tmp, stride, w, h);
-		if (ok) {
-			gles_upload_rect(r, storage, tmp, stride, 0, 0, w, h);
-		}
-		free(tmp);
-		if (!ok) {
-			glBindTexture(GL_TEXTURE_2D, 0);
-			return false;
-		}
+		gles_upload_rect(r, storage, pass->data, pass->stride, x, y, w, h);
+		return true;
+	}
+	uint32_t stride = (uint32_t)(w * storage->bpp);
+	void *tmp = malloc((size_t)stride * h);
+	if (tmp == NULL) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+		return false;
+	}
+	const char *src = (const char *)pass->data + (size_t)y * pass->stride +
+		(size_t)x * info->bytes_per_pixel;
+	bool ok = gles_convert(pass->fourcc, src, pass->stride, storage->memory_fourcc, tmp,
+		stride, w, h);
+	if (ok) {
+		glTexSubImage2D(GL_TEXTURE_2D, 0, x, y, w, h, storage->format, storage->type, tmp);
+	}
+	free(tmp);
+	return ok;
+}
+
+/* Uploads the touched pixels the first draw does not replace. */
+static bool upload_target(struct gles_pass *pass)
+{
+	pixman_region32_t upload;
+	pixman_region32_init_rect(&upload, pass->touched.x1, pass->touched.y1,
+		(unsigned)(pass->touched.x2 - pass->touched.x1),
+		(unsigned)(pass->touched.y2 - pass->touched.y1));
+	pixman_region32_subtract(&upload, &upload, &pass->replaced);
+	int n;
+	const pixman_box32_t *boxes = pixman_region32_rectangles(&upload, &n);
+	// Many small pieces cost more in calls than the pixels they save.
+	const pixman_box32_t *extents = pixman_region32_extents(&upload);
+	if (n > 16) {
+		boxes = extents;
+		n = 1;
+	}
+	bool ok = true;
+	glBindTexture(GL_TEXTURE_2D, pass->target->rt_tex);
+	for (int i = 0; i < n && ok; i++) {
+		ok = upload_box(pass, &boxes[i]);
 	}
 	glBindTexture(GL_TEXTURE_2D, 0);
-	return true;
+	pixman_region32_fini(&upload);
+	return ok;
 }
 
 static void run_commands(struct gles_pass *pass)
@@ -453,7 +484,8 @@ static bool gles_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_
 	}
 	glBindFramebuffer(GL_FRAMEBUFFER, pass->target->fbo);
 	glViewport(0, 0, buffer->width, buffer->height);
-	if (ok && pass->data_target && !pass->covered) {
+	bool touched = pass->touched.x1 < pass->touched.x2 && pass->touched.y1 < pass->touched.y2;
+	if (ok && pass->data_target && touched) {
 		ok = upload_target(pass);
 	}
 	ok = ok && wait_sync_files(pass);
@@ -467,9 +499,16 @@ static bool gles_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_
 		}
 	}
 	if (ok && pass->data_target) {
-		struct mosaic_box box = { 0, 0, buffer->width, buffer->height };
-		ok = gles_read_framebuffer(r, pass->fourcc, pass->storage, &box, pass->fourcc,
-			pass->stride, pass->data);
+		// Pixels outside the touched box were neither drawn nor uploaded.
+		if (touched) {
+			const pixman_box32_t *t = &pass->touched;
+			struct mosaic_box box = { t->x1, t->y1, t->x2 - t->x1, t->y2 - t->y1 };
+			const struct mosaic_format_info *info = mosaic_format_get_info(pass->fourcc);
+			void *dst = (char *)pass->data + (size_t)box.y * pass->stride +
+				(size_t)box.x * info->bytes_per_pixel;
+			ok = gles_read_framebuffer(r, pass->fourcc, pass->storage, &box,
+				pass->fourcc, pass->stride, dst);
+		}
 		// glReadPixels returned: this pass and every one before it are done.
 		if (ok) {
 			gles_mark_complete(r, point);
@@ -566,13 +605,15 @@ struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *base,
 			mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
 			return NULL;
 		}
+		pixman_region32_init(&pass->replaced);
 	}
 	pass->renderer = r;
 	// setup_data_target reads it before mosaic_pass_init sets the rest.
 	pass->base.buffer = buffer;
 	pass->n_cmds = pass->n_verts = pass->n_rects = 0;
 	pass->failed = false;
-	pass->covered = false;
+	pass->touched = (pixman_box32_t){0};
+	pixman_region32_clear(&pass->replaced);
 	pass->timer = options->timer;
 	pass->data_target = false;
 

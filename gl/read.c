@@ -34,10 +34,11 @@ bool gles_convert(uint32_t src_fourcc, const void *src, uint32_t src_stride,
 {
 	const struct mosaic_format_info *dst_info = mosaic_format_get_info(dst_fourcc);
 	const struct mosaic_format_info *src_info = mosaic_format_get_info(src_fourcc);
-	// pixman wants 4-byte aligned rows; 16-bit images may have others.
+	// pixman wants 4-byte aligned rows; 16-bit images (and boxes inside them) may
+	// have others.
 	void *src_copy = NULL, *dst_copy = NULL;
 	uint32_t dst_copy_stride = 0;
-	if (src_stride % 4 != 0) {
+	if (src_stride % 4 != 0 || (uintptr_t)src % 4 != 0) {
 		src_copy = aligned_copy(src, src_stride, width * src_info->bytes_per_pixel, height,
 			&src_stride);
 		if (src_copy == NULL) {
@@ -47,7 +48,7 @@ bool gles_convert(uint32_t src_fourcc, const void *src, uint32_t src_stride,
 	}
 	void *out = dst;
 	uint32_t out_stride = dst_stride;
-	if (dst_stride % 4 != 0) {
+	if (dst_stride % 4 != 0 || (uintptr_t)dst % 4 != 0) {
 		dst_copy_stride = (width * dst_info->bytes_per_pixel + 3) & ~3u;
 		dst_copy = malloc((size_t)dst_copy_stride * (size_t)height);
 		if (dst_copy == NULL) {
