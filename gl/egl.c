@@ -76,8 +76,12 @@ static const char *egl_error_string(EGLint error)
 static void debug_callback(GLenum source, GLenum type, GLuint id, GLenum severity,
 	GLsizei length, const GLchar *message, const void *user_data)
 {
+	const struct gles_renderer *r = user_data;
 	enum mosaic_log_level level = MOSAIC_LOG_DEBUG;
-	if (type == GL_DEBUG_TYPE_ERROR_KHR) {
+	if (r->quiet_gl_errors) {
+		// Start-up probes provoke errors on purpose.
+		level = MOSAIC_LOG_DEBUG;
+	} else if (type == GL_DEBUG_TYPE_ERROR_KHR) {
 		level = MOSAIC_LOG_ERROR;
 	} else if (severity == GL_DEBUG_SEVERITY_HIGH_KHR ||
 			severity == GL_DEBUG_SEVERITY_MEDIUM_KHR) {

@@ -121,6 +121,8 @@ struct gles_renderer {
 	bool display_tracked;
 	int gl_major, gl_minor;
 	bool software;
+	/* Set while probing what the driver supports: GL errors are expected. */
+	bool quiet_gl_errors;
 	char device_name[192];
 
 	struct gles_exts exts;

@@ -311,10 +311,16 @@ struct mosaic_renderer *mosaic_gles_backend_create(int drm_fd, bool probing)
 	if (!gles_push_context(r, &saved)) {
 		goto err;
 	}
-	bool ok = gles_shaders_init(r, probing) && gles_formats_init(r) &&
-		gles_dmabuf_formats_init(r);
+	bool ok = gles_shaders_init(r, probing);
 	if (ok) {
-		r->exts.dmabuf_export = gles_probe_export(r);
+		r->quiet_gl_errors = true;
+		ok = gles_formats_init(r) && gles_dmabuf_formats_init(r);
+		r->exts.dmabuf_export = ok && gles_probe_export(r);
+		while (glGetError() != GL_NO_ERROR) {
+		}
+		r->quiet_gl_errors = false;
+	}
+	if (ok) {
 		glGenFramebuffers(1, &r->read_fbo);
 		GLenum error = glGetError();
 		if (error != GL_NO_ERROR) {

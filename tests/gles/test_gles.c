@@ -457,11 +457,19 @@ static void test_upload_read(void **state)
 	const struct mosaic_format_info *infos = mosaic_format_get_all(&n);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t fourcc = infos[i].fourcc;
+		uint32_t stride = ((uint32_t)w * infos[i].bytes_per_pixel + 8 + 3) & ~3u;
 		if (!mosaic_format_set_has(mosaic_renderer_get_texture_formats(gl,
 				MOSAIC_BUFFER_CAP_DATA_PTR), fourcc, DRM_FORMAT_MOD_LINEAR)) {
+			// Refused when the texture is made, with one line saying why.
+			uint8_t *zeros = calloc(1, (size_t)stride * h);
+			int errors = gles_test_log_errors;
+			assert_null(mosaic_texture_from_pixels(gl, fourcc, stride, w, h, zeros));
+			assert_int_equal(gles_test_log_errors, errors + 1);
+			gles_test_log_errors = errors;
+			free(zeros);
+			CHECK_GL();
 			continue;
 		}
-		uint32_t stride = ((uint32_t)w * infos[i].bytes_per_pixel + 8 + 3) & ~3u;
 		size_t size = (size_t)stride * h;
 		uint8_t *data = malloc(size), *back = calloc(1, size);
 		for (size_t k = 0; k < size; k++) {
