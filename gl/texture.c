@@ -335,11 +335,18 @@ struct mosaic_texture *gles_texture_from_buffer(struct mosaic_renderer *base,
 {
 	struct gles_renderer *r = gles_renderer_from_base(base);
 	uint32_t caps = mosaic_buffer_get_caps(buffer);
+	// A dmabuf this renderer can import is sampled in place; others are copied.
+	if ((caps & MOSAIC_BUFFER_CAP_DMABUF) != 0) {
+		struct mosaic_dmabuf_attributes attribs;
+		bool importable = mosaic_buffer_get_dmabuf(buffer, &attribs) &&
+			mosaic_format_set_has(&r->base.dmabuf_texture_formats, attribs.fourcc,
+				attribs.modifier);
+		if (importable || (caps & MOSAIC_BUFFER_CAP_DATA_PTR) == 0) {
+			return texture_from_dmabuf(r, buffer);
+		}
+	}
 	if ((caps & MOSAIC_BUFFER_CAP_DATA_PTR) != 0) {
 		return texture_from_data(r, buffer);
-	}
-	if ((caps & MOSAIC_BUFFER_CAP_DMABUF) != 0) {
-		return texture_from_dmabuf(r, buffer);
 	}
 	mosaic_log(MOSAIC_LOG_ERROR, "gles: the buffer offers no CPU access or dmabuf");
 	return NULL;

@@ -41,8 +41,11 @@ static inline void gles_test_log_init(void)
 		gles_test_log, NULL);
 }
 
-/* The GL error of the renderer's context (GL_NO_ERROR when clean); restores the caller's. */
-static inline GLenum gles_test_gl_error(struct mosaic_renderer *renderer)
+/*
+ * In the renderer's context, restoring the caller's: glIsTexture(tex) when
+ * `tex` is non-zero, else glGetError() (GL_NO_ERROR when clean).
+ */
+static inline GLenum gles_test_gl_query(struct mosaic_renderer *renderer, GLuint tex)
 {
 	EGLDisplay display = eglGetCurrentDisplay();
 	EGLContext context = eglGetCurrentContext();
@@ -53,13 +56,19 @@ static inline GLenum gles_test_gl_error(struct mosaic_renderer *renderer)
 			mosaic_gles_renderer_get_egl_context(renderer))) {
 		return GL_INVALID_OPERATION;
 	}
-	GLenum error = glGetError();
+	GLenum result = tex != 0 ? glIsTexture(tex) : glGetError();
 	if (context == EGL_NO_CONTEXT) {
 		eglMakeCurrent(own, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
 	} else {
 		eglMakeCurrent(display, draw, read, context);
 	}
-	return error;
+	return result;
+}
+
+/* The GL error of the renderer's context (GL_NO_ERROR when clean); restores the caller's. */
+static inline GLenum gles_test_gl_error(struct mosaic_renderer *renderer)
+{
+	return gles_test_gl_query(renderer, 0);
 }
 
 #endif

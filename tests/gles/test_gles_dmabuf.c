@@ -167,8 +167,11 @@ static void test_import(void **state)
 
 	mosaic_texture_destroy(again);
 	mosaic_texture_destroy(tex);
-	// Dropping the buffer drops the cached import (the addon), inside a GL call.
+	// The import outlives its textures while the buffer lives...
+	assert_int_equal(gles_test_gl_query(gl, a.tex), GL_TRUE);
+	// ...and dropping the buffer drops it (the addon).
 	free_dmabuf(&d);
+	assert_int_equal(gles_test_gl_query(gl, a.tex), GL_FALSE);
 	check_gl();
 }
 
