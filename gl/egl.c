@@ -595,8 +595,12 @@ bool gles_push_context(struct gles_renderer *r, struct gles_saved_context *saved
 		return true;
 	}
 	if (!eglMakeCurrent(r->display, EGL_NO_SURFACE, EGL_NO_SURFACE, r->context)) {
+		EGLint error = eglGetError();
 		mosaic_log(MOSAIC_LOG_ERROR, "gles: eglMakeCurrent failed: %s",
-			egl_error_string(eglGetError()));
+			egl_error_string(error));
+		if (error == EGL_CONTEXT_LOST) {
+			mosaic_renderer_set_lost(&r->base);
+		}
 		return false;
 	}
 	return true;
