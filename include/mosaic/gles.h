@@ -10,6 +10,16 @@
  * current before, so a compositor may keep its own context current across
  * mosaic calls. Objects handed out here stay owned by mosaic: never destroy
  * them, and use them only while the renderer (or texture) is alive.
+ *
+ * Environment: MOSAIC_EGL_PLATFORM=gbm|device|surfaceless forces one EGL
+ * platform (a forced device platform also accepts software devices);
+ * MOSAIC_GLES_VERSION=2 uses the context as GLES 2.0 even when the driver
+ * gives a newer one (to exercise the 2.0 paths).
+ *
+ * EGL displays of the surfaceless and device platforms are shared by the
+ * whole process, so mosaic terminates them only where EGL counts references
+ * (EGL_KHR_display_reference); GBM displays made on mosaic's own gbm_device
+ * are terminated with the renderer.
  */
 
 #include <stdbool.h>
