@@ -81,7 +81,7 @@ void gles_buffers_finish(struct gles_renderer *r)
 	}
 }
 
-static EGLImageKHR create_image(struct gles_renderer *r,
+EGLImageKHR gles_create_dmabuf_image(struct gles_renderer *r,
 	const struct mosaic_dmabuf_attributes *a)
 {
 	static const EGLint plane_attribs[MOSAIC_DMABUF_MAX_PLANES][5] = {
@@ -169,7 +169,7 @@ bool gles_buffer_import_dmabuf(struct gles_buffer *b, bool for_render)
 		// External-only pairs were left out of the render set.
 		b->external_only = !mosaic_format_set_has(&r->base.dmabuf_render_formats,
 			attribs.fourcc, attribs.modifier);
-		b->image = create_image(r, &attribs);
+		b->image = gles_create_dmabuf_image(r, &attribs);
 		if (b->image == EGL_NO_IMAGE_KHR) {
 			return false;
 		}
@@ -353,7 +353,8 @@ bool gles_probe_export(struct gles_renderer *r)
 	}
 	if (!ok) {
 		mosaic_log(MOSAIC_LOG_INFO, "gles: %s lists EGL_MESA_image_dma_buf_export but "
-			"exports no fd for textures: dmabuf export is off", r->device_name);
+			"exports no fd for textures: exports go through GBM buffers where there is a "
+			"GBM device, else are off", r->device_name);
 	}
 	return ok;
 }

@@ -98,6 +98,7 @@ struct gles_exts {
 	bool native_fence;      /* EGL_ANDROID_native_fence_sync */
 	bool timer_query;       /* GL_EXT_disjoint_timer_query */
 	bool robustness;        /* context created with reset notification */
+	bool gbm_export;        /* textures exported by moving them into GBM buffers */
 };
 
 /* A completion point waiting for its fence. */
@@ -107,6 +108,7 @@ struct gles_pending {
 };
 
 struct gles_pass;
+struct gles_texture;
 
 struct gles_renderer {
 	struct mosaic_renderer base;
@@ -208,6 +210,11 @@ GLuint gles_buffer_get_fbo(struct gles_buffer *buffer);
 void gles_buffers_finish(struct gles_renderer *renderer);
 bool gles_dmabuf_formats_init(struct gles_renderer *renderer);
 bool gles_probe_export(struct gles_renderer *renderer);
+EGLImageKHR gles_create_dmabuf_image(struct gles_renderer *renderer,
+	const struct mosaic_dmabuf_attributes *attribs);
+
+/* export.c */
+void gles_texture_finish_export(struct gles_texture *texture);
 
 struct gles_texture {
 	struct mosaic_texture base;
@@ -220,6 +227,13 @@ struct gles_texture {
 	struct gles_buffer *buffer;
 	GLint filter;
 	GLuint fbo;
+	/*
+	 * Storage moved into a GBM buffer for export (drivers whose textures
+	 * cannot be exported in place): the buffer, its EGLImage and planes.
+	 */
+	struct gbm_bo *bo;
+	EGLImageKHR image;
+	struct mosaic_dmabuf_attributes planes;
 };
 
 /* texture.c */

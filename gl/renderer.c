@@ -274,7 +274,7 @@ static uint64_t compute_features(const struct gles_renderer *r)
 			features |= MOSAIC_FEATURE_DRM_MODIFIERS;
 		}
 	}
-	if (e->dmabuf_export && e->gl_texture_image) {
+	if ((e->dmabuf_export && e->gl_texture_image) || e->gbm_export) {
 		features |= MOSAIC_FEATURE_DMABUF_EXPORT;
 	}
 	if (e->native_fence) {
@@ -316,6 +316,9 @@ struct mosaic_renderer *mosaic_gles_backend_create(int drm_fd, bool probing)
 		r->quiet_gl_errors = true;
 		ok = gles_formats_init(r) && gles_dmabuf_formats_init(r);
 		r->exts.dmabuf_export = ok && gles_probe_export(r);
+		// Without in-place export, a GBM device can hold exported textures.
+		r->exts.gbm_export = !r->exts.dmabuf_export && r->gbm != NULL &&
+			r->exts.dmabuf_import && r->exts.egl_image;
 		while (glGetError() != GL_NO_ERROR) {
 		}
 		r->quiet_gl_errors = false;

@@ -1,7 +1,6 @@
 #include <assert.h>
 #include <stdlib.h>
 
-#include <drm_fourcc.h>
 
 #include <mosaic/gles.h>
 
@@ -69,6 +68,7 @@ static void gles_texture_destroy(struct mosaic_texture *texture)
 		if (t->buffer == NULL && t->tex != 0) {
 			glDeleteTextures(1, &t->tex);
 		}
+		gles_texture_finish_export(t);
 		gles_pop_context(r, &saved);
 	}
 	if (t->buffer != NULL) {
@@ -350,76 +350,4 @@ struct mosaic_texture *gles_texture_from_buffer(struct mosaic_renderer *base,
 	}
 	mosaic_log(MOSAIC_LOG_ERROR, "gles: the buffer offers no CPU access or dmabuf");
 	return NULL;
-}
-
-MOSAIC_EXPORT bool mosaic_gles_texture_export_dmabuf(struct mosaic_texture *texture,
-	struct mosaic_dmabuf_attributes *attribs)
-{
-	struct gles_texture *t = gles_texture_from_base(texture);
-	struct gles_renderer *r = gles_renderer_from_base(texture->renderer);
-	if (t->buffer != NULL) {
-		struct mosaic_dmabuf_attributes planes;
-		return mosaic_buffer_get_dmabuf(t->buffer->buffer, &planes) &&
-			mosaic_dmabuf_attributes_copy(attribs, &planes);
-	}
-	if ((r->base.features & MOSAIC_FEATURE_DMABUF_EXPORT) == 0) {
-		mosaic_log(MOSAIC_LOG_ERROR, "gles: %s cannot export dmabufs "
-			"(EGL_MESA_image_dma_buf_export)", r->device_name);
-		return false;
-	}
-	struct gles_saved_context saved;
-	if (!gles_push_context(r, &saved)) {
-		return false;
-	}
-	bool ok = false;
-	EGLImageKHR image = r->procs.eglCreateImageKHR(r->display, r->context,
-		EGL_GL_TEXTURE_2D_KHR, (EGLClientBuffer)(uintptr_t)t->tex, NULL);
-	if (image == EGL_NO_IMAGE_KHR) {
-		mosaic_log(MOSAIC_LOG_ERROR, "gles: cannot make an EGLImage of the texture (0x%x)",
-			eglGetError());
-		goto out;
-	}
-	int fourcc = 0, n_planes = 0;
-	EGLuint64KHR modifier = DRM_FORMAT_MOD_INVALID;
-	if (!r->procs.eglExportDMABUFImageQueryMESA(r->display, image, &fourcc, &n_planes,
-			&modifier) || n_planes < 1 || n_planes > MOSAIC_DMABUF_MAX_PLANES) {
-		mosaic_log(MOSAIC_LOG_ERROR, "gles: eglExportDMABUFImageQueryMESA failed (0x%x)",
-			eglGetError());
-		goto out_image;
-	}
-	int fds[MOSAIC_DMABUF_MAX_PLANES] = { -1, -1, -1, -1 };
-	EGLint strides[MOSAIC_DMABUF_MAX_PLANES] = {0}, offsets[MOSAIC_DMABUF_MAX_PLANES] = {0};
-	// Make sure the texture's content is in memory before someone else reads it.
-	glFinish();
-	if (!r->procs.eglExportDMABUFImageMESA(r->display, image, fds, strides, offsets)) {
-		mosaic_log(MOSAIC_LOG_ERROR, "gles: eglExportDMABUFImageMESA failed (0x%x)",
-			eglGetError());
-		goto out_image;
-	}
-	*attribs = (struct mosaic_dmabuf_attributes){
-		.width = texture->width,
-		.height = texture->height,
-		.fourcc = (uint32_t)fourcc,
-		.modifier = modifier,
-		.n_planes = n_planes,
-	};
-	for (int i = 0; i < MOSAIC_DMABUF_MAX_PLANES; i++) {
-		attribs->fd[i] = i < n_planes ? fds[i] : -1;
-		attribs->offset[i] = i < n_planes ? (uint32_t)offsets[i] : 0;
-		attribs->stride[i] = i < n_planes ? (uint32_t)strides[i] : 0;
-	}
-	ok = true;
-	for (int i = 0; i < n_planes; i++) {
-		if (fds[i] < 0) {
-			mosaic_log(MOSAIC_LOG_ERROR, "gles: the driver exported no fd for plane %d", i);
-			mosaic_dmabuf_attributes_finish(attribs);
-			ok = false;
-			break;
-		}
-	}
-out_image:
-	r->procs.eglDestroyImageKHR(r->display, image);
-out:
-	gles_pop_context(r, &saved);
-	return ok;
 }

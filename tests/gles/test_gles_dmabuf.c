@@ -250,6 +250,36 @@ static void test_export(void **state)
 		.fourcc = DRM_FORMAT_ARGB8888, .stride = W * 4, .data = out,
 	}));
 	assert_memory_equal(out, src, sizeof(src));
+
+	// The planes share the texture's storage: an update shows through them.
+	for (int i = 0; i < W * H; i++) {
+		src[i] = ~src[i] | 0xff000000u;
+	}
+	struct mosaic_buffer *update = mosaic_buffer_from_data(W, H, DRM_FORMAT_ARGB8888, W * 4,
+		src);
+	assert_true(mosaic_texture_update_from_buffer(tex, update, NULL));
+	mosaic_buffer_drop(update);
+	// Exporting again hands out the same storage.
+	struct mosaic_dmabuf_attributes again;
+	assert_true(mosaic_gles_texture_export_dmabuf(tex, &again));
+	mosaic_dmabuf_attributes_finish(&again);
+	assert_true(mosaic_texture_read_pixels(back, &(struct mosaic_read_pixels_options){
+		.fourcc = DRM_FORMAT_ARGB8888, .stride = W * 4, .data = out,
+	}));
+	assert_memory_equal(out, src, sizeof(src));
+	// And the texture itself still draws from it.
+	uint32_t drawn[W * H] = {0};
+	struct mosaic_buffer *target = mosaic_buffer_from_data(W, H, DRM_FORMAT_ARGB8888, W * 4,
+		drawn);
+	struct mosaic_pass *pass = mosaic_renderer_begin_pass(gl, target, NULL);
+	assert_non_null(pass);
+	assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+		.texture = tex, .blend = MOSAIC_BLEND_NONE, .filter = MOSAIC_FILTER_NEAREST,
+	}));
+	assert_true(mosaic_pass_submit(pass, NULL));
+	mosaic_buffer_drop(target);
+	assert_memory_equal(drawn, src, sizeof(src));
+	check_gl();
 	mosaic_texture_destroy(back);
 	mosaic_buffer_drop(buffer);
 	mosaic_texture_destroy(tex);
