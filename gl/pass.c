@@ -5,6 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/dma-buf.h>
+#include <xf86drm.h>
+
 #include <mosaic/format.h>
 
 #include "gl/gles_private.h"
@@ -471,6 +474,31 @@ static void recycle(struct gles_pass *pass)
 	}
 }
 
+/*
+ * A sync_file of the target dmabuf's implicit fences, for drivers without
+ * EGL_ANDROID_native_fence_sync: the kernel attached the pass's fence to the
+ * buffer at flush. Software drivers attach none, so they finish first.
+ */
+static int implicit_sync_file(struct gles_pass *pass)
+{
+	struct mosaic_dmabuf_attributes attribs;
+	if (!mosaic_buffer_get_dmabuf(pass->base.buffer, &attribs)) {
+		return -1;
+	}
+	if (pass->renderer->software) {
+		glFinish();
+	} else {
+		glFlush();
+	}
+	struct dma_buf_export_sync_file req = { .flags = DMA_BUF_SYNC_READ, .fd = -1 };
+	if (drmIoctl(attribs.fd[0], DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &req) != 0) {
+		mosaic_log_errno(MOSAIC_LOG_DEBUG, "gles: no sync_file from the dmabuf "
+			"(DMA_BUF_IOCTL_EXPORT_SYNC_FILE)");
+		return -1;
+	}
+	return req.fd;
+}
+
 static bool gles_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sync_file)
 {
 	struct gles_pass *pass = gles_pass_from_base(base);
@@ -523,6 +551,8 @@ static bool gles_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_
 					native);
 				r->procs.eglDestroySyncKHR(r->display, native);
 			}
+		} else if (out_sync_file != NULL) {
+			*out_sync_file = implicit_sync_file(pass);
 		}
 		EGLSyncKHR sync = EGL_NO_SYNC_KHR;
 		if (r->exts.fence_sync) {

@@ -282,6 +282,11 @@ static uint64_t compute_features(const struct gles_renderer *r)
 		if (e->wait_sync) {
 			features |= MOSAIC_FEATURE_SYNC_FILE_IMPORT;
 		}
+	} else if ((features & MOSAIC_FEATURE_DMABUF_IMPORT) != 0 &&
+			r->base.dmabuf_render_formats.n_formats > 0) {
+		// dmabuf targets give their implicit fences (CPU-memory targets are
+		// complete at submit and give -1).
+		features |= MOSAIC_FEATURE_SYNC_FILE_EXPORT;
 	}
 	if (e->timer_query) {
 		features |= MOSAIC_FEATURE_GPU_TIMERS;

@@ -316,6 +316,13 @@ static void test_sync_file(void **state)
 	assert_int_equal(poll(&pfd, 1, 10000), 1);
 	close(done.sync_file_fd);
 	assert_true(mosaic_renderer_wait_point(gl, done2.point, -1));
+	uint32_t stride;
+	void *map_data = NULL;
+	uint32_t *px = gbm_bo_map(d.bo, 0, 0, W, H, GBM_BO_TRANSFER_READ, &stride, &map_data);
+	assert_non_null(px);
+	assert_int_equal(px[0] & 0xffffff, 0x00ff00);
+	assert_int_equal(px[10 * (stride / 4) + 10] & 0xffffff, 0xff0000);
+	gbm_bo_unmap(d.bo, map_data);
 	free_dmabuf(&d);
 	check_gl();
 }
