@@ -616,6 +616,29 @@ static void test_device_platform(void **state)
 	mosaic_renderer_destroy(dev);
 }
 
+/* A renderer may go before the buffers it cached state on. */
+static void test_renderer_before_buffers(void **state)
+{
+	struct mosaic_renderer *r = mosaic_gles_renderer_create(-1);
+	assert_non_null(r);
+	uint32_t pixels[8 * 8] = {0};
+	struct mosaic_buffer *target = mosaic_buffer_from_data(8, 8, DRM_FORMAT_ARGB8888, 32,
+		pixels);
+	for (int i = 0; i < 2; i++) {
+		struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, target, NULL);
+		assert_non_null(pass);
+		assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+			.box = { 2, 2, 4, 4 }, .color = { 0, 0, 1, 1 },
+		}));
+		assert_true(mosaic_pass_submit(pass, NULL));
+	}
+	assert_int_equal(pixels[2 * 8 + 2], 0xff0000ff);
+	assert_int_equal(pixels[0], 0);
+	mosaic_renderer_destroy(r);
+	// The cached offscreen target went with the renderer; the buffer stays usable.
+	mosaic_buffer_drop(target);
+}
+
 /* dmabuf paths need a DRM node: they run in tests/gles/test_gles_dmabuf.c. */
 static void test_dmabuf_features(void **state)
 {
@@ -686,6 +709,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_completion_timer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_platform, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_renderer_before_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dmabuf_features, setup, teardown),
 	};
 	int failed = cmocka_run_group_tests_name("gles", tests, NULL, NULL);
