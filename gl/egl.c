@@ -83,10 +83,10 @@ static void debug_callback(GLenum source, GLenum type, GLuint id, GLenum severit
 		level = MOSAIC_LOG_DEBUG;
 	} else if (type == GL_DEBUG_TYPE_ERROR_KHR) {
 		level = MOSAIC_LOG_ERROR;
-	} else if (severity == GL_DEBUG_SEVERITY_HIGH_KHR ||
-			severity == GL_DEBUG_SEVERITY_MEDIUM_KHR) {
+	} else if (severity == GL_DEBUG_SEVERITY_HIGH_KHR) {
 		level = MOSAIC_LOG_WARN;
-	} else if (severity == GL_DEBUG_SEVERITY_LOW_KHR) {
+	} else if (severity == GL_DEBUG_SEVERITY_MEDIUM_KHR) {
+		// Performance hints (synchronous readback, ...) would repeat every frame.
 		level = MOSAIC_LOG_INFO;
 	}
 	mosaic_log(level, "GL: %s", message);
