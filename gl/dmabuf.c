@@ -167,8 +167,9 @@ bool gles_buffer_import_dmabuf(struct gles_buffer *b, bool for_render)
 			return false;
 		}
 		// External-only pairs were left out of the render set.
-		b->external_only = !mosaic_format_set_has(&r->base.dmabuf_render_formats,
-			attribs.fourcc, attribs.modifier);
+		b->external_only = r->force_external ||
+			!mosaic_format_set_has(&r->base.dmabuf_render_formats, attribs.fourcc,
+				attribs.modifier);
 		b->image = gles_create_dmabuf_image(r, &attribs);
 		if (b->image == EGL_NO_IMAGE_KHR) {
 			return false;

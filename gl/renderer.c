@@ -1,5 +1,6 @@
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <mosaic/gles.h>
 
@@ -311,6 +312,10 @@ struct mosaic_renderer *mosaic_gles_backend_create(int drm_fd, bool probing)
 		goto err;
 	}
 	r->base.device_name = r->device_name;
+	// For tests: the external-texture program on drivers without external-only formats.
+	const char *external = getenv("MOSAIC_GLES_EXTERNAL");
+	r->force_external = external != NULL && strcmp(external, "1") == 0 &&
+		r->exts.egl_image_external;
 
 	struct gles_saved_context saved;
 	if (!gles_push_context(r, &saved)) {

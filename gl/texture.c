@@ -26,10 +26,13 @@ MOSAIC_EXPORT void mosaic_gles_texture_get_attribs(struct mosaic_texture *textur
 	struct mosaic_gles_texture_attribs *attribs)
 {
 	struct gles_texture *t = gles_texture_from_base(texture);
+	// External samplers give the driver's view of the format (X reads as opaque).
+	const struct mosaic_format_info *info = mosaic_format_get_info(texture->fourcc);
 	*attribs = (struct mosaic_gles_texture_attribs){
 		.target = t->target,
 		.tex = t->tex,
-		.has_alpha = t->source != GLES_SOURCE_RGBX,
+		.has_alpha = t->source == GLES_SOURCE_EXTERNAL ?
+			info == NULL || info->has_alpha : t->source != GLES_SOURCE_RGBX,
 	};
 }
 

@@ -14,7 +14,9 @@
  * Environment: MOSAIC_EGL_PLATFORM=gbm|device|surfaceless forces one EGL
  * platform (a forced device platform also accepts software devices);
  * MOSAIC_GLES_VERSION=2 uses the context as GLES 2.0 even when the driver
- * gives a newer one (to exercise the 2.0 paths).
+ * gives a newer one (to exercise the 2.0 paths); MOSAIC_GLES_EXTERNAL=1
+ * samples every dmabuf through GL_TEXTURE_EXTERNAL_OES (to exercise that
+ * program where no format is external-only).
  *
  * EGL displays of the surfaceless and device platforms are shared by the
  * whole process, so mosaic terminates them only where EGL counts references

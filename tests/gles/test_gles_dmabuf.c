@@ -28,6 +28,10 @@
 
 #include "gles_common.h"
 
+#ifndef GL_TEXTURE_EXTERNAL_OES
+#define GL_TEXTURE_EXTERNAL_OES 0x8D65
+#endif
+
 static int drm_fd = -1;
 static struct gbm_device *gbm;
 static struct mosaic_renderer *gl;
@@ -120,6 +124,9 @@ static void test_import(void **state)
 	mosaic_gles_texture_get_attribs(again, &b);
 	assert_int_equal(a.tex, b.tex);
 	assert_false(a.has_alpha);
+	if (getenv("MOSAIC_GLES_EXTERNAL") != NULL) {
+		assert_int_equal(a.target, GL_TEXTURE_EXTERNAL_OES);
+	}
 
 	uint32_t out[W * H];
 	assert_true(mosaic_texture_read_pixels(tex, &(struct mosaic_read_pixels_options){
