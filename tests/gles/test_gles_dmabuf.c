@@ -33,6 +33,7 @@
 #endif
 
 static int drm_fd = -1;
+static bool external_run;
 static struct gbm_device *gbm;
 static struct mosaic_renderer *gl;
 static struct mosaic_renderer *ref;
@@ -124,7 +125,7 @@ static void test_import(void **state)
 	mosaic_gles_texture_get_attribs(again, &b);
 	assert_int_equal(a.tex, b.tex);
 	assert_false(a.has_alpha);
-	if (getenv("MOSAIC_GLES_EXTERNAL") != NULL) {
+	if (external_run) {
 		assert_int_equal(a.target, GL_TEXTURE_EXTERNAL_OES);
 	}
 
@@ -387,8 +388,21 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sync_file, setup, teardown),
 	};
 	int failed = cmocka_run_group_tests_name("gles-dmabuf", tests, NULL, NULL);
-	mosaic_renderer_destroy(ref);
 	mosaic_renderer_destroy(gl);
+
+	// Again with every import sampled through GL_TEXTURE_EXTERNAL_OES: no format
+	// is external-only on kms_swrast, and that program must be exercised too.
+	external_run = true;
+	setenv("MOSAIC_GLES_EXTERNAL", "1", 1);
+	gl = mosaic_gles_renderer_create(drm_fd);
+	unsetenv("MOSAIC_GLES_EXTERNAL");
+	if (gl != NULL) {
+		failed += cmocka_run_group_tests_name("gles-dmabuf-external", tests, NULL, NULL);
+		mosaic_renderer_destroy(gl);
+	} else {
+		failed++;
+	}
+	mosaic_renderer_destroy(ref);
 	gbm_device_destroy(gbm);
 	close(drm_fd);
 	return failed;
