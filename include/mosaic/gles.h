@@ -78,10 +78,14 @@ void mosaic_gles_texture_get_attribs(struct mosaic_texture *texture,
 
 /**
  * Exports the texture's storage as a dmabuf (EGL_MESA_image_dma_buf_export;
- * dmabuf imports return copies of their own planes). On success the caller
- * owns the fds in `attribs` (mosaic_dmabuf_attributes_finish() closes them).
- * False with a log line when the renderer cannot export
- * (see MOSAIC_FEATURE_DMABUF_EXPORT).
+ * dmabuf imports return copies of their own planes). The planes share the
+ * texture's memory: later updates and draws show through them. Where the
+ * driver cannot export a texture in place (kms_swrast) and the renderer has
+ * a GBM device, the first export moves the texture into a linear GBM buffer
+ * and every export returns that buffer. Work already submitted is finished
+ * before the call returns. On success the caller owns the fds in `attribs`
+ * (mosaic_dmabuf_attributes_finish() closes them). False with a log line
+ * when the renderer cannot export (see MOSAIC_FEATURE_DMABUF_EXPORT).
  */
 bool mosaic_gles_texture_export_dmabuf(struct mosaic_texture *texture,
 	struct mosaic_dmabuf_attributes *attribs);
