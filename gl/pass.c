@@ -49,11 +49,12 @@ struct gles_pass {
 	uint32_t fourcc, stride;
 	const struct gles_format *storage;
 	/*
-	 * Only pixels inside `touched` (the bounding box of every draw's clip) are
-	 * uploaded and read back; of those, the ones the first draw replaces
-	 * (`replaced`, empty unless that draw is a clear) are not uploaded.
+	 * Only pixels inside `touched` (the clips' bounding boxes, merged into
+	 * their extents past a few dozen rectangles) are uploaded and read back;
+	 * of those, the ones the first draw replaces (`replaced`, empty unless
+	 * that draw is a clear) are not uploaded.
 	 */
-	pixman_box32_t touched;
+	pixman_region32_t touched;
 	pixman_region32_t replaced;
 
 	struct mosaic_render_timer *timer;
@@ -79,6 +80,7 @@ static struct gles_pass *gles_pass_from_base(struct mosaic_pass *base)
 void gles_pass_destroy(struct gles_pass *pass)
 {
 	pixman_region32_fini(&pass->replaced);
+	pixman_region32_fini(&pass->touched);
 	free(pass->cmds);
 	free(pass->verts);
 	free(pass->rects);
@@ -121,19 +123,17 @@ static struct gles_cmd *last_cmd(struct gles_pass *pass)
 	return pass->n_cmds > 0 ? &pass->cmds[pass->n_cmds - 1] : NULL;
 }
 
-/* Grows the touched box by the clip of a draw. */
+/* Adds the bounding box of a draw's clip to the touched region. */
 static void touch(struct gles_pass *pass, const pixman_region32_t *clip)
 {
 	const pixman_box32_t *e = pixman_region32_extents(clip);
-	pixman_box32_t *t = &pass->touched;
-	if (t->x1 >= t->x2 || t->y1 >= t->y2) {
-		*t = *e;
-		return;
+	pixman_region32_union_rect(&pass->touched, &pass->touched, e->x1, e->y1,
+		(unsigned)(e->x2 - e->x1), (unsigned)(e->y2 - e->y1));
+	// Each rectangle costs a copy each way at submit: past a few, one big one is cheaper.
+	if (pixman_region32_n_rects(&pass->touched) > 32) {
+		pixman_box32_t all = *pixman_region32_extents(&pass->touched);
+		pixman_region32_reset(&pass->touched, &all);
 	}
-	t->x1 = e->x1 < t->x1 ? e->x1 : t->x1;
-	t->y1 = e->y1 < t->y1 ? e->y1 : t->y1;
-	t->x2 = e->x2 > t->x2 ? e->x2 : t->x2;
-	t->y2 = e->y2 > t->y2 ? e->y2 : t->y2;
 }
 
 static void add_clear(struct gles_pass *pass, const struct mosaic_color *color,
@@ -377,10 +377,8 @@ static bool upload_box(struct gles_pass *pass, const pixman_box32_t *box)
 static bool upload_target(struct gles_pass *pass)
 {
 	pixman_region32_t upload;
-	pixman_region32_init_rect(&upload, pass->touched.x1, pass->touched.y1,
-		(unsigned)(pass->touched.x2 - pass->touched.x1),
-		(unsigned)(pass->touched.y2 - pass->touched.y1));
-	pixman_region32_subtract(&upload, &upload, &pass->replaced);
+	pixman_region32_init(&upload);
+	pixman_region32_subtract(&upload, &pass->touched, &pass->replaced);
 	int n;
 	const pixman_box32_t *boxes = pixman_region32_rectangles(&upload, &n);
 	// Many small pieces cost more in calls than the pixels they save.
@@ -512,7 +510,7 @@ static bool gles_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_
 	}
 	glBindFramebuffer(GL_FRAMEBUFFER, pass->target->fbo);
 	glViewport(0, 0, buffer->width, buffer->height);
-	bool touched = pass->touched.x1 < pass->touched.x2 && pass->touched.y1 < pass->touched.y2;
+	bool touched = pixman_region32_not_empty(&pass->touched);
 	if (ok && pass->data_target && touched) {
 		ok = upload_target(pass);
 	}
@@ -526,12 +524,15 @@ static bool gles_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_
 			gles_timer_end(pass->timer);
 		}
 	}
-	if (ok && pass->data_target) {
-		// Pixels outside the touched box were neither drawn nor uploaded.
-		if (touched) {
-			const pixman_box32_t *t = &pass->touched;
-			struct mosaic_box box = { t->x1, t->y1, t->x2 - t->x1, t->y2 - t->y1 };
-			const struct mosaic_format_info *info = mosaic_format_get_info(pass->fourcc);
+	if (ok && pass->data_target && touched) {
+		// Pixels outside the touched region were neither drawn nor uploaded.
+		const struct mosaic_format_info *info = mosaic_format_get_info(pass->fourcc);
+		int n;
+		const pixman_box32_t *t = pixman_region32_rectangles(&pass->touched, &n);
+		for (int i = 0; i < n && ok; i++) {
+			struct mosaic_box box = {
+				t[i].x1, t[i].y1, t[i].x2 - t[i].x1, t[i].y2 - t[i].y1,
+			};
 			void *dst = (char *)pass->data + (size_t)box.y * pass->stride +
 				(size_t)box.x * info->bytes_per_pixel;
 			ok = gles_read_framebuffer(r, pass->fourcc, pass->storage, &box,
@@ -542,6 +543,7 @@ static bool gles_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_
 			gles_mark_complete(r, point);
 		}
 	} else if (ok) {
+		// dmabuf targets, and CPU-memory passes that drew nothing: a fence.
 		if (out_sync_file != NULL && r->exts.native_fence) {
 			EGLSyncKHR native = r->procs.eglCreateSyncKHR(r->display,
 				EGL_SYNC_NATIVE_FENCE_ANDROID, NULL);
@@ -636,13 +638,14 @@ struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *base,
 			return NULL;
 		}
 		pixman_region32_init(&pass->replaced);
+		pixman_region32_init(&pass->touched);
 	}
 	pass->renderer = r;
 	// setup_data_target reads it before mosaic_pass_init sets the rest.
 	pass->base.buffer = buffer;
 	pass->n_cmds = pass->n_verts = pass->n_rects = 0;
 	pass->failed = false;
-	pass->touched = (pixman_box32_t){0};
+	pixman_region32_clear(&pass->touched);
 	pixman_region32_clear(&pass->replaced);
 	pass->timer = options->timer;
 	pass->data_target = false;
