@@ -264,7 +264,7 @@ void output_render(struct server *server)
 		return;
 	}
 
-	// What this buffer misses: today's damage plus that of the frames
+	// What this buffer misses: this frame's damage plus that of the frames
 	// drawn since it was last used.
 	pixman_region32_t repaint;
 	pixman_region32_init(&repaint);
