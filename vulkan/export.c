@@ -1,4 +1,5 @@
 #include <assert.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -113,6 +114,12 @@ MOSAIC_EXPORT bool mosaic_vulkan_buffer_export_opaque_fd(struct mosaic_buffer *b
 	}, &fd);
 	if (res != VK_SUCCESS) {
 		vk_fail(r, res, "vkGetMemoryFdKHR");
+		return false;
+	}
+	// Drivers hand out inheritable fds; a compositor's children must not get them.
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "vulkan: fcntl on the exported fd failed");
+		close(fd);
 		return false;
 	}
 	*out = (struct mosaic_vulkan_opaque_image){

@@ -58,6 +58,9 @@ int test_compare(const struct test_image *a, const struct test_image *b, int tol
 /* Reads a whole texture as ARGB8888 into `out` (width * height pixels). */
 bool test_read_texture(struct mosaic_texture *texture, uint32_t *out);
 
+/* Bytes handed out by malloc in every arena of the process. */
+long test_heap_in_use(void);
+
 /* Resident memory of the process in KiB. */
 long test_rss_kib(void);
 

@@ -199,6 +199,8 @@ static void test_transforms_linear(void **state)
 
 int main(void)
 {
+	// Results printed before a failed assertion must not be lost.
+	setvbuf(stdout, NULL, _IONBF, 0);
 	test_log_reset();
 	mosaic_renderer_destroy(test_vulkan_renderer());
 	const struct CMUnitTest tests[] = {
