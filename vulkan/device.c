@@ -654,10 +654,15 @@ bool vk_host_buffer_init(struct vk_renderer *r, struct vk_host_buffer *buf, VkDe
 	r->create_count++;
 	VkMemoryRequirements req;
 	vkGetBufferMemoryRequirements(r->dev, buf->buffer, &req);
-	// Readback wants cached memory (fast CPU reads); uploads want coherent memory.
+	// Cached memory reads back fast and takes writes at memcpy speed (write-combined
+	// memory is slower for anything but large aligned streams).
 	VkMemoryPropertyFlags host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT;
 	int type = -1;
 	if (cached) {
+		type = vk_find_memory_type(r, req.memoryTypeBits, host |
+			VK_MEMORY_PROPERTY_HOST_CACHED_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
+	}
+	if (cached && type < 0) {
 		type = vk_find_memory_type(r, req.memoryTypeBits,
 			host | VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
 	}

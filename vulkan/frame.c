@@ -1,4 +1,6 @@
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "private/log.h"
 #include "vulkan/vulkan_private.h"
@@ -12,6 +14,38 @@
  * order everything; images and old staging memory are freed once the last
  * submission using them is complete.
  */
+
+static bool create_semaphore(struct vk_renderer *r, bool exportable, VkSemaphore *out)
+{
+	VkExportSemaphoreCreateInfo export_info = {
+		.sType = VK_STRUCTURE_TYPE_EXPORT_SEMAPHORE_CREATE_INFO,
+		.handleTypes = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_SYNC_FD_BIT,
+	};
+	VkResult res = vkCreateSemaphore(r->dev, &(VkSemaphoreCreateInfo){
+		.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO,
+		.pNext = exportable ? &export_info : NULL,
+	}, NULL, out);
+	if (res != VK_SUCCESS) {
+		vk_fail(r, res, "vkCreateSemaphore");
+		return false;
+	}
+	r->create_count++;
+	return true;
+}
+
+/* Semaphores for sync_files, made once: passes only import into them. */
+static bool create_semaphores(struct vk_renderer *r, struct vk_frame *f)
+{
+	if (r->feat.sync_file_export && !create_semaphore(r, true, &f->signal_semaphore)) {
+		return false;
+	}
+	for (int i = 0; r->feat.sync_file_import && i < VK_MAX_WAIT_SYNC_FILES; i++) {
+		if (!create_semaphore(r, false, &f->wait_semaphores[i])) {
+			return false;
+		}
+	}
+	return true;
+}
 
 bool vk_frames_init(struct vk_renderer *r)
 {
@@ -63,6 +97,9 @@ bool vk_frames_init(struct vk_renderer *r)
 			vk_name(r, VK_OBJECT_TYPE_QUERY_POOL, (uint64_t)f->queries,
 				"mosaic frame %d timestamps", i);
 		}
+		if (!create_semaphores(r, f)) {
+			return false;
+		}
 		vk_name(r, VK_OBJECT_TYPE_COMMAND_POOL, (uint64_t)f->pool, "mosaic frame %d", i);
 		vk_name(r, VK_OBJECT_TYPE_COMMAND_BUFFER, (uint64_t)(uintptr_t)f->upload_cb,
 			"mosaic frame %d uploads", i);
@@ -104,6 +141,10 @@ void vk_frames_finish(struct vk_renderer *r)
 			f->timer->pending = false;
 		}
 		vkDestroyQueryPool(r->dev, f->queries, NULL);
+		vkDestroySemaphore(r->dev, f->signal_semaphore, NULL);
+		for (int j = 0; j < VK_MAX_WAIT_SYNC_FILES; j++) {
+			vkDestroySemaphore(r->dev, f->wait_semaphores[j], NULL);
+		}
 		vkDestroyFence(r->dev, f->fence, NULL);
 		vkDestroyCommandPool(r->dev, f->pool, NULL);
 	}
@@ -255,6 +296,8 @@ struct vk_frame *vk_frame_get(struct vk_renderer *r)
 	f->upload_open = false;
 	f->render_open = false;
 	f->timer = NULL;
+	f->signal = false;
+	f->n_waits = 0;
 	r->current = f;
 	vk_staging_frame_begin(r);
 	return f;
@@ -314,10 +357,19 @@ bool vk_frame_submit(struct vk_renderer *r, uint64_t point)
 	}
 	// Host writes to the staging ring happen before the submit (coherent or flushed).
 	vk_host_buffer_flush(r, &r->staging.buf);
+	VkPipelineStageFlags wait_stages[VK_MAX_WAIT_SYNC_FILES];
+	for (uint32_t i = 0; i < f->n_waits; i++) {
+		wait_stages[i] = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
+	}
 	res = vkQueueSubmit(r->queue, 1, &(VkSubmitInfo){
 		.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+		.waitSemaphoreCount = f->n_waits,
+		.pWaitSemaphores = f->wait_semaphores,
+		.pWaitDstStageMask = wait_stages,
 		.commandBufferCount = n,
 		.pCommandBuffers = cbs,
+		.signalSemaphoreCount = f->signal ? 1 : 0,
+		.pSignalSemaphores = &f->signal_semaphore,
 	}, f->fence);
 	if (res != VK_SUCCESS) {
 		vk_fail(r, res, "vkQueueSubmit");
@@ -329,6 +381,57 @@ bool vk_frame_submit(struct vk_renderer *r, uint64_t point)
 	f->staging_generation = r->staging.generation;
 	r->last_seq = f->seq;
 	return true;
+}
+
+bool vk_frame_wait_sync_file(struct vk_renderer *r, int fd)
+{
+	struct vk_frame *f = vk_frame_get(r);
+	if (f == NULL) {
+		return false;
+	}
+	if (!r->feat.sync_file_import || f->n_waits == VK_MAX_WAIT_SYNC_FILES) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: cannot wait for more than %d sync_files",
+			r->feat.sync_file_import ? VK_MAX_WAIT_SYNC_FILES : 0);
+		return false;
+	}
+	// The import takes ownership of the fd it is given; the caller keeps its own.
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "vulkan: cannot duplicate a sync_file");
+		return false;
+	}
+	VkResult res = vkImportSemaphoreFdKHR(r->dev, &(VkImportSemaphoreFdInfoKHR){
+		.sType = VK_STRUCTURE_TYPE_IMPORT_SEMAPHORE_FD_INFO_KHR,
+		.semaphore = f->wait_semaphores[f->n_waits],
+		.flags = VK_SEMAPHORE_IMPORT_TEMPORARY_BIT,
+		.handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_SYNC_FD_BIT,
+		.fd = dup_fd,
+	});
+	if (res != VK_SUCCESS) {
+		close(dup_fd);
+		vk_fail(r, res, "vkImportSemaphoreFdKHR");
+		return false;
+	}
+	f->n_waits++;
+	return true;
+}
+
+int vk_frame_export_sync_file(struct vk_renderer *r, struct vk_frame *frame)
+{
+	int fd = -1;
+	VkResult res = vkGetSemaphoreFdKHR(r->dev, &(VkSemaphoreGetFdInfoKHR){
+		.sType = VK_STRUCTURE_TYPE_SEMAPHORE_GET_FD_INFO_KHR,
+		.semaphore = frame->signal_semaphore,
+		.handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_SYNC_FD_BIT,
+	}, &fd);
+	if (res != VK_SUCCESS) {
+		vk_fail(r, res, "vkGetSemaphoreFdKHR");
+		return -1;
+	}
+	if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+		mosaic_log_errno(MOSAIC_LOG_WARN, "vulkan: fcntl on a sync_file failed");
+	}
+	return fd;
 }
 
 uint64_t vk_get_completed_point(struct mosaic_renderer *renderer)

@@ -359,8 +359,12 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 	pass->target->last_seq = frame->seq;
 	uint64_t seq = frame->seq;
 	bool ok = !pass->failed;
+	frame->signal = out_sync_file != NULL && r->feat.sync_file_export;
 	if (!vk_frame_submit(r, ok ? point : 0)) {
 		ok = false;
+	}
+	if (ok && frame->signal) {
+		*out_sync_file = vk_frame_export_sync_file(r, frame);
 	}
 	if (ok && pass->shm != NULL) {
 		// A CPU buffer is only complete once its pixels are back in it: the one wait
@@ -389,6 +393,11 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 	if (options->n_wait_sync_files > 0 && !r->feat.sync_file_import) {
 		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: this device cannot wait for sync_files; "
 			"wait for them before beginning the pass");
+		return NULL;
+	}
+	if (options->n_wait_sync_files > VK_MAX_WAIT_SYNC_FILES) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: a pass can wait for at most %d sync_files",
+			VK_MAX_WAIT_SYNC_FILES);
 		return NULL;
 	}
 	struct vk_pass *pass = calloc(1, sizeof(*pass));
@@ -454,6 +463,11 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 	}
 	if (pass->shm != NULL && !shm_target_load(pass, buffer)) {
 		goto err_target;
+	}
+	for (size_t i = 0; i < options->n_wait_sync_files; i++) {
+		if (!vk_frame_wait_sync_file(r, options->wait_sync_files[i])) {
+			goto err_target;
+		}
 	}
 	vk_image_transition(target, pass->cb, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL);
 	target->last_seq = frame->seq;

@@ -155,6 +155,12 @@ struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)
 	if (r->feat.foreign_queue) {
 		features |= MOSAIC_FEATURE_FOREIGN_QUEUE;
 	}
+	if (r->feat.sync_file_export) {
+		features |= MOSAIC_FEATURE_SYNC_FILE_EXPORT;
+	}
+	if (r->feat.sync_file_import) {
+		features |= MOSAIC_FEATURE_SYNC_FILE_IMPORT;
+	}
 	r->base.features = features;
 	mosaic_log(MOSAIC_LOG_INFO, "vulkan: %s, %s%s", r->device_name,
 		r->feat.validation ? "validation on, " : "",

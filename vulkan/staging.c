@@ -18,7 +18,7 @@
 static bool staging_create(struct vk_renderer *r, VkDeviceSize size)
 {
 	struct vk_staging *s = &r->staging;
-	if (!vk_host_buffer_init(r, &s->buf, size, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, false,
+	if (!vk_host_buffer_init(r, &s->buf, size, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true,
 			"mosaic staging ring")) {
 		return false;
 	}

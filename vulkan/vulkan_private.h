@@ -14,6 +14,8 @@
 
 /* Command buffers in flight; a new frame waits when all of them are busy. */
 #define VK_FRAMES 4
+/* sync_files one pass can wait for (one binary semaphore each, made at start-up). */
+#define VK_MAX_WAIT_SYNC_FILES 8
 
 /* What the device offers beyond Vulkan 1.1 (recorded at start-up). */
 struct vk_features {
@@ -89,6 +91,12 @@ struct vk_frame {
 	bool upload_open, render_open;
 	VkFence fence;
 	VkQueryPool queries;
+	/* Exportable as a sync_file; signaled by the submission when asked. */
+	VkSemaphore signal_semaphore;
+	bool signal;
+	/* Imported sync_files (temporary payloads) the submission waits for. */
+	VkSemaphore wait_semaphores[VK_MAX_WAIT_SYNC_FILES];
+	uint32_t n_waits;
 	/* Submission sequence number (0: free, never submitted). */
 	uint64_t seq;
 	bool submitted;
@@ -245,6 +253,10 @@ VkCommandBuffer vk_frame_upload_cb(struct vk_renderer *r);
 VkCommandBuffer vk_frame_render_cb(struct vk_renderer *r);
 /* Submits the frame being recorded. `point` is a core point or 0. */
 bool vk_frame_submit(struct vk_renderer *r, uint64_t point);
+/* Makes the frame being recorded wait for a sync_file (borrowed). */
+bool vk_frame_wait_sync_file(struct vk_renderer *r, int fd);
+/* After vk_frame_submit() of a frame with `signal` set: a new sync_file or -1. */
+int vk_frame_export_sync_file(struct vk_renderer *r, struct vk_frame *frame);
 /* Frees what completed submissions held; never blocks. */
 void vk_frames_poll(struct vk_renderer *r);
 bool vk_wait_seq(struct vk_renderer *r, uint64_t seq, int64_t timeout_ns);

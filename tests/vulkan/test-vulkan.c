@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -678,7 +679,27 @@ static void test_sync_files(void **state)
 	assert_true(mosaic_pass_submit(pass, &done));
 	if (!(features & MOSAIC_FEATURE_SYNC_FILE_EXPORT)) {
 		assert_int_equal(done.sync_file_fd, -1);
-	} else if (done.sync_file_fd >= 0) {
+	} else {
+		// A real sync_file: it becomes readable when the pass is complete.
+		assert_true(done.sync_file_fd >= 0);
+		struct pollfd pfd = { .fd = done.sync_file_fd, .events = POLLIN };
+		assert_int_equal(poll(&pfd, 1, 10000), 1);
+		assert_true(mosaic_renderer_get_completed_point(r) >= done.point ||
+			mosaic_renderer_wait_point(r, done.point, 0));
+		if (features & MOSAIC_FEATURE_SYNC_FILE_IMPORT) {
+			// And a later pass can wait for it on the GPU.
+			int fds[2] = { done.sync_file_fd, done.sync_file_fd };
+			pass = mosaic_renderer_begin_pass(r, target, &(struct mosaic_pass_options){
+				.wait_sync_files = fds, .n_wait_sync_files = 2,
+			});
+			assert_non_null(pass);
+			assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+				.box = { 0, 0, 8, 8 }, .color = { 1, 1, 1, 1 },
+			}));
+			struct mosaic_pass_completion second;
+			assert_true(mosaic_pass_submit(pass, &second));
+			assert_true(mosaic_renderer_wait_point(r, second.point, -1));
+		}
 		close(done.sync_file_fd);
 	}
 	if (!(features & MOSAIC_FEATURE_SYNC_FILE_IMPORT)) {
