@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "private/backend.h"
 #include "private/log.h"
@@ -515,6 +516,16 @@ static bool create_device(struct vk_renderer *r, const struct candidate *c)
 	memcpy(r->device_uuid, id_props.deviceUUID, VK_UUID_SIZE);
 	memcpy(r->driver_uuid, id_props.driverUUID, VK_UUID_SIZE);
 	f->host_pointer_alignment = host_props.minImportedHostPointerAlignment;
+	long page = sysconf(_SC_PAGESIZE);
+	// Mappings are page-aligned; a larger import alignment would need over-mapping.
+	f->host_pointer_usable = f->host_pointer && page > 0 &&
+		f->host_pointer_alignment <= (VkDeviceSize)page;
+	const char *no_import = getenv("MOSAIC_VK_NO_HOST_IMPORT");
+	if (f->host_pointer_usable && no_import != NULL && strcmp(no_import, "1") == 0) {
+		mosaic_log(MOSAIC_LOG_INFO, "vulkan: MOSAIC_VK_NO_HOST_IMPORT=1: uploads copy "
+			"through the staging ring");
+		f->host_pointer_usable = false;
+	}
 
 	f->sync_file_export = semaphore_fd &&
 		sync_file_semaphore(phdev, VK_EXTERNAL_SEMAPHORE_FEATURE_EXPORTABLE_BIT);

@@ -118,6 +118,8 @@ static void free_garbage(struct vk_renderer *r, bool all)
 		if (all || g->seq <= r->completed_seq) {
 			vk_host_buffer_finish(r, &g->host);
 			mosaic_list_remove(&g->link);
+			// May destroy the buffer, and with it a cached import.
+			mosaic_buffer_unlock(g->locked);
 			free(g);
 		}
 	}
@@ -166,6 +168,21 @@ void vk_defer_host_buffer(struct vk_renderer *r, struct vk_host_buffer *buf, uin
 	g->seq = seq;
 	g->host = *buf;
 	*buf = (struct vk_host_buffer){0};
+	mosaic_list_insert(r->garbage.prev, &g->link);
+}
+
+void vk_hold_buffer(struct vk_renderer *r, struct mosaic_buffer *buffer, uint64_t seq)
+{
+	struct vk_garbage *g = calloc(1, sizeof(*g));
+	if (g == NULL) {
+		// Better to stall once than to hand back memory the GPU reads.
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+		vk_frame_submit(r, 0);
+		vk_wait_seq(r, seq, -1);
+		return;
+	}
+	g->seq = seq;
+	g->locked = mosaic_buffer_lock(buffer);
 	mosaic_list_insert(r->garbage.prev, &g->link);
 }
 

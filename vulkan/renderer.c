@@ -95,6 +95,7 @@ static void vk_renderer_destroy(struct mosaic_renderer *renderer)
 		vkDeviceWaitIdle(r->dev);
 		vk_shm_targets_finish(r);
 		vk_frames_finish(r);
+		vk_host_imports_finish(r);
 		vk_staging_finish(r);
 		vk_host_buffer_finish(r, &r->spare_readback);
 		vk_pipelines_finish(r);
@@ -131,6 +132,7 @@ struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)
 	mosaic_list_init(&r->garbage);
 	mosaic_list_init(&r->dead_images);
 	mosaic_list_init(&r->shm_targets);
+	mosaic_list_init(&r->host_imports);
 
 	if (!vk_device_init(r, drm_fd) || !init_formats(r) || !vk_pipelines_init(r) ||
 			!vk_frames_init(r) || !vk_staging_init(r)) {
@@ -154,6 +156,9 @@ struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)
 	}
 	if (r->feat.foreign_queue) {
 		features |= MOSAIC_FEATURE_FOREIGN_QUEUE;
+	}
+	if (r->feat.host_pointer_usable) {
+		features |= MOSAIC_FEATURE_HOST_POINTER_IMPORT;
 	}
 	if (r->feat.sync_file_export) {
 		features |= MOSAIC_FEATURE_SYNC_FILE_EXPORT;

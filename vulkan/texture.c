@@ -430,9 +430,20 @@ bool vk_image_upload(struct vk_image *image, const uint8_t *data, uint32_t strid
 			.imageExtent = { w, h, 1 },
 		};
 	}
+	return vk_image_copy_regions(image, r->staging.buf.buffer, regions, (uint32_t)n);
+}
+
+bool vk_image_copy_regions(struct vk_image *image, VkBuffer src,
+	const VkBufferImageCopy *regions, uint32_t n)
+{
+	struct vk_renderer *r = image->renderer;
+	VkCommandBuffer cb = vk_frame_upload_cb(r);
+	if (cb == VK_NULL_HANDLE) {
+		return false;
+	}
 	vk_image_transition(image, cb, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL);
-	vkCmdCopyBufferToImage(cb, r->staging.buf.buffer, image->image,
-		VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, (uint32_t)n, regions);
+	vkCmdCopyBufferToImage(cb, src, image->image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, n,
+		regions);
 	vk_image_transition(image, cb, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL);
 	image->last_seq = r->current->seq;
 	return true;
@@ -481,7 +492,8 @@ static bool vk_texture_update_from_buffer(struct mosaic_texture *base,
 		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: buffer format %s differs from texture "
 			"format %s", mosaic_format_name(fourcc, a), mosaic_format_name(base->fourcc, b));
 	} else if (mosaic_format_check_layout(fourcc, buffer->width, buffer->height, stride)) {
-		ok = vk_image_upload(t->image, data, stride, damage);
+		ok = vk_host_import_upload(t->image, buffer, damage) ||
+			vk_image_upload(t->image, data, stride, damage);
 	}
 	mosaic_buffer_end_data_access(buffer);
 	return ok;
@@ -732,7 +744,9 @@ struct mosaic_texture *vk_texture_from_buffer(struct mosaic_renderer *renderer,
 	}
 	pixman_region32_t all;
 	pixman_region32_init_rect(&all, 0, 0, (unsigned)buffer->width, (unsigned)buffer->height);
-	bool ok = vk_image_ensure_set(t->image) && vk_image_upload(t->image, data, stride, &all);
+	bool ok = vk_image_ensure_set(t->image) &&
+		(vk_host_import_upload(t->image, buffer, &all) ||
+		vk_image_upload(t->image, data, stride, &all));
 	pixman_region32_fini(&all);
 	if (!ok) {
 		vk_image_unref(t->image);

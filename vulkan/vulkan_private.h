@@ -28,6 +28,8 @@ struct vk_features {
 	bool modifiers;
 	bool host_pointer;
 	VkDeviceSize host_pointer_alignment;
+	/* The extension is there and its alignment is at most a page. */
+	bool host_pointer_usable;
 	bool foreign_queue;
 	bool sync_file_export;
 	bool sync_file_import;
@@ -166,6 +168,8 @@ struct vk_timer {
 struct vk_garbage {
 	uint64_t seq;
 	struct vk_host_buffer host;
+	/* Unlocked once the submission is complete, or NULL. */
+	struct mosaic_buffer *locked;
 	struct mosaic_list link;
 };
 
@@ -218,6 +222,7 @@ struct vk_renderer {
 	/* Images released while the GPU may still use them. */
 	struct mosaic_list dead_images;
 	struct mosaic_list shm_targets;
+	struct mosaic_list host_imports;
 
 	/* Scratch arrays reused between calls. */
 	void *scratch;
@@ -266,6 +271,8 @@ uint64_t vk_get_completed_point(struct mosaic_renderer *renderer);
 bool vk_wait_point(struct mosaic_renderer *renderer, uint64_t point, int64_t timeout_ns);
 struct mosaic_render_timer *vk_timer_create(struct mosaic_renderer *renderer);
 void vk_defer_host_buffer(struct vk_renderer *r, struct vk_host_buffer *buf, uint64_t seq);
+/* Keeps a lock on `buffer` until submission `seq` is complete. */
+void vk_hold_buffer(struct vk_renderer *r, struct mosaic_buffer *buffer, uint64_t seq);
 
 /* staging.c */
 bool vk_staging_init(struct vk_renderer *r);
@@ -291,10 +298,23 @@ bool vk_image_ensure_framebuffer(struct vk_image *image, VkRenderPass render_pas
 struct mosaic_texture *vk_texture_from_buffer(struct mosaic_renderer *renderer,
 	struct mosaic_buffer *buffer);
 struct vk_texture *vk_texture_from_base(struct mosaic_texture *texture);
+/* Records a copy of `n` regions of `src` into the image (upload command buffer). */
+bool vk_image_copy_regions(struct vk_image *image, VkBuffer src,
+	const VkBufferImageCopy *regions, uint32_t n);
 /* Records copies of the rectangles of `damage` from CPU memory into the image. */
 bool vk_image_upload(struct vk_image *image, const uint8_t *data, uint32_t stride,
 	const pixman_region32_t *damage);
 void vk_descriptor_pools_finish(struct vk_renderer *r);
+
+/* host_import.c */
+/*
+ * Records the upload of `damage` straight from the buffer's shared memory.
+ * False when that path does not apply (the caller then copies through the
+ * staging ring).
+ */
+bool vk_host_import_upload(struct vk_image *image, struct mosaic_buffer *buffer,
+	const pixman_region32_t *damage);
+void vk_host_imports_finish(struct vk_renderer *r);
 
 /* export.c */
 struct vk_buffer *vk_buffer_from_base(struct mosaic_buffer *buffer);

@@ -16,6 +16,16 @@
  *   (index into the list of devices that can render, as logged at INFO).
  * - MOSAIC_VK_VALIDATION=1: enable the Khronos validation layer with
  *   synchronization validation; every message goes to the mosaic log.
+ * - MOSAIC_VK_NO_HOST_IMPORT=1: never copy from shared memory directly
+ *   (VK_EXT_external_memory_host); every upload goes through the staging
+ *   ring. For measurements and for drivers that mishandle imports.
+ *
+ * Uploads: updates of textures from buffers that offer MOSAIC_BUFFER_CAP_SHM
+ * are copied by the GPU straight from the shared memory where the device
+ * supports it (MOSAIC_FEATURE_HOST_POINTER_IMPORT); the renderer then keeps a
+ * lock on the buffer until the copy is complete, so its release is delayed
+ * until then. Other uploads are copied into a staging ring at once and the
+ * buffer is not needed after the call.
  */
 
 #include <stdbool.h>

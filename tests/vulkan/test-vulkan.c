@@ -111,6 +111,83 @@ static void test_read_pixels(void **state)
 	mosaic_texture_destroy(tex);
 }
 
+/* Writes a pattern into a buffer from the shm allocator (the kind wl_shm clients give). */
+static void fill_shm(struct mosaic_buffer *buffer, uint32_t seed)
+{
+	void *data;
+	uint32_t fourcc, stride;
+	assert_true(mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_WRITE, &data,
+		&fourcc, &stride));
+	uint32_t *pixels = malloc((size_t)buffer->width * buffer->height * 4);
+	test_pattern(pixels, buffer->width, buffer->height, seed);
+	for (int y = 0; y < buffer->height; y++) {
+		memcpy((uint8_t *)data + (size_t)y * stride, pixels + y * buffer->width,
+			(size_t)buffer->width * 4);
+	}
+	free(pixels);
+	mosaic_buffer_end_data_access(buffer);
+}
+
+static void test_shm_upload(void **state)
+{
+	struct mosaic_renderer *r = *state;
+	bool direct = mosaic_renderer_get_features(r) & MOSAIC_FEATURE_HOST_POINTER_IMPORT;
+	printf("uploads from shared memory: %s\n", direct ? "copied by the GPU directly" :
+		"through the staging ring");
+	enum { W = 300, H = 200 };
+	struct mosaic_allocator *alloc = mosaic_shm_allocator_create();
+	struct mosaic_buffer *bufs[2];
+	for (int i = 0; i < 2; i++) {
+		bufs[i] = mosaic_allocator_create_buffer(alloc, W, H, DRM_FORMAT_ARGB8888, NULL, 0);
+		assert_non_null(bufs[i]);
+	}
+	mosaic_allocator_destroy(alloc);
+	fill_shm(bufs[0], 40);
+	struct mosaic_texture *tex = mosaic_texture_from_buffer(r, bufs[0]);
+	assert_non_null(tex);
+	uint32_t *expect = malloc(W * H * 4), *out = malloc(W * H * 4);
+	uint64_t creates = 0;
+	// Double-buffered client: alternate buffers, damage a band each time.
+	for (int frame = 0; frame < 20; frame++) {
+		struct mosaic_buffer *buf = bufs[frame % 2];
+		fill_shm(buf, (uint32_t)(41 + frame));
+		pixman_region32_t damage;
+		pixman_region32_init_rect(&damage, 0, frame * 7, W, 30);
+		pixman_region32_union_rect(&damage, &damage, frame * 11, 0, 13, H);
+		if (frame == 0) {
+			pixman_region32_fini(&damage);
+			pixman_region32_init_rect(&damage, 0, 0, W, H);
+		}
+		assert_true(mosaic_texture_update_from_buffer(tex, buf, &damage));
+		if (direct) {
+			// The buffer stays locked while the GPU may still read it.
+			assert_true(buf->n_locks > 0);
+		}
+		assert_true(test_read_texture(tex, out));
+		// The read waited for the copy: the buffer went back to its producer.
+		assert_int_equal(buf->n_locks, 0);
+		test_pattern(expect, W, H, (uint32_t)(41 + frame));
+		for (int y = 0; y < H; y++) {
+			for (int x = 0; x < W; x++) {
+				if (pixman_region32_contains_point(&damage, x, y, NULL)) {
+					assert_int_equal(out[y * W + x], expect[y * W + x]);
+				}
+			}
+		}
+		pixman_region32_fini(&damage);
+		if (frame == 3) {
+			creates = mosaic_vulkan_renderer_get_create_count(r);
+		}
+	}
+	// Both buffers' imports are cached: nothing new in the steady state.
+	assert_int_equal(mosaic_vulkan_renderer_get_create_count(r), creates);
+	mosaic_texture_destroy(tex);
+	mosaic_buffer_drop(bufs[0]);
+	mosaic_buffer_drop(bufs[1]);
+	free(expect);
+	free(out);
+}
+
 static void test_partial_update(void **state)
 {
 	struct mosaic_renderer *r = *state;
@@ -724,6 +801,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_pixels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_update, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shm_upload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vulkan_buffer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_opaque_fd_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dmabuf_absent, setup, teardown),
