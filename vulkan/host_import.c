@@ -21,6 +21,8 @@ struct vk_host_import {
 	size_t map_size;
 	/* Where the buffer's top-left pixel is in the mapping. */
 	VkDeviceSize data_offset;
+	/* Mapped writable: the GPU may copy into it too (render targets). */
+	bool writable;
 	off_t shm_offset;
 	uint32_t stride;
 	VkBuffer buffer;
@@ -79,7 +81,7 @@ static bool import_memory(struct vk_renderer *r, struct vk_host_import *import)
 			.handleTypes = VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT,
 		},
 		.size = import->map_size,
-		.usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+		.usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
 		.sharingMode = VK_SHARING_MODE_EXCLUSIVE,
 	}, NULL, &import->buffer);
 	if (res != VK_SUCCESS) {
@@ -90,7 +92,8 @@ static bool import_memory(struct vk_renderer *r, struct vk_host_import *import)
 	VkMemoryRequirements req;
 	vkGetBufferMemoryRequirements(r->dev, import->buffer, &req);
 	uint32_t bits = req.memoryTypeBits & host_props.memoryTypeBits;
-	int type = vk_find_memory_type(r, bits, 0);
+	// The CPU side is the client's own mapping: without coherence nothing would flush it.
+	int type = vk_find_memory_type(r, bits, VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
 	if (type < 0) {
 		mosaic_log(MOSAIC_LOG_DEBUG, "vulkan: no memory type for an imported host pointer");
 		goto err_buffer;
@@ -159,6 +162,7 @@ static struct vk_host_import *get_import(struct vk_renderer *r, struct mosaic_bu
 	// Drivers pin the pages; some refuse read-only mappings.
 	import->map = mmap(NULL, import->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, shm->fd,
 		map_offset);
+	import->writable = import->map != MAP_FAILED;
 	if (import->map == MAP_FAILED) {
 		import->map = mmap(NULL, import->map_size, PROT_READ, MAP_SHARED, shm->fd,
 			map_offset);
@@ -176,6 +180,35 @@ static struct vk_host_import *get_import(struct vk_renderer *r, struct mosaic_bu
 	mosaic_buffer_addon_attach(buffer, &import->addon, r, &import_addon_impl);
 	mosaic_list_insert(&r->host_imports, &import->link);
 	return import;
+}
+
+bool vk_host_import_target(struct vk_renderer *r, struct mosaic_buffer *buffer,
+	const struct vk_format *format, VkBuffer *out_buffer, VkBufferImageCopy *out_region)
+{
+	struct mosaic_shm_attributes shm;
+	if (!r->feat.host_pointer_usable ||
+			!(mosaic_buffer_get_caps(buffer) & MOSAIC_BUFFER_CAP_SHM) ||
+			!mosaic_buffer_get_shm(buffer, &shm) || shm.fourcc != format->fourcc ||
+			shm.width != buffer->width || shm.height != buffer->height ||
+			shm.stride % format->bpp != 0 ||
+			!mosaic_format_check_layout(shm.fourcc, shm.width, shm.height, shm.stride)) {
+		return false;
+	}
+	struct vk_host_import *import = get_import(r, buffer, &shm);
+	if (import == NULL || !import->writable || import->data_offset % format->bpp != 0) {
+		return false;
+	}
+	*out_buffer = import->buffer;
+	*out_region = (VkBufferImageCopy){
+		.bufferOffset = import->data_offset,
+		.bufferRowLength = shm.stride / format->bpp,
+		.imageSubresource = {
+			.aspectMask = VK_IMAGE_ASPECT_COLOR_BIT,
+			.layerCount = 1,
+		},
+		.imageExtent = { (uint32_t)shm.width, (uint32_t)shm.height, 1 },
+	};
+	return true;
 }
 
 bool vk_host_import_upload(struct vk_image *image, struct mosaic_buffer *buffer,

@@ -11,6 +11,9 @@ struct vk_pass {
 	struct vk_image *target;
 	/* Set for CPU buffers: their pixels go through this copy. */
 	struct vk_shm_target *shm;
+	/* The buffer's own shared memory, imported, when it replaces the copy. */
+	VkBuffer direct;
+	VkBufferImageCopy direct_region;
 	struct vk_render_setup *setup;
 	struct vk_timer *timer;
 	VkPipeline bound_pipeline;
@@ -110,6 +113,14 @@ static bool shm_target_load(struct vk_pass *pass, struct mosaic_buffer *buffer)
 {
 	struct vk_renderer *r = pass->renderer;
 	struct vk_shm_target *target = pass->shm;
+	struct vk_image *image = target->image;
+	if (vk_host_import_target(r, buffer, image->format, &pass->direct,
+			&pass->direct_region)) {
+		vk_image_transition(image, pass->cb, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL);
+		vkCmdCopyBufferToImage(pass->cb, pass->direct, image->image,
+			VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &pass->direct_region);
+		return true;
+	}
 	void *data;
 	uint32_t fourcc, stride;
 	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data, &fourcc,
@@ -120,8 +131,6 @@ static bool shm_target_load(struct vk_pass *pass, struct mosaic_buffer *buffer)
 	copy_rows(target->host.map, row, data, stride, row, buffer->height);
 	mosaic_buffer_end_data_access(buffer);
 	vk_host_buffer_flush(r, &target->host);
-
-	struct vk_image *image = target->image;
 	vk_image_transition(image, pass->cb, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL);
 	vkCmdCopyBufferToImage(pass->cb, target->host.buffer, image->image,
 		VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &(VkBufferImageCopy){
@@ -138,14 +147,20 @@ static void shm_target_record_readback(struct vk_pass *pass)
 {
 	struct vk_image *image = pass->target;
 	vk_image_transition(image, pass->cb, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL);
-	vkCmdCopyImageToBuffer(pass->cb, image->image, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
-		pass->shm->host.buffer, 1, &(VkBufferImageCopy){
-			.imageSubresource = {
-				.aspectMask = VK_IMAGE_ASPECT_COLOR_BIT,
-				.layerCount = 1,
-			},
-			.imageExtent = { (uint32_t)image->width, (uint32_t)image->height, 1 },
-		});
+	if (pass->direct != VK_NULL_HANDLE) {
+		vkCmdCopyImageToBuffer(pass->cb, image->image,
+			VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, pass->direct, 1, &pass->direct_region);
+	} else {
+		vkCmdCopyImageToBuffer(pass->cb, image->image,
+			VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, pass->shm->host.buffer, 1,
+			&(VkBufferImageCopy){
+				.imageSubresource = {
+					.aspectMask = VK_IMAGE_ASPECT_COLOR_BIT,
+					.layerCount = 1,
+				},
+				.imageExtent = { (uint32_t)image->width, (uint32_t)image->height, 1 },
+			});
+	}
 	vkCmdPipelineBarrier(pass->cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT,
 		0, 1, &(VkMemoryBarrier){
 			.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
@@ -158,6 +173,10 @@ static bool shm_target_store(struct vk_pass *pass)
 {
 	struct vk_renderer *r = pass->renderer;
 	struct mosaic_buffer *buffer = pass->base.buffer;
+	if (pass->direct != VK_NULL_HANDLE) {
+		// The GPU wrote into the buffer's own memory.
+		return true;
+	}
 	vk_host_buffer_invalidate(r, &pass->shm->host);
 	void *data;
 	uint32_t fourcc, stride;

@@ -315,6 +315,12 @@ void vk_descriptor_pools_finish(struct vk_renderer *r);
 bool vk_host_import_upload(struct vk_image *image, struct mosaic_buffer *buffer,
 	const pixman_region32_t *damage);
 void vk_host_imports_finish(struct vk_renderer *r);
+/*
+ * The imported shared memory of a CPU render target, as a buffer and the
+ * copy region of the whole image. False when that path does not apply.
+ */
+bool vk_host_import_target(struct vk_renderer *r, struct mosaic_buffer *buffer,
+	const struct vk_format *format, VkBuffer *out_buffer, VkBufferImageCopy *out_region);
 
 /* export.c */
 struct vk_buffer *vk_buffer_from_base(struct mosaic_buffer *buffer);

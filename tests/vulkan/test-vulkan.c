@@ -188,6 +188,65 @@ static void test_shm_upload(void **state)
 	free(out);
 }
 
+/* Draws into a buffer of the shm allocator and returns its pixels (malloc'd). */
+static uint32_t *draw_into_shm(struct mosaic_renderer *r, int w, int h)
+{
+	struct mosaic_allocator *alloc = mosaic_shm_allocator_create();
+	struct mosaic_buffer *target = mosaic_allocator_create_buffer(alloc, w, h,
+		DRM_FORMAT_ARGB8888, NULL, 0);
+	mosaic_allocator_destroy(alloc);
+	assert_non_null(target);
+	fill_shm(target, 5);
+	uint32_t pixels[64 * 64];
+	test_pattern(pixels, 64, 64, 6);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, 64 * 4,
+		64, 64, pixels);
+	// Twice: the second pass finds the target cached and must still see new pixels.
+	for (int i = 0; i < 2; i++) {
+		struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, target, NULL);
+		assert_non_null(pass);
+		float alpha = 0.7f;
+		assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+			.texture = tex,
+			.dst_box = { 10 + 20 * i, 5, 128, 128 },
+			.alpha = &alpha,
+			.filter = MOSAIC_FILTER_NEAREST,
+		}));
+		assert_true(mosaic_pass_submit(pass, NULL));
+	}
+	mosaic_texture_destroy(tex);
+	void *data;
+	uint32_t fourcc, stride;
+	assert_true(mosaic_buffer_begin_data_access(target, MOSAIC_BUFFER_DATA_READ, &data,
+		&fourcc, &stride));
+	uint32_t *out = malloc((size_t)w * h * 4);
+	for (int y = 0; y < h; y++) {
+		memcpy(out + y * w, (uint8_t *)data + (size_t)y * stride, (size_t)w * 4);
+	}
+	mosaic_buffer_end_data_access(target);
+	mosaic_buffer_drop(target);
+	return out;
+}
+
+static void test_shm_target(void **state)
+{
+	struct mosaic_renderer *r = *state;
+	struct mosaic_renderer *px = mosaic_pixman_renderer_create();
+	enum { W = 200, H = 150 };
+	uint32_t *a = draw_into_shm(r, W, H), *b = draw_into_shm(px, W, H);
+	for (int i = 0; i < W * H; i++) {
+		for (int c = 0; c < 32; c += 8) {
+			int d = abs((int)((a[i] >> c) & 0xff) - (int)((b[i] >> c) & 0xff));
+			if (d > 2) {
+				fail_msg("pixel %d,%d: %08x, pixman %08x", i % W, i / W, a[i], b[i]);
+			}
+		}
+	}
+	free(a);
+	free(b);
+	mosaic_renderer_destroy(px);
+}
+
 static void test_partial_update(void **state)
 {
 	struct mosaic_renderer *r = *state;
@@ -802,6 +861,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_pixels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_update, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shm_upload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shm_target, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vulkan_buffer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_opaque_fd_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dmabuf_absent, setup, teardown),
