@@ -29,6 +29,7 @@ struct vk_buffer *vk_buffer_from_base(struct mosaic_buffer *buffer)
 static void vk_buffer_destroy(struct mosaic_buffer *base)
 {
 	struct vk_buffer *b = vk_buffer_from_base(base);
+	b->renderer->n_buffers--;
 	vk_image_unref(b->image);
 	free(b);
 }
@@ -47,6 +48,7 @@ static struct mosaic_buffer *wrap_image(struct vk_renderer *r, struct vk_image *
 	}
 	mosaic_buffer_init(&b->base, &vk_buffer_impl, image->width, image->height);
 	b->renderer = r;
+	r->n_buffers++;
 	b->image = image;
 	return &b->base;
 }

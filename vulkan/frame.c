@@ -36,13 +36,19 @@ static bool create_semaphore(struct vk_renderer *r, bool exportable, VkSemaphore
 /* Semaphores for sync_files, made once: passes only import into them. */
 static bool create_semaphores(struct vk_renderer *r, struct vk_frame *f)
 {
-	if (r->feat.sync_file_export && !create_semaphore(r, true, &f->signal_semaphore)) {
-		return false;
+	if (r->feat.sync_file_export) {
+		if (!create_semaphore(r, true, &f->signal_semaphore)) {
+			return false;
+		}
+		vk_name(r, VK_OBJECT_TYPE_SEMAPHORE, (uint64_t)f->signal_semaphore,
+			"mosaic sync_file out");
 	}
 	for (int i = 0; r->feat.sync_file_import && i < VK_MAX_WAIT_SYNC_FILES; i++) {
 		if (!create_semaphore(r, false, &f->wait_semaphores[i])) {
 			return false;
 		}
+		vk_name(r, VK_OBJECT_TYPE_SEMAPHORE, (uint64_t)f->wait_semaphores[i],
+			"mosaic sync_file in %d", i);
 	}
 	return true;
 }

@@ -109,6 +109,12 @@ static bool create_layouts(struct vk_renderer *r)
 		return false;
 	}
 	r->create_count++;
+	vk_name(r, VK_OBJECT_TYPE_PIPELINE_LAYOUT, (uint64_t)r->pipeline_layout,
+		"mosaic quad layout");
+	vk_name(r, VK_OBJECT_TYPE_DESCRIPTOR_SET_LAYOUT, (uint64_t)r->texture_set_layout,
+		"mosaic texture set layout");
+	vk_name(r, VK_OBJECT_TYPE_DESCRIPTOR_SET_LAYOUT, (uint64_t)r->sampler_set_layout,
+		"mosaic sampler set layout");
 
 	// One set per sampler, bound as set 1: the filter is chosen per draw.
 	res = vkCreateDescriptorPool(r->dev, &(VkDescriptorPoolCreateInfo){
@@ -160,6 +166,7 @@ bool vk_pipelines_init(struct vk_renderer *r)
 		return false;
 	}
 	r->create_count++;
+	vk_name(r, VK_OBJECT_TYPE_PIPELINE_CACHE, (uint64_t)r->pipeline_cache, "mosaic pipelines");
 	return create_module(r, quad_vert_spv, sizeof(quad_vert_spv), &r->vert_module,
 			"mosaic quad.vert") &&
 		create_module(r, texture_frag_spv, sizeof(texture_frag_spv), &r->texture_module,
@@ -354,7 +361,6 @@ MOSAIC_EXPORT bool mosaic_vulkan_renderer_load_pipeline_cache(struct mosaic_rend
 	}
 	data = malloc((size_t)size + 1);
 	if (data == NULL || fread(data, 1, (size_t)size, f) != (size_t)size) {
-		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: cannot read %s", path);
 		goto out;
 	}
 	ok = true;
@@ -386,7 +392,7 @@ MOSAIC_EXPORT bool mosaic_vulkan_renderer_load_pipeline_cache(struct mosaic_rend
 	}
 	vkDestroyPipelineCache(r->dev, loaded, NULL);
 out:
-	if (!ok && data != NULL) {
+	if (!ok) {
 		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: cannot read the pipeline cache %s", path);
 	}
 	free(data);

@@ -90,6 +90,11 @@ static bool init_formats(struct vk_renderer *r)
 static void vk_renderer_destroy(struct mosaic_renderer *renderer)
 {
 	struct vk_renderer *r = vk_renderer_from_base(renderer);
+	if (r->n_buffers > 0) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: renderer destroyed before %zu of its "
+			"buffers", r->n_buffers);
+		assert(!"drop Vulkan buffers (and their textures) before their renderer");
+	}
 	if (r->dev != VK_NULL_HANDLE) {
 		// Everything below may still be in use by the GPU.
 		vkDeviceWaitIdle(r->dev);

@@ -157,6 +157,7 @@ static struct vk_image *image_create(struct vk_renderer *r, const struct vk_form
 		height);
 	vk_name(r, VK_OBJECT_TYPE_DEVICE_MEMORY, (uint64_t)image->memory, "%s memory", name);
 	vk_name(r, VK_OBJECT_TYPE_IMAGE_VIEW, (uint64_t)image->sample_view, "%s view", name);
+	image->name = name;
 	return image;
 
 err_memory:
@@ -300,6 +301,7 @@ static struct vk_descriptor_pool *get_descriptor_pool(struct vk_renderer *r)
 		return NULL;
 	}
 	r->create_count++;
+	vk_name(r, VK_OBJECT_TYPE_DESCRIPTOR_POOL, (uint64_t)p->pool, "mosaic texture sets");
 	p->free = SETS_PER_POOL;
 	mosaic_list_insert(r->descriptor_pools.prev, &p->link);
 	return p;
@@ -338,6 +340,7 @@ bool vk_image_ensure_set(struct vk_image *image)
 		return false;
 	}
 	r->create_count++;
+	vk_name(r, VK_OBJECT_TYPE_DESCRIPTOR_SET, (uint64_t)image->set, "mosaic texture set");
 	pool->free--;
 	image->set_pool = pool;
 	vkUpdateDescriptorSets(r->dev, 1, &(VkWriteDescriptorSet){
@@ -359,15 +362,13 @@ bool vk_image_ensure_framebuffer(struct vk_image *image, VkRenderPass render_pas
 		return true;
 	}
 	struct vk_renderer *r = image->renderer;
-	if (image->attachment_view == VK_NULL_HANDLE) {
-		if (image->format->opaque) {
-			if (!create_view(image, false, &image->attachment_view)) {
-				return false;
-			}
-		} else {
-			// Without a swizzle the sampled view is a valid attachment view.
-			image->attachment_view = VK_NULL_HANDLE;
+	// Without a swizzle the sampled view is a valid attachment view.
+	if (image->attachment_view == VK_NULL_HANDLE && image->format->opaque) {
+		if (!create_view(image, false, &image->attachment_view)) {
+			return false;
 		}
+		vk_name(r, VK_OBJECT_TYPE_IMAGE_VIEW, (uint64_t)image->attachment_view,
+			"%s attachment view", image->name);
 	}
 	VkImageView view = image->attachment_view != VK_NULL_HANDLE ?
 		image->attachment_view : image->sample_view;
@@ -385,6 +386,8 @@ bool vk_image_ensure_framebuffer(struct vk_image *image, VkRenderPass render_pas
 		return false;
 	}
 	r->create_count++;
+	vk_name(r, VK_OBJECT_TYPE_FRAMEBUFFER, (uint64_t)image->framebuffer,
+		"mosaic framebuffer %dx%d", image->width, image->height);
 	return true;
 }
 

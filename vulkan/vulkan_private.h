@@ -116,6 +116,8 @@ struct vk_image {
 	VkDeviceSize size;
 	const struct vk_format *format;
 	int width, height;
+	/* Static string for object names. */
+	const char *name;
 	VkImageLayout layout;
 	/* Sampled view (alpha swizzled to one for X formats) and attachment view. */
 	VkImageView sample_view, attachment_view;
@@ -192,6 +194,8 @@ struct vk_renderer {
 	struct vk_features feat;
 	uint64_t create_count;
 	uint64_t validation_messages;
+	/* Buffers of mosaic_vulkan_buffer_create() and imports still alive. */
+	size_t n_buffers;
 
 	struct vk_format formats[16];
 	size_t n_formats;
