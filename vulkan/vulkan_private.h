@@ -326,6 +326,12 @@ void vk_host_imports_finish(struct vk_renderer *r);
 bool vk_host_import_target(struct vk_renderer *r, struct mosaic_buffer *buffer,
 	const struct vk_format *format, VkBuffer *out_buffer, VkBufferImageCopy *out_region);
 
+/* read.c */
+bool vk_texture_read_pixels(struct mosaic_texture *base,
+	const struct mosaic_read_pixels_options *options);
+struct mosaic_read_request *vk_texture_read_pixels_start(struct mosaic_texture *base,
+	const struct mosaic_read_pixels_options *options);
+
 /* export.c */
 struct vk_buffer *vk_buffer_from_base(struct mosaic_buffer *buffer);
 
