@@ -555,9 +555,11 @@ static bool create_device(struct vk_renderer *r, const struct candidate *c)
 	if (!modifiers) {
 		missing("VK_EXT_image_drm_format_modifier", "no explicit DRM format modifiers");
 	}
-	if (dma_buf && modifiers) {
-		mosaic_log(MOSAIC_LOG_INFO, "vulkan: the device can share dmabufs, but this "
-			"renderer does not import or export them yet");
+	f->dmabuf = dma_buf && modifiers;
+	const char *no_dmabuf = getenv("MOSAIC_VK_NO_DMABUF");
+	if (f->dmabuf && no_dmabuf != NULL && strcmp(no_dmabuf, "1") == 0) {
+		mosaic_log(MOSAIC_LOG_INFO, "vulkan: MOSAIC_VK_NO_DMABUF=1: no dmabuf import");
+		f->dmabuf = false;
 	}
 	if (!f->host_pointer) {
 		missing("VK_EXT_external_memory_host", "uploads copy through the staging ring");

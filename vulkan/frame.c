@@ -148,6 +148,7 @@ void vk_frames_finish(struct vk_renderer *r)
 		if (f->timer != NULL) {
 			f->timer->pending = false;
 		}
+		free(f->foreign);
 		vkDestroyQueryPool(r->dev, f->queries, NULL);
 		vkDestroySemaphore(r->dev, f->signal_semaphore, NULL);
 		for (int j = 0; j < VK_MAX_WAIT_SYNC_FILES; j++) {
@@ -363,6 +364,10 @@ bool vk_frame_submit(struct vk_renderer *r, uint64_t point)
 		return false;
 	}
 	r->current = NULL;
+	if (f->n_foreign > 0) {
+		// Hand imported dmabufs back to their owner after everything else.
+		vk_frame_release_foreign(r, f, f->render_open ? f->render_cb : f->upload_cb);
+	}
 	VkCommandBuffer cbs[2];
 	uint32_t n = 0;
 	VkResult res = VK_SUCCESS;

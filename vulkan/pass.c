@@ -324,14 +324,15 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 		pass->failed = true;
 		return;
 	}
-	if (image->layout != VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL) {
+	if (image->layout != VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL ||
+			(image->foreign && image->acquired_seq != r->current->seq)) {
 		// The upload command buffer runs before this pass's commands.
 		VkCommandBuffer upload = vk_frame_upload_cb(r);
 		if (upload == VK_NULL_HANDLE) {
 			pass->failed = true;
 			return;
 		}
-		vk_image_transition(image, upload, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL);
+		vk_image_use(image, upload, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL);
 	}
 	image->last_seq = r->current->seq;
 
@@ -433,6 +434,11 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 			goto err;
 		}
 		pass->target = b->image;
+	} else if ((mosaic_buffer_get_caps(buffer) & MOSAIC_BUFFER_CAP_DMABUF) && r->feat.dmabuf) {
+		pass->target = vk_dmabuf_get_image(r, buffer, true);
+		if (pass->target == NULL) {
+			goto err;
+		}
 	} else if (mosaic_buffer_get_caps(buffer) & MOSAIC_BUFFER_CAP_DATA_PTR) {
 		void *data;
 		uint32_t fourcc, stride;
@@ -455,9 +461,14 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 			goto err;
 		}
 		pass->target = pass->shm->image;
+	} else if (mosaic_buffer_get_caps(buffer) & MOSAIC_BUFFER_CAP_DMABUF) {
+		pass->target = vk_dmabuf_get_image(r, buffer, true);
+		if (pass->target == NULL) {
+			goto err;
+		}
 	} else {
 		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: cannot render into this buffer (no CPU "
-			"access, and dmabuf targets are not supported by this renderer)");
+			"access, no dmabuf)");
 		goto err;
 	}
 	vk_image_ref(pass->target);
@@ -488,7 +499,7 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 			goto err_target;
 		}
 	}
-	vk_image_transition(target, pass->cb, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL);
+	vk_image_use(target, pass->cb, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL);
 	target->last_seq = frame->seq;
 
 	VkRect2D area = { .extent = { (uint32_t)target->width, (uint32_t)target->height } };

@@ -46,7 +46,7 @@ static bool read_record(struct vk_texture *t, const struct mosaic_read_pixels_op
 	if (image->layout == VK_IMAGE_LAYOUT_UNDEFINED) {
 		mosaic_log(MOSAIC_LOG_DEBUG, "vulkan: reading an image that was never written");
 	}
-	vk_image_transition(image, cb, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL);
+	vk_image_use(image, cb, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL);
 	vkCmdCopyImageToBuffer(cb, image->image, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
 		read->host.buffer, 1, &(VkBufferImageCopy){
 			.imageSubresource = {

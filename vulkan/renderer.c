@@ -99,6 +99,7 @@ static void vk_renderer_destroy(struct mosaic_renderer *renderer)
 		// Everything below may still be in use by the GPU.
 		vkDeviceWaitIdle(r->dev);
 		vk_shm_targets_finish(r);
+		vk_dmabuf_imports_finish(r);
 		vk_frames_finish(r);
 		vk_host_imports_finish(r);
 		vk_staging_finish(r);
@@ -138,12 +139,16 @@ struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)
 	mosaic_list_init(&r->dead_images);
 	mosaic_list_init(&r->shm_targets);
 	mosaic_list_init(&r->host_imports);
+	mosaic_list_init(&r->dmabuf_imports);
 
-	if (!vk_device_init(r, drm_fd) || !init_formats(r) || !vk_pipelines_init(r) ||
+	if (!vk_device_init(r, drm_fd) || !init_formats(r) || !vk_dmabuf_init_formats(r) ||
+			!vk_pipelines_init(r) ||
 			!vk_frames_init(r) || !vk_staging_init(r)) {
 		// The format sets are the base's; the core frees them on destroy.
 		mosaic_format_set_finish(&r->base.data_ptr_texture_formats);
 		mosaic_format_set_finish(&r->base.data_ptr_render_formats);
+		mosaic_format_set_finish(&r->base.dmabuf_texture_formats);
+		mosaic_format_set_finish(&r->base.dmabuf_render_formats);
 		vk_renderer_destroy(&r->base);
 		return NULL;
 	}
@@ -161,6 +166,9 @@ struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)
 	}
 	if (r->feat.foreign_queue) {
 		features |= MOSAIC_FEATURE_FOREIGN_QUEUE;
+	}
+	if (r->feat.dmabuf) {
+		features |= MOSAIC_FEATURE_DMABUF_IMPORT | MOSAIC_FEATURE_DRM_MODIFIERS;
 	}
 	if (r->feat.host_pointer_usable) {
 		features |= MOSAIC_FEATURE_HOST_POINTER_IMPORT;

@@ -168,6 +168,16 @@ err_image:
 	return NULL;
 }
 
+bool vk_image_create_view(struct vk_image *image)
+{
+	if (!create_view(image, true, &image->sample_view)) {
+		return false;
+	}
+	vk_name(image->renderer, VK_OBJECT_TYPE_IMAGE_VIEW, (uint64_t)image->sample_view,
+		"%s view", image->name);
+	return true;
+}
+
 struct vk_image *vk_image_create(struct vk_renderer *r, const struct vk_format *format,
 	int width, int height, bool exportable, const char *name)
 {
@@ -213,8 +223,7 @@ void vk_image_unref(struct vk_image *image)
 	vk_image_destroy_now(image);
 }
 
-/* The stages and accesses that touch an image in a layout, as this backend uses them. */
-static void layout_scope(VkImageLayout layout, VkPipelineStageFlags *stage,
+void vk_layout_scope(VkImageLayout layout, VkPipelineStageFlags *stage,
 	VkAccessFlags *access)
 {
 	switch (layout) {
@@ -250,8 +259,8 @@ void vk_image_transition(struct vk_image *image, VkCommandBuffer cb, VkImageLayo
 {
 	VkPipelineStageFlags src_stage, dst_stage;
 	VkAccessFlags src_access, dst_access;
-	layout_scope(image->layout, &src_stage, &src_access);
-	layout_scope(layout, &dst_stage, &dst_access);
+	vk_layout_scope(image->layout, &src_stage, &src_access);
+	vk_layout_scope(layout, &dst_stage, &dst_access);
 	vkCmdPipelineBarrier(cb, src_stage, dst_stage, 0, 0, NULL, 0, NULL, 1,
 		&(VkImageMemoryBarrier){
 			.sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER,
@@ -531,6 +540,27 @@ static struct mosaic_texture *texture_of_vk_buffer(struct vk_renderer *r,
 	return &t->base;
 }
 
+static struct mosaic_texture *texture_of_dmabuf(struct vk_renderer *r,
+	struct mosaic_buffer *buffer)
+{
+	struct vk_image *image = vk_dmabuf_get_image(r, buffer, false);
+	if (image == NULL || !vk_image_ensure_set(image)) {
+		return NULL;
+	}
+	struct vk_texture *t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+		return NULL;
+	}
+	// The texture shows the buffer's current contents, like a Vulkan buffer's.
+	t->image = image;
+	vk_image_ref(image);
+	t->buffer = mosaic_buffer_lock(buffer);
+	mosaic_texture_init(&t->base, &vk_texture_impl, &r->base, buffer->width, buffer->height,
+		image->format->fourcc);
+	return &t->base;
+}
+
 struct mosaic_texture *vk_texture_from_buffer(struct mosaic_renderer *renderer,
 	struct mosaic_buffer *buffer)
 {
@@ -539,7 +569,11 @@ struct mosaic_texture *vk_texture_from_buffer(struct mosaic_renderer *renderer,
 	if (mosaic_buffer_is_vulkan(buffer)) {
 		return texture_of_vk_buffer(r, buffer);
 	}
-	if (!(mosaic_buffer_get_caps(buffer) & MOSAIC_BUFFER_CAP_DATA_PTR)) {
+	uint32_t caps = mosaic_buffer_get_caps(buffer);
+	if ((caps & MOSAIC_BUFFER_CAP_DMABUF) && r->feat.dmabuf) {
+		return texture_of_dmabuf(r, buffer);
+	}
+	if (!(caps & MOSAIC_BUFFER_CAP_DATA_PTR)) {
 		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: the buffer offers no CPU access and this "
 			"renderer cannot import dmabufs");
 		return NULL;

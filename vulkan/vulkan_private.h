@@ -106,6 +106,9 @@ struct vk_frame {
 	uint64_t point;
 	uint64_t staging_head, staging_generation;
 	struct vk_timer *timer;
+	/* Foreign images acquired by this frame, released at its end (referenced). */
+	struct vk_image **foreign;
+	size_t n_foreign, foreign_cap;
 };
 
 struct vk_image {
@@ -125,6 +128,9 @@ struct vk_image {
 	VkDescriptorSet set;
 	struct vk_descriptor_pool *set_pool;
 	bool exportable;
+	/* Imported dmabuf: owned by a foreign queue family between frames. */
+	bool foreign;
+	uint64_t acquired_seq;
 	/* The last submission that uses the image. */
 	uint64_t last_seq;
 	struct mosaic_list link;
@@ -227,6 +233,7 @@ struct vk_renderer {
 	struct mosaic_list dead_images;
 	struct mosaic_list shm_targets;
 	struct mosaic_list host_imports;
+	struct mosaic_list dmabuf_imports;
 
 	/* Scratch arrays reused between calls. */
 	void *scratch;
@@ -297,6 +304,10 @@ void vk_image_unref(struct vk_image *image);
 void vk_image_destroy_now(struct vk_image *image);
 /* Records a barrier into `cb` that moves the image to `layout`. */
 void vk_image_transition(struct vk_image *image, VkCommandBuffer cb, VkImageLayout layout);
+/* The stages and accesses that touch an image in `layout`, as this backend uses them. */
+void vk_layout_scope(VkImageLayout layout, VkPipelineStageFlags *stage, VkAccessFlags *access);
+/* Creates the sampled view of a new image. */
+bool vk_image_create_view(struct vk_image *image);
 bool vk_image_ensure_set(struct vk_image *image);
 bool vk_image_ensure_framebuffer(struct vk_image *image, VkRenderPass render_pass);
 struct mosaic_texture *vk_texture_from_buffer(struct mosaic_renderer *renderer,
@@ -325,6 +336,21 @@ void vk_host_imports_finish(struct vk_renderer *r);
  */
 bool vk_host_import_target(struct vk_renderer *r, struct mosaic_buffer *buffer,
 	const struct vk_format *format, VkBuffer *out_buffer, VkBufferImageCopy *out_region);
+
+/* dmabuf.c */
+/* Fills the dmabuf format sets; turns feat.dmabuf off when nothing imports. */
+bool vk_dmabuf_init_formats(struct vk_renderer *r);
+/* The cached import of a dmabuf buffer for sampling or rendering (borrowed), or NULL. */
+struct vk_image *vk_dmabuf_get_image(struct vk_renderer *r, struct mosaic_buffer *buffer,
+	bool render);
+void vk_dmabuf_imports_finish(struct vk_renderer *r);
+/*
+ * Like vk_image_transition(), and for a foreign image not yet acquired by the
+ * frame being recorded, acquires it (it is released when the frame is submitted).
+ */
+void vk_image_use(struct vk_image *image, VkCommandBuffer cb, VkImageLayout layout);
+void vk_frame_release_foreign(struct vk_renderer *r, struct vk_frame *frame,
+	VkCommandBuffer cb);
 
 /* read.c */
 bool vk_texture_read_pixels(struct mosaic_texture *base,

@@ -16,6 +16,7 @@
  *   (index into the list of devices that can render, as logged at INFO).
  * - MOSAIC_VK_VALIDATION=1: enable the Khronos validation layer with
  *   synchronization validation; every message goes to the mosaic log.
+ * - MOSAIC_VK_NO_DMABUF=1: do not import dmabufs even where the device can.
  * - MOSAIC_VK_NO_HOST_IMPORT=1: never copy from shared memory directly
  *   (VK_EXT_external_memory_host); every upload goes through the staging
  *   ring. For measurements and for drivers that mishandle imports.
@@ -26,6 +27,15 @@
  * lock on the buffer until the copy is complete, so its release is delayed
  * until then. Other uploads are copied into a staging ring at once and the
  * buffer is not needed after the call.
+ *
+ * dmabufs: where the device has VK_EXT_external_memory_dma_buf and
+ * VK_EXT_image_drm_format_modifier (MOSAIC_FEATURE_DMABUF_IMPORT),
+ * single-plane dmabufs with an explicit modifier listed in the renderer's
+ * dmabuf format sets are imported without a copy, as textures and as render
+ * targets; the import is cached on the buffer. A texture of a dmabuf shows
+ * the buffer's current contents and keeps a lock on it. Synchronization is
+ * explicit: pass the producer's fences as wait_sync_files and wait for the
+ * pass's completion before handing the buffer on.
  */
 
 #include <stdbool.h>
