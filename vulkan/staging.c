@@ -65,13 +65,18 @@ static bool try_alloc(struct vk_staging *s, VkDeviceSize size, VkDeviceSize *off
 	VkDeviceSize cap = s->buf.size;
 	uint64_t head = align_up(s->head, STAGING_ALIGN);
 	VkDeviceSize pos = head % cap;
-	if (pos + size > cap) {
+	bool wrap = pos + size > cap;
+	if (wrap) {
 		// Does not fit before the end: skip to the start of the ring.
 		head += cap - pos;
 		pos = 0;
 	}
 	if (head + size - s->tail > cap) {
 		return false;
+	}
+	if (wrap) {
+		mosaic_log(MOSAIC_LOG_DEBUG, "vulkan: staging ring wraps around (%llu bytes in use)",
+			(unsigned long long)(head + size - s->tail));
 	}
 	*offset = pos;
 	s->head = head + size;
@@ -85,6 +90,13 @@ bool vk_staging_alloc(struct vk_renderer *r, VkDeviceSize size, VkDeviceSize *of
 	uint8_t **map)
 {
 	struct vk_staging *s = &r->staging;
+	if (s->head == s->tail && s->head % s->buf.size != 0) {
+		// Nothing in flight: start over at the front, where the memory is still in the
+		// CPU caches. Frames submitted since hold no bytes, so a new generation lets
+		// them complete without moving the tail.
+		s->head = s->tail = 0;
+		s->generation++;
+	}
 	if (!try_alloc(s, size, offset)) {
 		vk_frames_poll(r);
 		if (!try_alloc(s, size, offset)) {

@@ -23,6 +23,9 @@ static void log_handler(enum mosaic_log_level level, const char *msg, void *user
 	if (strstr(msg, "staging ring grows") != NULL) {
 		log->staging_grows++;
 	}
+	if (strstr(msg, "staging ring wraps") != NULL) {
+		log->staging_wraps++;
+	}
 	if (strstr(msg, "staging ring idle") != NULL) {
 		log->staging_shrinks++;
 	}

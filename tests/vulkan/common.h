@@ -19,6 +19,7 @@ struct test_log {
 	/* ERROR lines of the library (from any source). */
 	int errors;
 	int staging_grows;
+	int staging_wraps;
 	int staging_shrinks;
 	/* When set, ERROR lines are expected and not printed. */
 	bool quiet_errors;

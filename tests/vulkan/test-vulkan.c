@@ -466,36 +466,85 @@ static void test_dmabuf_absent(void **state)
 	mosaic_buffer_drop(buf);
 }
 
-/* Uploads 1 MiB per frame through a 4 MiB ring, checking every frame's contents. */
+/* A pass of `quads` full-size blended copies of `tex`: GPU work that keeps frames in flight. */
+static void busy_pass(struct mosaic_renderer *r, struct mosaic_buffer *target,
+	struct mosaic_texture *tex, int quads, struct mosaic_render_timer *timer)
+{
+	struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, target,
+		&(struct mosaic_pass_options){ .timer = timer });
+	assert_non_null(pass);
+	float alpha = 0.5f;
+	for (int q = 0; q < quads; q++) {
+		assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+			.texture = tex,
+			.dst_box = { 0, 0, 1024, 1024 },
+			.alpha = &alpha,
+		}));
+	}
+	assert_true(mosaic_pass_submit(pass, NULL));
+}
+
+/*
+ * Uploads of 784 KiB through the 4 MiB ring while the GPU is kept busy, so
+ * that frames are in flight when the ring wraps; every upload is checked.
+ */
 static void test_staging_ring(void **state)
 {
 	struct mosaic_renderer *r = *state;
-	enum { W = 512, H = 512 };
-	uint32_t *pixels = malloc(W * H * 4), *out = malloc(W * H * 4);
-	test_pattern(pixels, W, H, 0);
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, W * 4,
-		W, H, pixels);
-	assert_non_null(tex);
+	enum { W = 448, H = 448, N = 7 };
+	// Large enough for the 512x512 texture of the second half too.
+	uint32_t *pixels = malloc(512 * 512 * 4), *out = malloc(512 * 512 * 4);
 	struct mosaic_buffer *buf = mosaic_buffer_from_data(W, H, DRM_FORMAT_ARGB8888, W * 4,
 		pixels);
-	struct mosaic_buffer *target = mosaic_vulkan_buffer_create(r, 64, 64,
+	struct mosaic_texture *tex[N];
+	for (int i = 0; i < N; i++) {
+		test_pattern(pixels, W, H, 1000 + (uint32_t)i);
+		tex[i] = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, W * 4, W, H, pixels);
+		assert_non_null(tex[i]);
+		// One upload per frame, as below: the ring must not need to grow.
+		assert_true(test_read_texture(tex[i], out));
+	}
+	struct mosaic_buffer *target = mosaic_vulkan_buffer_create(r, 1024, 1024,
 		DRM_FORMAT_XRGB8888);
-	for (uint32_t i = 1; i <= 12; i++) {
-		test_pattern(pixels, W, H, i);
-		assert_true(mosaic_texture_update_from_buffer(tex, buf, NULL));
-		// Frames in flight without waiting: the ring wraps under them.
-		struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, target, NULL);
-		assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
-			.texture = tex,
-			.dst_box = { 0, 0, 64, 64 },
-		}));
-		assert_true(mosaic_pass_submit(pass, NULL));
-		if (i % 3 == 0) {
-			assert_true(test_read_texture(tex, out));
+
+	// Enough GPU work per frame (about 5 ms) that the CPU gets ahead of it.
+	int quads = 8;
+	struct mosaic_render_timer *timer = mosaic_render_timer_create(r);
+	if (timer != NULL) {
+		busy_pass(r, target, tex[0], quads, timer);
+		int64_t ns = mosaic_render_timer_get_duration_ns(timer);
+		if (ns > 0) {
+			quads = (int)(quads * 5000000LL / ns) + 1;
+			quads = quads > 2000 ? 2000 : quads;
+		}
+		mosaic_render_timer_destroy(timer);
+	}
+	int frame = 0;
+	for (int batch = 0; batch < 30 && test_log.staging_wraps < 3; batch++) {
+		for (int i = 0; i < N; i++, frame++) {
+			test_pattern(pixels, W, H, (uint32_t)frame);
+			assert_true(mosaic_texture_update_from_buffer(tex[i], buf, NULL));
+			busy_pass(r, target, tex[i], quads, NULL);
+		}
+		for (int i = 0; i < N; i++) {
+			test_pattern(pixels, W, H, (uint32_t)(frame - N + i));
+			assert_true(test_read_texture(tex[i], out));
 			assert_memory_equal(pixels, out, W * H * 4);
 		}
 	}
+	printf("staging ring: %d wraps in %d frames of %d quads\n", test_log.staging_wraps,
+		frame, quads);
+	assert_true(test_log.staging_wraps >= 1);
 	assert_int_equal(test_log.staging_grows, 0);
+	for (int i = 0; i < N; i++) {
+		mosaic_texture_destroy(tex[i]);
+	}
+	enum { TW = 512, TH = 512 };
+	test_pattern(pixels, TW, TH, 0);
+	struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, TW * 4,
+		TW, TH, pixels);
+	mosaic_buffer_drop(buf);
+	buf = mosaic_buffer_from_data(TW, TH, DRM_FORMAT_ARGB8888, TW * 4, pixels);
 
 	// One upload larger than the ring: it grows, and the contents are right.
 	enum { BW = 2048, BH = 1024 };
@@ -515,16 +564,16 @@ static void test_staging_ring(void **state)
 		assert_true(mosaic_pass_submit(pass, NULL));
 	}
 	assert_true(test_log.staging_shrinks >= 1);
-	test_pattern(pixels, W, H, 1234);
-	assert_true(mosaic_texture_update_from_buffer(tex, buf, NULL));
-	assert_true(test_read_texture(tex, out));
-	assert_memory_equal(pixels, out, W * H * 4);
+	test_pattern(pixels, TW, TH, 1234);
+	assert_true(mosaic_texture_update_from_buffer(t, buf, NULL));
+	assert_true(test_read_texture(t, out));
+	assert_memory_equal(pixels, out, TW * TH * 4);
 
 	free(big);
 	free(big_out);
 	mosaic_buffer_drop(target);
 	mosaic_buffer_drop(buf);
-	mosaic_texture_destroy(tex);
+	mosaic_texture_destroy(t);
 	free(pixels);
 	free(out);
 }
