@@ -23,6 +23,9 @@ static void log_handler(enum mosaic_log_level level, const char *msg, void *user
 	if (strstr(msg, "staging ring grows") != NULL) {
 		log->staging_grows++;
 	}
+	if (strstr(msg, "validation layer is not installed") != NULL) {
+		log->no_validation_layer = true;
+	}
 	if (strstr(msg, "staging ring wraps") != NULL) {
 		log->staging_wraps++;
 	}
@@ -53,6 +56,11 @@ struct mosaic_renderer *test_vulkan_renderer(void)
 	test_log.quiet_errors = quiet;
 	if (renderer == NULL) {
 		printf("no Vulkan device (or no Vulkan loader) on this machine\n");
+		exit(77);
+	}
+	if (test_log.no_validation_layer) {
+		// The run was asked to be validated; passing without the layer would lie.
+		printf("MOSAIC_VK_VALIDATION=1 but the Vulkan validation layer is not installed\n");
 		exit(77);
 	}
 	return renderer;

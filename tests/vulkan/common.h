@@ -18,6 +18,7 @@ struct test_log {
 	int validation;
 	/* ERROR lines of the library (from any source). */
 	int errors;
+	bool no_validation_layer;
 	int staging_grows;
 	int staging_wraps;
 	int staging_shrinks;
