@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "private/format.h"
 #include "private/log.h"
@@ -8,7 +9,8 @@
 /*
  * Reading pixels back: a copy into host-cached memory recorded into the
  * frame's upload command buffer and submitted at once; the blocking read
- * waits for it, the non-blocking one returns a request to poll.
+ * waits for it, the non-blocking one returns a request to poll (with a
+ * sync_file fd where the device exports them).
  */
 
 /* Where a read's pixels land before the CPU converts them. */
@@ -17,7 +19,9 @@ struct vk_read {
 	struct vk_renderer *renderer;
 	struct vk_host_buffer host;
 	uint64_t seq;
-	bool ok;
+	/* Signals completion where the device exports sync_files (asynchronous reads), or -1. */
+	int fd;
+	bool want_fd;
 };
 
 static bool read_record(struct vk_texture *t, const struct mosaic_read_pixels_options *options,
@@ -63,8 +67,16 @@ static bool read_record(struct vk_texture *t, const struct mosaic_read_pixels_op
 			.dstAccessMask = VK_ACCESS_HOST_READ_BIT,
 		}, 0, NULL, 0, NULL);
 	image->last_seq = r->current->seq;
-	read->seq = r->current->seq;
-	return vk_frame_submit(r, 0);
+	struct vk_frame *frame = r->current;
+	read->seq = frame->seq;
+	frame->signal = read->want_fd && r->feat.sync_file_export;
+	if (!vk_frame_submit(r, 0)) {
+		return false;
+	}
+	if (frame->signal) {
+		read->fd = vk_frame_export_sync_file(r, frame);
+	}
+	return true;
 }
 
 /* Converts the copied pixels into the caller's memory and format. */
@@ -122,7 +134,7 @@ bool vk_texture_read_pixels(struct mosaic_texture *base,
 	const struct mosaic_read_pixels_options *options)
 {
 	struct vk_texture *t = vk_texture_from_base(base);
-	struct vk_read read = { .renderer = t->image->renderer };
+	struct vk_read read = { .renderer = t->image->renderer, .fd = -1 };
 	bool ok = read_record(t, options, &read);
 	// The caller asked for the pixels now: this is the one place that waits.
 	if (ok) {
@@ -139,7 +151,7 @@ static struct vk_read *read_from_base(struct mosaic_read_request *request)
 
 static int vk_read_get_fd(struct mosaic_read_request *request)
 {
-	return -1;
+	return read_from_base(request)->fd;
 }
 
 static bool vk_read_is_complete(struct mosaic_read_request *request)
@@ -156,6 +168,9 @@ static bool vk_read_finish(struct mosaic_read_request *request)
 	bool ok = vk_wait_seq(read->renderer, read->seq, -1) &&
 		read_convert(t, read, &request->options);
 	read_release(read);
+	if (read->fd >= 0) {
+		close(read->fd);
+	}
 	free(read);
 	return ok;
 }
@@ -176,8 +191,13 @@ struct mosaic_read_request *vk_texture_read_pixels_start(struct mosaic_texture *
 		return NULL;
 	}
 	read->renderer = t->image->renderer;
+	read->fd = -1;
+	read->want_fd = true;
 	if (!read_record(t, options, read)) {
 		read_release(read);
+		if (read->fd >= 0) {
+			close(read->fd);
+		}
 		free(read);
 		return NULL;
 	}

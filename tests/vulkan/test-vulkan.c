@@ -99,7 +99,15 @@ static void test_read_pixels(void **state)
 			.data = out,
 		});
 	assert_non_null(req);
-	assert_int_equal(mosaic_read_request_get_fd(req), -1);
+	int fd = mosaic_read_request_get_fd(req);
+	if (mosaic_renderer_get_features(r) & MOSAIC_FEATURE_SYNC_FILE_EXPORT) {
+		// A sync_file: readable once the copy is complete.
+		assert_true(fd >= 0);
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		assert_int_equal(poll(&pfd, 1, 10000), 1);
+	} else {
+		assert_int_equal(fd, -1);
+	}
 	int polls = 0;
 	while (!mosaic_read_request_is_complete(req) && polls < 100000) {
 		polls++;
