@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -23,6 +24,8 @@ struct vk_host_import {
 	VkDeviceSize data_offset;
 	/* Mapped writable: the GPU may copy into it too (render targets). */
 	bool writable;
+	/* The import failed: remembered so that it is not tried every frame. */
+	bool failed;
 	off_t shm_offset;
 	uint32_t stride;
 	VkBuffer buffer;
@@ -36,7 +39,9 @@ static void import_destroy(struct vk_host_import *import)
 	// Every copy from it is complete: the buffer was locked until then.
 	vkDestroyBuffer(r->dev, import->buffer, NULL);
 	vkFreeMemory(r->dev, import->memory, NULL);
-	munmap(import->map, import->map_size);
+	if (import->map != NULL) {
+		munmap(import->map, import->map_size);
+	}
 	mosaic_list_remove(&import->link);
 	free(import);
 }
@@ -137,7 +142,7 @@ static struct vk_host_import *get_import(struct vk_renderer *r, struct mosaic_bu
 		struct vk_host_import *import =
 			mosaic_container_of(addon, struct vk_host_import, addon);
 		if (import->shm_offset == shm->offset && import->stride == shm->stride) {
-			return import;
+			return import->failed ? NULL : import;
 		}
 		mosaic_buffer_addon_detach(addon);
 		import_destroy(import);
@@ -169,17 +174,47 @@ static struct vk_host_import *get_import(struct vk_renderer *r, struct mosaic_bu
 	}
 	if (import->map == MAP_FAILED) {
 		mosaic_log_errno(MOSAIC_LOG_DEBUG, "vulkan: cannot map the shm buffer");
-		free(import);
-		return NULL;
-	}
-	if (!import_memory(r, import)) {
+		import->map = NULL;
+		import->failed = true;
+	} else if (!import_memory(r, import)) {
 		munmap(import->map, import->map_size);
-		free(import);
-		return NULL;
+		import->map = NULL;
+		import->failed = true;
 	}
+	// Failures are cached too: the buffer goes through the staging ring from now on.
 	mosaic_buffer_addon_attach(buffer, &import->addon, r, &import_addon_impl);
 	mosaic_list_insert(&r->host_imports, &import->link);
-	return import;
+	return import->failed ? NULL : import;
+}
+
+bool vk_host_import_probe(struct vk_renderer *r)
+{
+	// Drivers differ in what memory they accept (some only anonymous memory):
+	// try one page of shared memory, as wl_shm clients use.
+	long page = sysconf(_SC_PAGESIZE);
+	int fd = memfd_create("mosaic-host-import-probe", MFD_CLOEXEC);
+	if (page <= 0 || fd < 0 || ftruncate(fd, page) != 0) {
+		if (fd >= 0) {
+			close(fd);
+		}
+		return false;
+	}
+	struct vk_host_import probe = {
+		.renderer = r,
+		.map_size = (size_t)page,
+	};
+	probe.map = mmap(NULL, probe.map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (probe.map == MAP_FAILED) {
+		return false;
+	}
+	bool ok = import_memory(r, &probe);
+	if (ok) {
+		vkDestroyBuffer(r->dev, probe.buffer, NULL);
+		vkFreeMemory(r->dev, probe.memory, NULL);
+	}
+	munmap(probe.map, probe.map_size);
+	return ok;
 }
 
 bool vk_host_import_target(struct vk_renderer *r, struct mosaic_buffer *buffer,

@@ -153,6 +153,11 @@ struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)
 		return NULL;
 	}
 	r->base.device_name = r->device_name;
+	if (r->feat.host_pointer_usable && !vk_host_import_probe(r)) {
+		mosaic_log(MOSAIC_LOG_INFO, "vulkan: the driver does not import shared memory: "
+			"uploads copy through the staging ring");
+		r->feat.host_pointer_usable = false;
+	}
 
 	uint64_t features = 0;
 	if (r->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU) {

@@ -330,6 +330,8 @@ void vk_descriptor_pools_finish(struct vk_renderer *r);
 bool vk_host_import_upload(struct vk_image *image, struct mosaic_buffer *buffer,
 	const pixman_region32_t *damage);
 void vk_host_imports_finish(struct vk_renderer *r);
+/* Whether the driver imports a mapping of shared memory; made once at start-up. */
+bool vk_host_import_probe(struct vk_renderer *r);
 /*
  * The imported shared memory of a CPU render target, as a buffer and the
  * copy region of the whole image. False when that path does not apply.
