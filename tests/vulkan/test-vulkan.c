@@ -723,10 +723,11 @@ static void test_many_frames(void **state)
 		// The layer's bookkeeping dominates the heap; the run without it checks memory.
 		goto out;
 	}
-	// Heap: every arena of the process, the driver's included. Its RSS also grows by
-	// 1-3 MiB once over the first ~10000 frames (pages it commits lazily, outside
-	// malloc) and then stays flat; a leak of 1 KiB per frame would exceed the bound.
-	assert_true(labs(heap_end - heap_start) < 64 * 1024);
+	// Heap: every arena of the process, the driver's included; a leak of 32 bytes per
+	// frame would exceed the bound. lavapipe's RSS also grows by 1-3 MiB once over
+	// the first ~10000 frames (pages it commits lazily, outside malloc), then stays
+	// flat; a leak of 1 KiB per frame would exceed the RSS bound.
+	assert_true(labs(heap_end - heap_start) < 256 * 1024);
 	assert_true(rss_end - rss_start < 8 * 1024);
 out:
 	test_image_finish(&shm);
