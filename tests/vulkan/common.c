@@ -236,3 +236,21 @@ long test_heap_in_use(void)
 	const char *eq = in_use != NULL ? strchr(in_use, '=') : NULL;
 	return eq != NULL ? strtol(eq + 1, NULL, 10) : -1;
 }
+
+int test_setup(void **state)
+{
+	test_log_reset();
+	*state = test_vulkan_renderer();
+	return 0;
+}
+
+int test_teardown(void **state)
+{
+	mosaic_renderer_destroy(*state);
+	// Every test runs under the validation layer in the -validation suite.
+	if (test_log.validation > 0) {
+		fprintf(stderr, "%d validation messages\n", test_log.validation);
+		return -1;
+	}
+	return 0;
+}

@@ -28,6 +28,10 @@ struct test_log {
 
 extern struct test_log test_log;
 
+/* cmocka fixtures: a fresh Vulkan renderer per test; teardown fails on validation messages. */
+int test_setup(void **state);
+int test_teardown(void **state);
+
 /* Installs the counting log handler and resets the counters. */
 void test_log_reset(void);
 
