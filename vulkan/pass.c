@@ -9,11 +9,10 @@ struct vk_pass {
 	struct vk_renderer *renderer;
 	VkCommandBuffer cb;
 	struct vk_image *target;
-	/* Set for CPU buffers: their pixels go through this copy. */
+	/* Set for CPU buffers: their pixels go through this image. */
 	struct vk_shm_target *shm;
-	/* The buffer's own shared memory, imported, when it replaces the copy. */
-	VkBuffer direct;
-	VkBufferImageCopy direct_region;
+	/* Pixels the draws may change (CPU targets): only these are copied. */
+	pixman_region32_t touched;
 	struct vk_render_setup *setup;
 	struct vk_timer *timer;
 	VkPipeline bound_pipeline;
@@ -26,168 +25,19 @@ static struct vk_pass *vk_pass_from_base(struct mosaic_pass *pass)
 	return mosaic_container_of(pass, struct vk_pass, base);
 }
 
-static const struct mosaic_buffer_addon_impl shm_target_addon_impl;
-
-static void shm_target_destroy(struct vk_shm_target *target)
+/* Adds a draw's clip to the touched region, in few rectangles. */
+static void add_touched(struct vk_pass *pass, const pixman_region32_t *clip)
 {
-	struct vk_renderer *r = target->renderer;
-	mosaic_list_remove(&target->link);
-	vk_defer_host_buffer(r, &target->host, target->image->last_seq);
-	vk_image_unref(target->image);
-	free(target);
-}
-
-static void shm_target_addon_destroy(struct mosaic_buffer_addon *addon)
-{
-	shm_target_destroy(mosaic_container_of(addon, struct vk_shm_target, addon));
-}
-
-static const struct mosaic_buffer_addon_impl shm_target_addon_impl = {
-	.name = "mosaic vulkan render target",
-	.destroy = shm_target_addon_destroy,
-};
-
-void vk_shm_targets_finish(struct vk_renderer *r)
-{
-	struct mosaic_list *link, *tmp;
-	mosaic_list_for_each_safe(link, tmp, &r->shm_targets) {
-		struct vk_shm_target *target =
-			mosaic_container_of(link, struct vk_shm_target, link);
-		mosaic_buffer_addon_detach(&target->addon);
-		shm_target_destroy(target);
-	}
-}
-
-static struct vk_shm_target *get_shm_target(struct vk_renderer *r, struct mosaic_buffer *buffer,
-	const struct vk_format *format)
-{
-	struct mosaic_buffer_addon *addon = mosaic_buffer_addon_find(buffer, r,
-		&shm_target_addon_impl);
-	if (addon != NULL) {
-		struct vk_shm_target *target =
-			mosaic_container_of(addon, struct vk_shm_target, addon);
-		if (target->image->format == format) {
-			return target;
-		}
-		mosaic_buffer_addon_detach(addon);
-		shm_target_destroy(target);
-	}
-	struct vk_shm_target *target = calloc(1, sizeof(*target));
-	if (target == NULL) {
-		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
-		return NULL;
-	}
-	target->renderer = r;
-	target->image = vk_image_create(r, format, buffer->width, buffer->height, false,
-		"mosaic shm target");
-	if (target->image == NULL) {
-		free(target);
-		return NULL;
-	}
-	VkDeviceSize size = (VkDeviceSize)buffer->width * buffer->height * format->bpp;
-	if (!vk_host_buffer_init(r, &target->host, size, VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-			VK_BUFFER_USAGE_TRANSFER_DST_BIT, true, "mosaic shm target copy")) {
-		vk_image_unref(target->image);
-		free(target);
-		return NULL;
-	}
-	mosaic_buffer_addon_attach(buffer, &target->addon, r, &shm_target_addon_impl);
-	mosaic_list_insert(&r->shm_targets, &target->link);
-	return target;
-}
-
-static void copy_rows(uint8_t *dst, uint32_t dst_stride, const uint8_t *src, uint32_t src_stride,
-	uint32_t row, int height)
-{
-	if (dst_stride == row && src_stride == row) {
-		memcpy(dst, src, (size_t)row * (size_t)height);
+	if (pass->shm == NULL) {
 		return;
 	}
-	for (int y = 0; y < height; y++) {
-		memcpy(dst + (size_t)y * dst_stride, src + (size_t)y * src_stride, row);
+	const pixman_box32_t *e = pixman_region32_extents(clip);
+	pixman_region32_union_rect(&pass->touched, &pass->touched, e->x1, e->y1,
+		(unsigned)(e->x2 - e->x1), (unsigned)(e->y2 - e->y1));
+	if (pixman_region32_n_rects(&pass->touched) > 32) {
+		pixman_box32_t all = *pixman_region32_extents(&pass->touched);
+		pixman_region32_reset(&pass->touched, &all);
 	}
-}
-
-/* Brings the CPU buffer's pixels into the target image: draws blend onto them. */
-static bool shm_target_load(struct vk_pass *pass, struct mosaic_buffer *buffer)
-{
-	struct vk_renderer *r = pass->renderer;
-	struct vk_shm_target *target = pass->shm;
-	struct vk_image *image = target->image;
-	if (vk_host_import_target(r, buffer, image->format, &pass->direct,
-			&pass->direct_region)) {
-		vk_image_transition(image, pass->cb, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL);
-		vkCmdCopyBufferToImage(pass->cb, pass->direct, image->image,
-			VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &pass->direct_region);
-		return true;
-	}
-	void *data;
-	uint32_t fourcc, stride;
-	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data, &fourcc,
-			&stride)) {
-		return false;
-	}
-	uint32_t row = (uint32_t)buffer->width * target->image->format->bpp;
-	copy_rows(target->host.map, row, data, stride, row, buffer->height);
-	mosaic_buffer_end_data_access(buffer);
-	vk_host_buffer_flush(r, &target->host);
-	vk_image_transition(image, pass->cb, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL);
-	vkCmdCopyBufferToImage(pass->cb, target->host.buffer, image->image,
-		VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &(VkBufferImageCopy){
-			.imageSubresource = {
-				.aspectMask = VK_IMAGE_ASPECT_COLOR_BIT,
-				.layerCount = 1,
-			},
-			.imageExtent = { (uint32_t)buffer->width, (uint32_t)buffer->height, 1 },
-		});
-	return true;
-}
-
-static void shm_target_record_readback(struct vk_pass *pass)
-{
-	struct vk_image *image = pass->target;
-	vk_image_transition(image, pass->cb, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL);
-	if (pass->direct != VK_NULL_HANDLE) {
-		vkCmdCopyImageToBuffer(pass->cb, image->image,
-			VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, pass->direct, 1, &pass->direct_region);
-	} else {
-		vkCmdCopyImageToBuffer(pass->cb, image->image,
-			VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, pass->shm->host.buffer, 1,
-			&(VkBufferImageCopy){
-				.imageSubresource = {
-					.aspectMask = VK_IMAGE_ASPECT_COLOR_BIT,
-					.layerCount = 1,
-				},
-				.imageExtent = { (uint32_t)image->width, (uint32_t)image->height, 1 },
-			});
-	}
-	vkCmdPipelineBarrier(pass->cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT,
-		0, 1, &(VkMemoryBarrier){
-			.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
-			.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
-			.dstAccessMask = VK_ACCESS_HOST_READ_BIT,
-		}, 0, NULL, 0, NULL);
-}
-
-static bool shm_target_store(struct vk_pass *pass)
-{
-	struct vk_renderer *r = pass->renderer;
-	struct mosaic_buffer *buffer = pass->base.buffer;
-	if (pass->direct != VK_NULL_HANDLE) {
-		// The GPU wrote into the buffer's own memory.
-		return true;
-	}
-	vk_host_buffer_invalidate(r, &pass->shm->host);
-	void *data;
-	uint32_t fourcc, stride;
-	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_WRITE, &data, &fourcc,
-			&stride)) {
-		return false;
-	}
-	uint32_t row = (uint32_t)buffer->width * pass->target->format->bpp;
-	copy_rows(data, stride, pass->shm->host.map, row, row, buffer->height);
-	mosaic_buffer_end_data_access(buffer);
-	return true;
 }
 
 static void set_scissor(struct vk_pass *pass, const pixman_box32_t *b)
@@ -239,6 +89,7 @@ static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_
 		return;
 	}
 	const struct mosaic_color *c = &opts->color;
+	add_touched(pass, opts->clip);
 	int n;
 	const pixman_box32_t *rects = pixman_region32_rectangles(opts->clip, &n);
 	if (opts->blend == MOSAIC_BLEND_NONE || c->a >= 1.0f) {
@@ -336,6 +187,7 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 	}
 	image->last_seq = r->current->seq;
 
+	add_touched(pass, opts->clip);
 	bind_pipeline(pass, opts->blend, VK_PIPELINE_TEXTURE);
 	if (pass->failed) {
 		return;
@@ -359,6 +211,7 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 
 static void pass_free(struct vk_pass *pass)
 {
+	pixman_region32_fini(&pass->touched);
 	pass->renderer->open_pass = NULL;
 	vk_image_unref(pass->target);
 	free(pass);
@@ -373,12 +226,14 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 	if (pass->timer != NULL) {
 		vkCmdWriteTimestamp(pass->cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, frame->queries, 1);
 	}
+	bool ok = !pass->failed;
 	if (pass->shm != NULL) {
-		shm_target_record_readback(pass);
+		// Recorded last, run first: the upload command buffer precedes the draws.
+		ok = vk_shm_target_record_load(pass->shm, pass->base.buffer, &pass->touched) && ok;
+		ok = vk_shm_target_record_store(pass->shm, pass->cb, &pass->touched) && ok;
 	}
 	pass->target->last_seq = frame->seq;
 	uint64_t seq = frame->seq;
-	bool ok = !pass->failed;
 	frame->signal = out_sync_file != NULL && r->feat.sync_file_export;
 	if (!vk_frame_submit(r, ok ? point : 0)) {
 		ok = false;
@@ -389,7 +244,8 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 	if (ok && pass->shm != NULL) {
 		// A CPU buffer is only complete once its pixels are back in it: the one wait
 		// the backend does on behalf of a pass.
-		ok = vk_wait_seq(r, seq, -1) && shm_target_store(pass);
+		ok = vk_wait_seq(r, seq, -1) &&
+			vk_shm_target_store(pass->shm, pass->base.buffer, &pass->touched);
 	}
 	pass_free(pass);
 	return ok;
@@ -426,6 +282,7 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 		return NULL;
 	}
 	pass->renderer = r;
+	pixman_region32_init(&pass->touched);
 
 	if (mosaic_buffer_is_vulkan(buffer)) {
 		struct vk_buffer *b = vk_buffer_from_base(buffer);
@@ -456,7 +313,7 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 		if (!mosaic_format_check_layout(fourcc, buffer->width, buffer->height, stride)) {
 			goto err;
 		}
-		pass->shm = get_shm_target(r, buffer, format);
+		pass->shm = vk_shm_target_get(r, buffer, format);
 		if (pass->shm == NULL) {
 			goto err;
 		}
@@ -491,15 +348,15 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 		vkCmdResetQueryPool(pass->cb, frame->queries, 0, 2);
 		vkCmdWriteTimestamp(pass->cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, frame->queries, 0);
 	}
-	if (pass->shm != NULL && !shm_target_load(pass, buffer)) {
-		goto err_target;
-	}
+
 	for (size_t i = 0; i < options->n_wait_sync_files; i++) {
 		if (!vk_frame_wait_sync_file(r, options->wait_sync_files[i])) {
 			goto err_target;
 		}
 	}
-	vk_image_use(target, pass->cb, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL);
+	if (pass->shm == NULL) {
+		vk_image_use(target, pass->cb, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL);
+	}
 	target->last_seq = frame->seq;
 
 	VkRect2D area = { .extent = { (uint32_t)target->width, (uint32_t)target->height } };
@@ -521,6 +378,7 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 err_target:
 	vk_image_unref(pass->target);
 err:
+	pixman_region32_fini(&pass->touched);
 	free(pass);
 	return NULL;
 }

@@ -142,12 +142,18 @@ struct vk_descriptor_pool {
 	struct mosaic_list link;
 };
 
-/* A host-visible copy of an shm render target's pixels, cached on the buffer. */
+/* The image a CPU render target is drawn in, cached on the buffer (shm_target.c). */
 struct vk_shm_target {
 	struct mosaic_buffer_addon addon;
 	struct vk_renderer *renderer;
 	struct vk_image *image;
+	/* A host-visible copy of the pixels, made when the buffer cannot be imported. */
 	struct vk_host_buffer host;
+	/* This pass's copy source and destination: the imported buffer or the host copy. */
+	bool direct;
+	VkBuffer src;
+	VkDeviceSize src_offset;
+	uint32_t src_row_length;
 	struct mosaic_list link;
 };
 
@@ -373,6 +379,23 @@ VkPipeline vk_pipeline_get(struct vk_renderer *r, struct vk_render_setup *setup,
 /* pass.c */
 struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 	struct mosaic_buffer *buffer, const struct mosaic_pass_options *options);
+
+/* shm_target.c */
+struct vk_shm_target *vk_shm_target_get(struct vk_renderer *r, struct mosaic_buffer *buffer,
+	const struct vk_format *format);
 void vk_shm_targets_finish(struct vk_renderer *r);
+/*
+ * Records the copy of the `touched` pixels from the buffer into the image,
+ * into the frame's upload command buffer, and leaves the image ready for the
+ * render pass instance. False (the layout still made right) on failure.
+ */
+bool vk_shm_target_record_load(struct vk_shm_target *target, struct mosaic_buffer *buffer,
+	const pixman_region32_t *touched);
+/* Records the copy of the `touched` pixels back, into `cb` after the render pass. */
+bool vk_shm_target_record_store(struct vk_shm_target *target, VkCommandBuffer cb,
+	const pixman_region32_t *touched);
+/* Once the frame is complete: the pixels into the buffer (when not copied directly). */
+bool vk_shm_target_store(struct vk_shm_target *target, struct mosaic_buffer *buffer,
+	const pixman_region32_t *touched);
 
 #endif
