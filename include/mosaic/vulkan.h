@@ -158,9 +158,10 @@ struct mosaic_buffer *mosaic_vulkan_buffer_import_opaque_fd(struct mosaic_render
  * Exports a Vulkan buffer as a dmabuf (single plane, with its DRM format
  * modifier). On success `out` holds new fds owned by the caller (release
  * them with mosaic_dmabuf_attributes_finish()). False with a log line when
- * the device cannot export dmabufs (no VK_EXT_external_memory_dma_buf and
- * VK_EXT_image_drm_format_modifier, see MOSAIC_FEATURE_DMABUF_EXPORT);
- * `out` is then untouched.
+ * the renderer cannot export dmabufs (see MOSAIC_FEATURE_DMABUF_EXPORT);
+ * `out` is then untouched. This version of the Vulkan renderer does not
+ * export dmabufs on any device yet: share images with
+ * mosaic_vulkan_buffer_export_opaque_fd() instead.
  */
 bool mosaic_vulkan_buffer_export_dmabuf(struct mosaic_buffer *buffer,
 	struct mosaic_dmabuf_attributes *out);
