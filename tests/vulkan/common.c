@@ -78,7 +78,7 @@ void test_image_init(struct test_image *image, int width, int height, uint32_t f
 	};
 	// A stride larger than the row checks that nobody assumes packed rows.
 	image->stride += 8 * info->bytes_per_pixel;
-	image->data = malloc((size_t)image->stride * (size_t)height);
+	image->data = calloc((size_t)height, image->stride);
 	pixman_image_t *img = pixman_image_create_bits_no_clear(
 		fourcc == DRM_FORMAT_ARGB8888 ? PIXMAN_a8r8g8b8 :
 		fourcc == DRM_FORMAT_XRGB8888 ? PIXMAN_x8r8g8b8 :
