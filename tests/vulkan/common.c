@@ -129,7 +129,7 @@ void test_pattern(uint32_t *pixels, int width, int height, uint32_t seed)
 
 static uint32_t *to_argb(const struct test_image *image)
 {
-	uint32_t *out = malloc((size_t)image->width * (size_t)image->height * 4);
+	uint32_t *out = calloc((size_t)image->width * (size_t)image->height, 4);
 	uint32_t stride = 0;
 	void *data = image->data;
 	stride = image->stride;
