@@ -241,9 +241,9 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 	if (ok && frame->signal) {
 		*out_sync_file = vk_frame_export_sync_file(r, frame);
 	}
-	if (ok && pass->shm != NULL) {
+	if (ok && pass->shm != NULL && pixman_region32_not_empty(&pass->touched)) {
 		// A CPU buffer is only complete once its pixels are back in it: the one wait
-		// the backend does on behalf of a pass.
+		// the backend does on behalf of a pass (none when nothing was drawn).
 		ok = vk_wait_seq(r, seq, -1) &&
 			vk_shm_target_store(pass->shm, pass->base.buffer, &pass->touched);
 	}
