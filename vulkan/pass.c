@@ -25,7 +25,7 @@ static struct vk_pass *vk_pass_from_base(struct mosaic_pass *pass)
 	return mosaic_container_of(pass, struct vk_pass, base);
 }
 
-/* Adds a draw's clip to the touched region, in few rectangles. */
+/* Adds a draw's clip to the touched region: its extents, all merged past 256 rectangles. */
 static void add_touched(struct vk_pass *pass, const pixman_region32_t *clip)
 {
 	if (pass->shm == NULL) {
@@ -34,7 +34,7 @@ static void add_touched(struct vk_pass *pass, const pixman_region32_t *clip)
 	const pixman_box32_t *e = pixman_region32_extents(clip);
 	pixman_region32_union_rect(&pass->touched, &pass->touched, e->x1, e->y1,
 		(unsigned)(e->x2 - e->x1), (unsigned)(e->y2 - e->y1));
-	if (pixman_region32_n_rects(&pass->touched) > 32) {
+	if (pixman_region32_n_rects(&pass->touched) > 256) {
 		pixman_box32_t all = *pixman_region32_extents(&pass->touched);
 		pixman_region32_reset(&pass->touched, &all);
 	}
