@@ -18,4 +18,5 @@ apt-get install -y -q --no-install-recommends \
 	libpixman-1-dev libdrm-dev libgbm-dev libpng-dev libjson-c-dev libcmocka-dev \
 	libwayland-dev wayland-protocols libvulkan-dev libvulkan-volk-dev glslang-tools \
 	mesa-vulkan-drivers vulkan-validationlayers vulkan-tools \
-	libegl-dev libgles-dev libegl-mesa0 libgl1-mesa-dri
+	libegl-dev libgles-dev libegl-mesa0 libgl1-mesa-dri \
+	weston foot fonts-dejavu-core xkb-data
