@@ -17,6 +17,8 @@
  * - MOSAIC_VK_VALIDATION=1: enable the Khronos validation layer with
  *   synchronization validation; every message goes to the mosaic log.
  * - MOSAIC_VK_NO_DMABUF=1: do not import dmabufs even where the device can.
+ * - MOSAIC_VK_NO_TIMELINE=1: track completion with fences even where the
+ *   device has timeline semaphores.
  * - MOSAIC_VK_NO_HOST_IMPORT=1: never copy from shared memory directly
  *   (VK_EXT_external_memory_host); every upload goes through the staging
  *   ring. For measurements and for drivers that mishandle imports.
