@@ -501,6 +501,12 @@ static bool create_device(struct vk_renderer *r, const struct candidate *c)
 	}
 	vkGetPhysicalDeviceFeatures2(phdev, &features);
 	f->timeline = timeline.timelineSemaphore;
+	const char *no_timeline = getenv("MOSAIC_VK_NO_TIMELINE");
+	if (f->timeline && no_timeline != NULL && strcmp(no_timeline, "1") == 0) {
+		mosaic_log(MOSAIC_LOG_INFO, "vulkan: MOSAIC_VK_NO_TIMELINE=1: completion is "
+			"tracked with fences");
+		f->timeline = false;
+	}
 
 	VkPhysicalDeviceExternalMemoryHostPropertiesEXT host_props = {
 		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT,

@@ -10,7 +10,9 @@
  * command buffers (uploads, then rendering: copies must happen outside the
  * render pass instance), a fence and a timestamp query pool, all created once.
  * A frame collects the uploads made between passes and the next pass, and
- * is submitted with one vkQueueSubmit. Submission sequence numbers (seq)
+ * is submitted with one vkQueueSubmit. Completion is read from a timeline
+ * semaphore that each submission advances to its sequence number, or from
+ * the slots' fences where the device has no timeline semaphores. Submission sequence numbers (seq)
  * order everything; images and old staging memory are freed once the last
  * submission using them is complete.
  */
@@ -53,8 +55,33 @@ static bool create_semaphores(struct vk_renderer *r, struct vk_frame *f)
 	return true;
 }
 
+static bool create_timeline(struct vk_renderer *r)
+{
+	VkResult res = vkCreateSemaphore(r->dev, &(VkSemaphoreCreateInfo){
+		.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO,
+		.pNext = &(VkSemaphoreTypeCreateInfo){
+			.sType = VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO,
+			.semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE,
+		},
+	}, NULL, &r->timeline);
+	if (res != VK_SUCCESS) {
+		vk_fail(r, res, "vkCreateSemaphore (timeline)");
+		return false;
+	}
+	r->create_count++;
+	vk_name(r, VK_OBJECT_TYPE_SEMAPHORE, (uint64_t)r->timeline, "mosaic timeline");
+	// Core names from Vulkan 1.2, the extension's before.
+	bool core = r->feat.api_version >= VK_API_VERSION_1_2;
+	r->get_counter = core ? vkGetSemaphoreCounterValue : vkGetSemaphoreCounterValueKHR;
+	r->wait_semaphores = core ? vkWaitSemaphores : vkWaitSemaphoresKHR;
+	return r->get_counter != NULL && r->wait_semaphores != NULL;
+}
+
 bool vk_frames_init(struct vk_renderer *r)
 {
+	if (r->feat.timeline && !create_timeline(r)) {
+		return false;
+	}
 	for (int i = 0; i < VK_FRAMES; i++) {
 		struct vk_frame *f = &r->frames[i];
 		VkResult res = vkCreateCommandPool(r->dev, &(VkCommandPoolCreateInfo){
@@ -143,6 +170,7 @@ void vk_frames_finish(struct vk_renderer *r)
 	// The device is idle: everything submitted is complete.
 	r->completed_seq = r->last_seq;
 	free_garbage(r, true);
+	vkDestroySemaphore(r->dev, r->timeline, NULL);
 	for (int i = 0; i < VK_FRAMES; i++) {
 		struct vk_frame *f = &r->frames[i];
 		if (f->timer != NULL) {
@@ -235,8 +263,31 @@ static void complete_frame(struct vk_renderer *r, struct vk_frame *f)
 	f->submitted = false;
 }
 
+/* Completes every submitted frame up to `value` of the timeline, in order. */
+static void complete_until(struct vk_renderer *r, uint64_t value)
+{
+	while (r->completed_seq < value && r->completed_seq < r->last_seq) {
+		struct vk_frame *f = frame_of_seq(r, r->completed_seq + 1);
+		if (f == NULL || !f->submitted) {
+			break;
+		}
+		complete_frame(r, f);
+	}
+}
+
 void vk_frames_poll(struct vk_renderer *r)
 {
+	if (r->timeline != VK_NULL_HANDLE) {
+		uint64_t value = 0;
+		VkResult res = r->get_counter(r->dev, r->timeline, &value);
+		if (res != VK_SUCCESS) {
+			vk_fail(r, res, "vkGetSemaphoreCounterValue");
+		} else {
+			complete_until(r, value);
+		}
+		free_garbage(r, false);
+		return;
+	}
 	while (r->completed_seq < r->last_seq) {
 		struct vk_frame *f = frame_of_seq(r, r->completed_seq + 1);
 		if (f == NULL || !f->submitted) {
@@ -257,6 +308,27 @@ void vk_frames_poll(struct vk_renderer *r)
 
 bool vk_wait_seq(struct vk_renderer *r, uint64_t seq, int64_t timeout_ns)
 {
+	if (r->completed_seq < seq && seq > r->last_seq) {
+		// Only the frame being recorded can be ahead: it was never submitted.
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: waiting for work that was never submitted");
+		return false;
+	}
+	if (r->timeline != VK_NULL_HANDLE && r->completed_seq < seq) {
+		VkResult res = r->wait_semaphores(r->dev, &(VkSemaphoreWaitInfo){
+			.sType = VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO,
+			.semaphoreCount = 1,
+			.pSemaphores = &r->timeline,
+			.pValues = &seq,
+		}, timeout_ns < 0 ? UINT64_MAX : (uint64_t)timeout_ns);
+		if (res == VK_TIMEOUT) {
+			return false;
+		}
+		if (res != VK_SUCCESS) {
+			vk_fail(r, res, "vkWaitSemaphores");
+			return false;
+		}
+		complete_until(r, seq);
+	}
 	while (r->completed_seq < seq) {
 		struct vk_frame *f = frame_of_seq(r, r->completed_seq + 1);
 		if (f == NULL || !f->submitted) {
@@ -310,10 +382,12 @@ struct vk_frame *vk_frame_get(struct vk_renderer *r)
 		vk_fail(r, res, "vkResetCommandPool");
 		return NULL;
 	}
-	res = vkResetFences(r->dev, 1, &f->fence);
-	if (res != VK_SUCCESS) {
-		vk_fail(r, res, "vkResetFences");
-		return NULL;
+	if (r->timeline == VK_NULL_HANDLE) {
+		res = vkResetFences(r->dev, 1, &f->fence);
+		if (res != VK_SUCCESS) {
+			vk_fail(r, res, "vkResetFences");
+			return NULL;
+		}
 	}
 	f->seq = seq;
 	f->point = 0;
@@ -386,19 +460,40 @@ bool vk_frame_submit(struct vk_renderer *r, uint64_t point)
 	// Host writes to the staging ring happen before the submit (coherent or flushed).
 	vk_host_buffer_flush(r, &r->staging.buf);
 	VkPipelineStageFlags wait_stages[VK_MAX_WAIT_SYNC_FILES];
+	uint64_t wait_values[VK_MAX_WAIT_SYNC_FILES] = {0};
 	for (uint32_t i = 0; i < f->n_waits; i++) {
 		wait_stages[i] = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
 	}
+	// The timeline (when there is one) gets the frame's sequence number; values for
+	// binary semaphores are ignored.
+	VkSemaphore signals[2];
+	uint64_t signal_values[2] = {0};
+	uint32_t n_signals = 0;
+	if (f->signal) {
+		signals[n_signals++] = f->signal_semaphore;
+	}
+	if (r->timeline != VK_NULL_HANDLE) {
+		signal_values[n_signals] = f->seq;
+		signals[n_signals++] = r->timeline;
+	}
+	VkTimelineSemaphoreSubmitInfo timeline_info = {
+		.sType = VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO,
+		.waitSemaphoreValueCount = f->n_waits,
+		.pWaitSemaphoreValues = wait_values,
+		.signalSemaphoreValueCount = n_signals,
+		.pSignalSemaphoreValues = signal_values,
+	};
 	res = vkQueueSubmit(r->queue, 1, &(VkSubmitInfo){
 		.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+		.pNext = r->timeline != VK_NULL_HANDLE ? &timeline_info : NULL,
 		.waitSemaphoreCount = f->n_waits,
 		.pWaitSemaphores = f->wait_semaphores,
 		.pWaitDstStageMask = wait_stages,
 		.commandBufferCount = n,
 		.pCommandBuffers = cbs,
-		.signalSemaphoreCount = f->signal ? 1 : 0,
-		.pSignalSemaphores = &f->signal_semaphore,
-	}, f->fence);
+		.signalSemaphoreCount = n_signals,
+		.pSignalSemaphores = signals,
+	}, r->timeline != VK_NULL_HANDLE ? VK_NULL_HANDLE : f->fence);
 	if (res != VK_SUCCESS) {
 		vk_fail(r, res, "vkQueueSubmit");
 		return false;

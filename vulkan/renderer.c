@@ -172,6 +172,9 @@ struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)
 	if (r->feat.foreign_queue) {
 		features |= MOSAIC_FEATURE_FOREIGN_QUEUE;
 	}
+	if (r->feat.timeline) {
+		features |= MOSAIC_FEATURE_TIMELINE;
+	}
 	if (r->feat.dmabuf) {
 		features |= MOSAIC_FEATURE_DMABUF_IMPORT | MOSAIC_FEATURE_DRM_MODIFIERS;
 	}

@@ -223,6 +223,10 @@ struct vk_renderer {
 	size_t n_setups;
 	struct mosaic_list descriptor_pools;
 
+	/* Signaled to each submission's seq; VK_NULL_HANDLE: the frames' fences instead. */
+	VkSemaphore timeline;
+	PFN_vkGetSemaphoreCounterValue get_counter;
+	PFN_vkWaitSemaphores wait_semaphores;
 	struct vk_frame frames[VK_FRAMES];
 	/* The frame being recorded, or NULL. */
 	struct vk_frame *current;

@@ -17,6 +17,8 @@
  * - MOSAIC_VK_VALIDATION=1: enable the Khronos validation layer with
  *   synchronization validation; every message goes to the mosaic log.
  * - MOSAIC_VK_NO_DMABUF=1: do not import dmabufs even where the device can.
+ * - MOSAIC_VK_NO_TIMELINE=1: track completion with fences even where the
+ *   device has timeline semaphores.
  * - MOSAIC_VK_NO_HOST_IMPORT=1: never copy from shared memory directly
  *   (VK_EXT_external_memory_host); every upload goes through the staging
  *   ring. For measurements and for drivers that mishandle imports.
@@ -26,7 +28,14 @@
  * supports it (MOSAIC_FEATURE_HOST_POINTER_IMPORT); the renderer then keeps a
  * lock on the buffer until the copy is complete, so its release is delayed
  * until then. Other uploads are copied into a staging ring at once and the
- * buffer is not needed after the call.
+ * buffer is not needed after the call. Uploads are recorded ahead of the next
+ * pass's draws: updating a texture while a pass that already drew it is open
+ * changes what that pass shows.
+ *
+ * CPU buffers as render targets: the pass draws into a device image; at
+ * submit the pixels the draws touch are copied in, drawn and copied back,
+ * and mosaic_pass_submit() waits for the GPU (when anything was drawn) so
+ * that the buffer holds the result when it returns.
  *
  * dmabufs: where the device has VK_EXT_external_memory_dma_buf and
  * VK_EXT_image_drm_format_modifier (MOSAIC_FEATURE_DMABUF_IMPORT),
