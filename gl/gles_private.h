@@ -197,7 +197,10 @@ struct gles_buffer {
 	GLenum tex_target;
 	GLuint rbo;
 
-	/* shm render target: offscreen storage read back at submit */
+	/*
+	 * shm render target: offscreen storage read back at submit. GPU
+	 * buffers (allocator.c): their own texture, nothing read back.
+	 */
 	GLuint rt_tex;
 	const struct gles_format *rt_storage;
 
@@ -214,6 +217,16 @@ bool gles_dmabuf_formats_init(struct gles_renderer *renderer);
 bool gles_probe_export(struct gles_renderer *renderer);
 EGLImageKHR gles_create_dmabuf_image(struct gles_renderer *renderer,
 	const struct mosaic_dmabuf_attributes *attribs);
+
+/* allocator.c (the context is current) */
+struct mosaic_allocator *gles_create_gpu_allocator(struct mosaic_renderer *renderer);
+/*
+ * Sets *is_gpu_buffer when `buffer` comes from a GPU allocator; returns its
+ * cached import (rt_tex, rt_storage and fourcc set), or NULL with a log line
+ * when it is not usable by `renderer`.
+ */
+struct gles_buffer *gles_gpu_buffer_get(struct gles_renderer *renderer,
+	struct mosaic_buffer *buffer, bool *is_gpu_buffer);
 
 /* export.c */
 void gles_texture_finish_export(struct gles_texture *texture);
@@ -258,6 +271,8 @@ bool gles_convert(uint32_t src_fourcc, const void *src, uint32_t src_stride,
 struct mosaic_read_request *gles_read_pixels_start(struct mosaic_texture *texture,
 	const struct mosaic_read_pixels_options *options);
 bool gles_texture_bind_read_fbo(struct gles_texture *texture);
+/* The GL storage readback sees: the texture's format, a GPU buffer's or the dmabuf's. */
+const struct gles_format *gles_texture_read_storage(struct gles_texture *texture);
 
 /* pass.c */
 struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *renderer,

@@ -666,9 +666,14 @@ struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *base,
 		}
 	}
 
+	bool gpu_buffer;
+	struct gles_buffer *gpu_target = gles_gpu_buffer_get(r, buffer, &gpu_buffer);
+	if (gpu_buffer && gpu_target == NULL) {
+		goto err_pass;
+	}
 	uint32_t caps = mosaic_buffer_get_caps(buffer);
 	bool use_dmabuf = false;
-	if ((caps & MOSAIC_BUFFER_CAP_DMABUF) != 0) {
+	if (!gpu_buffer && (caps & MOSAIC_BUFFER_CAP_DMABUF) != 0) {
 		struct mosaic_dmabuf_attributes attribs;
 		use_dmabuf = mosaic_buffer_get_dmabuf(buffer, &attribs) &&
 			mosaic_format_set_has(&r->base.dmabuf_render_formats, attribs.fourcc,
@@ -681,7 +686,7 @@ struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *base,
 			goto err_pass;
 		}
 	}
-	if (!use_dmabuf) {
+	if (!use_dmabuf && !gpu_buffer) {
 		if (!mosaic_buffer_begin_data_access(buffer,
 				MOSAIC_BUFFER_DATA_READ | MOSAIC_BUFFER_DATA_WRITE, &pass->data,
 				&pass->fourcc, &pass->stride)) {
@@ -702,7 +707,7 @@ struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *base,
 		goto err_access;
 	}
 	bool ok = false;
-	pass->target = gles_buffer_get(r, buffer);
+	pass->target = gpu_buffer ? gpu_target : gles_buffer_get(r, buffer);
 	if (pass->target != NULL) {
 		ok = pass->data_target ? setup_data_target(pass) :
 			gles_buffer_get_fbo(pass->target) != 0;

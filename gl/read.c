@@ -342,8 +342,7 @@ struct mosaic_read_request *gles_read_pixels_start(struct mosaic_texture *textur
 	if (!gles_texture_bind_read_fbo(t)) {
 		goto err;
 	}
-	const struct gles_format *storage = t->format != NULL ? t->format :
-		gles_format_get(texture->fourcc);
+	const struct gles_format *storage = gles_texture_read_storage(t);
 	GLenum format, type;
 	uint32_t read_fourcc;
 	choose_read(r, storage, &format, &type, &read_fourcc, &req->bpp);

@@ -263,6 +263,7 @@ static const struct mosaic_renderer_impl gles_renderer_impl = {
 	.get_completed_point = gles_get_completed_point,
 	.wait_point = gles_wait_point,
 	.timer_create = gles_timer_create,
+	.create_gpu_allocator = gles_create_gpu_allocator,
 };
 
 static uint64_t compute_features(const struct gles_renderer *r)
