@@ -134,6 +134,8 @@ struct gles_renderer {
 
 	struct gles_program programs[GLES_SOURCE_COUNT];
 	GLuint vbo;
+	/* Indices of GLES_MAX_QUADS_PER_DRAW quads (2 triangles of 4 vertices each). */
+	GLuint ibo;
 	GLuint read_fbo;
 
 	/* Storage format of offscreen render targets, per fourcc of the core table. */
@@ -173,7 +175,13 @@ bool gles_has_extension(const char *list, const char *name);
 bool gles_check_errors(struct gles_renderer *renderer, const char *where);
 
 /* shaders.c */
+/* Position (NDC), texture coordinate (normalized), premultiplied color. */
+#define GLES_FLOATS_PER_VERTEX 8
+/* 16-bit indices address 65536 vertices. */
+#define GLES_MAX_QUADS_PER_DRAW 16384
 bool gles_shaders_init(struct gles_renderer *renderer, bool probing);
+/* Points the vertex attributes at `first_vertex` of the bound array buffer. */
+void gles_set_vertex_offset(size_t first_vertex);
 void gles_shaders_finish(struct gles_renderer *renderer);
 
 /* format.c */

@@ -397,6 +397,43 @@ static void test_many(void **state)
 }
 
 /*
+ * One translucent draw clipped to a checkerboard of 1x1 squares: 20480 quads
+ * in one batch, more than one indexed draw call addresses.
+ */
+static void scene_checkerboard(struct mosaic_pass *pass, struct mosaic_texture **textures,
+	int w, int h)
+{
+	pixman_box32_t *boxes = calloc((size_t)w * h / 2, sizeof(*boxes));
+	int n = 0;
+	for (int y = 0; y < h; y++) {
+		for (int x = y % 2; x < w; x += 2) {
+			boxes[n++] = (pixman_box32_t){ x, y, x + 1, y + 1 };
+		}
+	}
+	pixman_region32_t clip;
+	pixman_region32_init_rects(&clip, boxes, n);
+	assert_int_equal(pixman_region32_n_rects(&clip), n);
+	float alpha = 0.5f;
+	assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+		.texture = textures[0],
+		.dst_box = { 0, 0, w, h },
+		.src_box = { 0, 0, 32, 20 },
+		.alpha = &alpha,
+		.filter = MOSAIC_FILTER_NEAREST,
+		.clip = &clip,
+	}));
+	pixman_region32_fini(&clip);
+	free(boxes);
+}
+
+static void test_many_quads(void **state)
+{
+	// 256 x 160 scales the 32 x 20 source by exactly 8.
+	run_scene(scene_checkerboard, DRM_FORMAT_ARGB8888, 256, 160, TOL_NEAREST,
+		"checkerboard");
+}
+
+/*
  * Renders `scene` (after a full clear: GPU buffers start undefined) into a
  * buffer of the GPU allocator and, with pixman, into memory; reads the GPU
  * buffer through a texture made from it and compares. Then samples that
@@ -883,6 +920,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_textures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fractional, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_quads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_completion_timer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_platform, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_renderer_before_buffers, setup, teardown),
