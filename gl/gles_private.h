@@ -137,6 +137,16 @@ struct gles_renderer {
 	/* Indices of GLES_MAX_QUADS_PER_DRAW quads (2 triangles of 4 vertices each). */
 	GLuint ibo;
 	GLuint read_fbo;
+	/*
+	 * Pixel buffers for large uploads and for the readback of CPU-memory
+	 * targets (GLES 3 hardware drivers; MOSAIC_GLES_PBO=0/1 overrides):
+	 * the driver copies through its own staging memory otherwise, and
+	 * waits once per glReadPixels.
+	 */
+	bool use_pbo;
+	/* Smaller uploads go directly (MOSAIC_GLES_PBO=1: none, so tests cover it). */
+	size_t pbo_min_bytes;
+	GLuint upload_pbo, pack_pbo;
 
 	/* Storage format of offscreen render targets, per fourcc of the core table. */
 	struct {
@@ -266,10 +276,20 @@ struct mosaic_texture *gles_texture_from_buffer(struct mosaic_renderer *renderer
 /* Uploads rows of `fmt` at `data` into the bound 2D texture (x, y, w, h). */
 void gles_upload_rect(struct gles_renderer *renderer, const struct gles_format *fmt,
 	const void *data, uint32_t stride, int x, int y, int width, int height);
+/* The same for every box (`data` holds the whole image). */
+void gles_upload_boxes(struct gles_renderer *renderer, const struct gles_format *fmt,
+	const void *data, uint32_t stride, const pixman_box32_t *boxes, int n_boxes);
 
 /* read.c (the context is current, the framebuffer bound for reading) */
 bool gles_read_framebuffer(struct gles_renderer *renderer, uint32_t src_fourcc,
 	const struct gles_format *storage, const struct mosaic_box *box,
+	uint32_t dst_fourcc, uint32_t dst_stride, void *dst);
+/*
+ * Reads every box of the bound framebuffer into `dst` (the top-left pixel of
+ * a `dst_fourcc` image with `dst_stride`), waiting once.
+ */
+bool gles_read_framebuffer_boxes(struct gles_renderer *renderer, uint32_t src_fourcc,
+	const struct gles_format *storage, const pixman_box32_t *boxes, int n_boxes,
 	uint32_t dst_fourcc, uint32_t dst_stride, void *dst);
 uint32_t gles_preferred_read_format(struct gles_renderer *renderer, uint32_t src_fourcc,
 	const struct gles_format *storage);

@@ -412,8 +412,17 @@ static bool upload_target(struct gles_pass *pass)
 	}
 	bool ok = true;
 	glBindTexture(GL_TEXTURE_2D, pass->target->rt_tex);
-	for (int i = 0; i < n && ok; i++) {
-		ok = upload_box(pass, &boxes[i]);
+	const struct mosaic_format_info *info = mosaic_format_get_info(pass->fourcc);
+	const struct mosaic_format_info *mem =
+		mosaic_format_get_info(pass->storage->memory_fourcc);
+	if (pass->fourcc == pass->storage->memory_fourcc ||
+			(!info->has_alpha && mem->opaque_substitute == pass->fourcc)) {
+		gles_upload_boxes(pass->renderer, pass->storage, pass->data, pass->stride, boxes,
+			n);
+	} else {
+		for (int i = 0; i < n && ok; i++) {
+			ok = upload_box(pass, &boxes[i]);
+		}
 	}
 	glBindTexture(GL_TEXTURE_2D, 0);
 	pixman_region32_fini(&upload);
@@ -558,18 +567,10 @@ static bool gles_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_
 	}
 	if (ok && pass->data_target && touched) {
 		// Pixels outside the touched region were neither drawn nor uploaded.
-		const struct mosaic_format_info *info = mosaic_format_get_info(pass->fourcc);
 		int n;
 		const pixman_box32_t *t = pixman_region32_rectangles(&pass->touched, &n);
-		for (int i = 0; i < n && ok; i++) {
-			struct mosaic_box box = {
-				t[i].x1, t[i].y1, t[i].x2 - t[i].x1, t[i].y2 - t[i].y1,
-			};
-			void *dst = (char *)pass->data + (size_t)box.y * pass->stride +
-				(size_t)box.x * info->bytes_per_pixel;
-			ok = gles_read_framebuffer(r, pass->fourcc, pass->storage, &box,
-				pass->fourcc, pass->stride, dst);
-		}
+		ok = gles_read_framebuffer_boxes(r, pass->fourcc, pass->storage, t, n,
+			pass->fourcc, pass->stride, pass->data);
 		// glReadPixels returned: this pass and every one before it are done.
 		if (ok) {
 			gles_mark_complete(r, point);

@@ -72,6 +72,12 @@ static void gles_renderer_destroy(struct mosaic_renderer *base)
 		if (r->read_fbo != 0) {
 			glDeleteFramebuffers(1, &r->read_fbo);
 		}
+		if (r->upload_pbo != 0) {
+			glDeleteBuffers(1, &r->upload_pbo);
+		}
+		if (r->pack_pbo != 0) {
+			glDeleteBuffers(1, &r->pack_pbo);
+		}
 		drop_pending(r, r->n_pending);
 		gles_pop_context(r, &saved);
 	}

@@ -1,5 +1,6 @@
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 
 #include <mosaic/gles.h>
@@ -59,6 +60,65 @@ void gles_upload_rect(struct gles_renderer *r, const struct gles_format *fmt,
 	}
 }
 
+void gles_upload_boxes(struct gles_renderer *r, const struct gles_format *fmt,
+	const void *data, uint32_t stride, const pixman_box32_t *boxes, int n_boxes)
+{
+	size_t total = 0;
+	for (int i = 0; i < n_boxes; i++) {
+		total += (size_t)(boxes[i].x2 - boxes[i].x1) * (size_t)(boxes[i].y2 - boxes[i].y1) *
+			fmt->bpp;
+	}
+	void *map = NULL;
+	if (r->use_pbo && total >= r->pbo_min_bytes && total > 0) {
+		if (r->upload_pbo == 0) {
+			glGenBuffers(1, &r->upload_pbo);
+		}
+		glBindBuffer(GL_PIXEL_UNPACK_BUFFER, r->upload_pbo);
+		// Fresh storage each time: the driver never waits for the last upload's reads.
+		glBufferData(GL_PIXEL_UNPACK_BUFFER, (GLsizeiptr)total, NULL, GL_STREAM_DRAW);
+		map = glMapBufferRange(GL_PIXEL_UNPACK_BUFFER, 0, (GLsizeiptr)total,
+			GL_MAP_WRITE_BIT | GL_MAP_INVALIDATE_BUFFER_BIT);
+		if (map == NULL) {
+			glBindBuffer(GL_PIXEL_UNPACK_BUFFER, 0);
+		}
+	}
+	if (map == NULL) {
+		for (int i = 0; i < n_boxes; i++) {
+			gles_upload_rect(r, fmt, data, stride, boxes[i].x1, boxes[i].y1,
+				boxes[i].x2 - boxes[i].x1, boxes[i].y2 - boxes[i].y1);
+		}
+		return;
+	}
+	// Tight rows, box after box; then one glTexSubImage2D per box from its offset.
+	size_t offset = 0;
+	for (int i = 0; i < n_boxes; i++) {
+		size_t row = (size_t)(boxes[i].x2 - boxes[i].x1) * fmt->bpp;
+		const char *src = (const char *)data + (size_t)boxes[i].y1 * stride +
+			(size_t)boxes[i].x1 * fmt->bpp;
+		for (int y = boxes[i].y1; y < boxes[i].y2; y++) {
+			memcpy((char *)map + offset, src, row);
+			offset += row;
+			src += stride;
+		}
+	}
+	bool ok = glUnmapBuffer(GL_PIXEL_UNPACK_BUFFER) == GL_TRUE;
+	offset = 0;
+	for (int i = 0; i < n_boxes && ok; i++) {
+		int w = boxes[i].x2 - boxes[i].x1, h = boxes[i].y2 - boxes[i].y1;
+		glTexSubImage2D(GL_TEXTURE_2D, 0, boxes[i].x1, boxes[i].y1, w, h, fmt->format,
+			fmt->type, (const void *)(uintptr_t)offset);
+		offset += (size_t)w * h * fmt->bpp;
+	}
+	glBindBuffer(GL_PIXEL_UNPACK_BUFFER, 0);
+	if (!ok) {
+		// The mapped contents were lost (rare: display mode changes): upload directly.
+		for (int i = 0; i < n_boxes; i++) {
+			gles_upload_rect(r, fmt, data, stride, boxes[i].x1, boxes[i].y1,
+				boxes[i].x2 - boxes[i].x1, boxes[i].y2 - boxes[i].y1);
+		}
+	}
+}
+
 static void gles_texture_destroy(struct mosaic_texture *texture)
 {
 	struct gles_texture *t = gles_texture_from_base(texture);
@@ -114,10 +174,7 @@ static bool gles_texture_update_from_buffer(struct mosaic_texture *texture,
 	glBindTexture(GL_TEXTURE_2D, t->tex);
 	int n;
 	const pixman_box32_t *rects = pixman_region32_rectangles(damage, &n);
-	for (int i = 0; i < n; i++) {
-		gles_upload_rect(r, t->format, data, stride, rects[i].x1, rects[i].y1,
-			rects[i].x2 - rects[i].x1, rects[i].y2 - rects[i].y1);
-	}
+	gles_upload_boxes(r, t->format, data, stride, rects, n);
 	glBindTexture(GL_TEXTURE_2D, 0);
 	ok = gles_check_errors(r, "texture update") && !gles_check_reset(r);
 	gles_pop_context(r, &saved);
