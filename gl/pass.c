@@ -735,20 +735,29 @@ struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *base,
 		pass->data_target = true;
 	}
 
-	struct gles_saved_context saved;
-	if (!gles_push_context(r, &saved)) {
-		goto err_access;
-	}
-	bool ok = false;
 	pass->target = gpu_buffer ? gpu_target : gles_buffer_get(r, buffer);
-	if (pass->target != NULL) {
-		ok = pass->data_target ? setup_data_target(pass) :
-			gles_buffer_get_fbo(pass->target) != 0;
-	}
-	ok = gles_check_errors(r, "begin_pass") && ok;
-	gles_pop_context(r, &saved);
-	if (!ok) {
+	if (pass->target == NULL) {
 		goto err_access;
+	}
+	if (pass->data_target) {
+		pass->storage = gles_render_storage(r, pass->fourcc);
+	}
+	// A target used before needs no GL call: switching contexts costs more than the rest.
+	struct gles_buffer *t = pass->target;
+	bool ready = t->fbo != 0 && (!pass->data_target ||
+		(t->rt_tex != 0 && pass->storage != NULL && t->rt_storage == pass->storage));
+	if (!ready) {
+		struct gles_saved_context saved;
+		if (!gles_push_context(r, &saved)) {
+			goto err_access;
+		}
+		bool ok = pass->data_target ? setup_data_target(pass) :
+			gles_buffer_get_fbo(pass->target) != 0;
+		ok = gles_check_errors(r, "begin_pass") && ok;
+		gles_pop_context(r, &saved);
+		if (!ok) {
+			goto err_access;
+		}
 	}
 	mosaic_pass_init(&pass->base, &gles_pass_impl, base, buffer);
 	return &pass->base;
