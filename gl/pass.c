@@ -147,7 +147,9 @@ static void build_touched(struct gles_pass *pass)
 	pixman_region32_init_rects(&pass->touched, pass->touched_boxes,
 		(int)pass->n_touched_boxes);
 	// Each rectangle costs a copy each way at submit: past a few, one big one is cheaper.
-	if (pixman_region32_n_rects(&pass->touched) > 32) {
+	// Through pixel buffers a rectangle is a call, not a wait: many more pay off.
+	int max_rects = pass->renderer->use_pbo ? 256 : 32;
+	if (pixman_region32_n_rects(&pass->touched) > max_rects) {
 		pixman_box32_t all = *pixman_region32_extents(&pass->touched);
 		pixman_region32_reset(&pass->touched, &all);
 	}
@@ -406,7 +408,7 @@ static bool upload_target(struct gles_pass *pass)
 	const pixman_box32_t *boxes = pixman_region32_rectangles(&upload, &n);
 	// Many small pieces cost more in calls than the pixels they save.
 	const pixman_box32_t *extents = pixman_region32_extents(&upload);
-	if (n > 16) {
+	if (n > (pass->renderer->use_pbo ? 256 : 16)) {
 		boxes = extents;
 		n = 1;
 	}
