@@ -99,8 +99,8 @@ static bool pixman_pass_submit(struct mosaic_pass *base, uint64_t point, int *ou
 {
 	struct pixman_pass *pass = pixman_pass_from_base(base);
 	// Every draw already happened: the work is complete before the point exists.
+	// Ends the access to the buffer (see pixman_wrap_buffer).
 	pixman_image_unref(pass->target);
-	mosaic_buffer_end_data_access(pass->base.buffer);
 	free(pass);
 	return true;
 }

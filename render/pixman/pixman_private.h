@@ -28,9 +28,9 @@ struct mosaic_pass *pixman_begin_pass(struct mosaic_renderer *renderer,
 	struct mosaic_buffer *buffer, const struct mosaic_pass_options *options);
 
 /**
- * Starts CPU access to `buffer` and wraps it in a pixman image. On success
- * the caller ends the access and unrefs the image; on failure the access is
- * already ended.
+ * Starts CPU access to `buffer` (its data pointer, or a mapping of its dmabuf
+ * when it is a linear dmabuf without one) and wraps it in a pixman image.
+ * Unreffing the image ends the access. NULL, with a log line, on failure.
  */
 pixman_image_t *pixman_wrap_buffer(struct mosaic_buffer *buffer, uint32_t flags,
 	uint32_t *out_fourcc);

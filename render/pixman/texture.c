@@ -4,6 +4,7 @@
 #include <mosaic/format.h>
 #include <mosaic/pixman.h>
 
+#include "private/dmabuf.h"
 #include "private/export.h"
 #include "private/format.h"
 #include "private/list.h"
@@ -35,13 +36,30 @@ static void pixman_texture_destroy(struct mosaic_texture *texture)
 	free(t);
 }
 
+static void end_data_access(pixman_image_t *image, void *data)
+{
+	mosaic_buffer_end_data_access(data);
+}
+
+static void end_dmabuf_access(pixman_image_t *image, void *data)
+{
+	mosaic_dmabuf_end_cpu_access(data);
+}
+
 pixman_image_t *pixman_wrap_buffer(struct mosaic_buffer *buffer, uint32_t flags,
 	uint32_t *out_fourcc)
 {
 	char name[32];
 	void *data;
 	uint32_t fourcc, stride;
-	if (!mosaic_buffer_begin_data_access(buffer, flags, &data, &fourcc, &stride)) {
+	// Buffers without a CPU pointer are mapped when they are linear dmabufs.
+	bool dmabuf = !(mosaic_buffer_get_caps(buffer) & MOSAIC_BUFFER_CAP_DATA_PTR);
+	if (dmabuf) {
+		if (!mosaic_dmabuf_begin_cpu_access(buffer, flags, &data, &fourcc, &stride)) {
+			mosaic_log(MOSAIC_LOG_ERROR, "pixman: cannot access the dmabuf");
+			return NULL;
+		}
+	} else if (!mosaic_buffer_begin_data_access(buffer, flags, &data, &fourcc, &stride)) {
 		mosaic_log(MOSAIC_LOG_ERROR, "pixman: the buffer offers no CPU access");
 		return NULL;
 	}
@@ -61,13 +79,20 @@ pixman_image_t *pixman_wrap_buffer(struct mosaic_buffer *buffer, uint32_t flags,
 			buffer->width, buffer->height);
 		goto err;
 	}
+	// The access ends with the image.
+	pixman_image_set_destroy_function(image,
+		dmabuf ? end_dmabuf_access : end_data_access, buffer);
 	if (out_fourcc != NULL) {
 		*out_fourcc = fourcc;
 	}
 	return image;
 
 err:
-	mosaic_buffer_end_data_access(buffer);
+	if (dmabuf) {
+		mosaic_dmabuf_end_cpu_access(buffer);
+	} else {
+		mosaic_buffer_end_data_access(buffer);
+	}
 	return NULL;
 }
 
@@ -95,7 +120,6 @@ static bool pixman_texture_update_from_buffer(struct mosaic_texture *texture,
 		}
 	}
 	pixman_image_unref(src);
-	mosaic_buffer_end_data_access(buffer);
 	return ok;
 }
 
@@ -146,7 +170,6 @@ struct mosaic_texture *pixman_texture_from_buffer(struct mosaic_renderer *render
 	pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, t->image, 0, 0, 0, 0, 0, 0,
 		buffer->width, buffer->height);
 	pixman_image_unref(src);
-	mosaic_buffer_end_data_access(buffer);
 
 	mosaic_texture_init(&t->base, &pixman_texture_impl, renderer, buffer->width,
 		buffer->height, fourcc);
@@ -156,6 +179,5 @@ err_tex:
 	free(t);
 err_src:
 	pixman_image_unref(src);
-	mosaic_buffer_end_data_access(buffer);
 	return NULL;
 }
