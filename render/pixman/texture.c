@@ -56,7 +56,6 @@ pixman_image_t *pixman_wrap_buffer(struct mosaic_buffer *buffer, uint32_t flags,
 	bool dmabuf = !(mosaic_buffer_get_caps(buffer) & MOSAIC_BUFFER_CAP_DATA_PTR);
 	if (dmabuf) {
 		if (!mosaic_dmabuf_begin_cpu_access(buffer, flags, &data, &fourcc, &stride)) {
-			mosaic_log(MOSAIC_LOG_ERROR, "pixman: cannot access the dmabuf");
 			return NULL;
 		}
 	} else if (!mosaic_buffer_begin_data_access(buffer, flags, &data, &fourcc, &stride)) {
