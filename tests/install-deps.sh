@@ -19,3 +19,6 @@ apt-get install -y -q --no-install-recommends \
 	libwayland-dev wayland-protocols libvulkan-dev libvulkan-volk-dev glslang-tools \
 	mesa-vulkan-drivers vulkan-validationlayers vulkan-tools \
 	libegl-dev libgles-dev libegl-mesa0 libgl1-mesa-dri
+
+# The DRM test VM (tests/vm): its packages and its image, cached after the first run.
+"$(dirname "$0")/vm/setup.sh"
