@@ -28,6 +28,10 @@ MOSAIC_EXPORT void mosaic_allocator_destroy(struct mosaic_allocator *allocator)
 
 MOSAIC_EXPORT uint32_t mosaic_allocator_get_buffer_caps(const struct mosaic_allocator *allocator)
 {
+	if (allocator == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "no allocator given");
+		return 0;
+	}
 	return allocator->buffer_caps;
 }
 

@@ -52,6 +52,10 @@ MOSAIC_EXPORT void mosaic_buffer_drop(struct mosaic_buffer *buffer)
 
 MOSAIC_EXPORT struct mosaic_buffer *mosaic_buffer_lock(struct mosaic_buffer *buffer)
 {
+	if (buffer == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "buffer lock: no buffer given");
+		return NULL;
+	}
 	buffer->n_locks++;
 	return buffer;
 }
@@ -71,6 +75,10 @@ MOSAIC_EXPORT void mosaic_buffer_unlock(struct mosaic_buffer *buffer)
 
 MOSAIC_EXPORT uint32_t mosaic_buffer_get_caps(const struct mosaic_buffer *buffer)
 {
+	if (buffer == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "buffer caps: no buffer given");
+		return 0;
+	}
 	uint32_t caps = 0;
 	if (buffer->impl->begin_data_access != NULL) {
 		caps |= MOSAIC_BUFFER_CAP_DATA_PTR;
@@ -87,6 +95,10 @@ MOSAIC_EXPORT uint32_t mosaic_buffer_get_caps(const struct mosaic_buffer *buffer
 MOSAIC_EXPORT bool mosaic_buffer_get_dmabuf(struct mosaic_buffer *buffer,
 	struct mosaic_dmabuf_attributes *attribs)
 {
+	if (buffer == NULL || attribs == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "buffer dmabuf: no buffer or attributes given");
+		return false;
+	}
 	if (buffer->impl->get_dmabuf == NULL) {
 		return false;
 	}
@@ -96,6 +108,10 @@ MOSAIC_EXPORT bool mosaic_buffer_get_dmabuf(struct mosaic_buffer *buffer,
 MOSAIC_EXPORT bool mosaic_buffer_get_shm(struct mosaic_buffer *buffer,
 	struct mosaic_shm_attributes *attribs)
 {
+	if (buffer == NULL || attribs == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "buffer shm: no buffer or attributes given");
+		return false;
+	}
 	if (buffer->impl->get_shm == NULL) {
 		return false;
 	}
@@ -105,6 +121,10 @@ MOSAIC_EXPORT bool mosaic_buffer_get_shm(struct mosaic_buffer *buffer,
 MOSAIC_EXPORT bool mosaic_buffer_begin_data_access(struct mosaic_buffer *buffer, uint32_t flags,
 	void **data, uint32_t *fourcc, uint32_t *stride)
 {
+	if (buffer == NULL || data == NULL || fourcc == NULL || stride == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "buffer data access: NULL argument");
+		return false;
+	}
 	if (buffer->impl->begin_data_access == NULL) {
 		return false;
 	}
@@ -121,6 +141,10 @@ MOSAIC_EXPORT bool mosaic_buffer_begin_data_access(struct mosaic_buffer *buffer,
 
 MOSAIC_EXPORT void mosaic_buffer_end_data_access(struct mosaic_buffer *buffer)
 {
+	if (buffer == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "buffer data access: no buffer given");
+		return;
+	}
 	assert(buffer->accessing_data);
 	buffer->impl->end_data_access(buffer);
 	buffer->accessing_data = false;
@@ -130,6 +154,10 @@ MOSAIC_EXPORT void mosaic_buffer_addon_attach(struct mosaic_buffer *buffer,
 	struct mosaic_buffer_addon *addon, const void *owner,
 	const struct mosaic_buffer_addon_impl *impl)
 {
+	if (buffer == NULL || addon == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "buffer addon: no buffer or addon given");
+		return;
+	}
 	assert(impl != NULL && impl->destroy != NULL);
 	assert(mosaic_buffer_addon_find(buffer, owner, impl) == NULL);
 	*addon = (struct mosaic_buffer_addon){
@@ -142,7 +170,7 @@ MOSAIC_EXPORT void mosaic_buffer_addon_attach(struct mosaic_buffer *buffer,
 
 MOSAIC_EXPORT void mosaic_buffer_addon_detach(struct mosaic_buffer_addon *addon)
 {
-	if (addon->buffer == NULL) {
+	if (addon == NULL || addon->buffer == NULL) {
 		return;
 	}
 	mosaic_list_remove(&addon->link);
@@ -152,6 +180,10 @@ MOSAIC_EXPORT void mosaic_buffer_addon_detach(struct mosaic_buffer_addon *addon)
 MOSAIC_EXPORT struct mosaic_buffer_addon *mosaic_buffer_addon_find(struct mosaic_buffer *buffer,
 	const void *owner, const struct mosaic_buffer_addon_impl *impl)
 {
+	if (buffer == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "buffer addon: no buffer given");
+		return NULL;
+	}
 	struct mosaic_list *link, *tmp;
 	mosaic_list_for_each_safe(link, tmp, &buffer->addons) {
 		struct mosaic_buffer_addon *addon =
@@ -179,6 +211,10 @@ MOSAIC_EXPORT void mosaic_dmabuf_attributes_finish(struct mosaic_dmabuf_attribut
 MOSAIC_EXPORT bool mosaic_dmabuf_attributes_copy(struct mosaic_dmabuf_attributes *dst,
 	const struct mosaic_dmabuf_attributes *src)
 {
+	if (dst == NULL || src == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "no dmabuf attributes given");
+		return false;
+	}
 	if (src->n_planes < 1 || src->n_planes > MOSAIC_DMABUF_MAX_PLANES) {
 		mosaic_log(MOSAIC_LOG_ERROR, "invalid dmabuf plane count %d", src->n_planes);
 		return false;

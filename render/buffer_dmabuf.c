@@ -89,6 +89,10 @@ static bool check_plane(const struct mosaic_dmabuf_attributes *a, int i, uint32_
 bool mosaic_dmabuf_attributes_check(const struct mosaic_dmabuf_attributes *attribs)
 {
 	char name[32];
+	if (attribs == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf: no dmabuf attributes given");
+		return NULL;
+	}
 	const struct mosaic_format_info *info = mosaic_format_get_info(attribs->fourcc);
 	if (info == NULL) {
 		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf: unsupported format %s",

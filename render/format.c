@@ -62,6 +62,10 @@ MOSAIC_EXPORT const struct mosaic_format_info *mosaic_format_get_info(uint32_t f
 
 MOSAIC_EXPORT const struct mosaic_format_info *mosaic_format_get_all(size_t *count)
 {
+	if (count == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "format table: no count given");
+		return NULL;
+	}
 	*count = N_FORMATS;
 	return infos;
 }

@@ -6,8 +6,21 @@
 #include "private/export.h"
 #include "private/log.h"
 
+/* Logs and returns false for a NULL set: a programmer error that must not crash. */
+static bool check_set(const void *set, const char *what)
+{
+	if (set == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "format set %s: no set given", what);
+		return false;
+	}
+	return true;
+}
+
 MOSAIC_EXPORT void mosaic_format_set_init(struct mosaic_format_set *set)
 {
+	if (!check_set(set, "init")) {
+		return;
+	}
 	*set = (struct mosaic_format_set){0};
 }
 
@@ -55,6 +68,9 @@ static size_t modifier_lower_bound(const struct mosaic_format *fmt, uint64_t mod
 MOSAIC_EXPORT const struct mosaic_format *mosaic_format_set_get(
 	const struct mosaic_format_set *set, uint32_t fourcc)
 {
+	if (!check_set(set, "get")) {
+		return NULL;
+	}
 	size_t i = format_lower_bound(set, fourcc);
 	if (i < set->n_formats && set->formats[i].fourcc == fourcc) {
 		return &set->formats[i];
@@ -65,6 +81,9 @@ MOSAIC_EXPORT const struct mosaic_format *mosaic_format_set_get(
 MOSAIC_EXPORT bool mosaic_format_set_has(const struct mosaic_format_set *set, uint32_t fourcc,
 	uint64_t modifier)
 {
+	if (!check_set(set, "has")) {
+		return false;
+	}
 	const struct mosaic_format *fmt = mosaic_format_set_get(set, fourcc);
 	if (fmt == NULL) {
 		return false;
@@ -76,6 +95,9 @@ MOSAIC_EXPORT bool mosaic_format_set_has(const struct mosaic_format_set *set, ui
 MOSAIC_EXPORT bool mosaic_format_set_add(struct mosaic_format_set *set, uint32_t fourcc,
 	uint64_t modifier)
 {
+	if (!check_set(set, "add")) {
+		return false;
+	}
 	size_t i = format_lower_bound(set, fourcc);
 	if (i == set->n_formats || set->formats[i].fourcc != fourcc) {
 		struct mosaic_format *formats = realloc(set->formats,
@@ -110,6 +132,9 @@ MOSAIC_EXPORT bool mosaic_format_set_add(struct mosaic_format_set *set, uint32_t
 MOSAIC_EXPORT bool mosaic_format_set_remove(struct mosaic_format_set *set, uint32_t fourcc,
 	uint64_t modifier)
 {
+	if (!check_set(set, "remove")) {
+		return false;
+	}
 	size_t i = format_lower_bound(set, fourcc);
 	if (i == set->n_formats || set->formats[i].fourcc != fourcc) {
 		return false;
@@ -134,6 +159,9 @@ MOSAIC_EXPORT bool mosaic_format_set_remove(struct mosaic_format_set *set, uint3
 MOSAIC_EXPORT bool mosaic_format_set_copy(struct mosaic_format_set *dst,
 	const struct mosaic_format_set *src)
 {
+	if (!check_set(dst, "copy") || !check_set(src, "copy")) {
+		return false;
+	}
 	struct mosaic_format_set out = {0};
 	for (size_t i = 0; i < src->n_formats; i++) {
 		for (size_t j = 0; j < src->formats[i].n_modifiers; j++) {
@@ -153,6 +181,10 @@ MOSAIC_EXPORT bool mosaic_format_set_copy(struct mosaic_format_set *dst,
 MOSAIC_EXPORT bool mosaic_format_set_intersect(struct mosaic_format_set *dst,
 	const struct mosaic_format_set *a, const struct mosaic_format_set *b)
 {
+	if (!check_set(dst, "intersect") || !check_set(a, "intersect") ||
+			!check_set(b, "intersect")) {
+		return false;
+	}
 	// Built aside so that dst may alias a or b.
 	struct mosaic_format_set out = {0};
 	for (size_t i = 0; i < a->n_formats; i++) {
@@ -176,6 +208,9 @@ MOSAIC_EXPORT bool mosaic_format_set_intersect(struct mosaic_format_set *dst,
 MOSAIC_EXPORT bool mosaic_format_set_union(struct mosaic_format_set *dst,
 	const struct mosaic_format_set *a, const struct mosaic_format_set *b)
 {
+	if (!check_set(dst, "union") || !check_set(a, "union") || !check_set(b, "union")) {
+		return false;
+	}
 	struct mosaic_format_set out = {0};
 	const struct mosaic_format_set *sets[] = { a, b };
 	for (size_t s = 0; s < 2; s++) {

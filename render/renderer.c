@@ -29,7 +29,7 @@ MOSAIC_EXPORT const char *mosaic_backend_name(enum mosaic_backend backend)
 
 MOSAIC_EXPORT bool mosaic_backend_from_name(const char *name, enum mosaic_backend *out)
 {
-	if (name == NULL) {
+	if (name == NULL || out == NULL) {
 		return false;
 	}
 	for (unsigned i = 0; i < sizeof(backend_names) / sizeof(backend_names[0]); i++) {
@@ -53,6 +53,16 @@ MOSAIC_EXPORT bool mosaic_backend_is_built(enum mosaic_backend backend)
 		return MOSAIC_HAS_GLES;
 	}
 	return false;
+}
+
+/* A NULL renderer is a programmer error; it gets a log line instead of a crash. */
+static bool check_renderer_arg(const struct mosaic_renderer *renderer)
+{
+	if (renderer == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "no renderer given");
+		return false;
+	}
+	return true;
 }
 
 MOSAIC_EXPORT void mosaic_renderer_init(struct mosaic_renderer *renderer,
@@ -189,21 +199,33 @@ MOSAIC_EXPORT void mosaic_renderer_destroy(struct mosaic_renderer *renderer)
 MOSAIC_EXPORT enum mosaic_backend mosaic_renderer_get_backend(
 	const struct mosaic_renderer *renderer)
 {
+	if (!check_renderer_arg(renderer)) {
+		return MOSAIC_BACKEND_AUTO;
+	}
 	return renderer->backend;
 }
 
 MOSAIC_EXPORT const char *mosaic_renderer_get_device_name(const struct mosaic_renderer *renderer)
 {
+	if (!check_renderer_arg(renderer)) {
+		return NULL;
+	}
 	return renderer->device_name;
 }
 
 MOSAIC_EXPORT uint64_t mosaic_renderer_get_features(const struct mosaic_renderer *renderer)
 {
+	if (!check_renderer_arg(renderer)) {
+		return 0;
+	}
 	return renderer->features;
 }
 
 MOSAIC_EXPORT int mosaic_renderer_get_drm_fd(const struct mosaic_renderer *renderer)
 {
+	if (!check_renderer_arg(renderer)) {
+		return -1;
+	}
 	return renderer->drm_fd;
 }
 
@@ -211,6 +233,9 @@ MOSAIC_EXPORT const struct mosaic_format_set *mosaic_renderer_get_texture_format
 	const struct mosaic_renderer *renderer, uint32_t cap)
 {
 	static const struct mosaic_format_set empty = {0};
+	if (!check_renderer_arg(renderer)) {
+		return &empty;
+	}
 	switch (cap) {
 	case MOSAIC_BUFFER_CAP_DATA_PTR:
 		return &renderer->data_ptr_texture_formats;
@@ -224,6 +249,9 @@ MOSAIC_EXPORT const struct mosaic_format_set *mosaic_renderer_get_render_formats
 	const struct mosaic_renderer *renderer, uint32_t cap)
 {
 	static const struct mosaic_format_set empty = {0};
+	if (!check_renderer_arg(renderer)) {
+		return &empty;
+	}
 	switch (cap) {
 	case MOSAIC_BUFFER_CAP_DATA_PTR:
 		return &renderer->data_ptr_render_formats;
@@ -235,6 +263,9 @@ MOSAIC_EXPORT const struct mosaic_format_set *mosaic_renderer_get_render_formats
 
 MOSAIC_EXPORT bool mosaic_renderer_is_lost(const struct mosaic_renderer *renderer)
 {
+	if (!check_renderer_arg(renderer)) {
+		return false;
+	}
 	return renderer->lost;
 }
 
@@ -253,6 +284,9 @@ MOSAIC_EXPORT void mosaic_renderer_set_lost(struct mosaic_renderer *renderer)
 
 MOSAIC_EXPORT uint64_t mosaic_renderer_get_completed_point(struct mosaic_renderer *renderer)
 {
+	if (!check_renderer_arg(renderer)) {
+		return 0;
+	}
 	if (renderer->impl->get_completed_point == NULL) {
 		return renderer->last_point;
 	}
@@ -262,6 +296,9 @@ MOSAIC_EXPORT uint64_t mosaic_renderer_get_completed_point(struct mosaic_rendere
 MOSAIC_EXPORT bool mosaic_renderer_wait_point(struct mosaic_renderer *renderer, uint64_t point,
 	int64_t timeout_ns)
 {
+	if (!check_renderer_arg(renderer)) {
+		return false;
+	}
 	if (point > renderer->last_point) {
 		mosaic_log(MOSAIC_LOG_ERROR, "point %llu was never submitted (last is %llu)",
 			(unsigned long long)point, (unsigned long long)renderer->last_point);
@@ -284,6 +321,9 @@ MOSAIC_EXPORT void mosaic_render_timer_init(struct mosaic_render_timer *timer,
 MOSAIC_EXPORT struct mosaic_render_timer *mosaic_render_timer_create(
 	struct mosaic_renderer *renderer)
 {
+	if (!check_renderer_arg(renderer)) {
+		return NULL;
+	}
 	if (renderer->impl->timer_create == NULL) {
 		mosaic_log(MOSAIC_LOG_DEBUG, "the %s renderer cannot measure GPU time",
 			mosaic_backend_name(renderer->backend));
@@ -294,6 +334,10 @@ MOSAIC_EXPORT struct mosaic_render_timer *mosaic_render_timer_create(
 
 MOSAIC_EXPORT int64_t mosaic_render_timer_get_duration_ns(struct mosaic_render_timer *timer)
 {
+	if (timer == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "timer: no timer given");
+		return -1;
+	}
 	return timer->impl->get_duration_ns(timer);
 }
 

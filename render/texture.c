@@ -157,6 +157,12 @@ static bool normalize_read_options(struct mosaic_texture *texture,
 			out->stride, out->src_box.width, info->name);
 		return false;
 	}
+	// As for images (mosaic_format_check_layout): rows start on a pixel.
+	if (out->stride % info->bytes_per_pixel != 0) {
+		mosaic_log(MOSAIC_LOG_ERROR, "read pixels: stride %u is not a multiple of the %s "
+			"pixel size %u", out->stride, info->name, info->bytes_per_pixel);
+		return false;
+	}
 	return true;
 }
 
@@ -248,25 +254,47 @@ MOSAIC_EXPORT struct mosaic_read_request *mosaic_texture_read_pixels_start(
 
 MOSAIC_EXPORT int mosaic_read_request_get_fd(struct mosaic_read_request *request)
 {
+	if (request == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "read request: no request given");
+		return -1;
+	}
 	return request->impl->get_fd(request);
 }
 
 MOSAIC_EXPORT bool mosaic_read_request_is_complete(struct mosaic_read_request *request)
 {
+	if (request == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "read request: no request given");
+		return false;
+	}
 	return request->impl->is_complete(request);
 }
 
 MOSAIC_EXPORT bool mosaic_read_request_finish(struct mosaic_read_request *request)
 {
 	if (request == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "read request: no request given");
 		return false;
 	}
 	request->texture->renderer->n_children--;
 	return request->impl->finish(request);
 }
 
+/* A NULL texture is a programmer error; it gets a log line instead of a crash. */
+static bool check_texture_arg(const struct mosaic_texture *texture)
+{
+	if (texture == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "no texture given");
+		return false;
+	}
+	return true;
+}
+
 MOSAIC_EXPORT uint32_t mosaic_texture_get_preferred_read_format(struct mosaic_texture *texture)
 {
+	if (!check_texture_arg(texture)) {
+		return 0;
+	}
 	if (texture->impl->preferred_read_format != NULL) {
 		return texture->impl->preferred_read_format(texture);
 	}
@@ -275,16 +303,25 @@ MOSAIC_EXPORT uint32_t mosaic_texture_get_preferred_read_format(struct mosaic_te
 
 MOSAIC_EXPORT int mosaic_texture_get_width(const struct mosaic_texture *texture)
 {
+	if (!check_texture_arg(texture)) {
+		return 0;
+	}
 	return texture->width;
 }
 
 MOSAIC_EXPORT int mosaic_texture_get_height(const struct mosaic_texture *texture)
 {
+	if (!check_texture_arg(texture)) {
+		return 0;
+	}
 	return texture->height;
 }
 
 MOSAIC_EXPORT uint32_t mosaic_texture_get_fourcc(const struct mosaic_texture *texture)
 {
+	if (!check_texture_arg(texture)) {
+		return 0;
+	}
 	return texture->fourcc;
 }
 

@@ -3,6 +3,7 @@
 #include <mosaic/util.h>
 
 #include "private/export.h"
+#include "private/log.h"
 
 MOSAIC_EXPORT bool mosaic_box_empty(const struct mosaic_box *box)
 {
@@ -17,6 +18,10 @@ MOSAIC_EXPORT bool mosaic_fbox_empty(const struct mosaic_fbox *box)
 MOSAIC_EXPORT bool mosaic_box_intersection(struct mosaic_box *dst, const struct mosaic_box *a,
 	const struct mosaic_box *b)
 {
+	if (dst == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "box intersection: no destination given");
+		return false;
+	}
 	if (mosaic_box_empty(a) || mosaic_box_empty(b)) {
 		*dst = (struct mosaic_box){0};
 		return false;
@@ -58,6 +63,10 @@ MOSAIC_EXPORT bool mosaic_box_contains_point(const struct mosaic_box *box, doubl
 MOSAIC_EXPORT void mosaic_fbox_transform(struct mosaic_fbox *dst, const struct mosaic_fbox *box,
 	enum mosaic_transform transform, double width, double height)
 {
+	if (dst == NULL || box == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "box transform: NULL box");
+		return;
+	}
 	struct mosaic_fbox src = *box;
 	struct mosaic_fbox out = src;
 	switch (transform) {
@@ -100,6 +109,10 @@ MOSAIC_EXPORT void mosaic_fbox_transform(struct mosaic_fbox *dst, const struct m
 MOSAIC_EXPORT void mosaic_box_transform(struct mosaic_box *dst, const struct mosaic_box *box,
 	enum mosaic_transform transform, int width, int height)
 {
+	if (dst == NULL || box == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "box transform: NULL box");
+		return;
+	}
 	struct mosaic_fbox f = { box->x, box->y, box->width, box->height };
 	mosaic_fbox_transform(&f, &f, transform, width, height);
 	*dst = (struct mosaic_box){ (int)f.x, (int)f.y, (int)f.width, (int)f.height };
@@ -165,7 +178,7 @@ MOSAIC_EXPORT const char *mosaic_transform_name(enum mosaic_transform transform)
 
 MOSAIC_EXPORT bool mosaic_transform_from_name(const char *name, enum mosaic_transform *out)
 {
-	if (name == NULL) {
+	if (name == NULL || out == NULL) {
 		return false;
 	}
 	for (unsigned i = 0; i < sizeof(transform_names) / sizeof(transform_names[0]); i++) {

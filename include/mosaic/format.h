@@ -15,7 +15,10 @@
 struct mosaic_format_info {
 	/** DRM fourcc, e.g. DRM_FORMAT_ARGB8888. */
 	uint32_t fourcc;
-	/** Name as drmGetFormatName() spells it, e.g. "ARGB8888". */
+	/**
+	 * The name of the DRM_FORMAT_* macro without its prefix, e.g. "ARGB8888"
+	 * (drmGetFormatName() prints the fourcc characters, "AR24", instead).
+	 */
 	const char *name;
 	/** The same layout with the alpha channel ignored (ARGB8888 -> XRGB8888), or 0. */
 	uint32_t opaque_substitute;
@@ -39,7 +42,9 @@ const struct mosaic_format_info *mosaic_format_get_all(size_t *count);
 
 /**
  * The format's name for logs: the table name for known formats, otherwise the
- * four characters of the code (non-printable ones as '?'), e.g. "NV12".
+ * four characters of the code as drmGetFormatName() prints them
+ * (non-printable ones as '?') followed by the hex value, e.g.
+ * "NV12 (0x3231564e)".
  * The result is written to `buf` (at least 32 bytes) and returned.
  */
 const char *mosaic_format_name(uint32_t fourcc, char buf[static 32]);

@@ -58,7 +58,8 @@ struct mosaic_read_pixels_options {
 /**
  * Reads a rectangle of the texture into caller memory and returns once the
  * pixels are there. Fails (false, log line) for a rectangle outside the
- * texture, a stride too small or an unknown format.
+ * texture, a stride too small or not a multiple of the pixel size, or an
+ * unknown format.
  */
 bool mosaic_texture_read_pixels(struct mosaic_texture *texture,
 	const struct mosaic_read_pixels_options *options);

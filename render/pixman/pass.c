@@ -27,18 +27,24 @@ static void pixman_pass_add_rect(struct mosaic_pass *base, const struct mosaic_r
 }
 
 /*
- * The transform from destination pixels, relative to the top-left of the
- * destination box, to texture pixels: normalize to the box, undo the output
- * transform, scale and move into the source box.
+ * The transform from output pixels, relative to (origin_x, origin_y), to
+ * texture pixels: move to the destination box, normalize to it, undo the
+ * output transform, scale and move into the source box. pixman works in
+ * 16.16 fixed point, so the origin must be a point near the drawn pixels
+ * (the clip's top-left): then the coordinates pixman handles stay small even
+ * for destination boxes that reach far outside the buffer.
  */
 static void source_transform(struct pixman_f_transform *out,
-	const struct mosaic_texture_options *opts)
+	const struct mosaic_texture_options *opts, int origin_x, int origin_y)
 {
 	const struct mosaic_fbox *src = &opts->src_box;
 	const struct mosaic_box *dst = &opts->dst_box;
 
 	struct pixman_f_transform t;
-	pixman_f_transform_init_scale(out, 1.0 / dst->width, 1.0 / dst->height);
+	pixman_f_transform_init_translate(out, (double)origin_x - dst->x,
+		(double)origin_y - dst->y);
+	pixman_f_transform_init_scale(&t, 1.0 / dst->width, 1.0 / dst->height);
+	pixman_f_transform_multiply(out, &t, out);
 
 	float m[9];
 	mosaic_transform_matrix(m, mosaic_transform_invert(opts->transform));
@@ -63,12 +69,17 @@ static void pixman_pass_add_texture(struct mosaic_pass *base,
 {
 	struct pixman_pass *pass = pixman_pass_from_base(base);
 	struct pixman_texture *texture = pixman_texture_from_base(opts->texture);
-	const struct mosaic_box *dst = &opts->dst_box;
+	// The core clipped this to the destination box and the buffer.
+	const pixman_box32_t *ext = pixman_region32_extents(opts->clip);
 
 	struct pixman_f_transform ftransform;
-	source_transform(&ftransform, opts);
+	source_transform(&ftransform, opts, ext->x1, ext->y1);
 	struct pixman_transform transform;
-	pixman_transform_from_pixman_f_transform(&transform, &ftransform);
+	if (!pixman_transform_from_pixman_f_transform(&transform, &ftransform)) {
+		mosaic_log(MOSAIC_LOG_ERROR, "pixman: the source transform does not fit 16.16 "
+			"fixed point; texture draw skipped");
+		return;
+	}
 
 	pixman_image_t *src = texture->image;
 	pixman_image_set_transform(src, &transform);
@@ -86,7 +97,7 @@ static void pixman_pass_add_texture(struct mosaic_pass *base,
 	// pixman copies the region; it never writes to it.
 	pixman_image_set_clip_region32(pass->target, (pixman_region32_t *)opts->clip);
 	pixman_image_composite32(blend_op(opts->blend), src, mask, pass->target,
-		0, 0, 0, 0, dst->x, dst->y, dst->width, dst->height);
+		0, 0, 0, 0, ext->x1, ext->y1, ext->x2 - ext->x1, ext->y2 - ext->y1);
 	pixman_image_set_clip_region32(pass->target, NULL);
 
 	pixman_image_set_transform(src, NULL);
@@ -99,8 +110,7 @@ static bool pixman_pass_submit(struct mosaic_pass *base, uint64_t point, int *ou
 {
 	struct pixman_pass *pass = pixman_pass_from_base(base);
 	// Every draw already happened: the work is complete before the point exists.
-	// Ends the access to the buffer (see pixman_wrap_buffer).
-	pixman_image_unref(pass->target);
+	pixman_buffer_view_finish(&pass->view);
 	free(pass);
 	return true;
 }
@@ -125,12 +135,12 @@ struct mosaic_pass *pixman_begin_pass(struct mosaic_renderer *renderer,
 		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
 		return NULL;
 	}
-	pass->target = pixman_wrap_buffer(buffer,
-		MOSAIC_BUFFER_DATA_READ | MOSAIC_BUFFER_DATA_WRITE, NULL);
-	if (pass->target == NULL) {
+	if (!pixman_buffer_view_init(&pass->view, buffer,
+			MOSAIC_BUFFER_DATA_READ | MOSAIC_BUFFER_DATA_WRITE)) {
 		free(pass);
 		return NULL;
 	}
+	pass->target = pass->view.image;
 	mosaic_pass_init(&pass->base, &pixman_pass_impl, renderer, buffer);
 	return &pass->base;
 }

@@ -1,6 +1,10 @@
 #ifndef MOSAIC_RENDER_PIXMAN_PRIVATE_H
 #define MOSAIC_RENDER_PIXMAN_PRIVATE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include <pixman.h>
 
 #include <mosaic/interface.h>
@@ -15,9 +19,32 @@ struct pixman_texture {
 	pixman_image_t *image;
 };
 
+/**
+ * CPU access to a buffer as a pixman image. pixman wants rows and pixels on
+ * 4-byte boundaries, which wl_shm does not promise (tightly packed RGB565 of
+ * odd width, odd offsets): such buffers are copied into a shadow image, and
+ * copied back by pixman_buffer_view_finish() when opened for writing.
+ * Buffers that offer only dmabuf planes are mapped when they are linear
+ * (mosaic_dmabuf_begin_cpu_access()).
+ */
+struct pixman_buffer_view {
+	pixman_image_t *image;
+	struct mosaic_buffer *buffer;
+	uint32_t fourcc;
+	/** MOSAIC_BUFFER_DATA_* */
+	uint32_t flags;
+	void *data;
+	uint32_t stride;
+	bool shadow;
+	/** Reached through the core's dmabuf mapping rather than a data pointer. */
+	bool dmabuf;
+};
+
 struct pixman_pass {
 	struct mosaic_pass base;
-	/** Wraps the output buffer's memory while the pass is open. */
+	/** The output buffer's memory while the pass is open. */
+	struct pixman_buffer_view view;
+	/** view.image */
 	pixman_image_t *target;
 };
 
@@ -28,12 +55,21 @@ struct mosaic_pass *pixman_begin_pass(struct mosaic_renderer *renderer,
 	struct mosaic_buffer *buffer, const struct mosaic_pass_options *options);
 
 /**
- * Starts CPU access to `buffer` (its data pointer, or a mapping of its dmabuf
- * when it is a linear dmabuf without one) and wraps it in a pixman image.
- * Unreffing the image ends the access. NULL, with a log line, on failure.
+ * Starts CPU access to `buffer` (flags: MOSAIC_BUFFER_DATA_*). Returns false
+ * with one log line on failure, with nothing left to finish.
  */
-pixman_image_t *pixman_wrap_buffer(struct mosaic_buffer *buffer, uint32_t flags,
-	uint32_t *out_fourcc);
+bool pixman_buffer_view_init(struct pixman_buffer_view *view, struct mosaic_buffer *buffer,
+	uint32_t flags);
+
+/** Writes a shadow back if needed, releases the image and ends the access. */
+void pixman_buffer_view_finish(struct pixman_buffer_view *view);
+
+/** True when pixman can use `data` with `stride` in place. */
+bool pixman_layout_is_aligned(const void *data, uint32_t stride);
+
+/** Copies `height` rows of `row_bytes` between two strided layouts. */
+void pixman_copy_rows(void *dst, uint32_t dst_stride, const void *src, uint32_t src_stride,
+	size_t row_bytes, int height);
 
 /** The color as pixman wants it: 16 bits per channel, premultiplied. */
 pixman_color_t pixman_color_from_float(float r, float g, float b, float a);

@@ -46,7 +46,7 @@ struct mosaic_renderer *mosaic_pixman_backend_create(void)
 	}
 	mosaic_renderer_init(&renderer->base, &pixman_renderer_impl, MOSAIC_BACKEND_PIXMAN);
 	renderer->base.device_name = "pixman (CPU)";
-	// Linear dmabufs are mapped (see pixman_wrap_buffer).
+	// Linear dmabufs are mapped (see pixman_buffer_view_init).
 	renderer->base.features = MOSAIC_FEATURE_SOFTWARE | MOSAIC_FEATURE_DMABUF_IMPORT;
 
 	// Every format of the table can be read and written by pixman, in memory

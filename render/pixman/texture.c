@@ -1,5 +1,7 @@
 #include <assert.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <mosaic/format.h>
 #include <mosaic/pixman.h>
@@ -26,6 +28,10 @@ struct pixman_texture *pixman_texture_from_base(struct mosaic_texture *texture)
 
 MOSAIC_EXPORT pixman_image_t *mosaic_pixman_texture_get_image(struct mosaic_texture *texture)
 {
+	if (!mosaic_texture_is_pixman(texture)) {
+		mosaic_log(MOSAIC_LOG_ERROR, "not a pixman texture");
+		return NULL;
+	}
 	return pixman_texture_from_base(texture)->image;
 }
 
@@ -36,89 +42,132 @@ static void pixman_texture_destroy(struct mosaic_texture *texture)
 	free(t);
 }
 
-static void end_data_access(pixman_image_t *image, void *data)
+bool pixman_layout_is_aligned(const void *data, uint32_t stride)
 {
-	mosaic_buffer_end_data_access(data);
+	return (uintptr_t)data % 4 == 0 && stride % 4 == 0;
 }
 
-static void end_dmabuf_access(pixman_image_t *image, void *data)
+void pixman_copy_rows(void *dst, uint32_t dst_stride, const void *src, uint32_t src_stride,
+	size_t row_bytes, int height)
 {
-	mosaic_dmabuf_end_cpu_access(data);
+	for (int y = 0; y < height; y++) {
+		memcpy((uint8_t *)dst + (size_t)y * dst_stride,
+			(const uint8_t *)src + (size_t)y * src_stride, row_bytes);
+	}
 }
 
-pixman_image_t *pixman_wrap_buffer(struct mosaic_buffer *buffer, uint32_t flags,
-	uint32_t *out_fourcc)
+static void end_access(struct pixman_buffer_view *view)
+{
+	if (view->dmabuf) {
+		mosaic_dmabuf_end_cpu_access(view->buffer);
+	} else {
+		mosaic_buffer_end_data_access(view->buffer);
+	}
+}
+
+bool pixman_buffer_view_init(struct pixman_buffer_view *view, struct mosaic_buffer *buffer,
+	uint32_t flags)
 {
 	char name[32];
-	void *data;
-	uint32_t fourcc, stride;
-	// Buffers without a CPU pointer are mapped when they are linear dmabufs.
-	bool dmabuf = !(mosaic_buffer_get_caps(buffer) & MOSAIC_BUFFER_CAP_DATA_PTR);
-	if (dmabuf) {
-		if (!mosaic_dmabuf_begin_cpu_access(buffer, flags, &data, &fourcc, &stride)) {
-			return NULL;
+	uint32_t caps = mosaic_buffer_get_caps(buffer);
+	*view = (struct pixman_buffer_view){
+		.buffer = buffer,
+		.flags = flags,
+		// Buffers without a CPU pointer are mapped when they are linear dmabufs.
+		.dmabuf = !(caps & MOSAIC_BUFFER_CAP_DATA_PTR) && (caps & MOSAIC_BUFFER_CAP_DMABUF),
+	};
+	if (view->dmabuf) {
+		// Logs its reason.
+		if (!mosaic_dmabuf_begin_cpu_access(buffer, flags, &view->data, &view->fourcc,
+				&view->stride)) {
+			return false;
 		}
-	} else if (!mosaic_buffer_begin_data_access(buffer, flags, &data, &fourcc, &stride)) {
+	} else if (!(caps & MOSAIC_BUFFER_CAP_DATA_PTR)) {
 		mosaic_log(MOSAIC_LOG_ERROR, "pixman: the buffer offers no CPU access");
-		return NULL;
+		return false;
+	} else if (buffer->accessing_data) {
+		// Checked here so that the failure is reported once, with the likely cause.
+		mosaic_log(MOSAIC_LOG_ERROR, "pixman: CPU access to the buffer does not nest "
+			"(is it the target of an open pass?)");
+		return false;
+	} else if (!mosaic_buffer_begin_data_access(buffer, flags, &view->data, &view->fourcc,
+			&view->stride)) {
+		mosaic_log(MOSAIC_LOG_ERROR, "pixman: the buffer refused CPU access");
+		return false;
 	}
-	pixman_format_code_t code = mosaic_format_to_pixman(fourcc);
+	pixman_format_code_t code = mosaic_format_to_pixman(view->fourcc);
 	if (code == 0) {
 		mosaic_log(MOSAIC_LOG_ERROR, "pixman: unsupported format %s",
-			mosaic_format_name(fourcc, name));
+			mosaic_format_name(view->fourcc, name));
 		goto err;
 	}
-	if (!mosaic_format_check_layout(fourcc, buffer->width, buffer->height, stride)) {
+	if (!mosaic_format_check_layout(view->fourcc, buffer->width, buffer->height,
+			view->stride)) {
 		goto err;
 	}
-	pixman_image_t *image = pixman_image_create_bits_no_clear(code, buffer->width,
-		buffer->height, data, (int)stride);
-	if (image == NULL) {
+	view->shadow = !pixman_layout_is_aligned(view->data, view->stride);
+	if (view->shadow) {
+		view->image = pixman_image_create_bits_no_clear(code, buffer->width,
+			buffer->height, NULL, 0);
+	} else {
+		view->image = pixman_image_create_bits_no_clear(code, buffer->width,
+			buffer->height, view->data, (int)view->stride);
+	}
+	if (view->image == NULL) {
 		mosaic_log(MOSAIC_LOG_ERROR, "pixman: cannot wrap a %dx%d buffer",
 			buffer->width, buffer->height);
 		goto err;
 	}
-	// The access ends with the image.
-	pixman_image_set_destroy_function(image,
-		dmabuf ? end_dmabuf_access : end_data_access, buffer);
-	if (out_fourcc != NULL) {
-		*out_fourcc = fourcc;
+	if (view->shadow && (flags & MOSAIC_BUFFER_DATA_READ)) {
+		pixman_copy_rows(pixman_image_get_data(view->image),
+			(uint32_t)pixman_image_get_stride(view->image), view->data, view->stride,
+			(size_t)buffer->width * (size_t)(PIXMAN_FORMAT_BPP(code) / 8),
+			buffer->height);
 	}
-	return image;
+	return true;
 
 err:
-	if (dmabuf) {
-		mosaic_dmabuf_end_cpu_access(buffer);
-	} else {
-		mosaic_buffer_end_data_access(buffer);
+	end_access(view);
+	return false;
+}
+
+void pixman_buffer_view_finish(struct pixman_buffer_view *view)
+{
+	if (view->shadow && (view->flags & MOSAIC_BUFFER_DATA_WRITE)) {
+		pixman_format_code_t code = pixman_image_get_format(view->image);
+		pixman_copy_rows(view->data, view->stride, pixman_image_get_data(view->image),
+			(uint32_t)pixman_image_get_stride(view->image),
+			(size_t)view->buffer->width * (size_t)(PIXMAN_FORMAT_BPP(code) / 8),
+			view->buffer->height);
 	}
-	return NULL;
+	pixman_image_unref(view->image);
+	end_access(view);
+	*view = (struct pixman_buffer_view){0};
 }
 
 static bool pixman_texture_update_from_buffer(struct mosaic_texture *texture,
 	struct mosaic_buffer *buffer, const pixman_region32_t *damage)
 {
 	struct pixman_texture *t = pixman_texture_from_base(texture);
-	uint32_t fourcc;
-	pixman_image_t *src = pixman_wrap_buffer(buffer, MOSAIC_BUFFER_DATA_READ, &fourcc);
-	if (src == NULL) {
+	struct pixman_buffer_view view;
+	if (!pixman_buffer_view_init(&view, buffer, MOSAIC_BUFFER_DATA_READ)) {
 		return false;
 	}
-	bool ok = fourcc == texture->fourcc;
+	bool ok = view.fourcc == texture->fourcc;
 	if (!ok) {
 		char a[32], b[32];
 		mosaic_log(MOSAIC_LOG_ERROR, "pixman: buffer format %s differs from texture format %s",
-			mosaic_format_name(fourcc, a), mosaic_format_name(texture->fourcc, b));
+			mosaic_format_name(view.fourcc, a), mosaic_format_name(texture->fourcc, b));
 	} else {
 		int n;
 		const pixman_box32_t *rects = pixman_region32_rectangles(damage, &n);
 		for (int i = 0; i < n; i++) {
 			const pixman_box32_t *r = &rects[i];
-			pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, t->image,
+			pixman_image_composite32(PIXMAN_OP_SRC, view.image, NULL, t->image,
 				r->x1, r->y1, 0, 0, r->x1, r->y1, r->x2 - r->x1, r->y2 - r->y1);
 		}
 	}
-	pixman_image_unref(src);
+	pixman_buffer_view_finish(&view);
 	return ok;
 }
 
@@ -127,15 +176,22 @@ static bool pixman_texture_read_pixels(struct mosaic_texture *texture,
 {
 	struct pixman_texture *t = pixman_texture_from_base(texture);
 	const struct mosaic_box *box = &options->src_box;
-	pixman_image_t *dst = pixman_image_create_bits_no_clear(
-		mosaic_format_to_pixman(options->fourcc), box->width, box->height,
-		options->data, (int)options->stride);
+	pixman_format_code_t code = mosaic_format_to_pixman(options->fourcc);
+	// Unaligned caller memory goes through a temporary image (see pixman_buffer_view).
+	bool aligned = pixman_layout_is_aligned(options->data, options->stride);
+	pixman_image_t *dst = pixman_image_create_bits_no_clear(code, box->width, box->height,
+		aligned ? options->data : NULL, aligned ? (int)options->stride : 0);
 	if (dst == NULL) {
 		mosaic_log(MOSAIC_LOG_ERROR, "pixman: cannot wrap the read destination");
 		return false;
 	}
 	pixman_image_composite32(PIXMAN_OP_SRC, t->image, NULL, dst, box->x, box->y, 0, 0,
 		0, 0, box->width, box->height);
+	if (!aligned) {
+		pixman_copy_rows(options->data, options->stride, pixman_image_get_data(dst),
+			(uint32_t)pixman_image_get_stride(dst),
+			(size_t)box->width * (size_t)(PIXMAN_FORMAT_BPP(code) / 8), box->height);
+	}
 	pixman_image_unref(dst);
 	return true;
 }
@@ -149,26 +205,26 @@ static const struct mosaic_texture_impl pixman_texture_impl = {
 struct mosaic_texture *pixman_texture_from_buffer(struct mosaic_renderer *renderer,
 	struct mosaic_buffer *buffer)
 {
-	uint32_t fourcc;
-	pixman_image_t *src = pixman_wrap_buffer(buffer, MOSAIC_BUFFER_DATA_READ, &fourcc);
-	if (src == NULL) {
+	struct pixman_buffer_view view;
+	if (!pixman_buffer_view_init(&view, buffer, MOSAIC_BUFFER_DATA_READ)) {
 		return NULL;
 	}
 	struct pixman_texture *t = calloc(1, sizeof(*t));
 	if (t == NULL) {
 		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
-		goto err_src;
+		goto err_view;
 	}
-	t->image = pixman_image_create_bits_no_clear(mosaic_format_to_pixman(fourcc),
+	t->image = pixman_image_create_bits_no_clear(mosaic_format_to_pixman(view.fourcc),
 		buffer->width, buffer->height, NULL, 0);
 	if (t->image == NULL) {
 		mosaic_log(MOSAIC_LOG_ERROR, "pixman: cannot allocate a %dx%d texture",
 			buffer->width, buffer->height);
 		goto err_tex;
 	}
-	pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, t->image, 0, 0, 0, 0, 0, 0,
+	pixman_image_composite32(PIXMAN_OP_SRC, view.image, NULL, t->image, 0, 0, 0, 0, 0, 0,
 		buffer->width, buffer->height);
-	pixman_image_unref(src);
+	uint32_t fourcc = view.fourcc;
+	pixman_buffer_view_finish(&view);
 
 	mosaic_texture_init(&t->base, &pixman_texture_impl, renderer, buffer->width,
 		buffer->height, fourcc);
@@ -176,7 +232,7 @@ struct mosaic_texture *pixman_texture_from_buffer(struct mosaic_renderer *render
 
 err_tex:
 	free(t);
-err_src:
-	pixman_image_unref(src);
+err_view:
+	pixman_buffer_view_finish(&view);
 	return NULL;
 }

@@ -1,0 +1,231 @@
+/*
+ * mosaic-render: draws a JSON scene with mosaic and writes a PNG.
+ *
+ *   mosaic-render SCENE.json -o OUT.png [--renderer auto|pixman|vulkan|gles]
+ *                 [--frames N] [--stats]
+ *
+ * Errors (a malformed scene, a missing file, an unknown value, an impossible
+ * size) print one line naming the JSON path and exit with status 1; bad
+ * command lines exit with status 2.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "png_file.h"
+#include "scene.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: mosaic-render SCENE.json -o OUT.png [--renderer auto|pixman|vulkan|gles]\n"
+		"                     [--frames N] [--stats]\n"
+		"  -o, --output FILE     write the last frame as an 8-bit RGBA PNG\n"
+		"                        (optional with --stats)\n"
+		"  -r, --renderer NAME   backend to use (default auto, or $MOSAIC_RENDERER)\n"
+		"  -n, --frames N        draw the scene N times (default 1)\n"
+		"  -s, --stats           print timings; the last line is one JSON object\n");
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Median of the first n values (sorted in place); < 0 when there are none. */
+static double median(double *values, size_t n)
+{
+	if (n == 0) {
+		return -1.0;
+	}
+	qsort(values, n, sizeof(*values), compare_doubles);
+	return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2.0;
+}
+
+static json_object *json_ms(double value)
+{
+	if (value < 0.0) {
+		return NULL;
+	}
+	char text[64];
+	snprintf(text, sizeof(text), "%.3f", value);
+	return json_object_new_double_s(value, text);
+}
+
+static void print_stats(struct mosaic_renderer *renderer, const struct scene *scene,
+	long frames, double *cpu, double *wall, double *gpu, size_t n_gpu,
+	uint64_t upload_bytes, double upload_ms)
+{
+	double cpu_median = median(cpu, (size_t)frames);
+	double wall_median = median(wall, (size_t)frames);
+	double gpu_median = median(gpu, n_gpu);
+	double mb_s = upload_bytes > 0 && upload_ms > 0.0 ?
+		(double)upload_bytes / 1e6 / (upload_ms / 1e3) : -1.0;
+
+	fprintf(stderr, "%s on %s: %ld frames of %dx%d, median %.3f ms CPU, %.3f ms until "
+		"complete", mosaic_backend_name(mosaic_renderer_get_backend(renderer)),
+		mosaic_renderer_get_device_name(renderer), frames, scene->width, scene->height,
+		cpu_median, wall_median);
+	if (gpu_median >= 0.0) {
+		fprintf(stderr, ", %.3f ms GPU", gpu_median);
+	}
+	if (mb_s >= 0.0) {
+		fprintf(stderr, ", uploads at %.1f MB/s", mb_s);
+	}
+	fprintf(stderr, "\n");
+
+	json_object *obj = json_object_new_object();
+	json_object_object_add(obj, "renderer", json_object_new_string(
+		mosaic_backend_name(mosaic_renderer_get_backend(renderer))));
+	json_object_object_add(obj, "device",
+		json_object_new_string(mosaic_renderer_get_device_name(renderer)));
+	json_object_object_add(obj, "frames", json_object_new_int64(frames));
+	json_object_object_add(obj, "width", json_object_new_int(scene->width));
+	json_object_object_add(obj, "height", json_object_new_int(scene->height));
+	json_object_object_add(obj, "cpu_ms_median", json_ms(cpu_median));
+	json_object_object_add(obj, "wall_ms_median", json_ms(wall_median));
+	json_object_object_add(obj, "gpu_ms_median", json_ms(gpu_median));
+	json_object_object_add(obj, "upload_mb_s", json_ms(mb_s));
+	printf("%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+	json_object_put(obj);
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option long_options[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "renderer", required_argument, NULL, 'r' },
+		{ "frames", required_argument, NULL, 'n' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *output = NULL;
+	enum mosaic_backend backend = MOSAIC_BACKEND_AUTO;
+	long frames = 1;
+	bool stats = false;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "o:r:n:sh", long_options, NULL)) != -1) {
+		char *end;
+		switch (opt) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'r':
+			if (!mosaic_backend_from_name(optarg, &backend)) {
+				fprintf(stderr, "mosaic-render: --renderer: unknown value \"%s\" "
+					"(auto, pixman, vulkan or gles)\n", optarg);
+				return 2;
+			}
+			break;
+		case 'n':
+			frames = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || frames < 1 || frames > 1000000) {
+				fprintf(stderr, "mosaic-render: --frames: \"%s\" is not a number "
+					"of frames (1..1000000)\n", optarg);
+				return 2;
+			}
+			break;
+		case 's':
+			stats = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1 || (output == NULL && !stats)) {
+		usage(stderr);
+		return 2;
+	}
+	const char *scene_path = argv[optind];
+
+	char error[SCENE_ERROR_SIZE];
+	struct scene scene;
+	if (!scene_load(&scene, scene_path, error)) {
+		fprintf(stderr, "%s\n", error);
+		return 1;
+	}
+
+	int status = 1;
+	struct scene_renderer *sr = NULL;
+	struct mosaic_render_timer *timer = NULL;
+	double *cpu = NULL, *wall = NULL, *gpu = NULL;
+	uint8_t *rgba = NULL;
+	struct mosaic_renderer *renderer = mosaic_renderer_create(
+		&(struct mosaic_renderer_options){ .backend = backend });
+	if (renderer == NULL) {
+		fprintf(stderr, "mosaic-render: the %s renderer could not start\n",
+			mosaic_backend_name(backend));
+		goto out;
+	}
+	sr = scene_renderer_create(&scene, renderer, error);
+	if (sr == NULL) {
+		fprintf(stderr, "%s: %s\n", scene_path, error);
+		goto out;
+	}
+	if (stats) {
+		// NULL when the backend cannot measure GPU time: gpu_ms_median is then null.
+		timer = mosaic_render_timer_create(renderer);
+	}
+	cpu = calloc((size_t)frames, sizeof(*cpu));
+	wall = calloc((size_t)frames, sizeof(*wall));
+	gpu = calloc((size_t)frames, sizeof(*gpu));
+	if (cpu == NULL || wall == NULL || gpu == NULL) {
+		fprintf(stderr, "mosaic-render: out of memory\n");
+		goto out;
+	}
+	size_t n_gpu = 0;
+	uint64_t upload_bytes = 0;
+	double upload_ms = 0.0;
+	for (long i = 0; i < frames; i++) {
+		struct scene_frame_stats s;
+		if (!scene_renderer_draw(sr, timer, &s, error)) {
+			fprintf(stderr, "%s: frame %ld: %s\n", scene_path, i, error);
+			goto out;
+		}
+		cpu[i] = s.cpu_ms;
+		wall[i] = s.wall_ms;
+		if (s.gpu_ms >= 0.0) {
+			gpu[n_gpu++] = s.gpu_ms;
+		}
+		upload_bytes += s.upload_bytes;
+		upload_ms += s.upload_ms;
+	}
+
+	if (output != NULL) {
+		rgba = scene_renderer_read_rgba(sr);
+		if (rgba == NULL) {
+			fprintf(stderr, "mosaic-render: cannot read the output buffer\n");
+			goto out;
+		}
+		if (!png_write_rgba8(output, scene.width, scene.height, rgba, error,
+				sizeof(error))) {
+			fprintf(stderr, "mosaic-render: cannot write %s: %s\n", output, error);
+			goto out;
+		}
+	}
+	if (stats) {
+		print_stats(renderer, &scene, frames, cpu, wall, gpu, n_gpu, upload_bytes,
+			upload_ms);
+	}
+	status = 0;
+
+out:
+	free(rgba);
+	free(cpu);
+	free(wall);
+	free(gpu);
+	mosaic_render_timer_destroy(timer);
+	scene_renderer_destroy(sr);
+	mosaic_renderer_destroy(renderer);
+	scene_finish(&scene);
+	return status;
+}

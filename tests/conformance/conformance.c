@@ -1,0 +1,319 @@
+/*
+ * The conformance runner: every scene of tests/scenes is drawn by pixman (the
+ * reference) and by every other backend that is built and starts here; each
+ * image must match pixman's within a per-channel tolerance.
+ *
+ * Tolerances, in 1/255 steps per channel, color compared premultiplied (see
+ * test_image_compare()):
+ * - 2 when every texture is sampled with nearest filtering or 1:1: the
+ *   texels picked are the same (scenes avoid sampling ties, checked below),
+ *   so only blending rounds differently: pixman rounds every 8-bit
+ *   product (at most 1/2 each), GPUs blend in float and round once, and
+ *   each later OVER shrinks earlier errors by (1 - alpha); the scenes stack
+ *   at most four translucent layers, which keeps the sum below 2.
+ * - 7 when a scene filters linearly at a scale other than 1:1: pixman
+ *   truncates the bilinear weights to 7 bits, GPUs round them to their
+ *   sub-texel precision (8 bits on lavapipe, llvmpipe and NVIDIA), so each
+ *   axis's weight may differ by 1/128 + 1/256; over both axes that is 6/256
+ *   of the contrast between neighbouring texels, at most 6 for a black/white
+ *   edge, plus 1 for blending. lavapipe reaches 4 on the 0.05/0.95 checker
+ *   of filters.json.
+ * - One step of the output format when it is coarser than 8 bits (RGB565:
+ *   255/31 -> 9): the small errors above may fall on either side of a
+ *   rounding boundary and flip the stored value by one step.
+ *
+ * Exit status: 0 when every backend matched, 1 on a mismatch or a scene that
+ * pixman cannot draw, 77 when pixman is the only backend (after still
+ * drawing every scene with it): nothing was compared, so nothing passed.
+ */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <drm_fourcc.h>
+
+#include "scene.h"
+#include "test_common.h"
+
+#define TOLERANCE_NEAREST 2
+#define TOLERANCE_LINEAR 7
+#define TOLERANCE_RGB565 9
+/* Nearest sampling closer than this to a texel edge is a tie GPUs may break either way. */
+#define TIE_MARGIN (1.0 / 64.0)
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The .json files of `dir`, sorted; NULL-terminated, malloc'ed. */
+static char **list_scenes(const char *dir, size_t *count)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		return NULL;
+	}
+	size_t n = 0, cap = 16;
+	char **names = calloc(cap + 1, sizeof(*names));
+	struct dirent *entry;
+	while (names != NULL && (entry = readdir(d)) != NULL) {
+		size_t len = strlen(entry->d_name);
+		if (len < 6 || strcmp(entry->d_name + len - 5, ".json") != 0) {
+			continue;
+		}
+		if (n == cap) {
+			cap *= 2;
+			char **bigger = realloc(names, (cap + 1) * sizeof(*names));
+			if (bigger == NULL) {
+				break;
+			}
+			names = bigger;
+		}
+		names[n++] = strdup(entry->d_name);
+		names[n] = NULL;
+	}
+	closedir(d);
+	if (names != NULL) {
+		qsort(names, n, sizeof(*names), compare_names);
+	}
+	*count = n;
+	return names;
+}
+
+static void free_list(char **names)
+{
+	for (size_t i = 0; names != NULL && names[i] != NULL; i++) {
+		free(names[i]);
+	}
+	free(names);
+}
+
+static int scene_tolerance(const struct scene *scene)
+{
+	int tolerance = scene_uses_linear_scaling(scene) ? TOLERANCE_LINEAR : TOLERANCE_NEAREST;
+	if (scene->format == DRM_FORMAT_RGB565 && tolerance < TOLERANCE_RGB565) {
+		tolerance = TOLERANCE_RGB565;
+	}
+	return tolerance;
+}
+
+/*
+ * Maps the center of destination pixel (dx, dy) of a layer to texture
+ * coordinates, the way the pixman backend does: normalize to the
+ * destination box, undo the transform, scale into the source box.
+ */
+static void sample_point(const struct scene_layer *l, double dx, double dy, double *u,
+	double *v)
+{
+	float m[9];
+	mosaic_transform_matrix(m, mosaic_transform_invert(l->transform));
+	double nx = dx / l->dst.width, ny = dy / l->dst.height;
+	double tx = m[0] * nx + m[1] * ny + m[2];
+	double ty = m[3] * nx + m[4] * ny + m[5];
+	*u = l->src.x + tx * l->src.width;
+	*v = l->src.y + ty * l->src.height;
+}
+
+static double edge_distance(double coord, int size)
+{
+	if (coord <= 0.0 || coord >= size) {
+		return 1.0; // clamped to the edge texel either way
+	}
+	return fabs(coord - floor(coord + 0.5));
+}
+
+/* Whether a nearest-filtered layer samples too close to a texel edge somewhere. */
+static bool has_sampling_tie(const struct scene_layer *l, double *where_u, double *where_v)
+{
+	// Transforms keep the axes aligned: one row and one column see every coordinate.
+	for (int pass = 0; pass < 2; pass++) {
+		int n = pass == 0 ? l->dst.width : l->dst.height;
+		for (int i = 0; i < n; i++) {
+			double u, v;
+			if (pass == 0) {
+				sample_point(l, i + 0.5, 0.5, &u, &v);
+			} else {
+				sample_point(l, 0.5, i + 0.5, &u, &v);
+			}
+			if (edge_distance(u, l->image_width) < TIE_MARGIN ||
+					edge_distance(v, l->image_height) < TIE_MARGIN) {
+				*where_u = u;
+				*where_v = v;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static bool check_scene_design(const char *name, const struct scene *scene)
+{
+	bool ok = true;
+	for (size_t i = 0; i < scene->n_layers; i++) {
+		const struct scene_layer *l = &scene->layers[i];
+		double u, v;
+		if (l->kind == SCENE_LAYER_TEXTURE && l->filter == MOSAIC_FILTER_NEAREST &&
+				has_sampling_tie(l, &u, &v)) {
+			printf("FAIL %s: %s samples texel coordinate (%g, %g), within 1/64 of a "
+				"texel edge: backends may pick either texel; change the scale "
+				"or the source box\n", name, l->where, u, v);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/*
+ * Draws `scene` with `renderer` into `image`. Returns 1 on success, 0 on
+ * failure, -1 when the renderer does not support the scene's formats.
+ */
+static int draw(const struct scene *scene, struct mosaic_renderer *renderer,
+	struct test_image *image, char error[static SCENE_ERROR_SIZE])
+{
+	struct scene_renderer *sr = scene_renderer_create(scene, renderer, error);
+	if (sr == NULL) {
+		// The renderer refused the formats: a limitation, not a wrong pixel.
+		return strstr(error, "cannot render into") != NULL ||
+			strstr(error, "cannot texture from") != NULL ? -1 : 0;
+	}
+	int result = 0;
+	if (scene_renderer_draw(sr, NULL, NULL, error)) {
+		if (test_image_read_buffer(image, scene_renderer_get_output(sr), renderer)) {
+			result = 1;
+		} else {
+			snprintf(error, SCENE_ERROR_SIZE, "cannot read the output back");
+		}
+	}
+	scene_renderer_destroy(sr);
+	return result;
+}
+
+static bool is_uniform(const struct test_image *image)
+{
+	size_t n = (size_t)image->width * (size_t)image->height;
+	for (size_t i = 1; i < n; i++) {
+		if (memcmp(image->data, image->data + i * 4, 4) != 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+int main(int argc, char *argv[])
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s SCENE_DIR\n", argv[0]);
+		return 1;
+	}
+	const char *dir = argv[1];
+	size_t n_scenes;
+	char **names = list_scenes(dir, &n_scenes);
+	if (names == NULL || n_scenes == 0) {
+		printf("FAIL: no scenes found in %s\n", dir);
+		free_list(names);
+		return 1;
+	}
+
+	printf("tolerance per channel (1/255 steps): %d nearest or 1:1, %d linear scaling, "
+		"%d RGB565 output\n", TOLERANCE_NEAREST, TOLERANCE_LINEAR, TOLERANCE_RGB565);
+	struct test_backend backends[TEST_MAX_BACKENDS];
+	size_t n_available = test_backends_probe(backends, true);
+	struct mosaic_renderer *reference = backends[0].renderer;
+	if (reference == NULL) {
+		printf("FAIL: the pixman renderer did not start: %s\n", backends[0].reason);
+		test_backends_finish(backends);
+		free_list(names);
+		return 1;
+	}
+
+	size_t n_failed = 0, n_compared = 0;
+	for (size_t s = 0; s < n_scenes; s++) {
+		char path[4096], error[SCENE_ERROR_SIZE];
+		snprintf(path, sizeof(path), "%s/%s", dir, names[s]);
+		struct scene scene;
+		if (!scene_load(&scene, path, error)) {
+			printf("FAIL %s: %s\n", names[s], error);
+			n_failed++;
+			continue;
+		}
+		if (!check_scene_design(names[s], &scene)) {
+			n_failed++;
+			scene_finish(&scene);
+			continue;
+		}
+		int tolerance = scene_tolerance(&scene);
+		struct test_image expected;
+		if (draw(&scene, reference, &expected, error) != 1) {
+			printf("FAIL %s: pixman: %s\n", names[s], error);
+			n_failed++;
+			scene_finish(&scene);
+			continue;
+		}
+		if (is_uniform(&expected)) {
+			printf("FAIL %s: pixman drew a single color: the scene tests nothing\n",
+				names[s]);
+			n_failed++;
+		} else {
+			printf("ok   %s: pixman drew %dx%d\n", names[s], expected.width,
+				expected.height);
+		}
+
+		for (size_t b = 1; b < TEST_MAX_BACKENDS; b++) {
+			if (backends[b].renderer == NULL) {
+				continue;
+			}
+			struct test_image actual;
+			int drawn = draw(&scene, backends[b].renderer, &actual, error);
+			if (drawn < 0) {
+				printf("skip %s: %s: %s\n", names[s], backends[b].name, error);
+				continue;
+			}
+			if (drawn == 0) {
+				printf("FAIL %s: %s: %s\n", names[s], backends[b].name, error);
+				n_failed++;
+				continue;
+			}
+			n_compared++;
+			struct test_image_diff diff;
+			bool match = test_image_compare(&expected, &actual, tolerance, &diff);
+			printf("%s %s: %s vs pixman: max difference %d/255 (tolerance %d), "
+				"%zu pixels differ, %zu over the tolerance",
+				match ? "ok  " : "FAIL", names[s], backends[b].name, diff.max_diff, tolerance,
+				diff.n_different, diff.n_bad);
+			if (!match) {
+				printf(", first at %d,%d\n", diff.first_x, diff.first_y);
+				char label[512];
+				snprintf(label, sizeof(label), "%.*s-%s",
+					(int)(strlen(names[s]) - 5), names[s], backends[b].name);
+				test_save_mismatch("conformance", label, &expected, &actual,
+					tolerance);
+				n_failed++;
+			} else {
+				printf("\n");
+			}
+			test_image_finish(&actual);
+		}
+		test_image_finish(&expected);
+		scene_finish(&scene);
+	}
+
+	test_backends_finish(backends);
+	free_list(names);
+	if (n_failed > 0) {
+		printf("%zu failures\n", n_failed);
+		return 1;
+	}
+	if (n_available < 2) {
+		printf("SKIP: only pixman available: nothing to compare (%zu scenes drawn with "
+			"pixman)\n", n_scenes);
+		return TEST_EXIT_SKIP;
+	}
+	if (n_compared == 0) {
+		printf("SKIP: no other backend could draw any scene: nothing to compare\n");
+		return TEST_EXIT_SKIP;
+	}
+	printf("%zu comparisons with pixman, all within tolerance\n", n_compared);
+	return 0;
+}
