@@ -30,6 +30,7 @@ struct dmabuf_mapping {
 	uint32_t offset, stride, fourcc;
 	/* DMA_BUF_SYNC_READ/WRITE of the access in progress. */
 	uint64_t sync_flags;
+	bool accessing;
 };
 
 static void mapping_destroy(struct mosaic_buffer_addon *addon)
@@ -125,6 +126,11 @@ bool mosaic_dmabuf_begin_cpu_access(struct mosaic_buffer *buffer, uint32_t flags
 	if (m == NULL) {
 		return false;
 	}
+	if (m->accessing) {
+		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf: CPU access to the buffer does not nest "
+			"(is it the target of an open pass?)");
+		return false;
+	}
 	if ((flags & MOSAIC_BUFFER_DATA_WRITE) && !m->writable) {
 		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf: the buffer is read-only (its dmabuf was "
 			"exported without DRM_RDWR / O_RDWR) and cannot be written to");
@@ -141,6 +147,7 @@ bool mosaic_dmabuf_begin_cpu_access(struct mosaic_buffer *buffer, uint32_t flags
 	if (!dmabuf_sync(m->fd, DMA_BUF_SYNC_START | m->sync_flags)) {
 		return false;
 	}
+	m->accessing = true;
 	*data = (char *)m->map + m->offset;
 	*fourcc = m->fourcc;
 	*stride = m->stride;
@@ -156,4 +163,5 @@ void mosaic_dmabuf_end_cpu_access(struct mosaic_buffer *buffer)
 	}
 	struct dmabuf_mapping *m = mosaic_container_of(addon, struct dmabuf_mapping, addon);
 	dmabuf_sync(m->fd, DMA_BUF_SYNC_END | m->sync_flags);
+	m->accessing = false;
 }

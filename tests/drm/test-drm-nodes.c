@@ -390,6 +390,14 @@ static void test_pixman_dmabuf(void **state)
 		}
 	}
 
+	// Accesses do not nest: the target of an open pass cannot be read.
+	struct mosaic_pass *open_pass = mosaic_renderer_begin_pass(r, dst, NULL);
+	assert_non_null(open_pass);
+	test_log_reset();
+	assert_null(mosaic_texture_from_buffer(r, dst));
+	assert_logged("does not nest");
+	assert_true(mosaic_pass_submit(open_pass, NULL));
+
 	// Updating a texture from a dmabuf maps it too.
 	pixman_region32_t damage;
 	pixman_region32_init_rect(&damage, 0, 0, 4, 4);
