@@ -51,9 +51,11 @@ struct mosaic_buffer *mosaic_allocator_create_buffer(struct mosaic_allocator *al
  * mosaic_allocator_create_buffer() are tried as given (explicit modifiers
  * through gbm_bo_create_with_modifiers2()), then, if the list allows it
  * (DRM_FORMAT_MOD_INVALID in it, or no list), with an implicit modifier,
- * then, if it has DRM_FORMAT_MOD_LINEAR, as a linear buffer; the buffer's
- * attributes say which one was used. Buffers stay valid after the allocator
- * is destroyed. NULL, with a log line, when GBM cannot use the device.
+ * then, if it has DRM_FORMAT_MOD_LINEAR (or there is no list), as a linear
+ * buffer; the buffer's attributes say which one was used
+ * (DRM_FORMAT_MOD_INVALID for an implicit modifier the caller did not
+ * list). Buffers stay valid after the allocator is destroyed. NULL, with a
+ * log line, when GBM cannot use the device.
  */
 struct mosaic_allocator *mosaic_gbm_allocator_create(int drm_fd);
 
