@@ -58,6 +58,10 @@ trap 'rm -f "$CMDFILE"' EXIT
 } > "$CMDFILE"
 chmod 644 "$CMDFILE"
 
+# The host root, read-only; remap keeps inode numbers unique across its mounts.
+HOSTROOT=local,path=/,mount_tag=hostroot,id=hostroot,security_model=none,readonly=on
+HOSTROOT=$HOSTROOT,multidevs=remap
+
 t0=$EPOCHREALTIME
 rc=125
 qemu_rc=0
@@ -77,7 +81,7 @@ done < <(timeout "${MOSAIC_VM_TIMEOUT:-600}" qemu-system-x86_64 \
 	-fw_cfg name=etc/sercon-port,string=0 \
 	-kernel "$IMAGE/vmlinux" -initrd "$IMAGE/initramfs.cpio.gz" \
 	-append "console=ttyS0 quiet loglevel=3 panic=-1 vmtest.cmd=$CMDFILE vmtest.cwd=$PWD" \
-	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot \
+	-virtfs "$HOSTROOT" \
 	</dev/null 2>&1; echo "VMTEST_QEMU_EXIT=$?")
 if [ "$rc" = 125 ]; then
 	if [ "$qemu_rc" = 124 ]; then

@@ -50,12 +50,15 @@ fi
 SRC_TAR=/usr/src/linux-source-$(echo "$KVER" | cut -d. -f1-2).tar.xz
 OUT=$VM_CACHE/$KVER
 HASH=$(vm_inputs_hash)
+mkdir -p "$VM_CACHE"
+# Two test runs (build, build-asan) may find a stale image at the same time.
+exec 9>"$VM_CACHE/.lock"
+flock 9
 if [ "$force" = 0 ] && [ "$(cat "$OUT/stamp" 2>/dev/null)" = "$HASH" ]; then
 	echo "mosaic-vm: $OUT is up to date"
 	exit 0
 fi
 
-mkdir -p "$VM_CACHE"
 WORK=$(mktemp -d "$VM_CACHE/work.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
