@@ -62,7 +62,7 @@ void bench_parse_options(struct bench_options *options, int argc, char *argv[],
 		exit(2);
 	}
 	if (options->runs == 0) {
-		options->runs = options->quick ? 3 : 7;
+		options->runs = options->quick ? 3 : 5;
 	}
 }
 

@@ -100,16 +100,29 @@ MOSAIC_EXPORT bool mosaic_format_set_add(struct mosaic_format_set *set, uint32_t
 	}
 	size_t i = format_lower_bound(set, fourcc);
 	if (i == set->n_formats || set->formats[i].fourcc != fourcc) {
+		// Both allocations first: a format never exists without a modifier.
+		uint64_t *mods = malloc(sizeof(*mods));
+		if (mods == NULL) {
+			mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+			return false;
+		}
 		struct mosaic_format *formats = realloc(set->formats,
 			(set->n_formats + 1) * sizeof(*formats));
 		if (formats == NULL) {
 			mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+			free(mods);
 			return false;
 		}
 		set->formats = formats;
 		memmove(&formats[i + 1], &formats[i], (set->n_formats - i) * sizeof(*formats));
-		formats[i] = (struct mosaic_format){ .fourcc = fourcc };
+		mods[0] = modifier;
+		formats[i] = (struct mosaic_format){
+			.fourcc = fourcc,
+			.n_modifiers = 1,
+			.modifiers = mods,
+		};
 		set->n_formats++;
+		return true;
 	}
 
 	struct mosaic_format *fmt = &set->formats[i];

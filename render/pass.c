@@ -73,25 +73,33 @@ static bool valid_blend(enum mosaic_blend_mode blend)
 	return blend == MOSAIC_BLEND_PREMULTIPLIED || blend == MOSAIC_BLEND_NONE;
 }
 
-/*
- * Sets pass->clip to box ∩ buffer ∩ clip. Returns false when nothing is left
- * to draw.
- */
-static bool compute_clip(struct mosaic_pass *pass, const struct mosaic_box *box,
-	const pixman_region32_t *clip)
+enum clip_result {
+	CLIP_FAILED,
+	CLIP_EMPTY,
+	CLIP_DRAW,
+};
+
+/* Sets pass->clip to box ∩ buffer ∩ clip. */
+static enum clip_result compute_clip(struct mosaic_pass *pass, const struct mosaic_box *box,
+	const pixman_region32_t *clip, const char *what)
 {
 	struct mosaic_box bounds = { 0, 0, pass->buffer->width, pass->buffer->height };
 	struct mosaic_box visible;
 	if (!mosaic_box_intersection(&visible, &bounds, box)) {
-		return false;
+		return CLIP_EMPTY;
 	}
 	pixman_region32_fini(&pass->clip);
 	pixman_region32_init_rect(&pass->clip, visible.x, visible.y,
 		(unsigned)visible.width, (unsigned)visible.height);
-	if (clip != NULL) {
-		pixman_region32_intersect(&pass->clip, &pass->clip, clip);
+	// A failed intersection leaves an empty region: the draw would vanish silently.
+	if (clip != NULL && !pixman_region32_intersect(&pass->clip, &pass->clip,
+			(pixman_region32_t *)clip)) {
+		mosaic_log(MOSAIC_LOG_ERROR, "%s: allocation failed while clipping", what);
+		pixman_region32_fini(&pass->clip);
+		pixman_region32_init(&pass->clip);
+		return CLIP_FAILED;
 	}
-	return pixman_region32_not_empty(&pass->clip);
+	return pixman_region32_not_empty(&pass->clip) ? CLIP_DRAW : CLIP_EMPTY;
 }
 
 MOSAIC_EXPORT bool mosaic_pass_add_rect(struct mosaic_pass *pass,
@@ -129,8 +137,9 @@ MOSAIC_EXPORT bool mosaic_pass_add_rect(struct mosaic_pass *pass,
 	if (opts.blend == MOSAIC_BLEND_PREMULTIPLIED && c->a == 0.0f) {
 		return true;
 	}
-	if (!compute_clip(pass, &opts.box, opts.clip)) {
-		return true;
+	enum clip_result clipped = compute_clip(pass, &opts.box, opts.clip, "add rect");
+	if (clipped != CLIP_DRAW) {
+		return clipped == CLIP_EMPTY;
 	}
 	opts.clip = &pass->clip;
 	pass->impl->add_rect(pass, &opts);
@@ -206,8 +215,9 @@ MOSAIC_EXPORT bool mosaic_pass_add_texture(struct mosaic_pass *pass,
 	if (opts.blend == MOSAIC_BLEND_PREMULTIPLIED && alpha == 0.0f) {
 		return true;
 	}
-	if (!compute_clip(pass, dst, opts.clip)) {
-		return true;
+	enum clip_result clipped = compute_clip(pass, dst, opts.clip, "add texture");
+	if (clipped != CLIP_DRAW) {
+		return clipped == CLIP_EMPTY;
 	}
 	opts.clip = &pass->clip;
 	pass->impl->add_texture(pass, &opts);

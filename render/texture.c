@@ -105,8 +105,12 @@ MOSAIC_EXPORT bool mosaic_texture_update_from_buffer(struct mosaic_texture *text
 	pixman_region32_t clipped;
 	pixman_region32_init_rect(&clipped, 0, 0, (unsigned)texture->width,
 		(unsigned)texture->height);
-	if (damage != NULL) {
-		pixman_region32_intersect(&clipped, &clipped, damage);
+	// A failed intersection leaves an empty region: the update would be skipped silently.
+	if (damage != NULL && !pixman_region32_intersect(&clipped, &clipped,
+			(pixman_region32_t *)damage)) {
+		mosaic_log(MOSAIC_LOG_ERROR, "texture update: allocation failed while clipping");
+		pixman_region32_fini(&clipped);
+		return false;
 	}
 	bool ok = true;
 	if (pixman_region32_not_empty(&clipped)) {

@@ -709,7 +709,20 @@ bool scene_load_string(struct scene *scene, const char *json, const char *name,
 		json_object_put(root);
 		return fail(&p, NULL, "invalid JSON at line %d, column %d: %s", line, column, why);
 	}
+	// The tokenizer stops after the first value: anything but space after it is an error.
+	size_t end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
+	for (size_t i = end; i < len; i++) {
+		if (json[i] != ' ' && json[i] != '\t' && json[i] != '\n' && json[i] != '\r') {
+			int line = 1;
+			for (size_t j = 0; j < i; j++) {
+				line += json[j] == '\n';
+			}
+			json_object_put(root);
+			return fail(&p, NULL, "invalid JSON at line %d: text after the end of "
+				"the document", line);
+		}
+	}
 
 	bool ok = parse_scene(&p, root, scene);
 	json_object_put(root);

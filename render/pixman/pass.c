@@ -23,7 +23,10 @@ static void pixman_pass_add_rect(struct mosaic_pass *base, const struct mosaic_r
 		opts->color.b, opts->color.a);
 	int n;
 	const pixman_box32_t *rects = pixman_region32_rectangles(opts->clip, &n);
-	pixman_image_fill_boxes(blend_op(opts->blend), pass->target, &color, n, rects);
+	if (!pixman_image_fill_boxes(blend_op(opts->blend), pass->target, &color, n, rects)) {
+		mosaic_log(MOSAIC_LOG_ERROR, "pixman: filling a rectangle failed");
+		pass->failed = true;
+	}
 }
 
 /*
@@ -78,6 +81,7 @@ static void pixman_pass_add_texture(struct mosaic_pass *base,
 	if (!pixman_transform_from_pixman_f_transform(&transform, &ftransform)) {
 		mosaic_log(MOSAIC_LOG_ERROR, "pixman: the source transform does not fit 16.16 "
 			"fixed point; texture draw skipped");
+		pass->failed = true;
 		return;
 	}
 
@@ -92,14 +96,32 @@ static void pixman_pass_add_texture(struct mosaic_pass *base,
 	if (*opts->alpha < 1.0f) {
 		pixman_color_t color = pixman_color_from_float(0, 0, 0, *opts->alpha);
 		mask = pixman_image_create_solid_fill(&color);
+		if (mask == NULL) {
+			mosaic_log(MOSAIC_LOG_ERROR, "pixman: cannot create the alpha mask");
+			goto fail;
+		}
 	}
 
-	// pixman copies the region; it never writes to it.
-	pixman_image_set_clip_region32(pass->target, (pixman_region32_t *)opts->clip);
-	pixman_image_composite32(blend_op(opts->blend), src, mask, pass->target,
-		0, 0, 0, 0, ext->x1, ext->y1, ext->x2 - ext->x1, ext->y2 - ext->y1);
-	pixman_image_set_clip_region32(pass->target, NULL);
+	// One composite per clip rectangle rather than a clip region on the
+	// target: pixman would copy that region inside the composite, where an
+	// allocation failure makes the draw vanish without a word.
+	int n;
+	const pixman_box32_t *rects = pixman_region32_rectangles(opts->clip, &n);
+	for (int i = 0; i < n; i++) {
+		const pixman_box32_t *r = &rects[i];
+		pixman_image_composite32(blend_op(opts->blend), src, mask, pass->target,
+			r->x1 - ext->x1, r->y1 - ext->y1, 0, 0, r->x1, r->y1,
+			r->x2 - r->x1, r->y2 - r->y1);
+	}
 
+	pixman_image_set_transform(src, NULL);
+	if (mask != NULL) {
+		pixman_image_unref(mask);
+	}
+	return;
+
+fail:
+	pass->failed = true;
 	pixman_image_set_transform(src, NULL);
 	if (mask != NULL) {
 		pixman_image_unref(mask);
@@ -110,9 +132,10 @@ static bool pixman_pass_submit(struct mosaic_pass *base, uint64_t point, int *ou
 {
 	struct pixman_pass *pass = pixman_pass_from_base(base);
 	// Every draw already happened: the work is complete before the point exists.
+	bool ok = !pass->failed;
 	pixman_buffer_view_finish(&pass->view);
 	free(pass);
-	return true;
+	return ok;
 }
 
 static const struct mosaic_pass_impl pixman_pass_impl = {

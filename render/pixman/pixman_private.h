@@ -46,6 +46,8 @@ struct pixman_pass {
 	struct pixman_buffer_view view;
 	/** view.image */
 	pixman_image_t *target;
+	/** A draw failed (logged where it happened): submit reports it. */
+	bool failed;
 };
 
 struct pixman_texture *pixman_texture_from_base(struct mosaic_texture *texture);

@@ -219,7 +219,11 @@ bool test_image_compare(const struct test_image *expected, const struct test_ima
 	struct test_image_diff d = { .first_x = -1, .first_y = -1 };
 	if (expected->width != actual->width || expected->height != actual->height) {
 		size_t n = (size_t)expected->width * (size_t)expected->height;
-		d = (struct test_image_diff){ 255, n, n, 0, 0 };
+		d = (struct test_image_diff){
+			.max_diff = 255,
+			.n_bad = n,
+			.n_different = n,
+		};
 		if (diff != NULL) {
 			*diff = d;
 		}

@@ -201,6 +201,85 @@ static bool is_uniform(const struct test_image *image)
 	return true;
 }
 
+struct totals {
+	size_t failed, compared;
+};
+
+/* Draws the scene with one more backend and compares with pixman's image. */
+static void compare_backend(const char *name, const struct scene *scene,
+	const struct test_backend *backend, const struct test_image *expected, int tolerance,
+	struct totals *totals)
+{
+	char error[SCENE_ERROR_SIZE];
+	struct test_image actual;
+	int drawn = draw(scene, backend->renderer, &actual, error);
+	if (drawn < 0) {
+		printf("skip %s: %s: %s\n", name, backend->name, error);
+		return;
+	}
+	if (drawn == 0) {
+		printf("FAIL %s: %s: %s\n", name, backend->name, error);
+		totals->failed++;
+		return;
+	}
+	totals->compared++;
+	struct test_image_diff diff;
+	bool match = test_image_compare(expected, &actual, tolerance, &diff);
+	printf("%s %s: %s vs pixman: max difference %d/255 (tolerance %d), %zu pixels differ, "
+		"%zu over the tolerance", match ? "ok  " : "FAIL", name, backend->name,
+		diff.max_diff, tolerance, diff.n_different, diff.n_bad);
+	if (match) {
+		printf("\n");
+	} else {
+		printf(", first at %d,%d\n", diff.first_x, diff.first_y);
+		char label[512];
+		snprintf(label, sizeof(label), "%.*s-%s", (int)(strlen(name) - 5), name,
+			backend->name);
+		test_save_mismatch("conformance", label, expected, &actual, tolerance);
+		totals->failed++;
+	}
+	test_image_finish(&actual);
+}
+
+static void run_scene(const char *dir, const char *name,
+	const struct test_backend backends[static TEST_MAX_BACKENDS], struct totals *totals)
+{
+	char path[4096], error[SCENE_ERROR_SIZE];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	struct scene scene;
+	if (!scene_load(&scene, path, error)) {
+		printf("FAIL %s: %s\n", name, error);
+		totals->failed++;
+		return;
+	}
+	if (!check_scene_design(name, &scene)) {
+		totals->failed++;
+		scene_finish(&scene);
+		return;
+	}
+	struct test_image expected;
+	if (draw(&scene, backends[0].renderer, &expected, error) != 1) {
+		printf("FAIL %s: pixman: %s\n", name, error);
+		totals->failed++;
+		scene_finish(&scene);
+		return;
+	}
+	if (is_uniform(&expected)) {
+		printf("FAIL %s: pixman drew a single color: the scene tests nothing\n", name);
+		totals->failed++;
+	} else {
+		printf("ok   %s: pixman drew %dx%d\n", name, expected.width, expected.height);
+	}
+	int tolerance = scene_tolerance(&scene);
+	for (size_t b = 1; b < TEST_MAX_BACKENDS; b++) {
+		if (backends[b].renderer != NULL) {
+			compare_backend(name, &scene, &backends[b], &expected, tolerance, totals);
+		}
+	}
+	test_image_finish(&expected);
+	scene_finish(&scene);
+}
+
 int main(int argc, char *argv[])
 {
 	if (argc != 2) {
@@ -220,89 +299,22 @@ int main(int argc, char *argv[])
 		"%d RGB565 output\n", TOLERANCE_NEAREST, TOLERANCE_LINEAR, TOLERANCE_RGB565);
 	struct test_backend backends[TEST_MAX_BACKENDS];
 	size_t n_available = test_backends_probe(backends, true);
-	struct mosaic_renderer *reference = backends[0].renderer;
-	if (reference == NULL) {
+	if (backends[0].renderer == NULL) {
 		printf("FAIL: the pixman renderer did not start: %s\n", backends[0].reason);
 		test_backends_finish(backends);
 		free_list(names);
 		return 1;
 	}
 
-	size_t n_failed = 0, n_compared = 0;
+	struct totals totals = {0};
 	for (size_t s = 0; s < n_scenes; s++) {
-		char path[4096], error[SCENE_ERROR_SIZE];
-		snprintf(path, sizeof(path), "%s/%s", dir, names[s]);
-		struct scene scene;
-		if (!scene_load(&scene, path, error)) {
-			printf("FAIL %s: %s\n", names[s], error);
-			n_failed++;
-			continue;
-		}
-		if (!check_scene_design(names[s], &scene)) {
-			n_failed++;
-			scene_finish(&scene);
-			continue;
-		}
-		int tolerance = scene_tolerance(&scene);
-		struct test_image expected;
-		if (draw(&scene, reference, &expected, error) != 1) {
-			printf("FAIL %s: pixman: %s\n", names[s], error);
-			n_failed++;
-			scene_finish(&scene);
-			continue;
-		}
-		if (is_uniform(&expected)) {
-			printf("FAIL %s: pixman drew a single color: the scene tests nothing\n",
-				names[s]);
-			n_failed++;
-		} else {
-			printf("ok   %s: pixman drew %dx%d\n", names[s], expected.width,
-				expected.height);
-		}
-
-		for (size_t b = 1; b < TEST_MAX_BACKENDS; b++) {
-			if (backends[b].renderer == NULL) {
-				continue;
-			}
-			struct test_image actual;
-			int drawn = draw(&scene, backends[b].renderer, &actual, error);
-			if (drawn < 0) {
-				printf("skip %s: %s: %s\n", names[s], backends[b].name, error);
-				continue;
-			}
-			if (drawn == 0) {
-				printf("FAIL %s: %s: %s\n", names[s], backends[b].name, error);
-				n_failed++;
-				continue;
-			}
-			n_compared++;
-			struct test_image_diff diff;
-			bool match = test_image_compare(&expected, &actual, tolerance, &diff);
-			printf("%s %s: %s vs pixman: max difference %d/255 (tolerance %d), "
-				"%zu pixels differ, %zu over the tolerance",
-				match ? "ok  " : "FAIL", names[s], backends[b].name, diff.max_diff, tolerance,
-				diff.n_different, diff.n_bad);
-			if (!match) {
-				printf(", first at %d,%d\n", diff.first_x, diff.first_y);
-				char label[512];
-				snprintf(label, sizeof(label), "%.*s-%s",
-					(int)(strlen(names[s]) - 5), names[s], backends[b].name);
-				test_save_mismatch("conformance", label, &expected, &actual,
-					tolerance);
-				n_failed++;
-			} else {
-				printf("\n");
-			}
-			test_image_finish(&actual);
-		}
-		test_image_finish(&expected);
-		scene_finish(&scene);
+		run_scene(dir, names[s], backends, &totals);
 	}
-
 	test_backends_finish(backends);
 	free_list(names);
-	if (n_failed > 0) {
-		printf("%zu failures\n", n_failed);
+
+	if (totals.failed > 0) {
+		printf("%zu failures\n", totals.failed);
 		return 1;
 	}
 	if (n_available < 2) {
@@ -310,10 +322,10 @@ int main(int argc, char *argv[])
 			"pixman)\n", n_scenes);
 		return TEST_EXIT_SKIP;
 	}
-	if (n_compared == 0) {
+	if (totals.compared == 0) {
 		printf("SKIP: no other backend could draw any scene: nothing to compare\n");
 		return TEST_EXIT_SKIP;
 	}
-	printf("%zu comparisons with pixman, all within tolerance\n", n_compared);
+	printf("%zu comparisons with pixman, all within tolerance\n", totals.compared);
 	return 0;
 }

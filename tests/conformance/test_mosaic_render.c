@@ -88,6 +88,12 @@ static void test_malformed_json(void **state)
 		"bad.json: invalid JSON at line 2");
 }
 
+static void test_trailing_text(void **state)
+{
+	expect_error("{\"output\": {\"width\": 64, \"height\": 64}}\n}",
+		"bad.json: invalid JSON at line 2: text after the end");
+}
+
 static void test_missing_image(void **state)
 {
 	expect_error("{\"output\": {\"width\": 64, \"height\": 64},\n"
@@ -248,6 +254,26 @@ static void test_png_is_straight_rgba(void **state)
 	assert_int_equal(p[3], 255);
 }
 
+static void test_example_scenes(void **state)
+{
+	const char *root = getenv("MOSAIC_SOURCE_ROOT");
+	if (root == NULL) {
+		skip();
+	}
+	static const char *const scenes[] = { "desktop", "transforms", "upload" };
+	for (size_t i = 0; i < sizeof(scenes) / sizeof(scenes[0]); i++) {
+		char args[1024];
+		snprintf(args, sizeof(args), "'%s/examples/scenes/%s.json' -o example.png "
+			"--renderer pixman", root, scenes[i]);
+		struct run run;
+		run_tool(&run, args);
+		if (run.status != 0 || run.err[0] != '\0') {
+			fail_msg("%s.json: exit status %d, stderr:\n%s", scenes[i], run.status,
+				run.err);
+		}
+	}
+}
+
 static int setup(void **state)
 {
 	snprintf(dir, sizeof(dir), "%s/mosaic-render-test-XXXXXX",
@@ -277,6 +303,7 @@ int main(int argc, char *argv[])
 	tool = resolved;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_malformed_json),
+		cmocka_unit_test(test_trailing_text),
 		cmocka_unit_test(test_missing_image),
 		cmocka_unit_test(test_unknown_value),
 		cmocka_unit_test(test_impossible_size),
@@ -284,6 +311,7 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(test_missing_scene),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_png_is_straight_rgba),
+		cmocka_unit_test(test_example_scenes),
 	};
 	int failed = cmocka_run_group_tests(tests, setup, teardown);
 	free(resolved);

@@ -425,7 +425,8 @@ static void test_shm_allocator(void **state)
 		assert_non_null(b);
 		assert_int_equal(b->width, 33);
 		assert_int_equal(b->height, 7);
-		assert_int_equal(mosaic_buffer_get_caps(b), mosaic_allocator_get_buffer_caps(alloc));
+		assert_int_equal(mosaic_buffer_get_caps(b),
+			mosaic_allocator_get_buffer_caps(alloc));
 
 		struct mosaic_shm_attributes shm;
 		assert_true(mosaic_buffer_get_shm(b, &shm));

@@ -210,6 +210,17 @@ static void test_rect_blending(void **state)
 		(uint8_t)u8(0.25));
 	assert_pixel_near(at(&o, 0, 0), want, 1, 0, 0);
 	output_destroy(&o);
+
+	// An XRGB destination is opaque whatever its X bits hold.
+	o = output_create(1, 1, DRM_FORMAT_XRGB8888, 0x00204060);
+	draw_rect(&o, &(struct mosaic_rect_options){
+		.box = { 0, 0, 1, 1 },
+		.color = { 0.25f, 0.0f, 0.0f, 0.5f },
+	});
+	want = argb(0xff, (uint8_t)u8(0.25 + 0x20 / 255.0 * 0.5), (uint8_t)u8(0x40 / 255.0 * 0.5),
+		(uint8_t)u8(0x60 / 255.0 * 0.5));
+	assert_pixel_near(at(&o, 0, 0) | 0xff000000, want, 1, 0, 0);
+	output_destroy(&o);
 }
 
 static void test_texture_blending(void **state)
@@ -807,8 +818,88 @@ static void test_nested_access(void **state)
 	struct mosaic_pass *pass = mosaic_renderer_begin_pass(renderer, o.buffer, NULL);
 	assert_null(mosaic_texture_from_buffer(renderer, o.buffer));
 	assert_one_error(&cap, "nest");
+	// A second pass on the same buffer, likewise; the first one goes on.
+	assert_null(mosaic_renderer_begin_pass(renderer, o.buffer, NULL));
+	assert_one_error(&cap, "nest");
+	assert_int_equal(o.buffer->n_locks, 1);
+	assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+		.box = { 0, 0, 1, 1 }, .color = { 1, 1, 1, 1 },
+	}));
 	assert_true(mosaic_pass_submit(pass, NULL));
+	assert_int_equal(o.buffer->n_locks, 0);
+	assert_int_equal(at(&o, 0, 0), 0xffffffff);
 	output_destroy(&o);
+}
+
+/* A compositor buffer whose CPU access misbehaves in a chosen way. */
+enum bad_kind { BAD_REFUSES, BAD_FORMAT, BAD_STRIDE, BAD_NO_CPU };
+
+struct bad_buffer {
+	struct mosaic_buffer base;
+	enum bad_kind kind;
+	uint32_t pixels[16];
+};
+
+static void bad_destroy(struct mosaic_buffer *buffer)
+{
+	free(buffer);
+}
+
+static bool bad_begin(struct mosaic_buffer *buffer, uint32_t flags, void **data,
+	uint32_t *fourcc, uint32_t *stride)
+{
+	struct bad_buffer *b = (struct bad_buffer *)buffer;
+	*data = b->pixels;
+	*fourcc = b->kind == BAD_FORMAT ? DRM_FORMAT_NV12 : DRM_FORMAT_ARGB8888;
+	*stride = b->kind == BAD_STRIDE ? 8 : 16;
+	return b->kind != BAD_REFUSES;
+}
+
+static void bad_end(struct mosaic_buffer *buffer)
+{
+}
+
+static const struct mosaic_buffer_impl bad_impl = {
+	.destroy = bad_destroy,
+	.begin_data_access = bad_begin,
+	.end_data_access = bad_end,
+};
+static const struct mosaic_buffer_impl no_cpu_impl = {
+	.destroy = bad_destroy,
+};
+
+static void test_bad_buffers(void **state)
+{
+	const char *msgs[] = {
+		[BAD_REFUSES] = "refused",
+		[BAD_FORMAT] = "NV12",
+		[BAD_STRIDE] = "too small",
+		[BAD_NO_CPU] = "no CPU access",
+	};
+	uint32_t px[16] = {0};
+	struct mosaic_texture *tex = texture_argb(4, 4, px);
+	for (int k = 0; k < 4; k++) {
+		struct bad_buffer *b = calloc(1, sizeof(*b));
+		mosaic_buffer_init(&b->base, k == BAD_NO_CPU ? &no_cpu_impl : &bad_impl, 4, 4);
+		b->kind = (enum bad_kind)k;
+
+		assert_null(mosaic_texture_from_buffer(renderer, &b->base));
+		assert_one_error(&cap, msgs[k]);
+		assert_false(b->base.accessing_data);
+		assert_null(mosaic_renderer_begin_pass(renderer, &b->base, NULL));
+		assert_one_error(&cap, msgs[k]);
+		assert_false(b->base.accessing_data);
+		assert_int_equal(b->base.n_locks, 0);
+		assert_false(mosaic_texture_update_from_buffer(tex, &b->base, NULL));
+		assert_one_error(&cap, msgs[k]);
+		assert_false(b->base.accessing_data);
+		// The texture kept its content.
+		uint32_t got[16] = { 1 };
+		read_argb(tex, &(struct mosaic_box){ 0, 0, 4, 4 }, got);
+		assert_memory_equal(got, px, sizeof(px));
+		mosaic_buffer_drop(&b->base);
+	}
+	mosaic_texture_destroy(tex);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -830,6 +921,7 @@ int main(void)
 		T(test_unaligned_rows),
 		T(test_completion_points),
 		T(test_nested_access),
+		T(test_bad_buffers),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

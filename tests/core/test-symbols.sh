@@ -11,14 +11,14 @@ nm=$1 lib=$2 incdir=$3 config=$4
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Headers that belong to a backend, and the config.h macro that says it was built.
-backend_macro() {
-	case $(basename "$1") in
-	vulkan.h) echo MOSAIC_HAS_VULKAN ;;
-	gles.h) echo MOSAIC_HAS_GLES ;;
-	pixman.h) echo MOSAIC_HAS_PIXMAN ;;
-	*) echo "" ;;
-	esac
+# A header foo.h belongs to an optional part when config.h defines
+# MOSAIC_HAS_FOO (vulkan.h: MOSAIC_HAS_VULKAN, gles.h: MOSAIC_HAS_GLES, ...);
+# it is checked only when that macro is 1. Other headers are always built.
+header_macro() {
+	name=$(basename "$1" .h | tr 'a-z-' 'A-Z_')
+	if grep -Eq "^#define MOSAIC_HAS_$name " "$config"; then
+		echo "MOSAIC_HAS_$name"
+	fi
 }
 
 built() {
@@ -40,14 +40,15 @@ fi
 
 : > "$tmp/declared"
 for header in "$incdir"/*.h; do
-	macro=$(backend_macro "$header")
+	macro=$(header_macro "$header")
 	if [ -n "$macro" ] && ! built "$macro"; then
 		echo "skipping $(basename "$header"): $macro is 0"
 		continue
 	fi
 	# Function declarations: a mosaic_ name followed by "(", once comments,
 	# preprocessor lines and function pointers "(*name)" are removed.
-	sed -e 's,//.*$,,' "$header" |
+	# Continuation lines are joined so that multi-line macros stay one line.
+	sed -e ':a' -e '/\\$/N; s/\\\n//; ta' -e 's,//.*$,,' "$header" |
 		awk 'BEGIN { c = 0 } {
 			line = $0
 			out = ""
@@ -65,6 +66,7 @@ for header in "$incdir"/*.h; do
 			print out
 		}' |
 		grep -v '^[[:space:]]*#' |
+		grep -vE '^[[:space:]]*static[[:space:]]' |
 		sed -E 's/\([[:space:]]*\*[[:space:]]*mosaic_[A-Za-z0-9_]*[[:space:]]*\)//g' |
 		grep -oE '(^|[^A-Za-z0-9_])mosaic_[A-Za-z0-9_]+[[:space:]]*\(' |
 		sed -E 's/^[^m]*//; s/[[:space:]]*\($//' >> "$tmp/declared" || true
