@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
@@ -67,6 +68,44 @@ static void test_no_device(void **state)
 		MOSAIC_BUFFER_CAP_DATA_PTR | MOSAIC_BUFFER_CAP_SHM);
 	mosaic_allocator_destroy(allocator);
 	mosaic_renderer_destroy(renderer);
+}
+
+static int n_no_device_lines;
+
+static void count_no_device(enum mosaic_log_level level, const char *msg, void *user_data)
+{
+	n_no_device_lines += strstr(msg, "no DRM device found") != NULL;
+}
+
+/* In a fresh process (the flag is per process): how often it is said. */
+static int count_no_device_lines(void)
+{
+	unsetenv("MOSAIC_DRM_DEVICE");
+	mosaic_log_init(MOSAIC_LOG_INFO, count_no_device, NULL);
+	struct mosaic_drm_device *devices;
+	for (int i = 0; i < 3; i++) {
+		mosaic_drm_list_devices(0, &devices);
+		mosaic_drm_open_default(MOSAIC_DRM_NODE_RENDER);
+	}
+	return n_no_device_lines;
+}
+
+/* "No DRM device" is normal: said once per process, at INFO, not on every call. */
+static void test_no_device_logged_once(void **state)
+{
+	if (have_dri()) {
+		skip();
+	}
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl("/proc/self/exe", "test-drm", "--count-no-device-lines", (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 1);
 }
 
 static void test_flags(void **state)
@@ -253,11 +292,15 @@ static void test_autocreate_bad_input(void **state)
 	assert_logged("invalid DRM fd");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "--count-no-device-lines") == 0) {
+		return count_no_device_lines();
+	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_no_device),
+		cmocka_unit_test(test_no_device_logged_once),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_env_override),
 		cmocka_unit_test(test_device_from_fd),
