@@ -186,6 +186,8 @@ static void test_gbm_allocation(void **state)
 		get_dmabuf(b, &a);
 		assert_true(a.modifier == DRM_FORMAT_MOD_INVALID ||
 			a.modifier == DRM_FORMAT_MOD_LINEAR);
+		print_message("%s: implicit allocation reports modifier 0x%llx, stride %u\n",
+			nodes[i], (unsigned long long)a.modifier, a.stride[0]);
 		check_rw_mapping(&a);
 		mosaic_buffer_drop(b);
 
