@@ -18,7 +18,8 @@ apt-get install -y -q --no-install-recommends \
 	libpixman-1-dev libdrm-dev libgbm-dev libpng-dev libjson-c-dev libcmocka-dev \
 	libwayland-dev wayland-protocols libvulkan-dev libvulkan-volk-dev glslang-tools \
 	mesa-vulkan-drivers vulkan-validationlayers vulkan-tools \
-	libegl-dev libgles-dev libegl-mesa0 libgl1-mesa-dri
+	libegl-dev libgles-dev libegl-mesa0 libgl1-mesa-dri \
+	weston foot fonts-dejavu-core xkb-data
 
 # The DRM test VM (tests/vm): its packages and its image, cached after the first run.
 "$(dirname "$0")/vm/setup.sh"

@@ -36,7 +36,7 @@ if [ ! -d build-asan ]; then
 		-Dexamples=true -Dbenchmarks=false
 fi
 ninja -C build-asan
-run_suite build-asan --suite core --suite conformance
+run_suite build-asan --suite core --suite conformance --suite wayland
 
 python3 "$top/tests/summarize.py" --total build/meson-logs/testlog.json \
 	build-asan/meson-logs/testlog.json

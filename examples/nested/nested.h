@@ -1,0 +1,258 @@
+#ifndef NESTED_H
+#define NESTED_H
+
+/*
+ * mosaic-nested: a small Wayland compositor built on mosaic.
+ *
+ * It serves its own socket to clients (wl_compositor, wl_subcompositor,
+ * wl_shm, xdg_wm_base, wl_seat, wl_output) and shows their windows in one
+ * output image that mosaic renders. That image is either presented as a
+ * window of a parent compositor (nested mode, parent.c) or kept offscreen
+ * (--headless), where only --screenshot shows it.
+ *
+ * Where to start reading:
+ *   main.c     options, the event loop, launching a client, screenshots
+ *   surface.c  wl_surface state and commits: where client buffers meet mosaic
+ *   xdg.c      windows: xdg_wm_base toplevels and popups, placement
+ *   output.c   the frame: damage tracking, one mosaic pass, frame callbacks
+ *   seat.c     wl_seat (input forwarded from the parent) and wl_output
+ *   parent.c   nested mode: being a client of the parent compositor
+ *   png.c      writing a screenshot
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <pixman.h>
+#include <wayland-server-core.h>
+
+#include <mosaic/mosaic.h>
+#include <mosaic/wayland.h>
+
+struct server;
+struct parent;
+
+/* The double-buffered state of a wl_surface (pending, then current). */
+struct surface_state {
+	/* Set when the client attached something (a buffer or NULL). */
+	bool attached;
+	struct wl_resource *buffer;
+	struct wl_listener buffer_destroy;
+	int32_t dx, dy;
+	/* Damage in surface coordinates and in buffer coordinates. */
+	pixman_region32_t surface_damage;
+	pixman_region32_t buffer_damage;
+	pixman_region32_t input;
+	int32_t scale;
+	enum mosaic_transform transform;
+	/* wl_callback resources of wl_surface.frame. */
+	struct wl_list frame_callbacks;
+};
+
+enum surface_role {
+	ROLE_NONE,
+	ROLE_XDG,
+	ROLE_SUBSURFACE,
+};
+
+struct surface {
+	struct server *server;
+	struct wl_resource *resource;
+	struct wl_list link; /* server.surfaces */
+
+	struct surface_state pending, current;
+	/* mosaic's texture for this surface, fed by commits. */
+	struct mosaic_surface_texture *texture;
+	/* Size in surface coordinates (buffer size / scale, transformed). */
+	int width, height;
+	/* True once a commit brought a buffer that became a texture. */
+	bool has_content;
+
+	enum surface_role role;
+	struct xdg_surface *xdg;
+	struct subsurface *subsurface;
+	/* struct subsurface.link: children drawn above this surface, bottom first. */
+	struct wl_list children;
+};
+
+struct subsurface {
+	struct wl_resource *resource;
+	struct surface *surface, *parent;
+	struct wl_list link; /* parent->children */
+	int32_t x, y;
+	int32_t pending_x, pending_y;
+	/* Synchronized: commits wait in `cached` for the parent's commit. */
+	bool synchronized;
+	bool has_cache;
+	struct surface_state cached;
+};
+
+enum xdg_role {
+	XDG_ROLE_NONE,
+	XDG_ROLE_TOPLEVEL,
+	XDG_ROLE_POPUP,
+};
+
+/* An xdg_surface and its window (a toplevel or a popup). */
+struct xdg_surface {
+	struct server *server;
+	struct wl_resource *resource;
+	struct surface *surface;
+	enum xdg_role role;
+	struct wl_resource *role_resource;
+
+	/* Configure handshake: a buffer may only come after an ack. */
+	bool configured;
+	bool initial_commit_done;
+	uint32_t configure_serial;
+
+	/* The window geometry (xdg_surface.set_window_geometry), or empty. */
+	struct mosaic_box geometry, pending_geometry;
+
+	/* Where the window geometry's top-left sits in the output. */
+	int x, y;
+	bool mapped;
+	/* server.windows, bottom first. */
+	struct wl_list link;
+	/* What it covered when last drawn, to damage when it moves or goes. */
+	struct mosaic_box drawn_box;
+
+	/* Popups: the parent window and the position relative to its geometry. */
+	struct xdg_surface *parent;
+	int popup_x, popup_y;
+	char *title;
+};
+
+struct server {
+	struct wl_display *display;
+	struct wl_event_loop *loop;
+	const char *socket;
+	bool running;
+	int exit_code;
+
+	struct mosaic_renderer *renderer;
+	struct mosaic_allocator *allocator;
+	int width, height;
+
+	struct wl_list surfaces;  /* struct surface.link */
+	struct wl_list windows;   /* struct xdg_surface.link, bottom first */
+	int n_toplevels_placed;
+
+	/* Output: a few buffers we render into, with their age. */
+	struct output_buffer *buffers;
+	int n_buffers;
+	/* Damage of the last frames, newest first, for buffer age. */
+	pixman_region32_t damage_history[4];
+	pixman_region32_t damage;
+	struct wl_event_source *frame_timer;
+	bool frame_pending;
+	uint64_t frames;
+
+	/* Input. */
+	struct wl_list pointers;  /* wl_pointer resources */
+	struct wl_list keyboards; /* wl_keyboard resources */
+	struct wl_list seats;     /* wl_seat resources */
+	struct wl_list outputs;   /* wl_output resources */
+	struct surface *pointer_focus;
+	struct surface *keyboard_focus;
+	uint32_t seat_caps;
+	int keymap_fd;
+	uint32_t keymap_size;
+	uint32_t keymap_format;
+	uint32_t mods[4];
+
+	/* Screenshot: written after the first frame that shows every window. */
+	const char *screenshot_path;
+	int screenshot_delay_ms;
+	bool screenshot_armed, screenshot_due, screenshot_done;
+	bool quit_after_screenshot;
+	struct wl_event_source *screenshot_timer;
+
+	pid_t child;
+	struct parent *parent;
+};
+
+/* One buffer the output is rendered into. */
+struct output_buffer {
+	struct server *server;
+	struct mosaic_buffer *buffer;
+	/* Frames since it was last drawn into (0: never, contents unknown). */
+	int age;
+	/* Nested mode: the parent's wl_buffer, and whether the parent still reads it. */
+	struct wl_buffer *wl_buffer;
+	bool busy;
+};
+
+/* surface.c */
+bool surface_init_globals(struct server *server);
+struct surface *surface_from_resource(struct wl_resource *resource);
+bool surface_set_role(struct surface *surface, enum surface_role role,
+	struct wl_resource *error_resource, uint32_t error_code);
+/* Calls `fn` for the surface and its subsurfaces, bottom first, at output x, y. */
+void surface_for_each(struct surface *surface, int x, int y,
+	void (*fn)(struct surface *surface, int x, int y, void *data), void *data);
+/* The surface (of this tree) under output point px, py; *sx, *sy: surface coordinates. */
+struct surface *surface_at(struct surface *surface, int x, int y, double px, double py,
+	double *sx, double *sy);
+
+/* xdg.c */
+bool xdg_init_globals(struct server *server);
+/* A commit reached an xdg_surface: configure handshake and mapping. */
+void xdg_surface_commit(struct xdg_surface *xdg);
+/* The output position of the top-left of the xdg_surface's own surface. */
+void xdg_surface_origin(struct xdg_surface *xdg, int *x, int *y);
+void xdg_focus(struct server *server, struct xdg_surface *xdg);
+/* The wl_surface went away before its xdg_surface: the window goes. */
+void xdg_surface_lost_surface(struct xdg_surface *xdg);
+
+/* output.c */
+bool output_init(struct server *server);
+void output_finish(struct server *server);
+void output_damage_box(struct server *server, const struct mosaic_box *box);
+void output_damage_whole(struct server *server);
+void output_schedule_frame(struct server *server);
+/* A frame that had to wait (no free buffer) may go now. */
+void output_retry_frame(struct server *server);
+/* Draws one frame if anything changed (or a screenshot is due); sends frame callbacks. */
+void output_render(struct server *server);
+bool output_resize(struct server *server, int width, int height);
+bool output_write_screenshot(struct server *server, struct output_buffer *buffer);
+
+/* seat.c */
+bool seat_init_globals(struct server *server);
+void seat_set_capabilities(struct server *server, uint32_t caps);
+void seat_pointer_motion(struct server *server, uint32_t time, double x, double y);
+void seat_pointer_button(struct server *server, uint32_t time, uint32_t button,
+	uint32_t state);
+void seat_pointer_axis(struct server *server, uint32_t time, uint32_t axis, double value);
+void seat_pointer_leave(struct server *server);
+void seat_keyboard_keymap(struct server *server, uint32_t format, int fd, uint32_t size);
+void seat_keyboard_key(struct server *server, uint32_t time, uint32_t key, uint32_t state);
+void seat_keyboard_modifiers(struct server *server, uint32_t depressed, uint32_t latched,
+	uint32_t locked, uint32_t group);
+void seat_set_keyboard_focus(struct server *server, struct surface *surface);
+void seat_surface_destroyed(struct server *server, struct surface *surface);
+void seat_finish(struct server *server);
+/* Tells clients the output's new size. */
+void seat_output_resized(struct server *server);
+
+/* parent.c */
+struct parent *parent_connect(struct server *server, const char *display_name);
+void parent_destroy(struct parent *parent);
+/* Creates the parent's wl_buffer for an output buffer (wl_shm). */
+bool parent_wrap_buffer(struct parent *parent, struct output_buffer *buffer);
+void parent_unwrap_buffer(struct parent *parent, struct output_buffer *buffer);
+/* Shows the buffer in the window, with the damage in buffer coordinates. */
+void parent_present(struct parent *parent, struct output_buffer *buffer,
+	const pixman_region32_t *damage);
+/* Sends what we queued for the parent and dispatches what it sent; false once it is gone. */
+bool parent_flush(struct parent *parent);
+/* True while the parent has not asked for the next frame yet. */
+bool parent_frame_pending(struct parent *parent);
+
+/* png.c */
+bool png_write_rgba(const char *path, int width, int height, const uint8_t *rgba,
+	uint32_t stride);
+
+#endif

@@ -1,0 +1,398 @@
+/*
+ * The output: a few buffers mosaic renders the windows into, one frame at a
+ * time, redrawing only what changed.
+ *
+ * Damage tracking with buffer age: commits, moves and unmaps add rectangles
+ * to server->damage. Each output buffer remembers how many frames ago it was
+ * drawn into (its age); its content is then missing the damage of that many
+ * frames, which we keep in a short history. A frame redraws exactly the union
+ * of those, using the region as the clip of every draw in the mosaic pass.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <drm_fourcc.h>
+#include <wayland-server-protocol.h>
+
+#include "nested.h"
+
+#define N_BUFFERS 3
+#define HISTORY ((int)(sizeof(((struct server *)0)->damage_history) / \
+	sizeof(((struct server *)0)->damage_history[0])))
+
+/* The color behind the windows. Tests look for it: keep it unusual. */
+static const struct mosaic_color background = { 0.20f, 0.24f, 0.30f, 1.0f };
+
+static int frame_timer_fired(void *data);
+
+static void destroy_buffers(struct server *server)
+{
+	for (int i = 0; i < server->n_buffers; i++) {
+		if (server->parent != NULL) {
+			parent_unwrap_buffer(server->parent, &server->buffers[i]);
+		}
+		mosaic_buffer_drop(server->buffers[i].buffer);
+	}
+	free(server->buffers);
+	server->buffers = NULL;
+	server->n_buffers = 0;
+}
+
+static bool create_buffers(struct server *server)
+{
+	server->buffers = calloc(N_BUFFERS, sizeof(*server->buffers));
+	if (server->buffers == NULL) {
+		return false;
+	}
+	server->n_buffers = N_BUFFERS;
+	for (int i = 0; i < N_BUFFERS; i++) {
+		struct output_buffer *b = &server->buffers[i];
+		b->server = server;
+		// XRGB8888: every renderer draws into it and every parent shows it.
+		b->buffer = mosaic_allocator_create_buffer(server->allocator, server->width,
+			server->height, DRM_FORMAT_XRGB8888, NULL, 0);
+		if (b->buffer == NULL) {
+			return false;
+		}
+		if (server->parent != NULL && !parent_wrap_buffer(server->parent, b)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+bool output_init(struct server *server)
+{
+	for (int i = 0; i < HISTORY; i++) {
+		pixman_region32_init(&server->damage_history[i]);
+	}
+	pixman_region32_init(&server->damage);
+	server->frame_timer = wl_event_loop_add_timer(server->loop, frame_timer_fired, server);
+	if (server->frame_timer == NULL || !create_buffers(server)) {
+		fprintf(stderr, "cannot create the output buffers\n");
+		return false;
+	}
+	output_damage_whole(server);
+	return true;
+}
+
+void output_finish(struct server *server)
+{
+	destroy_buffers(server);
+	for (int i = 0; i < HISTORY; i++) {
+		pixman_region32_fini(&server->damage_history[i]);
+	}
+	pixman_region32_fini(&server->damage);
+	if (server->frame_timer != NULL) {
+		wl_event_source_remove(server->frame_timer);
+	}
+}
+
+bool output_resize(struct server *server, int width, int height)
+{
+	if (width == server->width && height == server->height) {
+		return true;
+	}
+	destroy_buffers(server);
+	server->width = width;
+	server->height = height;
+	if (!create_buffers(server)) {
+		fprintf(stderr, "cannot create %dx%d output buffers\n", width, height);
+		return false;
+	}
+	output_damage_whole(server);
+	seat_output_resized(server);
+	return true;
+}
+
+void output_damage_box(struct server *server, const struct mosaic_box *box)
+{
+	struct mosaic_box bounds = { 0, 0, server->width, server->height }, clipped;
+	if (box == NULL || !mosaic_box_intersection(&clipped, &bounds, box)) {
+		return;
+	}
+	pixman_region32_union_rect(&server->damage, &server->damage, clipped.x, clipped.y,
+		(unsigned)clipped.width, (unsigned)clipped.height);
+}
+
+void output_damage_whole(struct server *server)
+{
+	output_damage_box(server, &(struct mosaic_box){ 0, 0, server->width, server->height });
+	output_schedule_frame(server);
+}
+
+void output_schedule_frame(struct server *server)
+{
+	if (server->frame_pending) {
+		return;
+	}
+	server->frame_pending = true;
+	// About 60 frames per second; in nested mode the parent's frame
+	// callbacks pace us further (see output_render).
+	wl_event_source_timer_update(server->frame_timer, 16);
+}
+
+void output_retry_frame(struct server *server)
+{
+	if (server->frame_pending) {
+		wl_event_source_timer_update(server->frame_timer, 1);
+	}
+}
+
+static int frame_timer_fired(void *data)
+{
+	output_render(data);
+	return 0;
+}
+
+static struct output_buffer *pick_buffer(struct server *server)
+{
+	// The oldest free buffer would need the most redrawing: take the
+	// youngest one the parent is not reading.
+	struct output_buffer *best = NULL;
+	for (int i = 0; i < server->n_buffers; i++) {
+		struct output_buffer *b = &server->buffers[i];
+		if (b->busy) {
+			continue;
+		}
+		if (best == NULL || (b->age > 0 && (best->age == 0 || b->age < best->age))) {
+			best = b;
+		}
+	}
+	return best;
+}
+
+struct draw_context {
+	struct mosaic_pass *pass;
+	const pixman_region32_t *clip;
+	struct server *server;
+};
+
+/* Draws one surface of a window's tree, at output position x, y. */
+static void draw_surface(struct surface *surface, int x, int y, void *data)
+{
+	struct draw_context *ctx = data;
+	struct mosaic_texture *texture = mosaic_surface_texture_get_texture(surface->texture);
+	if (texture == NULL || !surface->has_content || surface->width <= 0) {
+		return;
+	}
+	mosaic_pass_add_texture(ctx->pass, &(struct mosaic_texture_options){
+		.texture = texture,
+		.dst_box = { x, y, surface->width, surface->height },
+		.transform = surface->current.transform,
+		.clip = ctx->clip,
+		// Client pixels are shown 1:1: nearest keeps them sharp.
+		.filter = MOSAIC_FILTER_NEAREST,
+	});
+}
+
+static void mark_used(struct surface *surface, int x, int y, void *data)
+{
+	mosaic_surface_texture_mark_used(surface->texture, *(uint64_t *)data);
+}
+
+/* Tells clients a good time to draw their next frame has come. */
+static void send_frame_done(struct server *server)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	uint32_t ms = (uint32_t)(now.tv_sec * 1000 + now.tv_nsec / 1000000);
+	struct surface *surface;
+	wl_list_for_each(surface, &server->surfaces, link) {
+		struct wl_resource *cb, *tmp;
+		wl_resource_for_each_safe(cb, tmp, &surface->current.frame_callbacks) {
+			wl_callback_send_done(cb, ms);
+			wl_resource_destroy(cb);
+		}
+		mosaic_surface_texture_collect(surface->texture);
+	}
+}
+
+static bool frame_callbacks_pending(struct server *server)
+{
+	struct surface *surface;
+	wl_list_for_each(surface, &server->surfaces, link) {
+		if (!wl_list_empty(&surface->current.frame_callbacks)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* True when every toplevel that exists shows its first buffer. */
+static bool all_windows_shown(struct server *server)
+{
+	int shown = 0;
+	struct surface *surface;
+	wl_list_for_each(surface, &server->surfaces, link) {
+		if (surface->xdg == NULL || surface->xdg->role != XDG_ROLE_TOPLEVEL) {
+			continue;
+		}
+		if (!surface->xdg->mapped) {
+			return false;
+		}
+		shown++;
+	}
+	return shown > 0;
+}
+
+static int screenshot_timer_fired(void *data)
+{
+	struct server *server = data;
+	server->screenshot_due = true;
+	output_damage_whole(server);
+	return 0;
+}
+
+void output_render(struct server *server)
+{
+	server->frame_pending = false;
+	if (server->parent != NULL && parent_frame_pending(server->parent)) {
+		// The parent has not shown our last frame yet; it calls back.
+		server->frame_pending = true;
+		return;
+	}
+	if (!pixman_region32_not_empty(&server->damage) && !server->screenshot_due) {
+		send_frame_done(server);
+		return;
+	}
+	struct output_buffer *buffer = pick_buffer(server);
+	if (buffer == NULL) {
+		// Every buffer is still with the parent: try again at its release.
+		server->frame_pending = true;
+		return;
+	}
+
+	// What this buffer misses: this frame's damage plus that of the frames
+	// drawn since it was last used.
+	pixman_region32_t repaint;
+	pixman_region32_init(&repaint);
+	if (buffer->age == 0 || buffer->age > HISTORY + 1) {
+		pixman_region32_init_rect(&repaint, 0, 0, (unsigned)server->width,
+			(unsigned)server->height);
+	} else {
+		pixman_region32_copy(&repaint, &server->damage);
+		for (int i = 0; i < buffer->age - 1; i++) {
+			pixman_region32_union(&repaint, &repaint, &server->damage_history[i]);
+		}
+	}
+
+	struct mosaic_pass *pass = mosaic_renderer_begin_pass(server->renderer, buffer->buffer,
+		NULL);
+	if (pass == NULL) {
+		pixman_region32_fini(&repaint);
+		return;
+	}
+	mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+		.box = { 0, 0, server->width, server->height },
+		.color = background,
+		.clip = &repaint,
+		.blend = MOSAIC_BLEND_NONE,
+	});
+	struct draw_context ctx = { .pass = pass, .clip = &repaint, .server = server };
+	struct xdg_surface *window;
+	wl_list_for_each(window, &server->windows, link) {
+		if (window->surface == NULL) {
+			continue;
+		}
+		int x, y;
+		xdg_surface_origin(window, &x, &y);
+		surface_for_each(window->surface, x, y, draw_surface, &ctx);
+	}
+	struct mosaic_pass_completion done;
+	bool ok = mosaic_pass_submit(pass, &done);
+	if (ok) {
+		// Client dmabufs drawn here stay with us until the pass completes.
+		wl_list_for_each(window, &server->windows, link) {
+			if (window->surface != NULL) {
+				surface_for_each(window->surface, 0, 0, mark_used, &done.point);
+			}
+		}
+		// The parent (or the screenshot) reads the pixels with the CPU.
+		ok = mosaic_renderer_wait_point(server->renderer, done.point, -1);
+	}
+
+	// Age every buffer, and remember this frame's damage.
+	for (int i = 0; i < server->n_buffers; i++) {
+		if (server->buffers[i].age > 0) {
+			server->buffers[i].age++;
+		}
+	}
+	buffer->age = ok ? 1 : 0;
+	pixman_region32_fini(&server->damage_history[HISTORY - 1]);
+	for (int i = HISTORY - 1; i > 0; i--) {
+		server->damage_history[i] = server->damage_history[i - 1];
+	}
+	pixman_region32_init(&server->damage_history[0]);
+	pixman_region32_copy(&server->damage_history[0], &server->damage);
+	server->frames++;
+
+	if (ok && server->parent != NULL) {
+		// The parent saw the previous frame: only this frame's damage
+		// changed for it, whatever this buffer's age made us redraw.
+		parent_present(server->parent, buffer, &server->damage);
+	}
+	pixman_region32_clear(&server->damage);
+	pixman_region32_fini(&repaint);
+	send_frame_done(server);
+
+	if (ok && server->screenshot_due && !server->screenshot_done) {
+		server->screenshot_done = true;
+		if (!output_write_screenshot(server, buffer)) {
+			server->exit_code = 1;
+			server->running = false;
+		} else if (server->quit_after_screenshot) {
+			server->running = false;
+		}
+	}
+	if (server->screenshot_path != NULL && !server->screenshot_armed &&
+			all_windows_shown(server)) {
+		// This frame shows every window: the screenshot is this frame, or
+		// one taken --screenshot-delay later.
+		server->screenshot_armed = true;
+		server->screenshot_timer = wl_event_loop_add_timer(server->loop,
+			screenshot_timer_fired, server);
+		if (server->screenshot_timer != NULL) {
+			wl_event_source_timer_update(server->screenshot_timer,
+				server->screenshot_delay_ms > 0 ? server->screenshot_delay_ms : 1);
+		}
+	}
+	if (frame_callbacks_pending(server)) {
+		output_schedule_frame(server);
+	}
+}
+
+/*
+ * Reads the output back through mosaic (a texture made from the output
+ * buffer, read as RGBA bytes) and writes a PNG.
+ */
+bool output_write_screenshot(struct server *server, struct output_buffer *buffer)
+{
+	struct mosaic_texture *texture = mosaic_texture_from_buffer(server->renderer,
+		buffer->buffer);
+	if (texture == NULL) {
+		fprintf(stderr, "screenshot: cannot read the output back\n");
+		return false;
+	}
+	uint32_t stride = (uint32_t)server->width * 4;
+	uint8_t *pixels = malloc((size_t)stride * (size_t)server->height);
+	bool ok = pixels != NULL && mosaic_texture_read_pixels(texture,
+		&(struct mosaic_read_pixels_options){
+			// ABGR8888 is R, G, B, A in memory order: what PNG wants.
+			.fourcc = DRM_FORMAT_ABGR8888,
+			.stride = stride,
+			.data = pixels,
+		});
+	mosaic_texture_destroy(texture);
+	if (ok) {
+		ok = png_write_rgba(server->screenshot_path, server->width, server->height,
+			pixels, stride);
+	}
+	free(pixels);
+	if (ok) {
+		fprintf(stderr, "screenshot written to %s (frame %llu)\n", server->screenshot_path,
+			(unsigned long long)server->frames);
+	}
+	return ok;
+}

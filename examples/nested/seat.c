@@ -1,0 +1,501 @@
+/*
+ * wl_seat and wl_output.
+ *
+ * Input comes from the parent compositor (parent.c) in output coordinates;
+ * here it goes to the client under the pointer, or to the focused window for
+ * keys. The parent's keymap is handed to our clients as it is, so keys mean
+ * the same thing inside and outside. In --headless mode there is no input,
+ * and the seat offers no capability.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <wayland-server-protocol.h>
+
+#include "nested.h"
+
+/* Sends `send` to every resource of `list` that belongs to the surface's client. */
+#define for_each_client_resource(res, list, surface) \
+	wl_resource_for_each(res, list) \
+		if (wl_resource_get_client(res) == wl_resource_get_client((surface)->resource))
+
+static void unlink_resource(struct wl_resource *resource)
+{
+	wl_list_remove(wl_resource_get_link(resource));
+}
+
+static void pointer_set_cursor(struct wl_client *client, struct wl_resource *resource,
+	uint32_t serial, struct wl_resource *surface, int32_t hotspot_x, int32_t hotspot_y)
+{
+	// The parent draws its own cursor over our window.
+}
+
+static void pointer_release(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static const struct wl_pointer_interface pointer_impl = {
+	.set_cursor = pointer_set_cursor,
+	.release = pointer_release,
+};
+
+static void keyboard_release(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static const struct wl_keyboard_interface keyboard_impl = {
+	.release = keyboard_release,
+};
+
+static void seat_get_pointer(struct wl_client *client, struct wl_resource *resource,
+	uint32_t id)
+{
+	struct server *server = wl_resource_get_user_data(resource);
+	struct wl_resource *pointer = wl_resource_create(client, &wl_pointer_interface,
+		wl_resource_get_version(resource), id);
+	if (pointer == NULL) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(pointer, &pointer_impl, server, unlink_resource);
+	wl_list_insert(&server->pointers, wl_resource_get_link(pointer));
+}
+
+static void seat_get_keyboard(struct wl_client *client, struct wl_resource *resource,
+	uint32_t id)
+{
+	struct server *server = wl_resource_get_user_data(resource);
+	struct wl_resource *keyboard = wl_resource_create(client, &wl_keyboard_interface,
+		wl_resource_get_version(resource), id);
+	if (keyboard == NULL) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(keyboard, &keyboard_impl, server, unlink_resource);
+	wl_list_insert(&server->keyboards, wl_resource_get_link(keyboard));
+	if (server->keymap_fd >= 0) {
+		wl_keyboard_send_keymap(keyboard, server->keymap_format, server->keymap_fd,
+			server->keymap_size);
+	} else {
+		wl_keyboard_send_keymap(keyboard, WL_KEYBOARD_KEYMAP_FORMAT_NO_KEYMAP, -1, 0);
+	}
+	if (wl_resource_get_version(keyboard) >= WL_KEYBOARD_REPEAT_INFO_SINCE_VERSION) {
+		wl_keyboard_send_repeat_info(keyboard, 25, 600);
+	}
+}
+
+static void seat_get_touch(struct wl_client *client, struct wl_resource *resource,
+	uint32_t id)
+{
+	// Never offered (no touch capability); the protocol still needs an object.
+	struct wl_resource *touch = wl_resource_create(client, &wl_touch_interface,
+		wl_resource_get_version(resource), id);
+	if (touch == NULL) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(touch, NULL, NULL, NULL);
+}
+
+static void seat_release(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static const struct wl_seat_interface seat_impl = {
+	.get_pointer = seat_get_pointer,
+	.get_keyboard = seat_get_keyboard,
+	.get_touch = seat_get_touch,
+	.release = seat_release,
+};
+
+static void seat_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct server *server = data;
+	struct wl_resource *resource = wl_resource_create(client, &wl_seat_interface,
+		(int)version, id);
+	if (resource == NULL) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(resource, &seat_impl, server, unlink_resource);
+	wl_list_insert(&server->seats, wl_resource_get_link(resource));
+	wl_seat_send_capabilities(resource, server->seat_caps);
+	if (version >= WL_SEAT_NAME_SINCE_VERSION) {
+		wl_seat_send_name(resource, "seat0");
+	}
+}
+
+void seat_set_capabilities(struct server *server, uint32_t caps)
+{
+	server->seat_caps = caps;
+	struct wl_resource *resource;
+	wl_resource_for_each(resource, &server->seats) {
+		wl_seat_send_capabilities(resource, caps);
+	}
+}
+
+static void pointer_frame(struct server *server, struct surface *surface)
+{
+	struct wl_resource *res;
+	for_each_client_resource(res, &server->pointers, surface) {
+		if (wl_resource_get_version(res) >= WL_POINTER_FRAME_SINCE_VERSION) {
+			wl_pointer_send_frame(res);
+		}
+	}
+}
+
+void seat_pointer_leave(struct server *server)
+{
+	struct surface *old = server->pointer_focus;
+	if (old == NULL) {
+		return;
+	}
+	uint32_t serial = wl_display_next_serial(server->display);
+	struct wl_resource *res;
+	for_each_client_resource(res, &server->pointers, old) {
+		wl_pointer_send_leave(res, serial, old->resource);
+	}
+	pointer_frame(server, old);
+	server->pointer_focus = NULL;
+}
+
+/* The topmost surface under the point, in any window. */
+static struct surface *window_surface_at(struct server *server, double x, double y,
+	double *sx, double *sy)
+{
+	struct xdg_surface *window;
+	wl_list_for_each_reverse(window, &server->windows, link) {
+		if (window->surface == NULL) {
+			continue;
+		}
+		int ox, oy;
+		xdg_surface_origin(window, &ox, &oy);
+		struct surface *hit = surface_at(window->surface, ox, oy, x, y, sx, sy);
+		if (hit != NULL) {
+			return hit;
+		}
+	}
+	return NULL;
+}
+
+void seat_pointer_motion(struct server *server, uint32_t time, double x, double y)
+{
+	double sx = 0, sy = 0;
+	struct surface *surface = window_surface_at(server, x, y, &sx, &sy);
+	if (surface != server->pointer_focus) {
+		seat_pointer_leave(server);
+		if (surface != NULL) {
+			uint32_t serial = wl_display_next_serial(server->display);
+			struct wl_resource *res;
+			for_each_client_resource(res, &server->pointers, surface) {
+				wl_pointer_send_enter(res, serial, surface->resource,
+					wl_fixed_from_double(sx), wl_fixed_from_double(sy));
+			}
+		}
+		server->pointer_focus = surface;
+	}
+	if (surface == NULL) {
+		return;
+	}
+	struct wl_resource *res;
+	for_each_client_resource(res, &server->pointers, surface) {
+		wl_pointer_send_motion(res, time, wl_fixed_from_double(sx),
+			wl_fixed_from_double(sy));
+	}
+	pointer_frame(server, surface);
+}
+
+/* The xdg window a surface belongs to (through its subsurface parents). */
+static struct xdg_surface *window_of(struct surface *surface)
+{
+	while (surface->subsurface != NULL && surface->subsurface->parent != NULL) {
+		surface = surface->subsurface->parent;
+	}
+	return surface->xdg;
+}
+
+void seat_pointer_button(struct server *server, uint32_t time, uint32_t button,
+	uint32_t state)
+{
+	struct surface *surface = server->pointer_focus;
+	if (surface == NULL) {
+		return;
+	}
+	if (state == WL_POINTER_BUTTON_STATE_PRESSED) {
+		// Focus on click: raise the window and give it the keyboard.
+		struct xdg_surface *window = window_of(surface);
+		if (window != NULL && window->mapped) {
+			xdg_focus(server, window);
+		}
+	}
+	uint32_t serial = wl_display_next_serial(server->display);
+	struct wl_resource *res;
+	for_each_client_resource(res, &server->pointers, surface) {
+		wl_pointer_send_button(res, serial, time, button, state);
+	}
+	pointer_frame(server, surface);
+}
+
+void seat_pointer_axis(struct server *server, uint32_t time, uint32_t axis, double value)
+{
+	struct surface *surface = server->pointer_focus;
+	if (surface == NULL) {
+		return;
+	}
+	struct wl_resource *res;
+	for_each_client_resource(res, &server->pointers, surface) {
+		wl_pointer_send_axis(res, time, axis, wl_fixed_from_double(value));
+	}
+	pointer_frame(server, surface);
+}
+
+void seat_keyboard_keymap(struct server *server, uint32_t format, int fd, uint32_t size)
+{
+	// Keep the parent's keymap fd: every client gets it as it binds.
+	if (server->keymap_fd >= 0) {
+		close(server->keymap_fd);
+	}
+	server->keymap_fd = fd;
+	server->keymap_size = size;
+	server->keymap_format = format;
+	struct wl_resource *res;
+	wl_resource_for_each(res, &server->keyboards) {
+		wl_keyboard_send_keymap(res, format, fd, size);
+	}
+}
+
+void seat_set_keyboard_focus(struct server *server, struct surface *surface)
+{
+	struct surface *old = server->keyboard_focus;
+	if (old == surface) {
+		return;
+	}
+	struct wl_resource *res;
+	if (old != NULL) {
+		uint32_t serial = wl_display_next_serial(server->display);
+		for_each_client_resource(res, &server->keyboards, old) {
+			wl_keyboard_send_leave(res, serial, old->resource);
+		}
+	}
+	server->keyboard_focus = surface;
+	if (surface == NULL) {
+		return;
+	}
+	struct wl_array keys;
+	wl_array_init(&keys);
+	uint32_t serial = wl_display_next_serial(server->display);
+	for_each_client_resource(res, &server->keyboards, surface) {
+		wl_keyboard_send_enter(res, serial, surface->resource, &keys);
+		wl_keyboard_send_modifiers(res, serial, server->mods[0], server->mods[1],
+			server->mods[2], server->mods[3]);
+	}
+	wl_array_release(&keys);
+}
+
+void seat_keyboard_key(struct server *server, uint32_t time, uint32_t key, uint32_t state)
+{
+	struct surface *surface = server->keyboard_focus;
+	if (surface == NULL) {
+		return;
+	}
+	uint32_t serial = wl_display_next_serial(server->display);
+	struct wl_resource *res;
+	for_each_client_resource(res, &server->keyboards, surface) {
+		wl_keyboard_send_key(res, serial, time, key, state);
+	}
+}
+
+void seat_keyboard_modifiers(struct server *server, uint32_t depressed, uint32_t latched,
+	uint32_t locked, uint32_t group)
+{
+	server->mods[0] = depressed;
+	server->mods[1] = latched;
+	server->mods[2] = locked;
+	server->mods[3] = group;
+	struct surface *surface = server->keyboard_focus;
+	if (surface == NULL) {
+		return;
+	}
+	uint32_t serial = wl_display_next_serial(server->display);
+	struct wl_resource *res;
+	for_each_client_resource(res, &server->keyboards, surface) {
+		wl_keyboard_send_modifiers(res, serial, depressed, latched, locked, group);
+	}
+}
+
+void seat_surface_destroyed(struct server *server, struct surface *surface)
+{
+	// No events to a dead surface: just forget it.
+	if (server->pointer_focus == surface) {
+		server->pointer_focus = NULL;
+	}
+	if (server->keyboard_focus == surface) {
+		server->keyboard_focus = NULL;
+	}
+}
+
+void seat_finish(struct server *server)
+{
+	if (server->keymap_fd >= 0) {
+		close(server->keymap_fd);
+		server->keymap_fd = -1;
+	}
+}
+
+/*
+ * wl_data_device_manager: clipboard and drag-and-drop. Not implemented
+ * beyond the objects themselves, which some clients (foot) insist on.
+ */
+static void data_source_offer(struct wl_client *client, struct wl_resource *resource,
+	const char *mime_type)
+{
+}
+
+static void data_source_destroy(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static void data_source_set_actions(struct wl_client *client, struct wl_resource *resource,
+	uint32_t actions)
+{
+}
+
+static const struct wl_data_source_interface data_source_impl = {
+	.offer = data_source_offer,
+	.destroy = data_source_destroy,
+	.set_actions = data_source_set_actions,
+};
+
+static void data_device_start_drag(struct wl_client *client, struct wl_resource *resource,
+	struct wl_resource *source, struct wl_resource *origin, struct wl_resource *icon,
+	uint32_t serial)
+{
+	// No drag-and-drop: cancel at once so the client does not wait.
+	if (source != NULL) {
+		wl_data_source_send_cancelled(source);
+	}
+}
+
+static void data_device_set_selection(struct wl_client *client, struct wl_resource *resource,
+	struct wl_resource *source, uint32_t serial)
+{
+	if (source != NULL) {
+		wl_data_source_send_cancelled(source);
+	}
+}
+
+static void data_device_release(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static const struct wl_data_device_interface data_device_impl = {
+	.start_drag = data_device_start_drag,
+	.set_selection = data_device_set_selection,
+	.release = data_device_release,
+};
+
+static void manager_create_data_source(struct wl_client *client, struct wl_resource *resource,
+	uint32_t id)
+{
+	struct wl_resource *source = wl_resource_create(client, &wl_data_source_interface,
+		wl_resource_get_version(resource), id);
+	if (source == NULL) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(source, &data_source_impl, NULL, NULL);
+}
+
+static void manager_get_data_device(struct wl_client *client, struct wl_resource *resource,
+	uint32_t id, struct wl_resource *seat)
+{
+	struct wl_resource *device = wl_resource_create(client, &wl_data_device_interface,
+		wl_resource_get_version(resource), id);
+	if (device == NULL) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(device, &data_device_impl, NULL, NULL);
+}
+
+static const struct wl_data_device_manager_interface data_device_manager_impl = {
+	.create_data_source = manager_create_data_source,
+	.get_data_device = manager_get_data_device,
+};
+
+static void data_device_manager_bind(struct wl_client *client, void *data, uint32_t version,
+	uint32_t id)
+{
+	struct wl_resource *resource = wl_resource_create(client,
+		&wl_data_device_manager_interface, (int)version, id);
+	if (resource == NULL) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(resource, &data_device_manager_impl, data, NULL);
+}
+
+/* wl_output: one output, the size of our image, at scale 1. */
+static void output_release(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static const struct wl_output_interface output_impl = {
+	.release = output_release,
+};
+
+static void output_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct server *server = data;
+	struct wl_resource *resource = wl_resource_create(client, &wl_output_interface,
+		(int)version, id);
+	if (resource == NULL) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(resource, &output_impl, server, unlink_resource);
+	wl_list_insert(&server->outputs, wl_resource_get_link(resource));
+	wl_output_send_geometry(resource, 0, 0, 0, 0, WL_OUTPUT_SUBPIXEL_UNKNOWN, "mosaic",
+		"nested", WL_OUTPUT_TRANSFORM_NORMAL);
+	wl_output_send_mode(resource, WL_OUTPUT_MODE_CURRENT | WL_OUTPUT_MODE_PREFERRED,
+		server->width, server->height, 60000);
+	if (version >= WL_OUTPUT_SCALE_SINCE_VERSION) {
+		wl_output_send_scale(resource, 1);
+	}
+	if (version >= WL_OUTPUT_DONE_SINCE_VERSION) {
+		wl_output_send_done(resource);
+	}
+}
+
+void seat_output_resized(struct server *server)
+{
+	struct wl_resource *resource;
+	wl_resource_for_each(resource, &server->outputs) {
+		wl_output_send_mode(resource, WL_OUTPUT_MODE_CURRENT | WL_OUTPUT_MODE_PREFERRED,
+			server->width, server->height, 60000);
+		if (wl_resource_get_version(resource) >= WL_OUTPUT_DONE_SINCE_VERSION) {
+			wl_output_send_done(resource);
+		}
+	}
+}
+
+bool seat_init_globals(struct server *server)
+{
+	server->keymap_fd = -1;
+	wl_list_init(&server->pointers);
+	wl_list_init(&server->keyboards);
+	wl_list_init(&server->seats);
+	wl_list_init(&server->outputs);
+	return wl_global_create(server->display, &wl_seat_interface, 7, server,
+			seat_bind) != NULL &&
+		wl_global_create(server->display, &wl_output_interface, 3, server,
+			output_bind) != NULL &&
+		wl_global_create(server->display, &wl_data_device_manager_interface, 3, server,
+			data_device_manager_bind) != NULL;
+}
