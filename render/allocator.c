@@ -57,6 +57,21 @@ MOSAIC_EXPORT struct mosaic_buffer *mosaic_allocator_create_buffer(
 		n_modifiers);
 }
 
+MOSAIC_EXPORT struct mosaic_allocator *mosaic_renderer_create_gpu_allocator(
+	struct mosaic_renderer *renderer)
+{
+	if (renderer == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "no renderer given");
+		return NULL;
+	}
+	if (renderer->impl->create_gpu_allocator == NULL) {
+		mosaic_log(MOSAIC_LOG_DEBUG, "the %s renderer has no GPU images",
+			mosaic_backend_name(renderer->backend));
+		return NULL;
+	}
+	return renderer->impl->create_gpu_allocator(renderer);
+}
+
 MOSAIC_EXPORT bool mosaic_allocator_negotiate_formats(const struct mosaic_allocator *allocator,
 	const struct mosaic_renderer *renderer, const struct mosaic_format_set *constraints,
 	struct mosaic_format_set *out)

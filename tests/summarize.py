@@ -5,6 +5,9 @@ summarize.py LOG [REQUIRED_SUITES]   per-run summary; lists skips with their rea
                                      a skip in a required suite is an error (exit 1)
 summarize.py --total LOG...          one closing line over all runs:
                                      "N passed, N failed, N skipped"
+
+A cmocka case skipped inside a test binary that passed counts as a skip too
+(cmocka prints "[  SKIPPED ] name"): a skip is never counted as a pass.
 """
 import json
 import sys
@@ -21,8 +24,23 @@ def load(path):
 
 
 def suites_of(result):
-    # meson names suites "project:suite"
-    return {s.split(':')[-1] for s in result.get('suite', [])}
+    # meson names a test "project:suite1+suite2 / name"
+    head = result['name'].split(' / ')[0]
+    return set(head.split(':', 1)[-1].split('+'))
+
+
+def skipped_cases(result):
+    """Names of cmocka cases skipped inside a binary that otherwise passed."""
+    if result['result'] not in ('OK', 'EXPECTEDFAIL'):
+        return []
+    names = []
+    for line in (result.get('stdout') or '').splitlines():
+        line = line.strip()
+        if line.startswith('[  SKIPPED ]') and not line.endswith('test(s), listed below:'):
+            name = line[len('[  SKIPPED ]'):].strip()
+            if name and name not in names:
+                names.append(name)
+    return names
 
 
 def reason(result):
@@ -37,6 +55,7 @@ def main():
         for path in args[1:]:
             for r in load(path):
                 res = r['result']
+                counts['skipped'] += len(skipped_cases(r))
                 if res in ('OK', 'EXPECTEDFAIL'):
                     counts['passed'] += 1
                 elif res == 'SKIP':
@@ -50,6 +69,13 @@ def main():
     required = set(args[1].split()) if len(args) > 1 else set()
     bad = 0
     for r in load(path):
+        must = suites_of(r) & required
+        for case in skipped_cases(r):
+            tag = 'SKIP (not allowed here)' if must else 'SKIP'
+            print('{}: {} / {}: case skipped inside a passing test'.format(
+                tag, r['name'], case))
+            if must:
+                bad += 1
         if r['result'] != 'SKIP':
             continue
         must = suites_of(r) & required

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE /* setenv, kill */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +152,17 @@ int main(int argc, char *argv[])
 	char **command = optind < argc ? &argv[optind] : NULL;
 
 	mosaic_log_init(MOSAIC_LOG_WARN, log_handler, NULL);
+
+	// 0. Signals are read from the event loop (a signalfd), which only works
+	// when no thread can take them first. GPU drivers start threads inside
+	// mosaic_renderer_create(), and threads inherit the signal mask of their
+	// creator: block the signals now, before any driver thread exists.
+	sigset_t handled;
+	sigemptyset(&handled);
+	sigaddset(&handled, SIGINT);
+	sigaddset(&handled, SIGTERM);
+	sigaddset(&handled, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &handled, NULL);
 
 	// 1. The renderer: mosaic picks a backend, or uses the one asked for.
 	server.renderer = mosaic_renderer_create(&(struct mosaic_renderer_options){

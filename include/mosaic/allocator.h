@@ -39,6 +39,22 @@ uint32_t mosaic_allocator_get_buffer_caps(const struct mosaic_allocator *allocat
 struct mosaic_buffer *mosaic_allocator_create_buffer(struct mosaic_allocator *allocator,
 	int width, int height, uint32_t fourcc, const uint64_t *modifiers, size_t n_modifiers);
 
+struct mosaic_renderer;
+
+/**
+ * An allocator of `renderer`'s own GPU images (device-local Vulkan images,
+ * GL textures): the fastest buffers to render into and to sample from, for
+ * offscreen targets, intermediate surfaces and capture. Their buffers offer
+ * none of the MOSAIC_BUFFER_CAP_* bits: only the renderer that made them can
+ * render into them (mosaic_renderer_begin_pass()), make textures from them
+ * (mosaic_texture_from_buffer(), without a copy) and read them (through such
+ * a texture). Backends may offer exports in their own header. Destroy the
+ * allocator and drop its buffers before the renderer. NULL, with a DEBUG
+ * line, when the backend has no such images (pixman: use shared memory).
+ */
+struct mosaic_allocator *mosaic_renderer_create_gpu_allocator(
+	struct mosaic_renderer *renderer);
+
 /**
  * An allocator of GBM buffer objects on the DRM device `drm_fd` (a primary or
  * render node; note that some drivers, such as vgem and vkms through Mesa's

@@ -51,6 +51,8 @@ struct mosaic_renderer_impl {
 	bool (*wait_point)(struct mosaic_renderer *renderer, uint64_t point, int64_t timeout_ns);
 	/** Optional. */
 	struct mosaic_render_timer *(*timer_create)(struct mosaic_renderer *renderer);
+	/** Optional: see mosaic_renderer_create_gpu_allocator(). */
+	struct mosaic_allocator *(*create_gpu_allocator)(struct mosaic_renderer *renderer);
 };
 
 /**

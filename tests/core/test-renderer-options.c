@@ -152,6 +152,11 @@ static void test_env_bogus(void **state)
 	assert_no_error(&cap);
 }
 
+/*
+ * Only in builds that leave a GPU backend out (tests/run-all.sh has one: the
+ * sanitizer build is pixman-only); a full build has nothing to check here.
+ */
+#if !MOSAIC_HAS_VULKAN || !MOSAIC_HAS_GLES
 static void test_not_built(void **state)
 {
 	const enum mosaic_backend gpu[] = { MOSAIC_BACKEND_VULKAN, MOSAIC_BACKEND_GLES };
@@ -175,11 +180,9 @@ static void test_not_built(void **state)
 		}));
 		assert_one_error(&cap, option);
 	}
-	if (checked == 0) {
-		print_message("every backend is built: nothing to check\n");
-		skip();
-	}
+	assert_true(checked > 0);
 }
+#endif
 
 static void test_is_built(void **state)
 {
@@ -478,7 +481,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pixman_explicit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_env_bogus, setup, teardown),
+#if !MOSAIC_HAS_VULKAN || !MOSAIC_HAS_GLES
 		cmocka_unit_test_setup_teardown(test_not_built, setup, teardown),
+#endif
 		cmocka_unit_test_setup_teardown(test_is_built, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drm_fd_ownership, setup, teardown),

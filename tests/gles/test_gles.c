@@ -585,7 +585,12 @@ static void test_completion_timer(void **state)
 	uint32_t fourcc, stride;
 	assert_true(mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data,
 		&fourcc, &stride));
-	assert_int_equal(((uint32_t *)data)[0] & 0xffffff, 0x808080);
+	// 50% gray: 127.5 may round to 0x7f or 0x80 depending on the GPU.
+	uint32_t px = ((uint32_t *)data)[0];
+	for (int c = 0; c < 3; c++) {
+		int v = (int)((px >> (8 * c)) & 0xff);
+		assert_true(v == 0x7f || v == 0x80);
+	}
 	mosaic_buffer_end_data_access(buffer);
 	mosaic_buffer_drop(buffer);
 	mosaic_allocator_destroy(alloc);

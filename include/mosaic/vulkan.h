@@ -1,0 +1,178 @@
+#ifndef MOSAIC_VULKAN_H
+#define MOSAIC_VULKAN_H
+
+/**
+ * The Vulkan backend: escape hatches for compositors that share the device
+ * with their own Vulkan code, and images that can travel between renderers
+ * (and processes) as file descriptors.
+ *
+ * Only installed when mosaic was built with the Vulkan renderer
+ * (MOSAIC_HAS_VULKAN in <mosaic/config.h>). This header includes the Vulkan
+ * types only; define VK_NO_PROTOTYPES before including it when you load
+ * Vulkan through a meta-loader.
+ *
+ * Environment variables read when a Vulkan renderer is created:
+ * - MOSAIC_VK_DEVICE=<index or name substring>: the physical device to use
+ *   (index into the list of devices that can render, as logged at INFO).
+ * - MOSAIC_VK_VALIDATION=1: enable the Khronos validation layer with
+ *   synchronization validation; every message goes to the mosaic log.
+ * - MOSAIC_VK_NO_DMABUF=1: do not import dmabufs even where the device can.
+ * - MOSAIC_VK_NO_TIMELINE=1: track completion with fences even where the
+ *   device has timeline semaphores.
+ * - MOSAIC_VK_NO_HOST_IMPORT=1: never copy from shared memory directly
+ *   (VK_EXT_external_memory_host); every upload goes through the staging
+ *   ring. For measurements and for drivers that mishandle imports.
+ *
+ * Uploads: updates of textures from buffers that offer MOSAIC_BUFFER_CAP_SHM
+ * are copied by the GPU straight from the shared memory where the device
+ * supports it (MOSAIC_FEATURE_HOST_POINTER_IMPORT); the renderer then keeps a
+ * lock on the buffer until the copy is complete, so its release is delayed
+ * until then. Other uploads are copied into a staging ring at once and the
+ * buffer is not needed after the call. Uploads are recorded ahead of the next
+ * pass's draws: updating a texture while a pass that already drew it is open
+ * changes what that pass shows.
+ *
+ * CPU buffers as render targets: the pass draws into a device image; at
+ * submit the pixels the draws touch are copied in, drawn and copied back,
+ * and mosaic_pass_submit() waits for the GPU (when anything was drawn) so
+ * that the buffer holds the result when it returns.
+ *
+ * dmabufs: where the device has VK_EXT_external_memory_dma_buf and
+ * VK_EXT_image_drm_format_modifier (MOSAIC_FEATURE_DMABUF_IMPORT),
+ * single-plane dmabufs with an explicit modifier listed in the renderer's
+ * dmabuf format sets are imported without a copy, as textures and as render
+ * targets; the import is cached on the buffer. A texture of a dmabuf shows
+ * the buffer's current contents and keeps a lock on it. Synchronization is
+ * explicit: pass the producer's fences as wait_sync_files and wait for the
+ * pass's completion before handing the buffer on.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <vulkan/vulkan_core.h>
+
+#include <mosaic/buffer.h>
+#include <mosaic/renderer.h>
+#include <mosaic/texture.h>
+
+/**
+ * Creates a Vulkan renderer. `drm_fd` (borrowed; <= 0 for none) selects the
+ * physical device through VK_EXT_physical_device_drm. Same as
+ * mosaic_renderer_create() with MOSAIC_BACKEND_VULKAN. NULL with log lines
+ * on failure.
+ */
+struct mosaic_renderer *mosaic_vulkan_renderer_create(int drm_fd);
+
+/** True when `renderer` is a Vulkan renderer. Accepts NULL. */
+bool mosaic_renderer_is_vulkan(const struct mosaic_renderer *renderer);
+
+/** True when `texture` comes from a Vulkan renderer. Accepts NULL. */
+bool mosaic_texture_is_vulkan(const struct mosaic_texture *texture);
+
+/*
+ * Accessors. `renderer` must be a Vulkan renderer. The handles are owned by
+ * the renderer and valid until it is destroyed; do not destroy them.
+ */
+VkInstance mosaic_vulkan_renderer_get_instance(struct mosaic_renderer *renderer);
+VkPhysicalDevice mosaic_vulkan_renderer_get_physical_device(struct mosaic_renderer *renderer);
+VkDevice mosaic_vulkan_renderer_get_device(struct mosaic_renderer *renderer);
+/** The queue family the renderer submits to (a graphics queue, index 0 of it). */
+uint32_t mosaic_vulkan_renderer_get_queue_family(struct mosaic_renderer *renderer);
+
+/**
+ * The number of Vulkan objects and memory allocations the renderer has
+ * created since it started (every vkCreate*, vkAllocate*). For tests and
+ * diagnostics: it stays constant while a compositor renders the same kind of
+ * frames over and over.
+ */
+uint64_t mosaic_vulkan_renderer_get_create_count(struct mosaic_renderer *renderer);
+
+/**
+ * Merges the pipeline cache stored at `path` (written by
+ * mosaic_vulkan_renderer_save_pipeline_cache(), possibly by another run)
+ * into the renderer's cache. Call it right after creation, before the first
+ * pass. A missing file, or one made by another device or driver version, is
+ * not an error: it is ignored with an INFO line and true is returned. False
+ * only on an I/O error other than a missing file.
+ */
+bool mosaic_vulkan_renderer_load_pipeline_cache(struct mosaic_renderer *renderer,
+	const char *path);
+
+/**
+ * Writes the renderer's pipeline cache to `path` (through a temporary file
+ * and rename, so a reader never sees half a file). False with a log line on
+ * failure.
+ */
+bool mosaic_vulkan_renderer_save_pipeline_cache(struct mosaic_renderer *renderer,
+	const char *path);
+
+/**
+ * Allocates a device-local image of `width` x `height` pixels of `fourcc`
+ * (any of the renderer's render formats for MOSAIC_BUFFER_CAP_DATA_PTR) as a
+ * buffer: it can be rendered into, made into a texture of the same renderer
+ * (without a copy) and exported. It offers no CPU access; read it with
+ * mosaic_texture_read_pixels() on a texture made from it. The contents start
+ * undefined. The caller is the producer (mosaic_buffer_drop()); the buffer
+ * and every texture made from it must be gone before the renderer is
+ * destroyed. NULL with a log line on failure.
+ */
+struct mosaic_buffer *mosaic_vulkan_buffer_create(struct mosaic_renderer *renderer,
+	int width, int height, uint32_t fourcc);
+
+/** True when `buffer` was made by mosaic_vulkan_buffer_create() or imported. */
+bool mosaic_buffer_is_vulkan(const struct mosaic_buffer *buffer);
+
+/**
+ * An image shared as an opaque fd (VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT).
+ * It can only be imported on the same physical device and driver (the UUIDs
+ * must match), by a renderer of the same mosaic version.
+ */
+struct mosaic_vulkan_opaque_image {
+	/** The memory fd. See the export and import functions for ownership. */
+	int fd;
+	/** Size of the memory allocation in bytes. */
+	uint64_t size;
+	int width, height;
+	uint32_t fourcc;
+	/** VkPhysicalDeviceIDProperties of the exporting device. */
+	uint8_t device_uuid[VK_UUID_SIZE];
+	uint8_t driver_uuid[VK_UUID_SIZE];
+};
+
+/**
+ * Exports a buffer from mosaic_vulkan_buffer_create() as an opaque fd. On
+ * success, `out->fd` is a new fd owned by the caller (each call returns a
+ * new one; close it when done); the buffer stays usable. Before using the
+ * exported image elsewhere, wait until every pass that drew into it is
+ * complete (mosaic_renderer_wait_point()). False with a log line when the
+ * device has no VK_KHR_external_memory_fd or the buffer is not a Vulkan
+ * buffer; `out->fd` is then -1.
+ */
+bool mosaic_vulkan_buffer_export_opaque_fd(struct mosaic_buffer *buffer,
+	struct mosaic_vulkan_opaque_image *out);
+
+/**
+ * Imports an image exported by mosaic_vulkan_buffer_export_opaque_fd(),
+ * possibly by another renderer or process on the same device. On success
+ * the renderer owns `image->fd` (do not close it) and returns a buffer that
+ * behaves like one from mosaic_vulkan_buffer_create() and shares its
+ * contents with the exporter. On failure (NULL, log line: another device,
+ * mismatched size) the caller keeps ownership of `image->fd`.
+ */
+struct mosaic_buffer *mosaic_vulkan_buffer_import_opaque_fd(struct mosaic_renderer *renderer,
+	const struct mosaic_vulkan_opaque_image *image);
+
+/**
+ * Exports a Vulkan buffer as a dmabuf (single plane, with its DRM format
+ * modifier). On success `out` holds new fds owned by the caller (release
+ * them with mosaic_dmabuf_attributes_finish()). False with a log line when
+ * the renderer cannot export dmabufs (see MOSAIC_FEATURE_DMABUF_EXPORT);
+ * `out` is then untouched. This version of the Vulkan renderer does not
+ * export dmabufs on any device yet: share images with
+ * mosaic_vulkan_buffer_export_opaque_fd() instead.
+ */
+bool mosaic_vulkan_buffer_export_dmabuf(struct mosaic_buffer *buffer,
+	struct mosaic_dmabuf_attributes *out);
+
+#endif

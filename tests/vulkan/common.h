@@ -1,0 +1,73 @@
+#ifndef MOSAIC_TEST_VULKAN_COMMON_H
+#define MOSAIC_TEST_VULKAN_COMMON_H
+
+/*
+ * Helpers of the Vulkan tests: a log handler that counts validation
+ * messages, CPU targets, and pixel comparison with the pixman reference.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mosaic/mosaic.h>
+#include <mosaic/vulkan.h>
+
+struct test_log {
+	/* Validation-layer messages (warnings and errors). */
+	int validation;
+	/* ERROR lines of the library (from any source). */
+	int errors;
+	bool no_validation_layer;
+	int staging_grows;
+	int staging_wraps;
+	int staging_shrinks;
+	/* When set, ERROR lines are expected and not printed. */
+	bool quiet_errors;
+};
+
+extern struct test_log test_log;
+
+/* cmocka fixtures: a fresh Vulkan renderer per test; teardown fails on validation messages. */
+int test_setup(void **state);
+int test_teardown(void **state);
+
+/* Installs the counting log handler and resets the counters. */
+void test_log_reset(void);
+
+/* A Vulkan renderer, or exit(77) with one line when the machine has none. */
+struct mosaic_renderer *test_vulkan_renderer(void);
+
+/* A CPU buffer of malloc'd memory (cleared to `fill`), owned by the returned struct. */
+struct test_image {
+	struct mosaic_buffer *buffer;
+	void *data;
+	int width, height;
+	uint32_t fourcc, stride;
+};
+
+void test_image_init(struct test_image *image, int width, int height, uint32_t fourcc,
+	uint32_t fill);
+void test_image_finish(struct test_image *image);
+
+/* Deterministic premultiplied ARGB8888 pixels, some translucent. */
+void test_pattern(uint32_t *pixels, int width, int height, uint32_t seed);
+
+/*
+ * Compares two images of the same size after converting both to ARGB8888;
+ * alpha is ignored for formats without alpha. Returns the largest channel
+ * difference and prints the first mismatching pixel above `tolerance`.
+ */
+int test_compare(const struct test_image *a, const struct test_image *b, int tolerance,
+	const char *what);
+
+/* Reads a whole texture as ARGB8888 into `out` (width * height pixels). */
+bool test_read_texture(struct mosaic_texture *texture, uint32_t *out);
+
+/* Bytes handed out by malloc in every arena of the process. */
+long test_heap_in_use(void);
+
+/* Resident memory of the process in KiB. */
+long test_rss_kib(void);
+
+#endif

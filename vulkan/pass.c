@@ -1,0 +1,384 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "private/log.h"
+#include "vulkan/vulkan_private.h"
+
+struct vk_pass {
+	struct mosaic_pass base;
+	struct vk_renderer *renderer;
+	VkCommandBuffer cb;
+	struct vk_image *target;
+	/* Set for CPU buffers: their pixels go through this image. */
+	struct vk_shm_target *shm;
+	/* Pixels the draws may change (CPU targets): only these are copied. */
+	pixman_region32_t touched;
+	struct vk_render_setup *setup;
+	struct vk_timer *timer;
+	VkPipeline bound_pipeline;
+	VkDescriptorSet bound_texture, bound_sampler;
+	bool failed;
+};
+
+static struct vk_pass *vk_pass_from_base(struct mosaic_pass *pass)
+{
+	return mosaic_container_of(pass, struct vk_pass, base);
+}
+
+/* Adds a draw's clip to the touched region: its extents, all merged past 256 rectangles. */
+static void add_touched(struct vk_pass *pass, const pixman_region32_t *clip)
+{
+	if (pass->shm == NULL) {
+		return;
+	}
+	const pixman_box32_t *e = pixman_region32_extents(clip);
+	pixman_region32_union_rect(&pass->touched, &pass->touched, e->x1, e->y1,
+		(unsigned)(e->x2 - e->x1), (unsigned)(e->y2 - e->y1));
+	if (pixman_region32_n_rects(&pass->touched) > 256) {
+		pixman_box32_t all = *pixman_region32_extents(&pass->touched);
+		pixman_region32_reset(&pass->touched, &all);
+	}
+}
+
+static void set_scissor(struct vk_pass *pass, const pixman_box32_t *b)
+{
+	vkCmdSetScissor(pass->cb, 0, 1, &(VkRect2D){
+		.offset = { b->x1, b->y1 },
+		.extent = { (uint32_t)(b->x2 - b->x1), (uint32_t)(b->y2 - b->y1) },
+	});
+}
+
+static void bind_pipeline(struct vk_pass *pass, enum mosaic_blend_mode blend,
+	enum vk_pipeline_kind kind)
+{
+	VkPipeline pipeline = vk_pipeline_get(pass->renderer, pass->setup, blend, kind);
+	if (pipeline == VK_NULL_HANDLE) {
+		pass->failed = true;
+		return;
+	}
+	if (pipeline != pass->bound_pipeline) {
+		vkCmdBindPipeline(pass->cb, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline);
+		pass->bound_pipeline = pipeline;
+	}
+}
+
+/* The destination box in normalized device coordinates. */
+static void dst_ndc(struct vk_pass *pass, const struct mosaic_box *box, float out[4])
+{
+	float w = (float)pass->target->width, h = (float)pass->target->height;
+	out[0] = 2.0f * (float)box->x / w - 1.0f;
+	out[1] = 2.0f * (float)box->y / h - 1.0f;
+	out[2] = 2.0f * (float)box->width / w;
+	out[3] = 2.0f * (float)box->height / h;
+}
+
+static void draw_clipped(struct vk_pass *pass, const pixman_region32_t *clip)
+{
+	int n;
+	const pixman_box32_t *rects = pixman_region32_rectangles(clip, &n);
+	for (int i = 0; i < n; i++) {
+		set_scissor(pass, &rects[i]);
+		vkCmdDraw(pass->cb, 4, 1, 0, 0);
+	}
+}
+
+static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_options *opts)
+{
+	struct vk_pass *pass = vk_pass_from_base(base);
+	if (pass->failed) {
+		return;
+	}
+	const struct mosaic_color *c = &opts->color;
+	add_touched(pass, opts->clip);
+	int n;
+	const pixman_box32_t *rects = pixman_region32_rectangles(opts->clip, &n);
+	if (opts->blend == MOSAIC_BLEND_NONE || c->a >= 1.0f) {
+		// Replacing pixels needs no pipeline: clear the clip rectangles.
+		VkClearRect *clears = vk_scratch(pass->renderer, (size_t)n * sizeof(*clears));
+		if (clears == NULL) {
+			pass->failed = true;
+			return;
+		}
+		for (int i = 0; i < n; i++) {
+			clears[i] = (VkClearRect){
+				.rect = {
+					.offset = { rects[i].x1, rects[i].y1 },
+					.extent = {
+						(uint32_t)(rects[i].x2 - rects[i].x1),
+						(uint32_t)(rects[i].y2 - rects[i].y1),
+					},
+				},
+				.layerCount = 1,
+			};
+		}
+		vkCmdClearAttachments(pass->cb, 1, &(VkClearAttachment){
+			.aspectMask = VK_IMAGE_ASPECT_COLOR_BIT,
+			.colorAttachment = 0,
+			.clearValue.color.float32 = { c->r, c->g, c->b, c->a },
+		}, (uint32_t)n, clears);
+		return;
+	}
+	bind_pipeline(pass, opts->blend, VK_PIPELINE_COLOR);
+	if (pass->failed) {
+		return;
+	}
+	float push[16] = {0};
+	dst_ndc(pass, &opts->box, push);
+	push[12] = c->r;
+	push[13] = c->g;
+	push[14] = c->b;
+	push[15] = c->a;
+	vkCmdPushConstants(pass->cb, pass->renderer->pipeline_layout,
+		VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_FRAGMENT_BIT, 0, sizeof(push), push);
+	draw_clipped(pass, opts->clip);
+}
+
+/*
+ * The affine map from the unit square of the destination box to normalized
+ * texture coordinates: undo the output transform, then scale into the source
+ * box (the inverse of what the pixman backend's source_transform does per pixel).
+ */
+static void uv_matrix(const struct mosaic_texture_options *opts, float out[8])
+{
+	float m[9];
+	mosaic_transform_matrix(m, mosaic_transform_invert(opts->transform));
+	const struct mosaic_fbox *src = &opts->src_box;
+	float tw = (float)opts->texture->width, th = (float)opts->texture->height;
+	float sx = (float)src->width / tw, sy = (float)src->height / th;
+	float ox = (float)src->x / tw, oy = (float)src->y / th;
+	// Row 0: u = ox + sx * (m0 x + m1 y + m2); row 1: v = oy + sy * (m3 x + m4 y + m5).
+	out[0] = sx * m[0];
+	out[1] = sx * m[1];
+	out[2] = sx * m[2] + ox;
+	out[3] = 0.0f;
+	out[4] = sy * m[3];
+	out[5] = sy * m[4];
+	out[6] = sy * m[5] + oy;
+	out[7] = 0.0f;
+}
+
+static void vk_pass_add_texture(struct mosaic_pass *base,
+	const struct mosaic_texture_options *opts)
+{
+	struct vk_pass *pass = vk_pass_from_base(base);
+	struct vk_renderer *r = pass->renderer;
+	if (pass->failed) {
+		return;
+	}
+	struct vk_texture *texture = vk_texture_from_base(opts->texture);
+	struct vk_image *image = texture->image;
+	if (image == pass->target) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: a texture cannot be drawn into its own buffer");
+		return;
+	}
+	if (!vk_image_ensure_set(image)) {
+		pass->failed = true;
+		return;
+	}
+	if (image->layout != VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL ||
+			(image->foreign && image->acquired_seq != r->current->seq)) {
+		// The upload command buffer runs before this pass's commands.
+		VkCommandBuffer upload = vk_frame_upload_cb(r);
+		if (upload == VK_NULL_HANDLE) {
+			pass->failed = true;
+			return;
+		}
+		vk_image_use(image, upload, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL);
+	}
+	image->last_seq = r->current->seq;
+
+	add_touched(pass, opts->clip);
+	bind_pipeline(pass, opts->blend, VK_PIPELINE_TEXTURE);
+	if (pass->failed) {
+		return;
+	}
+	VkDescriptorSet sampler = r->sampler_sets[opts->filter];
+	if (image->set != pass->bound_texture || sampler != pass->bound_sampler) {
+		VkDescriptorSet sets[2] = { image->set, sampler };
+		vkCmdBindDescriptorSets(pass->cb, VK_PIPELINE_BIND_POINT_GRAPHICS,
+			r->pipeline_layout, 0, 2, sets, 0, NULL);
+		pass->bound_texture = image->set;
+		pass->bound_sampler = sampler;
+	}
+	float push[16] = {0};
+	dst_ndc(pass, &opts->dst_box, push);
+	uv_matrix(opts, push + 4);
+	push[12] = *opts->alpha;
+	vkCmdPushConstants(pass->cb, r->pipeline_layout,
+		VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_FRAGMENT_BIT, 0, sizeof(push), push);
+	draw_clipped(pass, opts->clip);
+}
+
+static void pass_free(struct vk_pass *pass)
+{
+	pixman_region32_fini(&pass->touched);
+	pass->renderer->open_pass = NULL;
+	vk_image_unref(pass->target);
+	free(pass);
+}
+
+static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sync_file)
+{
+	struct vk_pass *pass = vk_pass_from_base(base);
+	struct vk_renderer *r = pass->renderer;
+	struct vk_frame *frame = r->current;
+	vkCmdEndRenderPass(pass->cb);
+	if (pass->timer != NULL) {
+		vkCmdWriteTimestamp(pass->cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, frame->queries, 1);
+	}
+	bool ok = !pass->failed;
+	if (pass->shm != NULL) {
+		// Recorded last, run first: the upload command buffer precedes the draws.
+		ok = vk_shm_target_record_load(pass->shm, pass->base.buffer, &pass->touched) && ok;
+		ok = vk_shm_target_record_store(pass->shm, pass->cb, &pass->touched) && ok;
+	}
+	pass->target->last_seq = frame->seq;
+	uint64_t seq = frame->seq;
+	frame->signal = out_sync_file != NULL && r->feat.sync_file_export;
+	if (!vk_frame_submit(r, ok ? point : 0)) {
+		ok = false;
+	}
+	if (ok && frame->signal) {
+		*out_sync_file = vk_frame_export_sync_file(r, frame);
+	}
+	if (ok && pass->shm != NULL && pixman_region32_not_empty(&pass->touched)) {
+		// A CPU buffer is only complete once its pixels are back in it: the one wait
+		// the backend does on behalf of a pass (none when nothing was drawn).
+		ok = vk_wait_seq(r, seq, -1) &&
+			vk_shm_target_store(pass->shm, pass->base.buffer, &pass->touched);
+	}
+	pass_free(pass);
+	return ok;
+}
+
+static const struct mosaic_pass_impl vk_pass_impl = {
+	.add_rect = vk_pass_add_rect,
+	.add_texture = vk_pass_add_texture,
+	.submit = vk_pass_submit,
+};
+
+struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
+	struct mosaic_buffer *buffer, const struct mosaic_pass_options *options)
+{
+	struct vk_renderer *r = vk_renderer_from_base(renderer);
+	char name[32];
+	if (r->open_pass != NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: a pass is already being recorded");
+		return NULL;
+	}
+	if (options->n_wait_sync_files > 0 && !r->feat.sync_file_import) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: this device cannot wait for sync_files; "
+			"wait for them before beginning the pass");
+		return NULL;
+	}
+	if (options->n_wait_sync_files > VK_MAX_WAIT_SYNC_FILES) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: a pass can wait for at most %d sync_files",
+			VK_MAX_WAIT_SYNC_FILES);
+		return NULL;
+	}
+	struct vk_pass *pass = calloc(1, sizeof(*pass));
+	if (pass == NULL) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+		return NULL;
+	}
+	pass->renderer = r;
+	pixman_region32_init(&pass->touched);
+
+	if (mosaic_buffer_is_vulkan(buffer)) {
+		struct vk_buffer *b = vk_buffer_from_base(buffer);
+		if (b->renderer != r) {
+			mosaic_log(MOSAIC_LOG_ERROR, "vulkan: the buffer belongs to another renderer");
+			goto err;
+		}
+		pass->target = b->image;
+	} else if ((mosaic_buffer_get_caps(buffer) & MOSAIC_BUFFER_CAP_DMABUF) && r->feat.dmabuf) {
+		pass->target = vk_dmabuf_get_image(r, buffer, true);
+		if (pass->target == NULL) {
+			goto err;
+		}
+	} else if (mosaic_buffer_get_caps(buffer) & MOSAIC_BUFFER_CAP_DATA_PTR) {
+		void *data;
+		uint32_t fourcc, stride;
+		if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data,
+				&fourcc, &stride)) {
+			goto err;
+		}
+		mosaic_buffer_end_data_access(buffer);
+		const struct vk_format *format = vk_format_from_fourcc(r, fourcc);
+		if (format == NULL || !format->render) {
+			mosaic_log(MOSAIC_LOG_ERROR, "vulkan: cannot render into %s",
+				mosaic_format_name(fourcc, name));
+			goto err;
+		}
+		if (!mosaic_format_check_layout(fourcc, buffer->width, buffer->height, stride)) {
+			goto err;
+		}
+		pass->shm = vk_shm_target_get(r, buffer, format);
+		if (pass->shm == NULL) {
+			goto err;
+		}
+		pass->target = pass->shm->image;
+	} else if (mosaic_buffer_get_caps(buffer) & MOSAIC_BUFFER_CAP_DMABUF) {
+		pass->target = vk_dmabuf_get_image(r, buffer, true);
+		if (pass->target == NULL) {
+			goto err;
+		}
+	} else {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: cannot render into this buffer (no CPU "
+			"access, no dmabuf)");
+		goto err;
+	}
+	vk_image_ref(pass->target);
+
+	struct vk_image *target = pass->target;
+	pass->setup = vk_render_setup_get(r, target->format->format);
+	if (pass->setup == NULL || !vk_image_ensure_framebuffer(target, pass->setup->render_pass)) {
+		goto err_target;
+	}
+	pass->cb = vk_frame_render_cb(r);
+	if (pass->cb == VK_NULL_HANDLE) {
+		goto err_target;
+	}
+	struct vk_frame *frame = r->current;
+	if (options->timer != NULL && frame->queries != VK_NULL_HANDLE) {
+		pass->timer = mosaic_container_of(options->timer, struct vk_timer, base);
+		pass->timer->seq = frame->seq;
+		pass->timer->pending = true;
+		frame->timer = pass->timer;
+		vkCmdResetQueryPool(pass->cb, frame->queries, 0, 2);
+		vkCmdWriteTimestamp(pass->cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, frame->queries, 0);
+	}
+
+	for (size_t i = 0; i < options->n_wait_sync_files; i++) {
+		if (!vk_frame_wait_sync_file(r, options->wait_sync_files[i])) {
+			goto err_target;
+		}
+	}
+	if (pass->shm == NULL) {
+		vk_image_use(target, pass->cb, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL);
+	}
+	target->last_seq = frame->seq;
+
+	VkRect2D area = { .extent = { (uint32_t)target->width, (uint32_t)target->height } };
+	vkCmdBeginRenderPass(pass->cb, &(VkRenderPassBeginInfo){
+		.sType = VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO,
+		.renderPass = pass->setup->render_pass,
+		.framebuffer = target->framebuffer,
+		.renderArea = area,
+	}, VK_SUBPASS_CONTENTS_INLINE);
+	vkCmdSetViewport(pass->cb, 0, 1, &(VkViewport){
+		.width = (float)target->width,
+		.height = (float)target->height,
+		.maxDepth = 1.0f,
+	});
+	r->open_pass = pass;
+	mosaic_pass_init(&pass->base, &vk_pass_impl, renderer, buffer);
+	return &pass->base;
+
+err_target:
+	vk_image_unref(pass->target);
+err:
+	pixman_region32_fini(&pass->touched);
+	free(pass);
+	return NULL;
+}

@@ -1,0 +1,17 @@
+#version 450
+
+layout(set = 0, binding = 0) uniform texture2D tex;
+layout(set = 1, binding = 0) uniform sampler samp;
+
+layout(push_constant) uniform Quad {
+	layout(offset = 48) vec4 color;
+} quad;
+
+layout(location = 0) in vec2 uv;
+layout(location = 0) out vec4 out_color;
+
+void main()
+{
+	// Texels are premultiplied; the opacity scales every channel.
+	out_color = texture(sampler2D(tex, samp), uv) * quad.color.x;
+}
