@@ -50,11 +50,9 @@ static void test_list(void **state)
 	mosaic_drm_devices_free(NULL);
 }
 
+/* Registered only where there is no /dev/dri (see main). */
 static void test_no_device(void **state)
 {
-	if (have_dri()) {
-		skip();
-	}
 	unsetenv("MOSAIC_DRM_DEVICE");
 	assert_int_equal(mosaic_drm_open_default(MOSAIC_DRM_NODE_RENDER), -ENODEV);
 	assert_int_equal(mosaic_drm_open_default(MOSAIC_DRM_NODE_PRIMARY), -ENODEV);
@@ -93,9 +91,6 @@ static int count_no_device_lines(void)
 /* "No DRM device" is normal: said once per process, at INFO, not on every call. */
 static void test_no_device_logged_once(void **state)
 {
-	if (have_dri()) {
-		skip();
-	}
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -299,8 +294,6 @@ int main(int argc, char **argv)
 	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_list),
-		cmocka_unit_test(test_no_device),
-		cmocka_unit_test(test_no_device_logged_once),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_env_override),
 		cmocka_unit_test(test_device_from_fd),
@@ -309,5 +302,17 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_negotiation),
 		cmocka_unit_test(test_autocreate_bad_input),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	const struct CMUnitTest no_device_tests[] = {
+		cmocka_unit_test(test_no_device),
+		cmocka_unit_test(test_no_device_logged_once),
+	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	// Where there are devices (a desktop, the test VM) test-drm-nodes checks them.
+	if (have_dri()) {
+		printf("/dev/dri exists: the checks for a machine without DRM devices do not "
+			"apply\n");
+	} else {
+		failed += cmocka_run_group_tests(no_device_tests, NULL, NULL);
+	}
+	return failed;
 }
