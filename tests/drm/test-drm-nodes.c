@@ -477,7 +477,13 @@ static void test_bad_dmabufs(void **state)
 	assert_true(mosaic_dmabuf_attributes_copy(&a, &good));
 	struct mosaic_buffer *b = mosaic_buffer_from_dmabuf(&a);
 	assert_non_null(b);
+	struct mosaic_dmabuf_attributes got;
+	assert_true(mosaic_buffer_get_dmabuf(b, &got));
+	assert_int_equal(got.fd[0], a.fd[0]);
+	assert_int_equal(got.stride[0], good.stride[0]);
+	// The buffer owned the fd: dropping it closed the fd.
 	mosaic_buffer_drop(b);
+	assert_int_equal(fcntl(a.fd[0], F_GETFD), -1);
 
 	// An fd that is not a dmabuf: on the wrap, and on a compositor's own buffer.
 	int memfd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
