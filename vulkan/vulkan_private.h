@@ -372,6 +372,7 @@ struct mosaic_read_request *vk_texture_read_pixels_start(struct mosaic_texture *
 
 /* export.c */
 struct vk_buffer *vk_buffer_from_base(struct mosaic_buffer *buffer);
+struct mosaic_allocator *vk_create_gpu_allocator(struct mosaic_renderer *renderer);
 
 /* pipeline.c */
 bool vk_pipelines_init(struct vk_renderer *r);
