@@ -63,7 +63,11 @@ static void flush_batch(struct vk_pass *pass)
 static void bind_pipeline(struct vk_pass *pass, enum mosaic_blend_mode blend,
 	enum vk_pipeline_kind kind)
 {
-	VkPipeline pipeline = vk_pipeline_get(pass->renderer, pass->setup, blend, kind);
+	// Made on first use; looked up inline afterwards (once per draw).
+	VkPipeline pipeline = pass->setup->pipelines[blend][kind];
+	if (pipeline == VK_NULL_HANDLE) {
+		pipeline = vk_pipeline_get(pass->renderer, pass->setup, blend, kind);
+	}
 	if (pipeline == VK_NULL_HANDLE) {
 		pass->failed = true;
 		return;
@@ -226,8 +230,10 @@ static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_
 static void uv_matrix(const struct mosaic_texture_options *opts, float uv_x[4],
 	float uv_y[4])
 {
-	float m[9];
-	mosaic_transform_matrix(m, mosaic_transform_invert(opts->transform));
+	float m[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
+	if (opts->transform != MOSAIC_TRANSFORM_NORMAL) {
+		mosaic_transform_matrix(m, mosaic_transform_invert(opts->transform));
+	}
 	const struct mosaic_fbox *src = &opts->src_box;
 	float tw = (float)opts->texture->width, th = (float)opts->texture->height;
 	float sx = (float)src->width / tw, sy = (float)src->height / th;
