@@ -7,6 +7,7 @@
 #include <mosaic/buffer.h>
 #include <mosaic/format.h>
 
+#include "private/dmabuf.h"
 #include "private/export.h"
 #include "private/list.h"
 #include "private/log.h"
@@ -85,8 +86,7 @@ static bool check_plane(const struct mosaic_dmabuf_attributes *a, int i, uint32_
 	return true;
 }
 
-MOSAIC_EXPORT struct mosaic_buffer *mosaic_buffer_from_dmabuf(
-	const struct mosaic_dmabuf_attributes *attribs)
+bool mosaic_dmabuf_attributes_check(const struct mosaic_dmabuf_attributes *attribs)
 {
 	char name[32];
 	if (attribs == NULL) {
@@ -97,25 +97,34 @@ MOSAIC_EXPORT struct mosaic_buffer *mosaic_buffer_from_dmabuf(
 	if (info == NULL) {
 		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf: unsupported format %s",
 			mosaic_format_name(attribs->fourcc, name));
-		return NULL;
+		return false;
 	}
 	if (attribs->width <= 0 || attribs->height <= 0 ||
 			attribs->width > MOSAIC_MAX_IMAGE_SIZE ||
 			attribs->height > MOSAIC_MAX_IMAGE_SIZE) {
 		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf: invalid size %dx%d", attribs->width,
 			attribs->height);
-		return NULL;
+		return false;
 	}
 	// Every format of the table is single-plane.
 	if (attribs->n_planes != 1) {
 		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf: %s has 1 plane, %d given", info->name,
 			attribs->n_planes);
-		return NULL;
+		return false;
 	}
 	for (int i = 0; i < attribs->n_planes; i++) {
 		if (!check_plane(attribs, i, info->bytes_per_pixel)) {
-			return NULL;
+			return false;
 		}
+	}
+	return true;
+}
+
+MOSAIC_EXPORT struct mosaic_buffer *mosaic_buffer_from_dmabuf(
+	const struct mosaic_dmabuf_attributes *attribs)
+{
+	if (!mosaic_dmabuf_attributes_check(attribs)) {
+		return NULL;
 	}
 
 	struct dmabuf_buffer *b = calloc(1, sizeof(*b));

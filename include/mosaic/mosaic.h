@@ -14,6 +14,7 @@
 #include <mosaic/allocator.h>
 #include <mosaic/buffer.h>
 #include <mosaic/config.h>
+#include <mosaic/drm.h>
 #include <mosaic/format.h>
 #include <mosaic/log.h>
 #include <mosaic/pass.h>

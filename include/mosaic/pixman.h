@@ -4,6 +4,13 @@
 /**
  * The pixman (CPU) backend: always built, runs anywhere, and is the
  * reference every other backend is compared with.
+ *
+ * Besides buffers with a CPU pointer it takes dmabufs, as textures and as
+ * render targets, by mapping them (mmap, with DMA_BUF_IOCTL_SYNC around each
+ * access; the mapping is cached on the buffer): one plane of a format of
+ * mosaic_format_get_all(), DRM_FORMAT_MOD_LINEAR or an implicit modifier,
+ * which is taken to be linear. Rendering needs a dmabuf exported read-write.
+ * Its dmabuf format sets list DRM_FORMAT_MOD_LINEAR only.
  */
 
 #include <stdbool.h>

@@ -24,6 +24,8 @@ struct pixman_texture {
  * 4-byte boundaries, which wl_shm does not promise (tightly packed RGB565 of
  * odd width, odd offsets): such buffers are copied into a shadow image, and
  * copied back by pixman_buffer_view_finish() when opened for writing.
+ * Buffers that offer only dmabuf planes are mapped when they are linear
+ * (mosaic_dmabuf_begin_cpu_access()).
  */
 struct pixman_buffer_view {
 	pixman_image_t *image;
@@ -34,6 +36,8 @@ struct pixman_buffer_view {
 	void *data;
 	uint32_t stride;
 	bool shadow;
+	/** Reached through the core's dmabuf mapping rather than a data pointer. */
+	bool dmabuf;
 };
 
 struct pixman_pass {

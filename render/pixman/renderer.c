@@ -46,15 +46,21 @@ struct mosaic_renderer *mosaic_pixman_backend_create(void)
 	}
 	mosaic_renderer_init(&renderer->base, &pixman_renderer_impl, MOSAIC_BACKEND_PIXMAN);
 	renderer->base.device_name = "pixman (CPU)";
-	renderer->base.features = MOSAIC_FEATURE_SOFTWARE;
+	// Linear dmabufs are mapped (see pixman_buffer_view_init).
+	renderer->base.features = MOSAIC_FEATURE_SOFTWARE | MOSAIC_FEATURE_DMABUF_IMPORT;
 
-	// Every format of the table can be read and written by pixman.
+	// Every format of the table can be read and written by pixman, in memory
+	// or in linear dmabufs.
 	size_t n;
 	const struct mosaic_format_info *infos = mosaic_format_get_all(&n);
 	for (size_t i = 0; i < n; i++) {
 		if (!mosaic_format_set_add(&renderer->base.data_ptr_texture_formats,
 				infos[i].fourcc, DRM_FORMAT_MOD_LINEAR) ||
 				!mosaic_format_set_add(&renderer->base.data_ptr_render_formats,
+				infos[i].fourcc, DRM_FORMAT_MOD_LINEAR) ||
+				!mosaic_format_set_add(&renderer->base.dmabuf_texture_formats,
+				infos[i].fourcc, DRM_FORMAT_MOD_LINEAR) ||
+				!mosaic_format_set_add(&renderer->base.dmabuf_render_formats,
 				infos[i].fourcc, DRM_FORMAT_MOD_LINEAR)) {
 			mosaic_renderer_destroy(&renderer->base);
 			return NULL;

@@ -6,6 +6,7 @@
 #include <mosaic/format.h>
 #include <mosaic/pixman.h>
 
+#include "private/dmabuf.h"
 #include "private/export.h"
 #include "private/format.h"
 #include "private/list.h"
@@ -55,22 +56,41 @@ void pixman_copy_rows(void *dst, uint32_t dst_stride, const void *src, uint32_t 
 	}
 }
 
+static void end_access(struct pixman_buffer_view *view)
+{
+	if (view->dmabuf) {
+		mosaic_dmabuf_end_cpu_access(view->buffer);
+	} else {
+		mosaic_buffer_end_data_access(view->buffer);
+	}
+}
+
 bool pixman_buffer_view_init(struct pixman_buffer_view *view, struct mosaic_buffer *buffer,
 	uint32_t flags)
 {
 	char name[32];
-	*view = (struct pixman_buffer_view){ .buffer = buffer, .flags = flags };
-	if (!(mosaic_buffer_get_caps(buffer) & MOSAIC_BUFFER_CAP_DATA_PTR)) {
+	uint32_t caps = mosaic_buffer_get_caps(buffer);
+	*view = (struct pixman_buffer_view){
+		.buffer = buffer,
+		.flags = flags,
+		// Buffers without a CPU pointer are mapped when they are linear dmabufs.
+		.dmabuf = !(caps & MOSAIC_BUFFER_CAP_DATA_PTR) && (caps & MOSAIC_BUFFER_CAP_DMABUF),
+	};
+	if (view->dmabuf) {
+		// Logs its reason.
+		if (!mosaic_dmabuf_begin_cpu_access(buffer, flags, &view->data, &view->fourcc,
+				&view->stride)) {
+			return false;
+		}
+	} else if (!(caps & MOSAIC_BUFFER_CAP_DATA_PTR)) {
 		mosaic_log(MOSAIC_LOG_ERROR, "pixman: the buffer offers no CPU access");
 		return false;
-	}
-	if (buffer->accessing_data) {
+	} else if (buffer->accessing_data) {
 		// Checked here so that the failure is reported once, with the likely cause.
 		mosaic_log(MOSAIC_LOG_ERROR, "pixman: CPU access to the buffer does not nest "
 			"(is it the target of an open pass?)");
 		return false;
-	}
-	if (!mosaic_buffer_begin_data_access(buffer, flags, &view->data, &view->fourcc,
+	} else if (!mosaic_buffer_begin_data_access(buffer, flags, &view->data, &view->fourcc,
 			&view->stride)) {
 		mosaic_log(MOSAIC_LOG_ERROR, "pixman: the buffer refused CPU access");
 		return false;
@@ -107,7 +127,7 @@ bool pixman_buffer_view_init(struct pixman_buffer_view *view, struct mosaic_buff
 	return true;
 
 err:
-	mosaic_buffer_end_data_access(buffer);
+	end_access(view);
 	return false;
 }
 
@@ -121,7 +141,7 @@ void pixman_buffer_view_finish(struct pixman_buffer_view *view)
 			view->buffer->height);
 	}
 	pixman_image_unref(view->image);
-	mosaic_buffer_end_data_access(view->buffer);
+	end_access(view);
 	*view = (struct pixman_buffer_view){0};
 }
 

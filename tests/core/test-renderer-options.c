@@ -42,8 +42,23 @@ static void assert_pixman_formats(struct mosaic_renderer *r)
 		assert_true(mosaic_format_set_has(tex, all[i].fourcc, DRM_FORMAT_MOD_LINEAR));
 		assert_true(mosaic_format_set_has(render, all[i].fourcc, DRM_FORMAT_MOD_LINEAR));
 	}
-	// pixman imports no dmabuf; other caps have no formats at all.
-	const uint32_t caps[] = { MOSAIC_BUFFER_CAP_DMABUF, MOSAIC_BUFFER_CAP_SHM, 0,
+	// pixman maps linear dmabufs: every format, with DRM_FORMAT_MOD_LINEAR only.
+	const struct mosaic_format_set *dmabuf_sets[] = {
+		mosaic_renderer_get_texture_formats(r, MOSAIC_BUFFER_CAP_DMABUF),
+		mosaic_renderer_get_render_formats(r, MOSAIC_BUFFER_CAP_DMABUF),
+	};
+	for (size_t s = 0; s < 2; s++) {
+		assert_int_equal(dmabuf_sets[s]->n_formats, n);
+		for (size_t i = 0; i < n; i++) {
+			const struct mosaic_format *f =
+				mosaic_format_set_get(dmabuf_sets[s], all[i].fourcc);
+			assert_non_null(f);
+			assert_int_equal(f->n_modifiers, 1);
+			assert_true(f->modifiers[0] == DRM_FORMAT_MOD_LINEAR);
+		}
+	}
+	// Other caps have no formats at all.
+	const uint32_t caps[] = { MOSAIC_BUFFER_CAP_SHM, 0,
 		MOSAIC_BUFFER_CAP_DATA_PTR | MOSAIC_BUFFER_CAP_DMABUF, 0xffffffff };
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
 		const struct mosaic_format_set *s = mosaic_renderer_get_texture_formats(r, caps[i]);
@@ -66,7 +81,8 @@ static void test_pixman_explicit(void **state)
 	assert_true(mosaic_renderer_is_pixman(r));
 	assert_non_null(mosaic_renderer_get_device_name(r));
 	assert_true(mosaic_renderer_get_features(r) & MOSAIC_FEATURE_SOFTWARE);
-	assert_false(mosaic_renderer_get_features(r) & MOSAIC_FEATURE_DMABUF_IMPORT);
+	// Linear dmabufs are mapped.
+	assert_true(mosaic_renderer_get_features(r) & MOSAIC_FEATURE_DMABUF_IMPORT);
 	assert_int_equal(mosaic_renderer_get_drm_fd(r), -1);
 	assert_false(mosaic_renderer_is_lost(r));
 	assert_pixman_formats(r);

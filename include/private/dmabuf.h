@@ -1,0 +1,34 @@
+#ifndef MOSAIC_PRIVATE_DMABUF_H
+#define MOSAIC_PRIVATE_DMABUF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <mosaic/buffer.h>
+
+/**
+ * Checks dmabuf attributes against the format table and the real size of
+ * every plane fd: a format mosaic knows, its plane count, fds that are
+ * dmabufs, offsets and strides inside the buffer (for linear and implicit
+ * modifiers; tiled layouts are the driver's business). Logs the reason and
+ * returns false otherwise. The fds are borrowed.
+ */
+bool mosaic_dmabuf_attributes_check(const struct mosaic_dmabuf_attributes *attribs);
+
+/**
+ * CPU access to a buffer that offers only dmabuf planes: maps the plane
+ * (once; the mapping is cached on the buffer until it is destroyed) and
+ * brackets the access with DMA_BUF_IOCTL_SYNC. The buffer must be one plane
+ * of a format of the table with DRM_FORMAT_MOD_LINEAR, or an implicit
+ * modifier, which is taken to be linear (dumb buffers, software drivers).
+ * `flags` is a mask of enum mosaic_buffer_data_access; writing needs a dmabuf
+ * exported read-write. Same contract as mosaic_buffer_begin_data_access();
+ * logs the reason on failure.
+ */
+bool mosaic_dmabuf_begin_cpu_access(struct mosaic_buffer *buffer, uint32_t flags,
+	void **data, uint32_t *fourcc, uint32_t *stride);
+
+/** Ends the access started by mosaic_dmabuf_begin_cpu_access(). */
+void mosaic_dmabuf_end_cpu_access(struct mosaic_buffer *buffer);
+
+#endif

@@ -1,0 +1,272 @@
+/*
+ * The GPU backends on real DRM nodes, inside the test VM:
+ * - GLES on the GBM platform of vkms' card node imports a GBM dmabuf
+ *   allocated on the same node (Mesa's kms_swrast: llvmpipe), samples it and
+ *   renders into another one; the result is read back through the dmabuf and
+ *   compared with the pixman renderer's;
+ * - Vulkan on lavapipe, which has no dmabuf extensions, says so: no
+ *   MOSAIC_FEATURE_DMABUF_IMPORT, no dmabuf formats, and a dmabuf texture is
+ *   refused with a log line rather than a crash.
+ * Each part skips when its backend was not built; the binary exits 77 when
+ * neither was, or where there is no vkms.
+ */
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+
+#include "drm-test.h"
+
+#define W 48
+#define H 32
+/* Per channel, between llvmpipe and pixman (blending rounds differently). */
+#define TOLERANCE 2
+
+static int card_fd = -1;
+
+static bool open_vkms(void)
+{
+	struct mosaic_drm_device *devices;
+	int n = mosaic_drm_list_devices(MOSAIC_DRM_LIST_KMS_ONLY | MOSAIC_DRM_LIST_IGNORE_ENV,
+		&devices);
+	for (int i = 0; i < n && card_fd < 0; i++) {
+		if (strcmp(devices[i].driver, "vkms") == 0) {
+			card_fd = mosaic_drm_device_open(&devices[i], MOSAIC_DRM_NODE_PRIMARY);
+		}
+	}
+	mosaic_drm_devices_free(devices);
+	return card_fd >= 0;
+}
+
+/* A linear GBM buffer on the card node holding a pattern written through the dmabuf. */
+static struct mosaic_buffer *pattern_buffer(struct mosaic_allocator *gbm, int w, int h)
+{
+	const uint64_t linear = DRM_FORMAT_MOD_LINEAR;
+	struct mosaic_buffer *b = mosaic_allocator_create_buffer(gbm, w, h, DRM_FORMAT_ARGB8888,
+		&linear, 1);
+	assert_non_null(b);
+	// The pixman renderer writes it: through the same mapping code as a compositor would.
+	struct mosaic_renderer *pixman = mosaic_pixman_renderer_create();
+	struct mosaic_pass *pass = mosaic_renderer_begin_pass(pixman, b, NULL);
+	assert_non_null(pass);
+	for (int y = 0; y < h; y += 4) {
+		for (int x = 0; x < w; x += 4) {
+			float a = (float)((x + y) % 3 + 1) / 3.0f;
+			assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+				.box = { x, y, 4, 4 },
+				.color = { a * (float)x / (float)w, a * (float)y / (float)h, a * 0.5f,
+					a },
+				.blend = MOSAIC_BLEND_NONE,
+			}));
+		}
+	}
+	assert_true(mosaic_pass_submit(pass, NULL));
+	mosaic_renderer_destroy(pixman);
+	return b;
+}
+
+static void draw_frame(struct mosaic_renderer *r, struct mosaic_buffer *target,
+	struct mosaic_texture *tex)
+{
+	struct mosaic_pass_completion done;
+	struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, target, NULL);
+	assert_non_null(pass);
+	assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+		.box = { 0, 0, W, H },
+		.color = { 0.2f, 0.1f, 0.0f, 1.0f },
+		.blend = MOSAIC_BLEND_NONE,
+	}));
+	// 1:1 and nearest: exact on every backend.
+	assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+		.texture = tex,
+		.src_box = { 0, 0, 16, 24 },
+		.dst_box = { 4, 4, 24, 16 },
+		.transform = MOSAIC_TRANSFORM_90,
+		.filter = MOSAIC_FILTER_NEAREST,
+	}));
+	assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+		.box = { 20, 10, 20, 16 },
+		.color = { 0.0f, 0.25f, 0.25f, 0.5f },
+	}));
+	assert_true(mosaic_pass_submit(pass, &done));
+	assert_true(mosaic_renderer_wait_point(r, done.point, -1));
+}
+
+/* The buffer's pixels as ARGB8888, read by the pixman renderer through the dmabuf. */
+static void read_buffer(struct mosaic_buffer *b, uint32_t *out)
+{
+	struct mosaic_renderer *pixman = mosaic_pixman_renderer_create();
+	struct mosaic_texture *t = mosaic_texture_from_buffer(pixman, b);
+	assert_non_null(t);
+	assert_true(mosaic_texture_read_pixels(t, &(struct mosaic_read_pixels_options){
+		.fourcc = DRM_FORMAT_ARGB8888,
+		.stride = (uint32_t)b->width * 4,
+		.data = out,
+	}));
+	mosaic_texture_destroy(t);
+	mosaic_renderer_destroy(pixman);
+}
+
+static int channel_diff(uint32_t a, uint32_t b)
+{
+	int worst = 0;
+	for (int s = 0; s < 32; s += 8) {
+		int d = abs((int)((a >> s) & 0xff) - (int)((b >> s) & 0xff));
+		worst = d > worst ? d : worst;
+	}
+	return worst;
+}
+
+static void test_gles_gbm(void **state)
+{
+	if (!mosaic_backend_is_built(MOSAIC_BACKEND_GLES)) {
+		print_message("the GLES backend was not built\n");
+		skip();
+	}
+	struct mosaic_renderer *gles = mosaic_renderer_create(&(struct mosaic_renderer_options){
+		.backend = MOSAIC_BACKEND_GLES,
+		.drm_fd = card_fd,
+	});
+	assert_non_null(gles);
+	print_message("GLES on %s\n", mosaic_renderer_get_device_name(gles));
+	assert_true(mosaic_renderer_get_features(gles) & MOSAIC_FEATURE_DMABUF_IMPORT);
+	const struct mosaic_format_set *render =
+		mosaic_renderer_get_render_formats(gles, MOSAIC_BUFFER_CAP_DMABUF);
+	assert_true(mosaic_format_set_has(render, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR) ||
+		mosaic_format_set_has(render, DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_INVALID));
+
+	// The allocator mosaic picks for GLES on a DRM device: GBM, same node.
+	struct mosaic_allocator *gbm = mosaic_allocator_autocreate(gles, -1);
+	assert_non_null(gbm);
+	assert_int_equal(mosaic_allocator_get_buffer_caps(gbm), MOSAIC_BUFFER_CAP_DMABUF);
+
+	// Import and sample: the texture reads back as the pattern.
+	struct mosaic_buffer *src = pattern_buffer(gbm, W, H);
+	static uint32_t expected[W * H], got[W * H];
+	read_buffer(src, expected);
+	struct mosaic_texture *tex = mosaic_texture_from_buffer(gles, src);
+	assert_non_null(tex);
+	assert_true(mosaic_texture_read_pixels(tex, &(struct mosaic_read_pixels_options){
+		.fourcc = DRM_FORMAT_ARGB8888,
+		.stride = W * 4,
+		.data = got,
+	}));
+	for (int i = 0; i < W * H; i++) {
+		if (got[i] != expected[i]) {
+			fail_msg("imported texel %d,%d is 0x%08x, the dmabuf has 0x%08x", i % W,
+				i / W, got[i], expected[i]);
+		}
+	}
+
+	// Render into a GBM dmabuf and compare with the pixman renderer.
+	struct mosaic_format_set formats;
+	mosaic_format_set_init(&formats);
+	assert_true(mosaic_allocator_negotiate_formats(gbm, gles, NULL, &formats));
+	const struct mosaic_format *xrgb = mosaic_format_set_get(&formats, DRM_FORMAT_XRGB8888);
+	assert_non_null(xrgb);
+	struct mosaic_buffer *dst = mosaic_allocator_create_buffer(gbm, W, H, xrgb->fourcc,
+		xrgb->modifiers, xrgb->n_modifiers);
+	assert_non_null(dst);
+	draw_frame(gles, dst, tex);
+	read_buffer(dst, got);
+
+	struct mosaic_renderer *pixman = mosaic_pixman_renderer_create();
+	struct mosaic_texture *ptex = mosaic_texture_from_buffer(pixman, src);
+	assert_non_null(ptex);
+	static uint32_t reference[W * H];
+	struct mosaic_buffer *mem = mosaic_buffer_from_data(W, H, DRM_FORMAT_XRGB8888, W * 4,
+		reference);
+	draw_frame(pixman, mem, ptex);
+	mosaic_buffer_drop(mem);
+	int worst = 0;
+	for (int i = 0; i < W * H; i++) {
+		int d = channel_diff(got[i] & 0xffffff, reference[i] & 0xffffff);
+		if (d > TOLERANCE) {
+			fail_msg("pixel %d,%d: GLES 0x%06x, pixman 0x%06x", i % W, i / W,
+				got[i] & 0xffffff, reference[i] & 0xffffff);
+		}
+		worst = d > worst ? d : worst;
+	}
+	print_message("GLES rendering into a GBM dmabuf matches pixman (worst channel "
+		"difference %d)\n", worst);
+
+	mosaic_texture_destroy(ptex);
+	mosaic_renderer_destroy(pixman);
+	mosaic_texture_destroy(tex);
+	mosaic_buffer_drop(src);
+	mosaic_buffer_drop(dst);
+	mosaic_format_set_finish(&formats);
+	mosaic_allocator_destroy(gbm);
+	mosaic_renderer_destroy(gles);
+}
+
+static void test_vulkan_no_dmabuf(void **state)
+{
+	if (!mosaic_backend_is_built(MOSAIC_BACKEND_VULKAN)) {
+		print_message("the Vulkan backend was not built\n");
+		skip();
+	}
+	// lavapipe has no VK_EXT_physical_device_drm: on the card node it may
+	// refuse to start, which it must do cleanly.
+	test_log_reset();
+	struct mosaic_renderer *vk = mosaic_renderer_create(&(struct mosaic_renderer_options){
+		.backend = MOSAIC_BACKEND_VULKAN,
+		.drm_fd = card_fd,
+	});
+	if (vk == NULL) {
+		assert_true(test_log.n_errors > 0);
+		print_message("Vulkan on the vkms node: refused (%s)\n", test_log.last_error);
+		vk = mosaic_renderer_create(&(struct mosaic_renderer_options){
+			.backend = MOSAIC_BACKEND_VULKAN,
+		});
+	}
+	assert_non_null(vk);
+	print_message("Vulkan on %s\n", mosaic_renderer_get_device_name(vk));
+	if (mosaic_renderer_get_features(vk) & MOSAIC_FEATURE_DMABUF_IMPORT) {
+		fail_msg("%s claims dmabuf import; this test expects lavapipe",
+			mosaic_renderer_get_device_name(vk));
+	}
+	assert_int_equal(mosaic_renderer_get_texture_formats(vk,
+		MOSAIC_BUFFER_CAP_DMABUF)->n_formats, 0);
+	assert_int_equal(mosaic_renderer_get_render_formats(vk,
+		MOSAIC_BUFFER_CAP_DMABUF)->n_formats, 0);
+
+	struct mosaic_allocator *gbm = mosaic_gbm_allocator_create(card_fd);
+	assert_non_null(gbm);
+	const uint64_t linear = DRM_FORMAT_MOD_LINEAR;
+	struct mosaic_buffer *b = mosaic_allocator_create_buffer(gbm, W, H, DRM_FORMAT_ARGB8888,
+		&linear, 1);
+	assert_non_null(b);
+	test_log_reset();
+	assert_null(mosaic_texture_from_buffer(vk, b));
+	assert_true(test_log.n_errors > 0);
+	print_message("Vulkan refuses the dmabuf: %s\n", test_log.last_error);
+	assert_logged("dmabuf");
+	test_log_reset();
+	assert_null(mosaic_renderer_begin_pass(vk, b, NULL));
+	assert_true(test_log.n_errors > 0);
+
+	mosaic_buffer_drop(b);
+	mosaic_allocator_destroy(gbm);
+	mosaic_renderer_destroy(vk);
+}
+
+int main(void)
+{
+	if (!mosaic_backend_is_built(MOSAIC_BACKEND_GLES) &&
+			!mosaic_backend_is_built(MOSAIC_BACKEND_VULKAN)) {
+		printf("neither the GLES nor the Vulkan backend was built\n");
+		return TEST_SKIP;
+	}
+	if (!open_vkms()) {
+		printf("no vkms DRM device (run inside the test VM: tests/vm/run.sh)\n");
+		return TEST_SKIP;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gles_gbm),
+		cmocka_unit_test(test_vulkan_no_dmabuf),
+	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	close(card_fd);
+	return failed;
+}
