@@ -176,6 +176,11 @@ MOSAIC_EXPORT bool mosaic_vulkan_buffer_export_opaque_fd(struct mosaic_buffer *b
 	}
 	struct vk_buffer *b = vk_buffer_from_base(buffer);
 	struct vk_renderer *r = b->renderer;
+	if (b->image->dmabuf_exportable) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: export: the buffer has a DRM format "
+			"modifier; export it as a dmabuf");
+		return false;
+	}
 	if (!b->image->exportable) {
 		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: export: the device has no "
 			"VK_KHR_external_memory_fd");

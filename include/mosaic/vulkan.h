@@ -162,8 +162,9 @@ struct mosaic_vulkan_opaque_image {
  * new one; close it when done); the buffer stays usable. Before using the
  * exported image elsewhere, wait until every pass that drew into it is
  * complete (mosaic_renderer_wait_point()). False with a log line when the
- * device has no VK_KHR_external_memory_fd or the buffer is not a Vulkan
- * buffer; `out->fd` is then -1.
+ * device has no VK_KHR_external_memory_fd, the buffer is not a Vulkan buffer
+ * or it has a DRM format modifier (export those as dmabufs); `out->fd` is
+ * then -1.
  */
 bool mosaic_vulkan_buffer_export_opaque_fd(struct mosaic_buffer *buffer,
 	struct mosaic_vulkan_opaque_image *out);
