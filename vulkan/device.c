@@ -562,6 +562,7 @@ static bool create_device(struct vk_renderer *r, const struct candidate *c)
 		missing("VK_EXT_image_drm_format_modifier", "no explicit DRM format modifiers");
 	}
 	f->dmabuf = dma_buf && modifiers;
+	f->dmabuf_export = f->dmabuf;
 	const char *no_dmabuf = getenv("MOSAIC_VK_NO_DMABUF");
 	if (f->dmabuf && no_dmabuf != NULL && strcmp(no_dmabuf, "1") == 0) {
 		mosaic_log(MOSAIC_LOG_INFO, "vulkan: MOSAIC_VK_NO_DMABUF=1: no dmabuf import");

@@ -26,8 +26,8 @@ static const VkImageUsageFlags render_usage = VK_IMAGE_USAGE_SAMPLED_BIT |
 	VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT |
 	VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
 
-static bool import_supported(struct vk_renderer *r, VkFormat format, uint64_t modifier,
-	VkImageUsageFlags usage)
+static bool external_supported(struct vk_renderer *r, VkFormat format, uint64_t modifier,
+	VkImageUsageFlags usage, VkExternalMemoryFeatureFlags needs)
 {
 	VkPhysicalDeviceImageDrmFormatModifierInfoEXT modifier_info = {
 		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_DRM_FORMAT_MODIFIER_INFO_EXT,
@@ -55,7 +55,14 @@ static bool import_supported(struct vk_renderer *r, VkFormat format, uint64_t mo
 			.tiling = VK_IMAGE_TILING_DRM_FORMAT_MODIFIER_EXT,
 			.usage = usage,
 		}, &props);
-	return res == VK_SUCCESS && (external_props.externalMemoryProperties.externalMemoryFeatures &
+	return res == VK_SUCCESS &&
+		(external_props.externalMemoryProperties.externalMemoryFeatures & needs) == needs;
+}
+
+static bool import_supported(struct vk_renderer *r, VkFormat format, uint64_t modifier,
+	VkImageUsageFlags usage)
+{
+	return external_supported(r, format, modifier, usage,
 		VK_EXTERNAL_MEMORY_FEATURE_IMPORTABLE_BIT);
 }
 
@@ -406,4 +413,249 @@ void vk_frame_release_foreign(struct vk_renderer *r, struct vk_frame *frame, VkC
 		vk_image_unref(image);
 	}
 	frame->n_foreign = 0;
+}
+
+/*
+ * dmabuf export: images of the GPU allocator made with a DRM format modifier
+ * and dmabuf memory. Once exported, an image belongs to the foreign queue
+ * family between frames, like an imported one.
+ */
+
+bool vk_dmabuf_init_export(struct vk_renderer *r)
+{
+	if (!r->feat.dmabuf_export) {
+		return true;
+	}
+	// What a render target of the GPU allocator is used for (texture.c, image_usage()).
+	// Exported images must come back in: a compositor shows its outputs through
+	// other renderers (or this one) and KMS, so only pairs that import are listed.
+	const VkFormatFeatureFlags needs = VK_FORMAT_FEATURE_SAMPLED_IMAGE_BIT |
+		VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT |
+		VK_FORMAT_FEATURE_TRANSFER_SRC_BIT | VK_FORMAT_FEATURE_TRANSFER_DST_BIT |
+		VK_FORMAT_FEATURE_COLOR_ATTACHMENT_BIT | VK_FORMAT_FEATURE_COLOR_ATTACHMENT_BLEND_BIT;
+	size_t n_export = 0;
+	for (size_t i = 0; i < r->n_formats; i++) {
+		struct vk_format *f = &r->formats[i];
+		if (!f->render) {
+			continue;
+		}
+		VkDrmFormatModifierPropertiesListEXT list = {
+			.sType = VK_STRUCTURE_TYPE_DRM_FORMAT_MODIFIER_PROPERTIES_LIST_EXT,
+		};
+		VkFormatProperties2 props = {
+			.sType = VK_STRUCTURE_TYPE_FORMAT_PROPERTIES_2,
+			.pNext = &list,
+		};
+		vkGetPhysicalDeviceFormatProperties2(r->phdev, f->format, &props);
+		if (list.drmFormatModifierCount == 0) {
+			continue;
+		}
+		VkDrmFormatModifierPropertiesEXT *mods = calloc(list.drmFormatModifierCount,
+			sizeof(*mods));
+		if (mods == NULL) {
+			mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+			return false;
+		}
+		list.pDrmFormatModifierProperties = mods;
+		vkGetPhysicalDeviceFormatProperties2(r->phdev, f->format, &props);
+		for (uint32_t j = 0; j < list.drmFormatModifierCount; j++) {
+			const VkDrmFormatModifierPropertiesEXT *m = &mods[j];
+			if (m->drmFormatModifierPlaneCount != 1 ||
+					(m->drmFormatModifierTilingFeatures & needs) != needs ||
+					!external_supported(r, f->format, m->drmFormatModifier,
+						render_usage,
+						VK_EXTERNAL_MEMORY_FEATURE_EXPORTABLE_BIT |
+						VK_EXTERNAL_MEMORY_FEATURE_IMPORTABLE_BIT)) {
+				continue;
+			}
+			if (!mosaic_format_set_add(&r->export_formats, f->fourcc,
+					m->drmFormatModifier)) {
+				mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+				free(mods);
+				return false;
+			}
+			n_export++;
+		}
+		free(mods);
+	}
+	if (n_export == 0) {
+		mosaic_log(MOSAIC_LOG_INFO, "vulkan: no format can be exported as a dmabuf");
+		r->feat.dmabuf_export = false;
+	}
+	return true;
+}
+
+struct vk_image *vk_image_create_dmabuf(struct vk_renderer *r, const struct vk_format *format,
+	int width, int height, const uint64_t *modifiers, size_t n_modifiers)
+{
+	char name[32];
+	// Only the modifiers the device can export for this use; the driver picks among them.
+	uint64_t *usable = calloc(n_modifiers + 1, sizeof(*usable));
+	if (usable == NULL) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+		return NULL;
+	}
+	uint32_t n_usable = 0;
+	for (size_t i = 0; i < n_modifiers; i++) {
+		if (mosaic_format_set_has(&r->export_formats, format->fourcc, modifiers[i])) {
+			usable[n_usable++] = modifiers[i];
+		}
+	}
+	if (n_usable == 0) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: none of the %zu modifiers can be exported "
+			"as a dmabuf of %s", n_modifiers, mosaic_format_name(format->fourcc, name));
+		free(usable);
+		return NULL;
+	}
+	struct vk_image *image = calloc(1, sizeof(*image));
+	if (image == NULL) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+		free(usable);
+		return NULL;
+	}
+	*image = (struct vk_image){
+		.renderer = r,
+		.refs = 1,
+		.format = format,
+		.width = width,
+		.height = height,
+		.name = "mosaic dmabuf buffer",
+		.layout = VK_IMAGE_LAYOUT_UNDEFINED,
+		.dmabuf_exportable = true,
+	};
+	VkImageDrmFormatModifierListCreateInfoEXT list_info = {
+		.sType = VK_STRUCTURE_TYPE_IMAGE_DRM_FORMAT_MODIFIER_LIST_CREATE_INFO_EXT,
+		.drmFormatModifierCount = n_usable,
+		.pDrmFormatModifiers = usable,
+	};
+	VkExternalMemoryImageCreateInfo external = {
+		.sType = VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_IMAGE_CREATE_INFO,
+		.pNext = &list_info,
+		.handleTypes = VK_EXTERNAL_MEMORY_HANDLE_TYPE_DMA_BUF_BIT_EXT,
+	};
+	VkResult res = vkCreateImage(r->dev, &(VkImageCreateInfo){
+		.sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
+		.pNext = &external,
+		.imageType = VK_IMAGE_TYPE_2D,
+		.format = format->format,
+		.extent = { (uint32_t)width, (uint32_t)height, 1 },
+		.mipLevels = 1,
+		.arrayLayers = 1,
+		.samples = VK_SAMPLE_COUNT_1_BIT,
+		.tiling = VK_IMAGE_TILING_DRM_FORMAT_MODIFIER_EXT,
+		.usage = render_usage,
+		.sharingMode = VK_SHARING_MODE_EXCLUSIVE,
+		.initialLayout = VK_IMAGE_LAYOUT_UNDEFINED,
+	}, NULL, &image->image);
+	free(usable);
+	if (res != VK_SUCCESS) {
+		vk_fail(r, res, "vkCreateImage (exportable dmabuf)");
+		free(image);
+		return NULL;
+	}
+	r->create_count++;
+	VkImageDrmFormatModifierPropertiesEXT modifier_props = {
+		.sType = VK_STRUCTURE_TYPE_IMAGE_DRM_FORMAT_MODIFIER_PROPERTIES_EXT,
+	};
+	res = vkGetImageDrmFormatModifierPropertiesEXT(r->dev, image->image, &modifier_props);
+	if (res != VK_SUCCESS) {
+		vk_fail(r, res, "vkGetImageDrmFormatModifierPropertiesEXT");
+		goto err_image;
+	}
+	image->modifier = modifier_props.drmFormatModifier;
+
+	VkMemoryRequirements req;
+	vkGetImageMemoryRequirements(r->dev, image->image, &req);
+	int type = vk_find_memory_type(r, req.memoryTypeBits,
+		VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+	if (type < 0) {
+		type = vk_find_memory_type(r, req.memoryTypeBits, 0);
+	}
+	if (type < 0) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: no memory type for a %dx%d dmabuf",
+			width, height);
+		goto err_image;
+	}
+	image->size = req.size;
+	res = vkAllocateMemory(r->dev, &(VkMemoryAllocateInfo){
+		.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+		.pNext = &(VkExportMemoryAllocateInfo){
+			.sType = VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO,
+			.pNext = &(VkMemoryDedicatedAllocateInfo){
+				.sType = VK_STRUCTURE_TYPE_MEMORY_DEDICATED_ALLOCATE_INFO,
+				.image = image->image,
+			},
+			.handleTypes = VK_EXTERNAL_MEMORY_HANDLE_TYPE_DMA_BUF_BIT_EXT,
+		},
+		.allocationSize = req.size,
+		.memoryTypeIndex = (uint32_t)type,
+	}, NULL, &image->memory);
+	if (res != VK_SUCCESS) {
+		vk_fail(r, res, "vkAllocateMemory (exportable dmabuf)");
+		goto err_image;
+	}
+	r->create_count++;
+	res = vkBindImageMemory(r->dev, image->image, image->memory, 0);
+	if (res != VK_SUCCESS) {
+		vk_fail(r, res, "vkBindImageMemory (exportable dmabuf)");
+		goto err_memory;
+	}
+	if (!vk_image_create_view(image)) {
+		goto err_memory;
+	}
+	vk_name(r, VK_OBJECT_TYPE_IMAGE, (uint64_t)image->image, "%s %dx%d", image->name,
+		width, height);
+	vk_name(r, VK_OBJECT_TYPE_DEVICE_MEMORY, (uint64_t)image->memory, "%s memory",
+		image->name);
+	return image;
+
+err_memory:
+	vkFreeMemory(r->dev, image->memory, NULL);
+err_image:
+	vkDestroyImage(r->dev, image->image, NULL);
+	free(image);
+	return NULL;
+}
+
+bool vk_image_make_foreign(struct vk_image *image)
+{
+	struct vk_renderer *r = image->renderer;
+	if (image->foreign) {
+		return true;
+	}
+	if (image->layout == VK_IMAGE_LAYOUT_UNDEFINED) {
+		// Never used: the first frame that uses it acquires it (contents undefined).
+		image->foreign = true;
+		return true;
+	}
+	// The renderer owns it now: release it at the end of the frame being recorded
+	// (as if that frame had acquired it) and make sure that frame is submitted.
+	struct vk_frame *frame = vk_frame_get(r);
+	if (frame == NULL) {
+		return false;
+	}
+	// The release is recorded into the frame's last command buffer: one must be open.
+	if (!frame->render_open && vk_frame_upload_cb(r) == VK_NULL_HANDLE) {
+		return false;
+	}
+	if (frame->n_foreign == frame->foreign_cap) {
+		size_t cap = frame->foreign_cap == 0 ? 8 : frame->foreign_cap * 2;
+		struct vk_image **bigger = realloc(frame->foreign, cap * sizeof(*bigger));
+		if (bigger == NULL) {
+			mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+			return false;
+		}
+		frame->foreign = bigger;
+		frame->foreign_cap = cap;
+	}
+	image->foreign = true;
+	image->acquired_seq = frame->seq;
+	vk_image_ref(image);
+	frame->foreign[frame->n_foreign++] = image;
+	if (r->open_pass != NULL) {
+		// Released when the open pass is submitted.
+		return true;
+	}
+	uint64_t seq = frame->seq;
+	return vk_frame_submit(r, 0) && vk_wait_seq(r, seq, -1);
 }

@@ -105,19 +105,43 @@ static struct mosaic_buffer *vk_allocator_create_buffer(struct mosaic_allocator 
 	int width, int height, uint32_t fourcc, const uint64_t *modifiers, size_t n_modifiers)
 {
 	struct vk_allocator *a = mosaic_container_of(allocator, struct vk_allocator, base);
-	if (n_modifiers > 0) {
-		// Optimally tiled images have no DRM modifier: only "implicit" fits.
-		bool implicit = false;
-		for (size_t i = 0; i < n_modifiers; i++) {
-			implicit = implicit || modifiers[i] == DRM_FORMAT_MOD_INVALID;
-		}
-		if (!implicit) {
-			mosaic_log(MOSAIC_LOG_ERROR, "vulkan: GPU allocator: its images have no "
-				"DRM format modifier (list DRM_FORMAT_MOD_INVALID or none)");
-			return NULL;
-		}
+	struct vk_renderer *r = a->renderer;
+	if (n_modifiers == 0) {
+		return mosaic_vulkan_buffer_create(&r->base, width, height, fourcc);
 	}
-	return mosaic_vulkan_buffer_create(&a->renderer->base, width, height, fourcc);
+	// Explicit modifiers the device can export win: the image can then leave as a
+	// dmabuf. Optimally tiled images have no DRM modifier: only "implicit" fits them.
+	bool implicit = false, exportable = false;
+	for (size_t i = 0; i < n_modifiers; i++) {
+		implicit = implicit || modifiers[i] == DRM_FORMAT_MOD_INVALID;
+		exportable = exportable || (r->feat.dmabuf_export &&
+			mosaic_format_set_has(&r->export_formats, fourcc, modifiers[i]));
+	}
+	if (!exportable && implicit) {
+		return mosaic_vulkan_buffer_create(&r->base, width, height, fourcc);
+	}
+	if (!exportable) {
+		char name[32];
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: GPU allocator: none of the %zu modifiers "
+			"can be used for %s on %s (list DRM_FORMAT_MOD_INVALID for an image "
+			"without one)", n_modifiers, mosaic_format_name(fourcc, name),
+			r->device_name);
+		return NULL;
+	}
+	if (r->base.lost) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: the renderer lost its device");
+		return NULL;
+	}
+	const struct vk_format *format = render_format(r, fourcc, width, height);
+	if (format == NULL) {
+		return NULL;
+	}
+	struct vk_image *image = vk_image_create_dmabuf(r, format, width, height, modifiers,
+		n_modifiers);
+	if (image == NULL) {
+		return NULL;
+	}
+	return wrap_image(r, image);
 }
 
 static void vk_allocator_destroy(struct mosaic_allocator *allocator)
@@ -152,6 +176,11 @@ MOSAIC_EXPORT bool mosaic_vulkan_buffer_export_opaque_fd(struct mosaic_buffer *b
 	}
 	struct vk_buffer *b = vk_buffer_from_base(buffer);
 	struct vk_renderer *r = b->renderer;
+	if (b->image->dmabuf_exportable) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: export: the buffer has a DRM format "
+			"modifier; export it as a dmabuf");
+		return false;
+	}
 	if (!b->image->exportable) {
 		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: export: the device has no "
 			"VK_KHR_external_memory_fd");
@@ -228,11 +257,61 @@ MOSAIC_EXPORT bool mosaic_vulkan_buffer_export_dmabuf(struct mosaic_buffer *buff
 		return false;
 	}
 	struct vk_buffer *b = vk_buffer_from_base(buffer);
-	if (!(b->renderer->base.features & MOSAIC_FEATURE_DMABUF_EXPORT)) {
+	struct vk_renderer *r = b->renderer;
+	struct vk_image *image = b->image;
+	if (!(r->base.features & MOSAIC_FEATURE_DMABUF_EXPORT)) {
 		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: this renderer cannot export dmabufs on %s "
 			"(see MOSAIC_FEATURE_DMABUF_EXPORT); export an opaque fd instead",
-			b->renderer->device_name);
+			r->device_name);
 		return false;
 	}
-	return false;
+	if (!image->dmabuf_exportable) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: export: the buffer has no DRM format "
+			"modifier; allocate it with explicit modifiers through the GPU allocator");
+		return false;
+	}
+	if (r->base.lost) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: the renderer lost its device");
+		return false;
+	}
+	VkSubresourceLayout plane;
+	vkGetImageSubresourceLayout(r->dev, image->image, &(VkImageSubresource){
+		.aspectMask = VK_IMAGE_ASPECT_MEMORY_PLANE_0_BIT_EXT,
+	}, &plane);
+	if (plane.offset > UINT32_MAX || plane.rowPitch > UINT32_MAX) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: export: the plane layout does not fit a "
+			"dmabuf description");
+		return false;
+	}
+	// From now on the image changes hands at the end of every frame that uses it.
+	if (!vk_image_make_foreign(image)) {
+		return false;
+	}
+	int fd = -1;
+	VkResult res = vkGetMemoryFdKHR(r->dev, &(VkMemoryGetFdInfoKHR){
+		.sType = VK_STRUCTURE_TYPE_MEMORY_GET_FD_INFO_KHR,
+		.memory = image->memory,
+		.handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_DMA_BUF_BIT_EXT,
+	}, &fd);
+	if (res != VK_SUCCESS) {
+		vk_fail(r, res, "vkGetMemoryFdKHR (dmabuf)");
+		return false;
+	}
+	// Drivers hand out inheritable fds; a compositor's children must not get them.
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "vulkan: fcntl on the exported dmabuf failed");
+		close(fd);
+		return false;
+	}
+	*out = (struct mosaic_dmabuf_attributes){
+		.width = image->width,
+		.height = image->height,
+		.fourcc = image->format->fourcc,
+		.modifier = image->modifier,
+		.n_planes = 1,
+		.offset = { (uint32_t)plane.offset },
+		.stride = { (uint32_t)plane.rowPitch },
+		.fd = { fd, -1, -1, -1 },
+	};
+	return true;
 }

@@ -112,6 +112,7 @@ static void vk_renderer_destroy(struct mosaic_renderer *renderer)
 			"life", (unsigned long long)r->validation_messages);
 	}
 	vk_device_finish(r);
+	mosaic_format_set_finish(&r->export_formats);
 	free(r->scratch);
 	free(r);
 }
@@ -143,6 +144,7 @@ struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)
 	mosaic_list_init(&r->dmabuf_imports);
 
 	if (!vk_device_init(r, drm_fd) || !init_formats(r) || !vk_dmabuf_init_formats(r) ||
+			!vk_dmabuf_init_export(r) ||
 			!vk_pipelines_init(r) ||
 			!vk_frames_init(r) || !vk_staging_init(r)) {
 		// The format sets are the base's; the core frees them on destroy.
@@ -178,6 +180,9 @@ struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)
 	}
 	if (r->feat.dmabuf) {
 		features |= MOSAIC_FEATURE_DMABUF_IMPORT | MOSAIC_FEATURE_DRM_MODIFIERS;
+	}
+	if (r->feat.dmabuf_export) {
+		features |= MOSAIC_FEATURE_DMABUF_EXPORT;
 	}
 	if (r->feat.host_pointer_usable) {
 		features |= MOSAIC_FEATURE_HOST_POINTER_IMPORT;

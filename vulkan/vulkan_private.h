@@ -25,6 +25,8 @@ struct vk_features {
 	bool timeline;
 	bool external_memory_fd;
 	bool dmabuf;
+	/* VK_EXT_external_memory_dma_buf and VK_EXT_image_drm_format_modifier, for export. */
+	bool dmabuf_export;
 	bool modifiers;
 	bool host_pointer;
 	VkDeviceSize host_pointer_alignment;
@@ -140,7 +142,10 @@ struct vk_image {
 	VkDescriptorSet set;
 	struct vk_descriptor_pool *set_pool;
 	bool exportable;
-	/* Imported dmabuf: owned by a foreign queue family between frames. */
+	/* Made with a DRM format modifier and dmabuf-exportable memory (`modifier`). */
+	bool dmabuf_exportable;
+	uint64_t modifier;
+	/* Imported dmabuf, or an exported one: owned by a foreign queue family between frames. */
 	bool foreign;
 	uint64_t acquired_seq;
 	/* The last submission that uses the image. */
@@ -223,6 +228,8 @@ struct vk_renderer {
 
 	struct vk_format formats[16];
 	size_t n_formats;
+	/* (fourcc, modifier) pairs of images that can be rendered into and exported. */
+	struct mosaic_format_set export_formats;
 
 	VkPipelineCache pipeline_cache;
 	VkShaderModule vert_module, texture_module, color_module;
@@ -368,6 +375,20 @@ bool vk_dmabuf_init_formats(struct vk_renderer *r);
 struct vk_image *vk_dmabuf_get_image(struct vk_renderer *r, struct mosaic_buffer *buffer,
 	bool render);
 void vk_dmabuf_imports_finish(struct vk_renderer *r);
+/* Fills r->export_formats; turns feat.dmabuf_export off when nothing can be exported. */
+bool vk_dmabuf_init_export(struct vk_renderer *r);
+/*
+ * A dmabuf-exportable image with one of `modifiers` (those the device can
+ * export for rendering; at least one must be), or NULL with a log line.
+ */
+struct vk_image *vk_image_create_dmabuf(struct vk_renderer *r, const struct vk_format *format,
+	int width, int height, const uint64_t *modifiers, size_t n_modifiers);
+/*
+ * Hands an exported image to the foreign queue family: from now on every
+ * frame that uses it acquires it and releases it at its end. An image that
+ * was used before is released at once (waits for that submission).
+ */
+bool vk_image_make_foreign(struct vk_image *image);
 /*
  * Like vk_image_transition(), and for a foreign image not yet acquired by the
  * frame being recorded, acquires it (it is released when the frame is submitted).

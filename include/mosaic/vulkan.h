@@ -44,7 +44,9 @@
  * targets; the import is cached on the buffer. A texture of a dmabuf shows
  * the buffer's current contents and keeps a lock on it. Synchronization is
  * explicit: pass the producer's fences as wait_sync_files and wait for the
- * pass's completion before handing the buffer on.
+ * pass's completion before handing the buffer on. Where the device can also
+ * export (MOSAIC_FEATURE_DMABUF_EXPORT), the GPU allocator's images made with
+ * explicit modifiers are exported as dmabufs (mosaic_vulkan_buffer_export_dmabuf()).
  */
 
 #include <stdbool.h>
@@ -122,8 +124,16 @@ struct mosaic_buffer *mosaic_vulkan_buffer_create(struct mosaic_renderer *render
 
 /*
  * mosaic_renderer_create_gpu_allocator() of a Vulkan renderer makes these
- * buffers (mosaic_vulkan_buffer_create()); they accept no DRM modifier but
- * DRM_FORMAT_MOD_INVALID (optimal tiling) and can be exported as opaque fds.
+ * buffers. Without a modifier list they are those of
+ * mosaic_vulkan_buffer_create() (optimal tiling, exported as opaque fds).
+ * Where the renderer has MOSAIC_FEATURE_DMABUF_EXPORT and the list holds
+ * explicit modifiers the device can render into, export and import for the
+ * format (they are among mosaic_renderer_get_render_formats(renderer,
+ * MOSAIC_BUFFER_CAP_DMABUF) unless MOSAIC_VK_NO_DMABUF is set), the image is
+ * made with one of those (the driver picks) and can also be exported as a
+ * dmabuf (mosaic_vulkan_buffer_export_dmabuf()). Otherwise a list must hold
+ * DRM_FORMAT_MOD_INVALID, which stands for the optimally tiled image; NULL
+ * with a log line if it does not.
  */
 
 /** True when `buffer` was made by mosaic_vulkan_buffer_create() or imported. */
@@ -152,8 +162,9 @@ struct mosaic_vulkan_opaque_image {
  * new one; close it when done); the buffer stays usable. Before using the
  * exported image elsewhere, wait until every pass that drew into it is
  * complete (mosaic_renderer_wait_point()). False with a log line when the
- * device has no VK_KHR_external_memory_fd or the buffer is not a Vulkan
- * buffer; `out->fd` is then -1.
+ * device has no VK_KHR_external_memory_fd, the buffer is not a Vulkan buffer
+ * or it has a DRM format modifier (export those as dmabufs); `out->fd` is
+ * then -1.
  */
 bool mosaic_vulkan_buffer_export_opaque_fd(struct mosaic_buffer *buffer,
 	struct mosaic_vulkan_opaque_image *out);
@@ -170,13 +181,24 @@ struct mosaic_buffer *mosaic_vulkan_buffer_import_opaque_fd(struct mosaic_render
 	const struct mosaic_vulkan_opaque_image *image);
 
 /**
- * Exports a Vulkan buffer as a dmabuf (single plane, with its DRM format
- * modifier). On success `out` holds new fds owned by the caller (release
- * them with mosaic_dmabuf_attributes_finish()). False with a log line when
- * the renderer cannot export dmabufs (see MOSAIC_FEATURE_DMABUF_EXPORT);
- * `out` is then untouched. This version of the Vulkan renderer does not
- * export dmabufs on any device yet: share images with
- * mosaic_vulkan_buffer_export_opaque_fd() instead.
+ * Exports a buffer of the GPU allocator made with a DRM format modifier (see
+ * above) as a dmabuf: one plane, with the modifier, offset and stride the
+ * driver chose. On success `out` holds a new fd owned by the caller (each
+ * call returns a new one; release it with mosaic_dmabuf_attributes_finish()
+ * or hand it to mosaic_buffer_from_dmabuf()); the buffer stays usable.
+ *
+ * From the first export on, the image belongs to the foreign queue family
+ * (VK_QUEUE_FAMILY_FOREIGN_EXT) between frames: every pass that uses it
+ * acquires it and releases it (layout GENERAL) at its end, so other devices,
+ * APIs and KMS may read it once that pass is complete (wait for its point or
+ * its sync_file). Contents drawn before the first export are released by
+ * this call, which then waits for the GPU to finish that release.
+ *
+ * False with a log line, `out` untouched, when the renderer cannot export
+ * dmabufs (no MOSAIC_FEATURE_DMABUF_EXPORT: share images with
+ * mosaic_vulkan_buffer_export_opaque_fd() instead), when the buffer has no
+ * modifier (mosaic_vulkan_buffer_create(), opaque-fd imports, or the GPU
+ * allocator without explicit modifiers) or on a driver failure.
  */
 bool mosaic_vulkan_buffer_export_dmabuf(struct mosaic_buffer *buffer,
 	struct mosaic_dmabuf_attributes *out);

@@ -575,8 +575,30 @@ static void test_dmabuf_absent(void **state)
 	struct mosaic_buffer *buf = mosaic_vulkan_buffer_create(r, 8, 8, DRM_FORMAT_XRGB8888);
 	struct mosaic_dmabuf_attributes attribs = { .n_planes = -1 };
 	test_log.quiet_errors = true;
+	// Refused with one log line, `attribs` untouched.
+	int errors = test_log.errors;
 	assert_false(mosaic_vulkan_buffer_export_dmabuf(buf, &attribs));
+	assert_int_equal(test_log.errors, errors + 1);
 	assert_int_equal(attribs.n_planes, -1);
+
+	// The GPU allocator cannot honour explicit modifiers only (one line) and
+	// falls back to its optimally tiled images when the implicit one is allowed.
+	struct mosaic_allocator *alloc = mosaic_renderer_create_gpu_allocator(r);
+	assert_non_null(alloc);
+	const uint64_t linear = DRM_FORMAT_MOD_LINEAR;
+	errors = test_log.errors;
+	assert_null(mosaic_allocator_create_buffer(alloc, 8, 8, DRM_FORMAT_XRGB8888, &linear, 1));
+	assert_int_equal(test_log.errors, errors + 1);
+	const uint64_t either[] = { DRM_FORMAT_MOD_LINEAR, DRM_FORMAT_MOD_INVALID };
+	struct mosaic_buffer *allocated = mosaic_allocator_create_buffer(alloc, 8, 8,
+		DRM_FORMAT_XRGB8888, either, 2);
+	assert_non_null(allocated);
+	errors = test_log.errors;
+	assert_false(mosaic_vulkan_buffer_export_dmabuf(allocated, &attribs));
+	assert_int_equal(test_log.errors, errors + 1);
+	assert_int_equal(attribs.n_planes, -1);
+	mosaic_buffer_drop(allocated);
+	mosaic_allocator_destroy(alloc);
 
 	// A dmabuf-only buffer (a memfd stands in for the dmabuf) is refused cleanly.
 	struct fake_dmabuf fake;
