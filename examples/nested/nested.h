@@ -68,6 +68,8 @@ struct surface {
 	int width, height;
 	/* True once a commit brought a buffer that became a texture. */
 	bool has_content;
+	/* The current buffer's rows are bottom-up (linux-dmabuf Y_INVERT). */
+	bool y_invert;
 
 	enum surface_role role;
 	struct xdg_surface *xdg;

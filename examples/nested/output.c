@@ -180,7 +180,11 @@ static void draw_surface(struct surface *surface, int x, int y, void *data)
 	mosaic_pass_add_texture(ctx->pass, &(struct mosaic_texture_options){
 		.texture = texture,
 		.dst_box = { x, y, surface->width, surface->height },
-		.transform = surface->current.transform,
+		// A bottom-up (Y_INVERT) buffer is flipped first, then transformed.
+		.transform = surface->y_invert ?
+			mosaic_transform_compose(MOSAIC_TRANSFORM_FLIPPED_180,
+				surface->current.transform) :
+			surface->current.transform,
 		.clip = ctx->clip,
 		// Client pixels are shown 1:1: nearest keeps them sharp.
 		.filter = MOSAIC_FILTER_NEAREST,
