@@ -204,12 +204,6 @@ int main(int argc, char *argv[])
 	fprintf(stderr, "renderer: %s on %s\n",
 		mosaic_backend_name(mosaic_renderer_get_backend(server.renderer)),
 		mosaic_renderer_get_device_name(server.renderer));
-	// Output buffers: shared memory, which every renderer draws into and
-	// every parent compositor can show.
-	server.allocator = mosaic_shm_allocator_create();
-	if (server.allocator == NULL) {
-		return 1;
-	}
 
 	// 2. Our own Wayland display and socket.
 	server.display = wl_display_create();
@@ -256,7 +250,30 @@ int main(int argc, char *argv[])
 		}
 	}
 
-	// 5. The output buffers, then the first frame.
+	// 5. The output buffers: dmabufs where the parent takes linux-dmabuf and
+	// the renderer has a DRM device to allocate them on (GBM; dumb buffers
+	// for pixman on a KMS node); otherwise shared memory, which every
+	// renderer draws into and every parent compositor can show. output.c
+	// falls back to shared memory when the dmabufs cannot be made or shown.
+	int n_modifiers = 0;
+	if (server.parent != NULL) {
+		parent_dmabuf_modifiers(server.parent, &n_modifiers);
+	}
+	if (n_modifiers > 0 && mosaic_renderer_get_drm_fd(server.renderer) >= 0) {
+		server.allocator = mosaic_allocator_autocreate(server.renderer, -1);
+		if (server.allocator != NULL && !(mosaic_allocator_get_buffer_caps(
+				server.allocator) & MOSAIC_BUFFER_CAP_DMABUF)) {
+			mosaic_allocator_destroy(server.allocator);
+			server.allocator = NULL;
+		}
+	}
+	if (server.allocator == NULL) {
+		server.allocator = mosaic_shm_allocator_create();
+		if (server.allocator == NULL) {
+			return 1;
+		}
+	}
+	// Then the first frame.
 	if (!output_init(&server)) {
 		return 1;
 	}
