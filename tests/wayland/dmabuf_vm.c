@@ -11,6 +11,9 @@
  * still alive at the screenshot, shows that the buffers come back
  * (wl_buffer.release once the frame that used them completed).
  *
+ * Then mosaic-nested inside mosaic-nested: the inner one presents its output
+ * to the outer one as linux-dmabuf buffers (GBM, rendered by GLES).
+ *
  * Needs DRM nodes where GLES imports dmabufs (the DRM test VM, tests/vm): it
  * runs there from the drm-vm test. Usage: test-wayland-dmabuf-vm
  * [PATH/TO/mosaic-nested]. Exits 77 with one line when /dev/dri/card0, the
@@ -229,6 +232,54 @@ static void test_simple_dmabuf_egl(void **state)
 	free(img.rgba);
 }
 
+/* Distinct colors in a box: the gradients of weston-simple-shm have many. */
+static int distinct_colors(const struct image *img, int x0, int y0, int w, int h)
+{
+	static uint8_t seen[1 << 21];
+	memset(seen, 0, sizeof(seen));
+	int n = 0;
+	for (int y = y0; y < y0 + h; y++) {
+		for (int x = x0; x < x0 + w; x++) {
+			const uint8_t *p = px(img, x, y);
+			uint32_t key = ((uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2]) >> 3;
+			if (!(seen[key >> 3] & (1u << (key & 7)))) {
+				seen[key >> 3] |= (uint8_t)(1u << (key & 7));
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+/*
+ * mosaic-nested as the parent of another mosaic-nested: the inner one sees
+ * linux-dmabuf there, renders into GBM buffers of the card and presents
+ * them as linux-dmabuf wl_buffers; the outer one imports them. The outer
+ * screenshot must show weston-simple-shm, which runs in the inner one.
+ */
+static void test_nested_dmabuf_parent(void **state)
+{
+	char *const client[] = {
+		(char *)nested_path, "--renderer", "gles", "--drm-device", CARD,
+		"--size", "400x300", "--socket", "inner", "--", "weston-simple-shm", NULL,
+	};
+	struct image img;
+	const char *log = run_nested("nested-in-nested", client, 2000, &img);
+	assert_non_null(strstr(log, "presenting to the parent through linux-dmabuf"));
+	assert_null(strstr(log, "falling back to wl_shm"));
+	// The inner output is a window of the outer one at WIN_X, WIN_Y; the
+	// client's 250x250 window is at WIN_X, WIN_Y inside it: a white frame,
+	// then the client's gradients.
+	int x = 2 * WIN_X, y = 2 * WIN_Y;
+	const uint8_t *frame = px(&img, x + 5, y + 5);
+	print_message("simple-shm's frame: %u,%u,%u\n", frame[0], frame[1], frame[2]);
+	assert_true(frame[0] == 255 && frame[1] == 255 && frame[2] == 255);
+	int colors = distinct_colors(&img, x + 30, y + 30, 190, 190);
+	print_message("weston-simple-shm through linux-dmabuf: %d distinct colors\n", colors);
+	assert_true(colors > 200);
+	free(img.rgba);
+}
+
 static bool in_path(const char *name)
 {
 	const char *path = getenv("PATH");
@@ -253,8 +304,9 @@ int main(int argc, char *argv[])
 		printf("no %s here (the DRM test VM has one: meson test --suite drm)\n", CARD);
 		return 77;
 	}
-	if (!in_path("weston-simple-dmabuf-egl")) {
-		printf("weston-simple-dmabuf-egl is missing (Debian package weston)\n");
+	if (!in_path("weston-simple-dmabuf-egl") || !in_path("weston-simple-shm")) {
+		printf("weston-simple-dmabuf-egl or weston-simple-shm is missing "
+			"(Debian package weston)\n");
 		return 77;
 	}
 	// The GLES renderer must start on the card and import dmabufs there.
@@ -285,6 +337,7 @@ int main(int argc, char *argv[])
 
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_simple_dmabuf_egl),
+		cmocka_unit_test(test_nested_dmabuf_parent),
 	};
 	return cmocka_run_group_tests_name("wayland-dmabuf-vm", tests, NULL, NULL);
 }
