@@ -10,8 +10,12 @@
 static void usage(FILE *out, const char *prog, const char *description)
 {
 	fprintf(out, "%s\n"
-		"usage: %s [--renderer auto|pixman|vulkan|gles] [--quick] [--runs N]\n"
+		"usage: %s [--renderer auto|pixman|vulkan|gles] [--target gpu|shm] [--quick]\n"
+		"       [--runs N]\n"
 		"  -r, --renderer NAME  backend (default auto, or $MOSAIC_RENDERER)\n"
+		"  -t, --target KIND    output: gpu (the renderer's own image, the default\n"
+		"                       where it has them) or shm (shared memory, copied\n"
+		"                       back at every submit by GPU renderers)\n"
 		"  -q, --quick          fewer repetitions (a smoke run)\n"
 		"  -n, --runs N         runs per measurement; the median is reported\n",
 		description, prog);
@@ -22,6 +26,7 @@ void bench_parse_options(struct bench_options *options, int argc, char *argv[],
 {
 	static const struct option long_options[] = {
 		{ "renderer", required_argument, NULL, 'r' },
+		{ "target", required_argument, NULL, 't' },
 		{ "quick", no_argument, NULL, 'q' },
 		{ "runs", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
@@ -29,12 +34,23 @@ void bench_parse_options(struct bench_options *options, int argc, char *argv[],
 	};
 	*options = (struct bench_options){ .backend = MOSAIC_BACKEND_AUTO, .runs = 0 };
 	int opt;
-	while ((opt = getopt_long(argc, argv, "r:qn:h", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "r:t:qn:h", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			if (!mosaic_backend_from_name(optarg, &options->backend)) {
 				fprintf(stderr, "%s: --renderer: unknown value \"%s\"\n", argv[0],
 					optarg);
+				exit(2);
+			}
+			break;
+		case 't':
+			if (strcmp(optarg, "shm") == 0) {
+				options->shm_target = true;
+			} else if (strcmp(optarg, "gpu") == 0) {
+				options->shm_target = false;
+			} else {
+				fprintf(stderr, "%s: --target: \"%s\" is not gpu or shm\n",
+					argv[0], optarg);
 				exit(2);
 			}
 			break;
@@ -114,6 +130,28 @@ struct mosaic_buffer *bench_create_buffer(int width, int height, uint32_t fourcc
 		fprintf(stderr, "cannot allocate a %dx%d buffer\n", width, height);
 		exit(1);
 	}
+	return buffer;
+}
+
+struct mosaic_buffer *bench_create_target(struct mosaic_renderer *renderer,
+	const struct bench_options *options, int width, int height, uint32_t fourcc)
+{
+	struct mosaic_allocator *allocator = options->shm_target ? NULL :
+		mosaic_renderer_create_gpu_allocator(renderer);
+	if (allocator == NULL) {
+		printf("target: %dx%d shm buffer%s\n", width, height,
+			options->shm_target ? " (--target shm)" : " (the renderer has no GPU images)");
+		return bench_create_buffer(width, height, fourcc);
+	}
+	struct mosaic_buffer *buffer = mosaic_allocator_create_buffer(allocator, width, height,
+		fourcc, NULL, 0);
+	mosaic_allocator_destroy(allocator);
+	if (buffer == NULL) {
+		fprintf(stderr, "cannot allocate a %dx%d GPU buffer\n", width, height);
+		exit(1);
+	}
+	printf("target: %dx%d GPU buffer (the renderer's allocator; --target shm for shared "
+		"memory)\n", width, height);
 	return buffer;
 }
 

@@ -2,8 +2,8 @@
 #define MOSAIC_BENCH_COMMON_H
 
 /*
- * What the benchmarks share: the command line (--renderer, --quick, --runs),
- * clocks, medians and the renderer. Public API only.
+ * What the benchmarks share: the command line (--renderer, --quick, --runs,
+ * --target), clocks, medians, the renderer and the output. Public API only.
  */
 
 #include <stdbool.h>
@@ -18,6 +18,8 @@ struct bench_options {
 	bool quick;
 	/** Runs whose median is reported. */
 	int runs;
+	/** --target shm: render into shared memory even where the renderer has GPU images. */
+	bool shm_target;
 };
 
 /**
@@ -38,6 +40,14 @@ double bench_median(double *values, size_t n);
 
 /** A zeroed shm buffer (the kind a wl_shm client hands over); exits on failure. */
 struct mosaic_buffer *bench_create_buffer(int width, int height, uint32_t fourcc);
+
+/**
+ * The output to render into: a buffer of the renderer's GPU allocator where
+ * it has one (unless --target shm), else a shm buffer. Prints one line saying
+ * which; exits on failure. Drop it before the renderer.
+ */
+struct mosaic_buffer *bench_create_target(struct mosaic_renderer *renderer,
+	const struct bench_options *options, int width, int height, uint32_t fourcc);
 
 /** Fills a buffer of a 4-byte format with a pattern that is not all one color. */
 void bench_fill_buffer(struct mosaic_buffer *buffer, uint32_t seed);

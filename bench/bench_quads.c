@@ -2,9 +2,12 @@
  * bench-quads: CPU cost of recording and submitting a frame of 1, 10, 100
  * and 1000 textured quads (64x64, translucent, spread over a 1080p output).
  * The baseline is an empty pass (begin + submit) in the same run: "per
- * quad" is what each quad adds to it. For pixman the CPU time is the whole
- * drawing; for GPU backends it is command recording, and "complete" adds
- * the wait for the GPU.
+ * quad" is what each quad adds to it. The output is a GPU buffer of the
+ * renderer's allocator where it has one (--target shm: a shm buffer). The
+ * CPU time runs from begin_pass until submit returns: for pixman the whole
+ * drawing; for GPU backends with a GPU target command recording and
+ * submission (with a shm target it includes the wait and the copy-back).
+ * "complete" adds the wait for the GPU.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +68,8 @@ int main(int argc, char *argv[])
 	struct mosaic_buffer *source = bench_create_buffer(256, 256, DRM_FORMAT_ARGB8888);
 	bench_fill_buffer(source, 7);
 	struct mosaic_texture *texture = mosaic_texture_from_buffer(renderer, source);
-	struct mosaic_buffer *output = bench_create_buffer(OUT_W, OUT_H, DRM_FORMAT_XRGB8888);
+	struct mosaic_buffer *output = bench_create_target(renderer, &options, OUT_W, OUT_H,
+		DRM_FORMAT_XRGB8888);
 	if (texture == NULL) {
 		exit(1);
 	}

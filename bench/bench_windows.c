@@ -1,8 +1,9 @@
 /*
  * bench-windows: a 4K frame of 16 overlapping translucent 1080p windows
- * over an opaque background: CPU time until submit returns, time until the
- * frame is complete, and GPU time where the backend has timers
- * (mosaic_render_timer). The baseline, measured in the same run, is a
+ * over an opaque background, into a GPU buffer where the renderer has them
+ * (--target shm: shared memory): CPU time from begin_pass until submit
+ * returns, time until the frame is complete, and GPU time where the
+ * backend has timers (mosaic_render_timer). The baseline, measured in the same run, is a
  * frame that only clears the 4K output.
  */
 #include <stdio.h>
@@ -102,7 +103,8 @@ int main(int argc, char *argv[])
 	struct mosaic_renderer *renderer = bench_create_renderer(&options);
 	struct mosaic_render_timer *timer = mosaic_render_timer_create(renderer);
 
-	struct mosaic_buffer *output = bench_create_buffer(OUT_W, OUT_H, DRM_FORMAT_XRGB8888);
+	struct mosaic_buffer *output = bench_create_target(renderer, &options, OUT_W, OUT_H,
+		DRM_FORMAT_XRGB8888);
 	struct mosaic_texture *windows[N_WINDOWS];
 	for (int i = 0; i < N_WINDOWS; i++) {
 		struct mosaic_buffer *source = bench_create_buffer(1920, 1080,

@@ -548,6 +548,17 @@ bool gles_egl_init(struct gles_renderer *r, int drm_fd, bool probing)
 		strstr(gl_renderer, "softpipe") != NULL || strstr(gl_renderer, "swrast") != NULL ||
 		strstr(gl_renderer, "SwiftShader") != NULL);
 	load_gl_extensions(r);
+	// Software drivers keep buffers in plain memory: a pixel buffer is one copy more.
+	r->use_pbo = r->gl_major >= 3 && !r->software;
+	// Below this, the driver's own staging copy costs less than mapping a buffer.
+	r->pbo_min_bytes = 128 * 1024;
+	const char *pbo_env = getenv("MOSAIC_GLES_PBO");
+	if (pbo_env != NULL && (strcmp(pbo_env, "0") == 0 || strcmp(pbo_env, "1") == 0)) {
+		r->use_pbo = r->gl_major >= 3 && pbo_env[0] == '1';
+		r->pbo_min_bytes = 0;
+		mosaic_log(MOSAIC_LOG_INFO, "gles: MOSAIC_GLES_PBO=%s: pixel buffers %s", pbo_env,
+			r->use_pbo ? "on" : "off");
+	}
 
 	if (r->procs.glDebugMessageCallbackKHR != NULL) {
 		glEnable(GL_DEBUG_OUTPUT_KHR);

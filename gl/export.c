@@ -176,6 +176,10 @@ MOSAIC_EXPORT bool mosaic_gles_texture_export_dmabuf(struct mosaic_texture *text
 {
 	struct gles_texture *t = gles_texture_from_base(texture);
 	struct gles_renderer *r = gles_renderer_from_base(texture->renderer);
+	if (t->buffer != NULL && t->buffer->rt_tex != 0) {
+		mosaic_log(MOSAIC_LOG_ERROR, "gles: textures of GPU buffers cannot be exported");
+		return false;
+	}
 	if (t->buffer != NULL) {
 		struct mosaic_dmabuf_attributes planes;
 		return mosaic_buffer_get_dmabuf(t->buffer->buffer, &planes) &&

@@ -134,7 +134,19 @@ struct gles_renderer {
 
 	struct gles_program programs[GLES_SOURCE_COUNT];
 	GLuint vbo;
+	/* Indices of GLES_MAX_QUADS_PER_DRAW quads (2 triangles of 4 vertices each). */
+	GLuint ibo;
 	GLuint read_fbo;
+	/*
+	 * Pixel buffers for large uploads and for the readback of CPU-memory
+	 * targets (GLES 3 hardware drivers; MOSAIC_GLES_PBO=0/1 overrides):
+	 * the driver copies through its own staging memory otherwise, and
+	 * waits once per glReadPixels.
+	 */
+	bool use_pbo;
+	/* Smaller uploads go directly (MOSAIC_GLES_PBO=1: none, so tests cover it). */
+	size_t pbo_min_bytes;
+	GLuint upload_pbo, pack_pbo;
 
 	/* Storage format of offscreen render targets, per fourcc of the core table. */
 	struct {
@@ -173,7 +185,13 @@ bool gles_has_extension(const char *list, const char *name);
 bool gles_check_errors(struct gles_renderer *renderer, const char *where);
 
 /* shaders.c */
+/* Position (NDC), texture coordinate (normalized), premultiplied color. */
+#define GLES_FLOATS_PER_VERTEX 8
+/* 16-bit indices address 65536 vertices. */
+#define GLES_MAX_QUADS_PER_DRAW 16384
 bool gles_shaders_init(struct gles_renderer *renderer, bool probing);
+/* Points the vertex attributes at `first_vertex` of the bound array buffer. */
+void gles_set_vertex_offset(size_t first_vertex);
 void gles_shaders_finish(struct gles_renderer *renderer);
 
 /* format.c */
@@ -197,7 +215,10 @@ struct gles_buffer {
 	GLenum tex_target;
 	GLuint rbo;
 
-	/* shm render target: offscreen storage read back at submit */
+	/*
+	 * shm render target: offscreen storage read back at submit. GPU
+	 * buffers (allocator.c): their own texture, nothing read back.
+	 */
 	GLuint rt_tex;
 	const struct gles_format *rt_storage;
 
@@ -214,6 +235,16 @@ bool gles_dmabuf_formats_init(struct gles_renderer *renderer);
 bool gles_probe_export(struct gles_renderer *renderer);
 EGLImageKHR gles_create_dmabuf_image(struct gles_renderer *renderer,
 	const struct mosaic_dmabuf_attributes *attribs);
+
+/* allocator.c (the context is current) */
+struct mosaic_allocator *gles_create_gpu_allocator(struct mosaic_renderer *renderer);
+/*
+ * Sets *is_gpu_buffer when `buffer` comes from a GPU allocator; returns its
+ * cached import (rt_tex, rt_storage and fourcc set), or NULL with a log line
+ * when it is not usable by `renderer`.
+ */
+struct gles_buffer *gles_gpu_buffer_get(struct gles_renderer *renderer,
+	struct mosaic_buffer *buffer, bool *is_gpu_buffer);
 
 /* export.c */
 void gles_texture_finish_export(struct gles_texture *texture);
@@ -245,10 +276,20 @@ struct mosaic_texture *gles_texture_from_buffer(struct mosaic_renderer *renderer
 /* Uploads rows of `fmt` at `data` into the bound 2D texture (x, y, w, h). */
 void gles_upload_rect(struct gles_renderer *renderer, const struct gles_format *fmt,
 	const void *data, uint32_t stride, int x, int y, int width, int height);
+/* The same for every box (`data` holds the whole image). */
+void gles_upload_boxes(struct gles_renderer *renderer, const struct gles_format *fmt,
+	const void *data, uint32_t stride, const pixman_box32_t *boxes, int n_boxes);
 
 /* read.c (the context is current, the framebuffer bound for reading) */
 bool gles_read_framebuffer(struct gles_renderer *renderer, uint32_t src_fourcc,
 	const struct gles_format *storage, const struct mosaic_box *box,
+	uint32_t dst_fourcc, uint32_t dst_stride, void *dst);
+/*
+ * Reads every box of the bound framebuffer into `dst` (the top-left pixel of
+ * a `dst_fourcc` image with `dst_stride`), waiting once.
+ */
+bool gles_read_framebuffer_boxes(struct gles_renderer *renderer, uint32_t src_fourcc,
+	const struct gles_format *storage, const pixman_box32_t *boxes, int n_boxes,
 	uint32_t dst_fourcc, uint32_t dst_stride, void *dst);
 uint32_t gles_preferred_read_format(struct gles_renderer *renderer, uint32_t src_fourcc,
 	const struct gles_format *storage);
@@ -258,6 +299,8 @@ bool gles_convert(uint32_t src_fourcc, const void *src, uint32_t src_stride,
 struct mosaic_read_request *gles_read_pixels_start(struct mosaic_texture *texture,
 	const struct mosaic_read_pixels_options *options);
 bool gles_texture_bind_read_fbo(struct gles_texture *texture);
+/* The GL storage readback sees: the texture's format, a GPU buffer's or the dmabuf's. */
+const struct gles_format *gles_texture_read_storage(struct gles_texture *texture);
 
 /* pass.c */
 struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *renderer,

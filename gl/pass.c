@@ -16,7 +16,7 @@
 
 /*
  * Draws are recorded and run at submit: consecutive draws that share a
- * program, texture, filter and blend state become one glDrawArrays, and every
+ * program, texture, filter and blend state become one indexed draw, and every
  * rectangle of a clip region is a quad of the same batch.
  */
 enum gles_cmd_type {
@@ -36,8 +36,7 @@ struct gles_cmd {
 	bool blend;
 };
 
-/* Position (NDC), texture coordinate (normalized), premultiplied color. */
-#define FLOATS_PER_VERTEX 8
+#define FLOATS_PER_VERTEX GLES_FLOATS_PER_VERTEX
 
 struct gles_pass {
 	struct mosaic_pass base;
@@ -52,10 +51,13 @@ struct gles_pass {
 	 * Only pixels inside `touched` (the clips' bounding boxes, merged into
 	 * their extents past a few dozen rectangles) are uploaded and read back;
 	 * of those, the ones the first draw replaces (`replaced`, empty unless
-	 * that draw is a clear) are not uploaded.
+	 * that draw is a clear) are not uploaded. The boxes are collected per
+	 * draw and made a region once, at submit: a union per draw costs more.
 	 */
 	pixman_region32_t touched;
 	pixman_region32_t replaced;
+	pixman_box32_t *touched_boxes;
+	size_t n_touched_boxes, cap_touched_boxes;
 
 	struct mosaic_render_timer *timer;
 	int *wait_fds;
@@ -84,6 +86,7 @@ void gles_pass_destroy(struct gles_pass *pass)
 	free(pass->cmds);
 	free(pass->verts);
 	free(pass->rects);
+	free(pass->touched_boxes);
 	free(pass);
 }
 
@@ -123,14 +126,30 @@ static struct gles_cmd *last_cmd(struct gles_pass *pass)
 	return pass->n_cmds > 0 ? &pass->cmds[pass->n_cmds - 1] : NULL;
 }
 
-/* Adds the bounding box of a draw's clip to the touched region. */
+/* Notes the bounding box of a draw's clip (CPU-memory targets only). */
 static void touch(struct gles_pass *pass, const pixman_region32_t *clip)
 {
-	const pixman_box32_t *e = pixman_region32_extents(clip);
-	pixman_region32_union_rect(&pass->touched, &pass->touched, e->x1, e->y1,
-		(unsigned)(e->x2 - e->x1), (unsigned)(e->y2 - e->y1));
+	if (!pass->data_target) {
+		return;
+	}
+	if (!grow((void **)&pass->touched_boxes, &pass->cap_touched_boxes,
+			pass->n_touched_boxes + 1, sizeof(*pass->touched_boxes))) {
+		pass->failed = true;
+		return;
+	}
+	pass->touched_boxes[pass->n_touched_boxes++] = *pixman_region32_extents(clip);
+}
+
+/* Makes the touched region of the boxes noted by touch(). */
+static void build_touched(struct gles_pass *pass)
+{
+	pixman_region32_fini(&pass->touched);
+	pixman_region32_init_rects(&pass->touched, pass->touched_boxes,
+		(int)pass->n_touched_boxes);
 	// Each rectangle costs a copy each way at submit: past a few, one big one is cheaper.
-	if (pixman_region32_n_rects(&pass->touched) > 32) {
+	// Through pixel buffers a rectangle is a call, not a wait: many more pay off.
+	int max_rects = pass->renderer->use_pbo ? 256 : 32;
+	if (pixman_region32_n_rects(&pass->touched) > max_rects) {
 		pixman_box32_t all = *pixman_region32_extents(&pass->touched);
 		pixman_region32_reset(&pass->touched, &all);
 	}
@@ -195,22 +214,21 @@ static struct gles_cmd *draw_cmd(struct gles_pass *pass, enum gles_source source
 	return cmd;
 }
 
-static void put_vertex(struct gles_pass *pass, double x, double y, double u, double v,
+static inline void put_vertex(float *p, float x, float y, double u, double v,
 	const float color[4])
 {
-	float *p = &pass->verts[pass->n_verts * FLOATS_PER_VERTEX];
-	p[0] = (float)(2.0 * x / pass->base.buffer->width - 1.0);
-	p[1] = (float)(2.0 * y / pass->base.buffer->height - 1.0);
+	p[0] = x;
+	p[1] = y;
 	p[2] = (float)u;
 	p[3] = (float)v;
 	memcpy(&p[4], color, 4 * sizeof(float));
-	pass->n_verts++;
 }
 
 /*
- * Appends two triangles per clip rectangle. `map` (may be NULL) gives the
- * texture coordinate of an output point: the draw's transform applied
- * exactly at the corners, which is exact everywhere since the map is affine.
+ * Appends a quad (4 vertices, drawn as 2 indexed triangles) per clip
+ * rectangle. `map` (may be NULL) gives the texture coordinate of an output
+ * point: the draw's transform applied exactly at the corners, which is exact
+ * everywhere since the map is affine.
  */
 struct tex_map {
 	double m[6];
@@ -221,27 +239,34 @@ static void add_quads(struct gles_pass *pass, struct gles_cmd *cmd,
 {
 	int n;
 	const pixman_box32_t *boxes = pixman_region32_rectangles(clip, &n);
-	if (!grow((void **)&pass->verts, &pass->cap_verts, pass->n_verts + 6 * (size_t)n,
+	if (!grow((void **)&pass->verts, &pass->cap_verts, pass->n_verts + 4 * (size_t)n,
 			FLOATS_PER_VERTEX * sizeof(float))) {
 		pass->failed = true;
 		return;
 	}
 	touch(pass, clip);
+	const double sx = 2.0 / pass->base.buffer->width, sy = 2.0 / pass->base.buffer->height;
+	static const double zero[6] = {0};
+	const double *m = map != NULL ? map->m : zero;
+	float *p = &pass->verts[pass->n_verts * FLOATS_PER_VERTEX];
 	for (int i = 0; i < n; i++) {
-		const double xs[2] = { boxes[i].x1, boxes[i].x2 };
-		const double ys[2] = { boxes[i].y1, boxes[i].y2 };
-		static const int corners[6][2] = { {0, 0}, {1, 0}, {0, 1}, {1, 0}, {1, 1}, {0, 1} };
-		for (int c = 0; c < 6; c++) {
-			double x = xs[corners[c][0]], y = ys[corners[c][1]];
-			double u = 0, v = 0;
-			if (map != NULL) {
-				u = map->m[0] * x + map->m[1] * y + map->m[2];
-				v = map->m[3] * x + map->m[4] * y + map->m[5];
-			}
-			put_vertex(pass, x, y, u, v, color);
-		}
+		const double x0 = boxes[i].x1, x1 = boxes[i].x2;
+		const double y0 = boxes[i].y1, y1 = boxes[i].y2;
+		const float nx0 = (float)(x0 * sx - 1.0), nx1 = (float)(x1 * sx - 1.0);
+		const float ny0 = (float)(y0 * sy - 1.0), ny1 = (float)(y1 * sy - 1.0);
+		// The map at the first corner, then steps along x and y.
+		const double u = m[0] * x0 + m[1] * y0 + m[2];
+		const double v = m[3] * x0 + m[4] * y0 + m[5];
+		const double ux = m[0] * (x1 - x0), vx = m[3] * (x1 - x0);
+		const double uy = m[1] * (y1 - y0), vy = m[4] * (y1 - y0);
+		put_vertex(p, nx0, ny0, u, v, color);
+		put_vertex(p + FLOATS_PER_VERTEX, nx1, ny0, u + ux, v + vx, color);
+		put_vertex(p + 2 * FLOATS_PER_VERTEX, nx0, ny1, u + uy, v + vy, color);
+		put_vertex(p + 3 * FLOATS_PER_VERTEX, nx1, ny1, u + ux + uy, v + vx + vy, color);
+		p += 4 * FLOATS_PER_VERTEX;
 	}
-	cmd->count += 6 * (size_t)n;
+	pass->n_verts += 4 * (size_t)n;
+	cmd->count += 4 * (size_t)n;
 }
 
 static void gles_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_options *opts)
@@ -383,14 +408,23 @@ static bool upload_target(struct gles_pass *pass)
 	const pixman_box32_t *boxes = pixman_region32_rectangles(&upload, &n);
 	// Many small pieces cost more in calls than the pixels they save.
 	const pixman_box32_t *extents = pixman_region32_extents(&upload);
-	if (n > 16) {
+	if (n > (pass->renderer->use_pbo ? 256 : 16)) {
 		boxes = extents;
 		n = 1;
 	}
 	bool ok = true;
 	glBindTexture(GL_TEXTURE_2D, pass->target->rt_tex);
-	for (int i = 0; i < n && ok; i++) {
-		ok = upload_box(pass, &boxes[i]);
+	const struct mosaic_format_info *info = mosaic_format_get_info(pass->fourcc);
+	const struct mosaic_format_info *mem =
+		mosaic_format_get_info(pass->storage->memory_fourcc);
+	if (pass->fourcc == pass->storage->memory_fourcc ||
+			(!info->has_alpha && mem->opaque_substitute == pass->fourcc)) {
+		gles_upload_boxes(pass->renderer, pass->storage, pass->data, pass->stride, boxes,
+			n);
+	} else {
+		for (int i = 0; i < n && ok; i++) {
+			ok = upload_box(pass, &boxes[i]);
+		}
 	}
 	glBindTexture(GL_TEXTURE_2D, 0);
 	pixman_region32_fini(&upload);
@@ -405,6 +439,7 @@ static void run_commands(struct gles_pass *pass)
 		glBufferData(GL_ARRAY_BUFFER,
 			(GLsizeiptr)(pass->n_verts * FLOATS_PER_VERTEX * sizeof(float)),
 			pass->verts, GL_STREAM_DRAW);
+		glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, r->ibo);
 	}
 	glBlendFunc(GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
 	glDisable(GL_BLEND);
@@ -442,7 +477,13 @@ static void run_commands(struct gles_pass *pass)
 			glTexParameteri(cmd->target, GL_TEXTURE_MIN_FILTER, cmd->filter);
 			glTexParameteri(cmd->target, GL_TEXTURE_MAG_FILTER, cmd->filter);
 		}
-		glDrawArrays(GL_TRIANGLES, (GLint)cmd->first, (GLsizei)cmd->count);
+		// 16-bit indices: past GLES_MAX_QUADS_PER_DRAW quads, the attributes move on.
+		for (size_t q = 0; q < cmd->count / 4; q += GLES_MAX_QUADS_PER_DRAW) {
+			size_t n = cmd->count / 4 - q;
+			n = n < GLES_MAX_QUADS_PER_DRAW ? n : GLES_MAX_QUADS_PER_DRAW;
+			gles_set_vertex_offset(cmd->first + 4 * q);
+			glDrawElements(GL_TRIANGLES, (GLsizei)(6 * n), GL_UNSIGNED_SHORT, NULL);
+		}
 		if (cmd->source != GLES_SOURCE_SOLID) {
 			glBindTexture(cmd->target, 0);
 		}
@@ -452,6 +493,7 @@ static void run_commands(struct gles_pass *pass)
 	}
 	glUseProgram(0);
 	glBindBuffer(GL_ARRAY_BUFFER, 0);
+	glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, 0);
 }
 
 static void recycle(struct gles_pass *pass)
@@ -510,6 +552,7 @@ static bool gles_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_
 	}
 	glBindFramebuffer(GL_FRAMEBUFFER, pass->target->fbo);
 	glViewport(0, 0, buffer->width, buffer->height);
+	build_touched(pass);
 	bool touched = pixman_region32_not_empty(&pass->touched);
 	if (ok && pass->data_target && touched) {
 		ok = upload_target(pass);
@@ -526,18 +569,10 @@ static bool gles_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_
 	}
 	if (ok && pass->data_target && touched) {
 		// Pixels outside the touched region were neither drawn nor uploaded.
-		const struct mosaic_format_info *info = mosaic_format_get_info(pass->fourcc);
 		int n;
 		const pixman_box32_t *t = pixman_region32_rectangles(&pass->touched, &n);
-		for (int i = 0; i < n && ok; i++) {
-			struct mosaic_box box = {
-				t[i].x1, t[i].y1, t[i].x2 - t[i].x1, t[i].y2 - t[i].y1,
-			};
-			void *dst = (char *)pass->data + (size_t)box.y * pass->stride +
-				(size_t)box.x * info->bytes_per_pixel;
-			ok = gles_read_framebuffer(r, pass->fourcc, pass->storage, &box,
-				pass->fourcc, pass->stride, dst);
-		}
+		ok = gles_read_framebuffer_boxes(r, pass->fourcc, pass->storage, t, n,
+			pass->fourcc, pass->stride, pass->data);
 		// glReadPixels returned: this pass and every one before it are done.
 		if (ok) {
 			gles_mark_complete(r, point);
@@ -643,7 +678,7 @@ struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *base,
 	pass->renderer = r;
 	// setup_data_target reads it before mosaic_pass_init sets the rest.
 	pass->base.buffer = buffer;
-	pass->n_cmds = pass->n_verts = pass->n_rects = 0;
+	pass->n_cmds = pass->n_verts = pass->n_rects = pass->n_touched_boxes = 0;
 	pass->failed = false;
 	pixman_region32_clear(&pass->touched);
 	pixman_region32_clear(&pass->replaced);
@@ -666,9 +701,14 @@ struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *base,
 		}
 	}
 
+	bool gpu_buffer;
+	struct gles_buffer *gpu_target = gles_gpu_buffer_get(r, buffer, &gpu_buffer);
+	if (gpu_buffer && gpu_target == NULL) {
+		goto err_pass;
+	}
 	uint32_t caps = mosaic_buffer_get_caps(buffer);
 	bool use_dmabuf = false;
-	if ((caps & MOSAIC_BUFFER_CAP_DMABUF) != 0) {
+	if (!gpu_buffer && (caps & MOSAIC_BUFFER_CAP_DMABUF) != 0) {
 		struct mosaic_dmabuf_attributes attribs;
 		use_dmabuf = mosaic_buffer_get_dmabuf(buffer, &attribs) &&
 			mosaic_format_set_has(&r->base.dmabuf_render_formats, attribs.fourcc,
@@ -681,7 +721,7 @@ struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *base,
 			goto err_pass;
 		}
 	}
-	if (!use_dmabuf) {
+	if (!use_dmabuf && !gpu_buffer) {
 		if (!mosaic_buffer_begin_data_access(buffer,
 				MOSAIC_BUFFER_DATA_READ | MOSAIC_BUFFER_DATA_WRITE, &pass->data,
 				&pass->fourcc, &pass->stride)) {
@@ -697,20 +737,29 @@ struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *base,
 		pass->data_target = true;
 	}
 
-	struct gles_saved_context saved;
-	if (!gles_push_context(r, &saved)) {
+	pass->target = gpu_buffer ? gpu_target : gles_buffer_get(r, buffer);
+	if (pass->target == NULL) {
 		goto err_access;
 	}
-	bool ok = false;
-	pass->target = gles_buffer_get(r, buffer);
-	if (pass->target != NULL) {
-		ok = pass->data_target ? setup_data_target(pass) :
+	if (pass->data_target) {
+		pass->storage = gles_render_storage(r, pass->fourcc);
+	}
+	// A target used before needs no GL call: switching contexts costs more than the rest.
+	struct gles_buffer *t = pass->target;
+	bool ready = t->fbo != 0 && (!pass->data_target ||
+		(t->rt_tex != 0 && pass->storage != NULL && t->rt_storage == pass->storage));
+	if (!ready) {
+		struct gles_saved_context saved;
+		if (!gles_push_context(r, &saved)) {
+			goto err_access;
+		}
+		bool ok = pass->data_target ? setup_data_target(pass) :
 			gles_buffer_get_fbo(pass->target) != 0;
-	}
-	ok = gles_check_errors(r, "begin_pass") && ok;
-	gles_pop_context(r, &saved);
-	if (!ok) {
-		goto err_access;
+		ok = gles_check_errors(r, "begin_pass") && ok;
+		gles_pop_context(r, &saved);
+		if (!ok) {
+			goto err_access;
+		}
 	}
 	mosaic_pass_init(&pass->base, &gles_pass_impl, base, buffer);
 	return &pass->base;

@@ -202,6 +202,77 @@ bool gles_read_framebuffer(struct gles_renderer *r, uint32_t src_fourcc,
 	return ok;
 }
 
+bool gles_read_framebuffer_boxes(struct gles_renderer *r, uint32_t src_fourcc,
+	const struct gles_format *storage, const pixman_box32_t *boxes, int n_boxes,
+	uint32_t dst_fourcc, uint32_t dst_stride, void *dst)
+{
+	const struct mosaic_format_info *dst_info = mosaic_format_get_info(dst_fourcc);
+	GLenum format, type;
+	uint32_t read_fourcc;
+	size_t bpp;
+	choose_read(r, storage, &format, &type, &read_fourcc, &bpp);
+	size_t total = 0;
+	for (int i = 0; i < n_boxes; i++) {
+		total += (size_t)(boxes[i].x2 - boxes[i].x1) * (size_t)(boxes[i].y2 - boxes[i].y1) *
+			bpp;
+	}
+	if (!r->use_pbo || total == 0) {
+		bool ok = true;
+		for (int i = 0; i < n_boxes && ok; i++) {
+			struct mosaic_box box = {
+				boxes[i].x1, boxes[i].y1, boxes[i].x2 - boxes[i].x1,
+				boxes[i].y2 - boxes[i].y1,
+			};
+			void *at = (char *)dst + (size_t)box.y * dst_stride +
+				(size_t)box.x * dst_info->bytes_per_pixel;
+			ok = gles_read_framebuffer(r, src_fourcc, storage, &box, dst_fourcc,
+				dst_stride, at);
+		}
+		return ok;
+	}
+	// Every box into one pixel buffer (no wait), then one wait when it is mapped.
+	if (r->pack_pbo == 0) {
+		glGenBuffers(1, &r->pack_pbo);
+	}
+	glBindBuffer(GL_PIXEL_PACK_BUFFER, r->pack_pbo);
+	glBufferData(GL_PIXEL_PACK_BUFFER, (GLsizeiptr)total, NULL, GL_STREAM_READ);
+	size_t offset = 0;
+	for (int i = 0; i < n_boxes; i++) {
+		int w = boxes[i].x2 - boxes[i].x1, h = boxes[i].y2 - boxes[i].y1;
+		glReadPixels(boxes[i].x1, boxes[i].y1, w, h, format, type,
+			(void *)(uintptr_t)offset);
+		offset += (size_t)w * h * bpp;
+	}
+	const char *map = glMapBufferRange(GL_PIXEL_PACK_BUFFER, 0, (GLsizeiptr)total,
+		GL_MAP_READ_BIT);
+	bool ok = map != NULL;
+	if (!ok) {
+		mosaic_log(MOSAIC_LOG_ERROR, "gles: cannot map the read buffer");
+	}
+	uint32_t have = source_fourcc(src_fourcc, read_fourcc);
+	bool direct = same_layout(have, dst_fourcc);
+	offset = 0;
+	for (int i = 0; i < n_boxes && ok; i++) {
+		int w = boxes[i].x2 - boxes[i].x1, h = boxes[i].y2 - boxes[i].y1;
+		uint32_t row = (uint32_t)((size_t)w * bpp);
+		char *at = (char *)dst + (size_t)boxes[i].y1 * dst_stride +
+			(size_t)boxes[i].x1 * dst_info->bytes_per_pixel;
+		if (direct) {
+			for (int y = 0; y < h; y++) {
+				memcpy(at + (size_t)y * dst_stride, map + offset + (size_t)y * row, row);
+			}
+		} else {
+			ok = gles_convert(have, map + offset, row, dst_fourcc, at, dst_stride, w, h);
+		}
+		offset += (size_t)row * h;
+	}
+	if (map != NULL) {
+		glUnmapBuffer(GL_PIXEL_PACK_BUFFER);
+	}
+	glBindBuffer(GL_PIXEL_PACK_BUFFER, 0);
+	return ok;
+}
+
 /* A read through a pixel pack buffer and a fence (GLES 3). */
 struct gles_read_request {
 	struct mosaic_read_request base;
@@ -342,8 +413,7 @@ struct mosaic_read_request *gles_read_pixels_start(struct mosaic_texture *textur
 	if (!gles_texture_bind_read_fbo(t)) {
 		goto err;
 	}
-	const struct gles_format *storage = t->format != NULL ? t->format :
-		gles_format_get(texture->fourcc);
+	const struct gles_format *storage = gles_texture_read_storage(t);
 	GLenum format, type;
 	uint32_t read_fourcc;
 	choose_read(r, storage, &format, &type, &read_fourcc, &req->bpp);

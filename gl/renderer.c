@@ -72,6 +72,12 @@ static void gles_renderer_destroy(struct mosaic_renderer *base)
 		if (r->read_fbo != 0) {
 			glDeleteFramebuffers(1, &r->read_fbo);
 		}
+		if (r->upload_pbo != 0) {
+			glDeleteBuffers(1, &r->upload_pbo);
+		}
+		if (r->pack_pbo != 0) {
+			glDeleteBuffers(1, &r->pack_pbo);
+		}
 		drop_pending(r, r->n_pending);
 		gles_pop_context(r, &saved);
 	}
@@ -263,6 +269,7 @@ static const struct mosaic_renderer_impl gles_renderer_impl = {
 	.get_completed_point = gles_get_completed_point,
 	.wait_point = gles_wait_point,
 	.timer_create = gles_timer_create,
+	.create_gpu_allocator = gles_create_gpu_allocator,
 };
 
 static uint64_t compute_features(const struct gles_renderer *r)

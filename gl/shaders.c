@@ -110,19 +110,46 @@ bool gles_shaders_init(struct gles_renderer *r, bool probing)
 		return false;
 	}
 
-	// One vertex layout for every program, set once: the context is ours alone.
+	// One vertex layout for every program: the context is ours alone.
 	glGenBuffers(1, &r->vbo);
 	glBindBuffer(GL_ARRAY_BUFFER, r->vbo);
-	const GLsizei stride = 8 * sizeof(float);
-	glVertexAttribPointer(ATTRIB_POS, 2, GL_FLOAT, GL_FALSE, stride, (void *)0);
-	glVertexAttribPointer(ATTRIB_TEX, 2, GL_FLOAT, GL_FALSE, stride,
-		(void *)(2 * sizeof(float)));
-	glVertexAttribPointer(ATTRIB_COLOR, 4, GL_FLOAT, GL_FALSE, stride,
-		(void *)(4 * sizeof(float)));
+	gles_set_vertex_offset(0);
 	glEnableVertexAttribArray(ATTRIB_POS);
 	glEnableVertexAttribArray(ATTRIB_TEX);
 	glEnableVertexAttribArray(ATTRIB_COLOR);
+	glBindBuffer(GL_ARRAY_BUFFER, 0);
+
+	// Quads are 4 vertices and 2 triangles: indices 0 1 2, 1 3 2, then + 4 per quad.
+	uint16_t *indices = malloc(GLES_MAX_QUADS_PER_DRAW * 6 * sizeof(*indices));
+	if (indices == NULL) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+		return false;
+	}
+	for (uint32_t q = 0; q < GLES_MAX_QUADS_PER_DRAW; q++) {
+		static const uint16_t quad[6] = { 0, 1, 2, 1, 3, 2 };
+		for (int i = 0; i < 6; i++) {
+			indices[q * 6 + i] = (uint16_t)(q * 4 + quad[i]);
+		}
+	}
+	glGenBuffers(1, &r->ibo);
+	glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, r->ibo);
+	glBufferData(GL_ELEMENT_ARRAY_BUFFER,
+		(GLsizeiptr)(GLES_MAX_QUADS_PER_DRAW * 6 * sizeof(*indices)), indices,
+		GL_STATIC_DRAW);
+	glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, 0);
+	free(indices);
 	return true;
+}
+
+void gles_set_vertex_offset(size_t first_vertex)
+{
+	const GLsizei stride = GLES_FLOATS_PER_VERTEX * sizeof(float);
+	const char *base = (const char *)(uintptr_t)(first_vertex * (size_t)stride);
+	glVertexAttribPointer(ATTRIB_POS, 2, GL_FLOAT, GL_FALSE, stride, base);
+	glVertexAttribPointer(ATTRIB_TEX, 2, GL_FLOAT, GL_FALSE, stride,
+		base + 2 * sizeof(float));
+	glVertexAttribPointer(ATTRIB_COLOR, 4, GL_FLOAT, GL_FALSE, stride,
+		base + 4 * sizeof(float));
 }
 
 void gles_shaders_finish(struct gles_renderer *r)
@@ -134,5 +161,8 @@ void gles_shaders_finish(struct gles_renderer *r)
 	}
 	if (r->vbo != 0) {
 		glDeleteBuffers(1, &r->vbo);
+	}
+	if (r->ibo != 0) {
+		glDeleteBuffers(1, &r->ibo);
 	}
 }

@@ -1,5 +1,6 @@
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 
 #include <mosaic/gles.h>
@@ -59,6 +60,65 @@ void gles_upload_rect(struct gles_renderer *r, const struct gles_format *fmt,
 	}
 }
 
+void gles_upload_boxes(struct gles_renderer *r, const struct gles_format *fmt,
+	const void *data, uint32_t stride, const pixman_box32_t *boxes, int n_boxes)
+{
+	size_t total = 0;
+	for (int i = 0; i < n_boxes; i++) {
+		total += (size_t)(boxes[i].x2 - boxes[i].x1) * (size_t)(boxes[i].y2 - boxes[i].y1) *
+			fmt->bpp;
+	}
+	void *map = NULL;
+	if (r->use_pbo && total >= r->pbo_min_bytes && total > 0) {
+		if (r->upload_pbo == 0) {
+			glGenBuffers(1, &r->upload_pbo);
+		}
+		glBindBuffer(GL_PIXEL_UNPACK_BUFFER, r->upload_pbo);
+		// Fresh storage each time: the driver never waits for the last upload's reads.
+		glBufferData(GL_PIXEL_UNPACK_BUFFER, (GLsizeiptr)total, NULL, GL_STREAM_DRAW);
+		map = glMapBufferRange(GL_PIXEL_UNPACK_BUFFER, 0, (GLsizeiptr)total,
+			GL_MAP_WRITE_BIT | GL_MAP_INVALIDATE_BUFFER_BIT);
+		if (map == NULL) {
+			glBindBuffer(GL_PIXEL_UNPACK_BUFFER, 0);
+		}
+	}
+	if (map == NULL) {
+		for (int i = 0; i < n_boxes; i++) {
+			gles_upload_rect(r, fmt, data, stride, boxes[i].x1, boxes[i].y1,
+				boxes[i].x2 - boxes[i].x1, boxes[i].y2 - boxes[i].y1);
+		}
+		return;
+	}
+	// Tight rows, box after box; then one glTexSubImage2D per box from its offset.
+	size_t offset = 0;
+	for (int i = 0; i < n_boxes; i++) {
+		size_t row = (size_t)(boxes[i].x2 - boxes[i].x1) * fmt->bpp;
+		const char *src = (const char *)data + (size_t)boxes[i].y1 * stride +
+			(size_t)boxes[i].x1 * fmt->bpp;
+		for (int y = boxes[i].y1; y < boxes[i].y2; y++) {
+			memcpy((char *)map + offset, src, row);
+			offset += row;
+			src += stride;
+		}
+	}
+	bool ok = glUnmapBuffer(GL_PIXEL_UNPACK_BUFFER) == GL_TRUE;
+	offset = 0;
+	for (int i = 0; i < n_boxes && ok; i++) {
+		int w = boxes[i].x2 - boxes[i].x1, h = boxes[i].y2 - boxes[i].y1;
+		glTexSubImage2D(GL_TEXTURE_2D, 0, boxes[i].x1, boxes[i].y1, w, h, fmt->format,
+			fmt->type, (const void *)(uintptr_t)offset);
+		offset += (size_t)w * h * fmt->bpp;
+	}
+	glBindBuffer(GL_PIXEL_UNPACK_BUFFER, 0);
+	if (!ok) {
+		// The mapped contents were lost (rare: display mode changes): upload directly.
+		for (int i = 0; i < n_boxes; i++) {
+			gles_upload_rect(r, fmt, data, stride, boxes[i].x1, boxes[i].y1,
+				boxes[i].x2 - boxes[i].x1, boxes[i].y2 - boxes[i].y1);
+		}
+	}
+}
+
 static void gles_texture_destroy(struct mosaic_texture *texture)
 {
 	struct gles_texture *t = gles_texture_from_base(texture);
@@ -86,7 +146,8 @@ static bool gles_texture_update_from_buffer(struct mosaic_texture *texture,
 	struct gles_texture *t = gles_texture_from_base(texture);
 	struct gles_renderer *r = gles_renderer_from_base(texture->renderer);
 	if (t->format == NULL) {
-		mosaic_log(MOSAIC_LOG_ERROR, "gles: dmabuf textures are updated by their producer");
+		mosaic_log(MOSAIC_LOG_ERROR, "gles: textures of dmabufs and GPU buffers are "
+			"updated by rendering into their buffer");
 		return false;
 	}
 	void *data;
@@ -113,10 +174,7 @@ static bool gles_texture_update_from_buffer(struct mosaic_texture *texture,
 	glBindTexture(GL_TEXTURE_2D, t->tex);
 	int n;
 	const pixman_box32_t *rects = pixman_region32_rectangles(damage, &n);
-	for (int i = 0; i < n; i++) {
-		gles_upload_rect(r, t->format, data, stride, rects[i].x1, rects[i].y1,
-			rects[i].x2 - rects[i].x1, rects[i].y2 - rects[i].y1);
-	}
+	gles_upload_boxes(r, t->format, data, stride, rects, n);
 	glBindTexture(GL_TEXTURE_2D, 0);
 	ok = gles_check_errors(r, "texture update") && !gles_check_reset(r);
 	gles_pop_context(r, &saved);
@@ -156,10 +214,14 @@ bool gles_texture_bind_read_fbo(struct gles_texture *t)
 }
 
 /* What GL stores for the texture, as far as readback is concerned. */
-static const struct gles_format *read_storage(struct gles_texture *t)
+const struct gles_format *gles_texture_read_storage(struct gles_texture *t)
 {
 	if (t->format != NULL) {
 		return t->format;
+	}
+	// GPU buffers: the render storage of their format.
+	if (t->buffer != NULL && t->buffer->rt_storage != NULL) {
+		return t->buffer->rt_storage;
 	}
 	// dmabuf imports are read through a renderbuffer of the buffer's format.
 	return gles_format_get(t->base.fourcc);
@@ -176,8 +238,8 @@ static bool gles_texture_read_pixels(struct mosaic_texture *texture,
 	}
 	bool ok = gles_texture_bind_read_fbo(t);
 	if (ok) {
-		ok = gles_read_framebuffer(r, texture->fourcc, read_storage(t), &options->src_box,
-			options->fourcc, options->stride, options->data);
+		ok = gles_read_framebuffer(r, texture->fourcc, gles_texture_read_storage(t),
+			&options->src_box, options->fourcc, options->stride, options->data);
 		glBindFramebuffer(GL_FRAMEBUFFER, 0);
 	}
 	ok = gles_check_errors(r, "read pixels") && !gles_check_reset(r) && ok;
@@ -195,7 +257,8 @@ static uint32_t gles_texture_preferred_read_format(struct mosaic_texture *textur
 	}
 	uint32_t fourcc = texture->fourcc;
 	if (gles_texture_bind_read_fbo(t)) {
-		fourcc = gles_preferred_read_format(r, texture->fourcc, read_storage(t));
+		fourcc = gles_preferred_read_format(r, texture->fourcc,
+			gles_texture_read_storage(t));
 		glBindFramebuffer(GL_FRAMEBUFFER, 0);
 	}
 	gles_pop_context(r, &saved);
@@ -333,10 +396,37 @@ out:
 	return t != NULL ? &t->base : NULL;
 }
 
+/* Samples the GPU buffer's own texture: no copy. */
+static struct mosaic_texture *texture_from_gpu_buffer(struct gles_renderer *r,
+	struct gles_buffer *b)
+{
+	struct gles_texture *t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+		return NULL;
+	}
+	const struct mosaic_format_info *info = mosaic_format_get_info(b->fourcc);
+	t->tex = b->rt_tex;
+	t->target = GL_TEXTURE_2D;
+	t->buffer = b;
+	t->filter = GL_LINEAR;
+	t->source = info->has_alpha ? GLES_SOURCE_RGBA : GLES_SOURCE_RGBX;
+	// The texture is the buffer's: the buffer stays until the texture goes.
+	mosaic_buffer_lock(b->buffer);
+	mosaic_texture_init(&t->base, &gles_texture_impl, &r->base, b->buffer->width,
+		b->buffer->height, b->fourcc);
+	return &t->base;
+}
+
 struct mosaic_texture *gles_texture_from_buffer(struct mosaic_renderer *base,
 	struct mosaic_buffer *buffer)
 {
 	struct gles_renderer *r = gles_renderer_from_base(base);
+	bool gpu_buffer;
+	struct gles_buffer *gpu = gles_gpu_buffer_get(r, buffer, &gpu_buffer);
+	if (gpu_buffer) {
+		return gpu != NULL ? texture_from_gpu_buffer(r, gpu) : NULL;
+	}
 	uint32_t caps = mosaic_buffer_get_caps(buffer);
 	// A dmabuf this renderer can import is sampled in place; others are copied.
 	if ((caps & MOSAIC_BUFFER_CAP_DMABUF) != 0) {

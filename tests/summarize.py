@@ -7,7 +7,8 @@ summarize.py --total LOG...          one closing line over all runs:
                                      "N passed, N failed, N skipped"
 
 A cmocka case skipped inside a test binary that passed counts as a skip too
-(cmocka prints "[  SKIPPED ] name"): a skip is never counted as a pass.
+(cmocka prints "[  SKIPPED ] name"), and so does a binary that skipped inside
+the DRM test VM ("=== name: SKIP"): a skip is never counted as a pass.
 """
 import json
 import sys
@@ -36,10 +37,14 @@ def skipped_cases(result):
     names = []
     for line in (result.get('stdout') or '').splitlines():
         line = line.strip()
+        name = None
         if line.startswith('[  SKIPPED ]') and not line.endswith('test(s), listed below:'):
             name = line[len('[  SKIPPED ]'):].strip()
-            if name and name not in names:
-                names.append(name)
+        elif line.startswith('=== ') and ': SKIP' in line:
+            # a binary run by tests/drm/vm-suite.sh inside the test VM
+            name = line[4:line.index(': SKIP')]
+        if name and name not in names:
+            names.append(name)
     return names
 
 

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <drm_fourcc.h>
+
 #include "private/export.h"
 #include "private/log.h"
 #include "vulkan/vulkan_private.h"
@@ -91,6 +93,53 @@ MOSAIC_EXPORT struct mosaic_buffer *mosaic_vulkan_buffer_create(struct mosaic_re
 		return NULL;
 	}
 	return wrap_image(r, image);
+}
+
+/* The renderer's allocator: mosaic_vulkan_buffer_create() behind the generic interface. */
+struct vk_allocator {
+	struct mosaic_allocator base;
+	struct vk_renderer *renderer;
+};
+
+static struct mosaic_buffer *vk_allocator_create_buffer(struct mosaic_allocator *allocator,
+	int width, int height, uint32_t fourcc, const uint64_t *modifiers, size_t n_modifiers)
+{
+	struct vk_allocator *a = mosaic_container_of(allocator, struct vk_allocator, base);
+	if (n_modifiers > 0) {
+		// Optimally tiled images have no DRM modifier: only "implicit" fits.
+		bool implicit = false;
+		for (size_t i = 0; i < n_modifiers; i++) {
+			implicit = implicit || modifiers[i] == DRM_FORMAT_MOD_INVALID;
+		}
+		if (!implicit) {
+			mosaic_log(MOSAIC_LOG_ERROR, "vulkan: GPU allocator: its images have no "
+				"DRM format modifier (list DRM_FORMAT_MOD_INVALID or none)");
+			return NULL;
+		}
+	}
+	return mosaic_vulkan_buffer_create(&a->renderer->base, width, height, fourcc);
+}
+
+static void vk_allocator_destroy(struct mosaic_allocator *allocator)
+{
+	free(mosaic_container_of(allocator, struct vk_allocator, base));
+}
+
+static const struct mosaic_allocator_impl vk_allocator_impl = {
+	.create_buffer = vk_allocator_create_buffer,
+	.destroy = vk_allocator_destroy,
+};
+
+struct mosaic_allocator *vk_create_gpu_allocator(struct mosaic_renderer *renderer)
+{
+	struct vk_allocator *a = calloc(1, sizeof(*a));
+	if (a == NULL) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+		return NULL;
+	}
+	mosaic_allocator_init(&a->base, &vk_allocator_impl, 0);
+	a->renderer = vk_renderer_from_base(renderer);
+	return &a->base;
 }
 
 MOSAIC_EXPORT bool mosaic_vulkan_buffer_export_opaque_fd(struct mosaic_buffer *buffer,

@@ -177,6 +177,7 @@ void vk_frames_finish(struct vk_renderer *r)
 			f->timer->pending = false;
 		}
 		free(f->foreign);
+		vk_host_buffer_finish(r, &f->quads);
 		vkDestroyQueryPool(r->dev, f->queries, NULL);
 		vkDestroySemaphore(r->dev, f->signal_semaphore, NULL);
 		for (int j = 0; j < VK_MAX_WAIT_SYNC_FILES; j++) {

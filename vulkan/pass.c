@@ -17,6 +17,13 @@ struct vk_pass {
 	struct vk_timer *timer;
 	VkPipeline bound_pipeline;
 	VkDescriptorSet bound_texture, bound_sampler;
+	/* The scissor set in the command buffer; x2 < x1 before the first. */
+	pixman_box32_t scissor;
+	/* Quads written to the frame's quad buffer (the instance index of the next one). */
+	uint32_t n_quads;
+	bool quads_bound;
+	/* Quads not drawn yet: instances [batch_first, batch_first + batch_count). */
+	uint32_t batch_first, batch_count;
 	bool failed;
 };
 
@@ -40,25 +47,116 @@ static void add_touched(struct vk_pass *pass, const pixman_region32_t *clip)
 	}
 }
 
-static void set_scissor(struct vk_pass *pass, const pixman_box32_t *b)
+/*
+ * Records the quads waiting to be drawn as one instanced draw: instances are
+ * rasterized in order, so blending between them is the same as with one draw
+ * each. Called before anything else is recorded into the render pass.
+ */
+static void flush_batch(struct vk_pass *pass)
 {
-	vkCmdSetScissor(pass->cb, 0, 1, &(VkRect2D){
-		.offset = { b->x1, b->y1 },
-		.extent = { (uint32_t)(b->x2 - b->x1), (uint32_t)(b->y2 - b->y1) },
-	});
+	if (pass->batch_count > 0) {
+		vkCmdDraw(pass->cb, 4, pass->batch_count, 0, pass->batch_first);
+		pass->batch_count = 0;
+	}
 }
 
 static void bind_pipeline(struct vk_pass *pass, enum mosaic_blend_mode blend,
 	enum vk_pipeline_kind kind)
 {
-	VkPipeline pipeline = vk_pipeline_get(pass->renderer, pass->setup, blend, kind);
+	// Made on first use; looked up inline afterwards (once per draw).
+	VkPipeline pipeline = pass->setup->pipelines[blend][kind];
+	if (pipeline == VK_NULL_HANDLE) {
+		pipeline = vk_pipeline_get(pass->renderer, pass->setup, blend, kind);
+	}
 	if (pipeline == VK_NULL_HANDLE) {
 		pass->failed = true;
 		return;
 	}
 	if (pipeline != pass->bound_pipeline) {
+		flush_batch(pass);
 		vkCmdBindPipeline(pass->cb, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline);
 		pass->bound_pipeline = pipeline;
+	}
+}
+
+/*
+ * A slot for the next quad in the frame's quad buffer, or NULL. A full buffer
+ * is replaced by one twice as large (the old one lives until the frame is
+ * complete), so that a compositor drawing similar frames soon allocates
+ * nothing.
+ */
+static struct vk_quad *next_quad(struct vk_pass *pass)
+{
+	struct vk_renderer *r = pass->renderer;
+	struct vk_frame *frame = r->current;
+	struct vk_host_buffer *buf = &frame->quads;
+	VkDeviceSize need = (VkDeviceSize)(pass->n_quads + 1) * sizeof(struct vk_quad);
+	if (buf->buffer == VK_NULL_HANDLE || need > buf->size) {
+		flush_batch(pass);
+		VkDeviceSize size = buf->size > 0 ? 2 * buf->size : 256 * sizeof(struct vk_quad);
+		if (buf->buffer != VK_NULL_HANDLE) {
+			vk_host_buffer_flush(r, buf);
+			vk_defer_host_buffer(r, buf, frame->seq);
+		}
+		if (!vk_host_buffer_init(r, buf, size, VK_BUFFER_USAGE_VERTEX_BUFFER_BIT, false,
+				"mosaic quads")) {
+			pass->failed = true;
+			return NULL;
+		}
+		pass->n_quads = 0;
+		pass->quads_bound = false;
+	}
+	if (!pass->quads_bound) {
+		vkCmdBindVertexBuffers(pass->cb, 0, 1, &buf->buffer, &(VkDeviceSize){0});
+		pass->quads_bound = true;
+	}
+	return (struct vk_quad *)buf->map + pass->n_quads;
+}
+
+/*
+ * Draws the quad just written by next_quad() in every rectangle of `clip`.
+ * Where the clip is the quad's box (within the target) no scissor is needed:
+ * such quads share the full-target scissor and are drawn in batches.
+ */
+static void draw_clipped(struct vk_pass *pass, const struct mosaic_box *box,
+	const pixman_region32_t *clip)
+{
+	uint32_t index = pass->n_quads++;
+	int n;
+	const pixman_box32_t *rects = pixman_region32_rectangles(clip, &n);
+	const pixman_box32_t full = { 0, 0, pass->target->width, pass->target->height };
+	const pixman_box32_t covered = {
+		box->x > 0 ? box->x : 0,
+		box->y > 0 ? box->y : 0,
+		box->x + box->width < full.x2 ? box->x + box->width : full.x2,
+		box->y + box->height < full.y2 ? box->y + box->height : full.y2,
+	};
+	for (int i = 0; i < n; i++) {
+		const pixman_box32_t *want = &rects[i];
+		if (n == 1 && want->x1 == covered.x1 && want->y1 == covered.y1 &&
+				want->x2 == covered.x2 && want->y2 == covered.y2) {
+			want = &full;
+		}
+		const pixman_box32_t *cur = &pass->scissor;
+		if (want->x1 != cur->x1 || want->y1 != cur->y1 || want->x2 != cur->x2 ||
+				want->y2 != cur->y2) {
+			flush_batch(pass);
+			vkCmdSetScissor(pass->cb, 0, 1, &(VkRect2D){
+				.offset = { want->x1, want->y1 },
+				.extent = {
+					(uint32_t)(want->x2 - want->x1),
+					(uint32_t)(want->y2 - want->y1),
+				},
+			});
+			pass->scissor = *want;
+		}
+		if (pass->batch_count > 0 && pass->batch_first + pass->batch_count == index) {
+			pass->batch_count++;
+		} else {
+			flush_batch(pass);
+			pass->batch_first = index;
+			pass->batch_count = 1;
+		}
 	}
 }
 
@@ -70,16 +168,6 @@ static void dst_ndc(struct vk_pass *pass, const struct mosaic_box *box, float ou
 	out[1] = 2.0f * (float)box->y / h - 1.0f;
 	out[2] = 2.0f * (float)box->width / w;
 	out[3] = 2.0f * (float)box->height / h;
-}
-
-static void draw_clipped(struct vk_pass *pass, const pixman_region32_t *clip)
-{
-	int n;
-	const pixman_box32_t *rects = pixman_region32_rectangles(clip, &n);
-	for (int i = 0; i < n; i++) {
-		set_scissor(pass, &rects[i]);
-		vkCmdDraw(pass->cb, 4, 1, 0, 0);
-	}
 }
 
 static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_options *opts)
@@ -111,6 +199,7 @@ static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_
 				.layerCount = 1,
 			};
 		}
+		flush_batch(pass);
 		vkCmdClearAttachments(pass->cb, 1, &(VkClearAttachment){
 			.aspectMask = VK_IMAGE_ASPECT_COLOR_BIT,
 			.colorAttachment = 0,
@@ -122,15 +211,15 @@ static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_
 	if (pass->failed) {
 		return;
 	}
-	float push[16] = {0};
-	dst_ndc(pass, &opts->box, push);
-	push[12] = c->r;
-	push[13] = c->g;
-	push[14] = c->b;
-	push[15] = c->a;
-	vkCmdPushConstants(pass->cb, pass->renderer->pipeline_layout,
-		VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_FRAGMENT_BIT, 0, sizeof(push), push);
-	draw_clipped(pass, opts->clip);
+	struct vk_quad *quad = next_quad(pass);
+	if (quad == NULL) {
+		return;
+	}
+	dst_ndc(pass, &opts->box, quad->dst);
+	memset(quad->uv_x, 0, sizeof(quad->uv_x));
+	memset(quad->uv_y, 0, sizeof(quad->uv_y));
+	memcpy(quad->color, (float[4]){ c->r, c->g, c->b, c->a }, sizeof(quad->color));
+	draw_clipped(pass, &opts->box, opts->clip);
 }
 
 /*
@@ -138,23 +227,26 @@ static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_
  * texture coordinates: undo the output transform, then scale into the source
  * box (the inverse of what the pixman backend's source_transform does per pixel).
  */
-static void uv_matrix(const struct mosaic_texture_options *opts, float out[8])
+static void uv_matrix(const struct mosaic_texture_options *opts, float uv_x[4],
+	float uv_y[4])
 {
-	float m[9];
-	mosaic_transform_matrix(m, mosaic_transform_invert(opts->transform));
+	float m[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
+	if (opts->transform != MOSAIC_TRANSFORM_NORMAL) {
+		mosaic_transform_matrix(m, mosaic_transform_invert(opts->transform));
+	}
 	const struct mosaic_fbox *src = &opts->src_box;
 	float tw = (float)opts->texture->width, th = (float)opts->texture->height;
 	float sx = (float)src->width / tw, sy = (float)src->height / th;
 	float ox = (float)src->x / tw, oy = (float)src->y / th;
 	// Row 0: u = ox + sx * (m0 x + m1 y + m2); row 1: v = oy + sy * (m3 x + m4 y + m5).
-	out[0] = sx * m[0];
-	out[1] = sx * m[1];
-	out[2] = sx * m[2] + ox;
-	out[3] = 0.0f;
-	out[4] = sy * m[3];
-	out[5] = sy * m[4];
-	out[6] = sy * m[5] + oy;
-	out[7] = 0.0f;
+	uv_x[0] = sx * m[0];
+	uv_x[1] = sx * m[1];
+	uv_x[2] = sx * m[2] + ox;
+	uv_x[3] = 0.0f;
+	uv_y[0] = sy * m[3];
+	uv_y[1] = sy * m[4];
+	uv_y[2] = sy * m[5] + oy;
+	uv_y[3] = 0.0f;
 }
 
 static void vk_pass_add_texture(struct mosaic_pass *base,
@@ -195,18 +287,20 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 	VkDescriptorSet sampler = r->sampler_sets[opts->filter];
 	if (image->set != pass->bound_texture || sampler != pass->bound_sampler) {
 		VkDescriptorSet sets[2] = { image->set, sampler };
+		flush_batch(pass);
 		vkCmdBindDescriptorSets(pass->cb, VK_PIPELINE_BIND_POINT_GRAPHICS,
 			r->pipeline_layout, 0, 2, sets, 0, NULL);
 		pass->bound_texture = image->set;
 		pass->bound_sampler = sampler;
 	}
-	float push[16] = {0};
-	dst_ndc(pass, &opts->dst_box, push);
-	uv_matrix(opts, push + 4);
-	push[12] = *opts->alpha;
-	vkCmdPushConstants(pass->cb, r->pipeline_layout,
-		VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_FRAGMENT_BIT, 0, sizeof(push), push);
-	draw_clipped(pass, opts->clip);
+	struct vk_quad *quad = next_quad(pass);
+	if (quad == NULL) {
+		return;
+	}
+	dst_ndc(pass, &opts->dst_box, quad->dst);
+	uv_matrix(opts, quad->uv_x, quad->uv_y);
+	memcpy(quad->color, (float[4]){ *opts->alpha, 0.0f, 0.0f, 0.0f }, sizeof(quad->color));
+	draw_clipped(pass, &opts->dst_box, opts->clip);
 }
 
 static void pass_free(struct vk_pass *pass)
@@ -222,7 +316,11 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 	struct vk_pass *pass = vk_pass_from_base(base);
 	struct vk_renderer *r = pass->renderer;
 	struct vk_frame *frame = r->current;
+	flush_batch(pass);
 	vkCmdEndRenderPass(pass->cb);
+	if (frame->quads.buffer != VK_NULL_HANDLE) {
+		vk_host_buffer_flush(r, &frame->quads);
+	}
 	if (pass->timer != NULL) {
 		vkCmdWriteTimestamp(pass->cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, frame->queries, 1);
 	}
@@ -282,6 +380,7 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 		return NULL;
 	}
 	pass->renderer = r;
+	pass->scissor = (pixman_box32_t){ 0, 0, -1, -1 };
 	pixman_region32_init(&pass->touched);
 
 	if (mosaic_buffer_is_vulkan(buffer)) {

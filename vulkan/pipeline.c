@@ -11,9 +11,6 @@
 #include "vulkan/shaders/quad_vert_spv.h"
 #include "vulkan/shaders/texture_frag_spv.h"
 
-/* Push constants of quad.vert / *.frag: dst, uv_x, uv_y, color. */
-#define PUSH_SIZE (4 * 4 * sizeof(float))
-
 static bool create_module(struct vk_renderer *r, const uint32_t *code, size_t size,
 	VkShaderModule *out, const char *name)
 {
@@ -98,11 +95,6 @@ static bool create_layouts(struct vk_renderer *r)
 		.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
 		.setLayoutCount = 2,
 		.pSetLayouts = set_layouts,
-		.pushConstantRangeCount = 1,
-		.pPushConstantRanges = &(VkPushConstantRange){
-			.stageFlags = VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_FRAGMENT_BIT,
-			.size = PUSH_SIZE,
-		},
 	}, NULL, &r->pipeline_layout);
 	if (res != VK_SUCCESS) {
 		vk_fail(r, res, "vkCreatePipelineLayout");
@@ -271,6 +263,21 @@ VkPipeline vk_pipeline_get(struct vk_renderer *r, struct vk_render_setup *setup,
 		},
 	};
 	VkDynamicState dynamic[] = { VK_DYNAMIC_STATE_VIEWPORT, VK_DYNAMIC_STATE_SCISSOR };
+	// struct vk_quad, one per instance (quad.vert).
+	VkVertexInputBindingDescription binding = {
+		.binding = 0,
+		.stride = sizeof(struct vk_quad),
+		.inputRate = VK_VERTEX_INPUT_RATE_INSTANCE,
+	};
+	VkVertexInputAttributeDescription attributes[4];
+	for (uint32_t i = 0; i < 4; i++) {
+		attributes[i] = (VkVertexInputAttributeDescription){
+			.location = i,
+			.binding = 0,
+			.format = VK_FORMAT_R32G32B32A32_SFLOAT,
+			.offset = i * 4 * (uint32_t)sizeof(float),
+		};
+	}
 	// Premultiplied OVER: src + (1 - src.a) * dst, on every channel.
 	VkPipelineColorBlendAttachmentState attachment = {
 		.blendEnable = blend == MOSAIC_BLEND_PREMULTIPLIED,
@@ -290,6 +297,10 @@ VkPipeline vk_pipeline_get(struct vk_renderer *r, struct vk_render_setup *setup,
 			.pStages = stages,
 			.pVertexInputState = &(VkPipelineVertexInputStateCreateInfo){
 				.sType = VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO,
+				.vertexBindingDescriptionCount = 1,
+				.pVertexBindingDescriptions = &binding,
+				.vertexAttributeDescriptionCount = 4,
+				.pVertexAttributeDescriptions = attributes,
 			},
 			.pInputAssemblyState = &(VkPipelineInputAssemblyStateCreateInfo){
 				.sType = VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO,

@@ -123,6 +123,7 @@ static const struct mosaic_renderer_impl vk_renderer_impl = {
 	.get_completed_point = vk_get_completed_point,
 	.wait_point = vk_wait_point,
 	.timer_create = vk_timer_create,
+	.create_gpu_allocator = vk_create_gpu_allocator,
 };
 
 struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)

@@ -85,6 +85,16 @@ struct vk_staging {
 	uint64_t grow_count;
 };
 
+/* The per-instance data of one quad (quad.vert), in the frame's quad buffer. */
+struct vk_quad {
+	/* Destination box in normalized device coordinates: x, y, width, height. */
+	float dst[4];
+	/* Rows of the affine map from the unit square to texture coordinates. */
+	float uv_x[4], uv_y[4];
+	/* Premultiplied color (rects) or (alpha, 0, 0, 0) for textures. */
+	float color[4];
+};
+
 struct vk_timer;
 
 struct vk_frame {
@@ -106,6 +116,8 @@ struct vk_frame {
 	uint64_t point;
 	uint64_t staging_head, staging_generation;
 	struct vk_timer *timer;
+	/* The quads of the frame's pass (vertex buffer); kept and reused, grown when full. */
+	struct vk_host_buffer quads;
 	/* Foreign images acquired by this frame, released at its end (referenced). */
 	struct vk_image **foreign;
 	size_t n_foreign, foreign_cap;
@@ -372,6 +384,7 @@ struct mosaic_read_request *vk_texture_read_pixels_start(struct mosaic_texture *
 
 /* export.c */
 struct vk_buffer *vk_buffer_from_base(struct mosaic_buffer *buffer);
+struct mosaic_allocator *vk_create_gpu_allocator(struct mosaic_renderer *renderer);
 
 /* pipeline.c */
 bool vk_pipelines_init(struct vk_renderer *r);

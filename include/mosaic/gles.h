@@ -16,7 +16,16 @@
  * MOSAIC_GLES_VERSION=2 uses the context as GLES 2.0 even when the driver
  * gives a newer one (to exercise the 2.0 paths); MOSAIC_GLES_EXTERNAL=1
  * samples every dmabuf through GL_TEXTURE_EXTERNAL_OES (to exercise that
- * program where no format is external-only).
+ * program where no format is external-only); MOSAIC_GLES_PBO=0|1 turns the
+ * pixel-buffer paths off or on for every size (by default GLES 3 hardware
+ * drivers use them for uploads of 128 KiB and more and for the readback of
+ * CPU-memory targets; software drivers do not).
+ *
+ * mosaic_renderer_create_gpu_allocator() gives buffers that are GL textures
+ * of the renderer's context, in the format of the CPU-memory render formats:
+ * passes into them read nothing back, and mosaic_texture_from_buffer() of one
+ * samples that same texture (mosaic_gles_texture_get_attribs() names it).
+ * Their textures cannot be updated from memory or exported as dmabufs.
  *
  * EGL displays of the surfaceless and device platforms are shared by the
  * whole process, so mosaic terminates them only where EGL counts references

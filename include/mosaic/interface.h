@@ -13,8 +13,9 @@
  *   the destination box and the buffer bounds (never empty: empty draws are
  *   dropped by the core); `src_box` and `dst_box` are filled in and valid;
  *   `alpha` points at a value in 0..1.
- * - update_from_buffer: the buffer has the texture's size and format and
- *   `damage` is non-NULL, clipped to the texture and non-empty.
+ * - update_from_buffer: the buffer has the texture's size and `damage` is
+ *   non-NULL, clipped to the texture and non-empty. The backend checks the
+ *   buffer's format when it accesses the data.
  * - read_pixels: `src_box` is non-empty and inside the texture, the format is
  *   known and the stride is large enough.
  */

@@ -120,6 +120,12 @@ bool mosaic_vulkan_renderer_save_pipeline_cache(struct mosaic_renderer *renderer
 struct mosaic_buffer *mosaic_vulkan_buffer_create(struct mosaic_renderer *renderer,
 	int width, int height, uint32_t fourcc);
 
+/*
+ * mosaic_renderer_create_gpu_allocator() of a Vulkan renderer makes these
+ * buffers (mosaic_vulkan_buffer_create()); they accept no DRM modifier but
+ * DRM_FORMAT_MOD_INVALID (optimal tiling) and can be exported as opaque fds.
+ */
+
 /** True when `buffer` was made by mosaic_vulkan_buffer_create() or imported. */
 bool mosaic_buffer_is_vulkan(const struct mosaic_buffer *buffer);
 

@@ -396,6 +396,214 @@ static void test_many(void **state)
 	run_scene(scene_many, DRM_FORMAT_XRGB8888, 100, 70, 3, "many draws");
 }
 
+/*
+ * One translucent draw clipped to a checkerboard of 1x1 squares: 20480 quads
+ * in one batch, more than one indexed draw call addresses.
+ */
+static void scene_checkerboard(struct mosaic_pass *pass, struct mosaic_texture **textures,
+	int w, int h)
+{
+	pixman_box32_t *boxes = calloc((size_t)w * h / 2, sizeof(*boxes));
+	int n = 0;
+	for (int y = 0; y < h; y++) {
+		for (int x = y % 2; x < w; x += 2) {
+			boxes[n++] = (pixman_box32_t){ x, y, x + 1, y + 1 };
+		}
+	}
+	pixman_region32_t clip;
+	pixman_region32_init_rects(&clip, boxes, n);
+	assert_int_equal(pixman_region32_n_rects(&clip), n);
+	float alpha = 0.5f;
+	assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+		.texture = textures[0],
+		.dst_box = { 0, 0, w, h },
+		.src_box = { 0, 0, 32, 20 },
+		.alpha = &alpha,
+		.filter = MOSAIC_FILTER_NEAREST,
+		.clip = &clip,
+	}));
+	pixman_region32_fini(&clip);
+	free(boxes);
+}
+
+static void test_many_quads(void **state)
+{
+	// 256 x 160 scales the 32 x 20 source by exactly 8.
+	run_scene(scene_checkerboard, DRM_FORMAT_ARGB8888, 256, 160, TOL_NEAREST,
+		"checkerboard");
+}
+
+/*
+ * Renders `scene` (after a full clear: GPU buffers start undefined) into a
+ * buffer of the GPU allocator and, with pixman, into memory; reads the GPU
+ * buffer through a texture made from it and compares. Then samples that
+ * texture (no copy) into a memory target, rotated and translucent, and
+ * compares with pixman sampling its own result.
+ */
+static void run_gpu_scene(struct mosaic_allocator *alloc, scene_func scene, uint32_t fourcc,
+	int w, int h, int tol, const char *what)
+{
+	const struct mosaic_format_info *info = mosaic_format_get_info(fourcc);
+	uint32_t stride = ((uint32_t)w * info->bytes_per_pixel + 12 + 3) & ~3u;
+	size_t size = (size_t)stride * h;
+	uint8_t *out_gl = calloc(1, size), *out_ref = calloc(1, size);
+	const struct mosaic_rect_options clear = {
+		.box = { 0, 0, w, h },
+		.color = { 0.3f, 0.1f, 0.2f, 0.5f },
+		.blend = MOSAIC_BLEND_NONE,
+	};
+
+	struct mosaic_buffer *gpu = mosaic_allocator_create_buffer(alloc, w, h, fourcc, NULL, 0);
+	assert_non_null(gpu);
+	assert_int_equal(mosaic_buffer_get_caps(gpu), 0);
+	struct mosaic_buffer *mem = mosaic_buffer_from_data(w, h, fourcc, stride, out_ref);
+	assert_non_null(mem);
+	struct mosaic_renderer *renderers[2] = { gl, ref };
+	struct mosaic_buffer *targets[2] = { gpu, mem };
+	for (int k = 0; k < 2; k++) {
+		struct mosaic_texture *textures[N_TEXTURES];
+		make_textures(renderers[k], textures);
+		struct mosaic_pass *pass = mosaic_renderer_begin_pass(renderers[k], targets[k],
+			NULL);
+		assert_non_null(pass);
+		assert_true(mosaic_pass_add_rect(pass, &clear));
+		scene(pass, textures, w, h);
+		struct mosaic_pass_completion done;
+		assert_true(mosaic_pass_submit(pass, &done));
+		assert_true(mosaic_renderer_wait_point(renderers[k], done.point, -1));
+		for (int i = 0; i < N_TEXTURES; i++) {
+			mosaic_texture_destroy(textures[i]);
+		}
+	}
+	struct mosaic_texture *gpu_tex = mosaic_texture_from_buffer(gl, gpu);
+	assert_non_null(gpu_tex);
+	assert_int_equal(mosaic_texture_get_fourcc(gpu_tex), fourcc);
+	// The texture keeps the buffer alive.
+	mosaic_buffer_drop(gpu);
+	assert_true(mosaic_texture_read_pixels(gpu_tex, &(struct mosaic_read_pixels_options){
+		.fourcc = fourcc,
+		.stride = stride,
+		.data = out_gl,
+	}));
+	CHECK_GL();
+	int bad = compare(fourcc, out_gl, out_ref, stride, w, h, tol, what);
+	assert_int_equal(bad, 0);
+	// What pixman samples below: the same texels (coarse alphas may round apart).
+	uint8_t *read = malloc(size);
+	memcpy(read, out_gl, size);
+
+	// The asynchronous read of a part gives the same pixels.
+	memset(out_gl, 0, size);
+	struct mosaic_read_request *req = mosaic_texture_read_pixels_start(gpu_tex,
+		&(struct mosaic_read_pixels_options){
+			.fourcc = fourcc,
+			.stride = stride,
+			.data = out_gl,
+			.src_box = { 0, 0, w, h / 2 },
+		});
+	assert_non_null(req);
+	assert_true(mosaic_read_request_finish(req));
+	assert_int_equal(compare(fourcc, out_gl, out_ref, stride, w, h / 2, tol, what), 0);
+
+	// Sampled without a copy, into memory on both sides.
+	struct mosaic_texture *ref_tex = mosaic_texture_from_pixels(ref, fourcc, stride, w, h,
+		read);
+	assert_non_null(ref_tex);
+	struct mosaic_texture *sources[2] = { gpu_tex, ref_tex };
+	uint32_t out_stride = (uint32_t)h * 4;
+	size_t out_size = (size_t)out_stride * w;
+	uint8_t *outs[2] = { calloc(1, out_size), calloc(1, out_size) };
+	const float alpha = 0.7f;
+	for (int k = 0; k < 2; k++) {
+		struct mosaic_buffer *out = mosaic_buffer_from_data(h, w, DRM_FORMAT_ARGB8888,
+			out_stride, outs[k]);
+		assert_non_null(out);
+		struct mosaic_pass *pass = mosaic_renderer_begin_pass(renderers[k], out, NULL);
+		assert_non_null(pass);
+		assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+			.box = { 0, 0, h, w },
+			.color = { 0.0f, 0.2f, 0.4f, 1.0f },
+		}));
+		assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+			.texture = sources[k],
+			.dst_box = { 0, 0, h, w },
+			.transform = MOSAIC_TRANSFORM_90,
+			.filter = MOSAIC_FILTER_NEAREST,
+			.alpha = &alpha,
+		}));
+		struct mosaic_pass_completion done;
+		assert_true(mosaic_pass_submit(pass, &done));
+		assert_true(mosaic_renderer_wait_point(renderers[k], done.point, -1));
+		mosaic_buffer_drop(out);
+	}
+	CHECK_GL();
+	assert_int_equal(compare(DRM_FORMAT_ARGB8888, outs[0], outs[1], out_stride, h, w,
+		TOL_NEAREST, what), 0);
+
+	mosaic_texture_destroy(ref_tex);
+	mosaic_texture_destroy(gpu_tex);
+	mosaic_buffer_drop(mem);
+	CHECK_GL();
+	free(outs[0]);
+	free(outs[1]);
+	free(read);
+	free(out_gl);
+	free(out_ref);
+}
+
+static void test_gpu_allocator(void **state)
+{
+	struct mosaic_allocator *alloc = mosaic_renderer_create_gpu_allocator(gl);
+	assert_non_null(alloc);
+	assert_int_equal(mosaic_allocator_get_buffer_caps(alloc), 0);
+	const struct mosaic_format_set *formats =
+		mosaic_renderer_get_render_formats(gl, MOSAIC_BUFFER_CAP_DATA_PTR);
+	char what[64];
+	int tested = 0;
+	for (size_t i = 0; i < sizeof(target_formats) / sizeof(target_formats[0]); i++) {
+		uint32_t fourcc = target_formats[i];
+		if (!mosaic_format_set_has(formats, fourcc, DRM_FORMAT_MOD_LINEAR)) {
+			continue;
+		}
+		snprintf(what, sizeof(what), "gpu rects");
+		run_gpu_scene(alloc, scene_rects, fourcc, 70, 60, tolerance(fourcc, TOL_NEAREST),
+			what);
+		scene_filter = MOSAIC_FILTER_NEAREST;
+		scene_transform = MOSAIC_TRANSFORM_FLIPPED_90;
+		snprintf(what, sizeof(what), "gpu textures");
+		run_gpu_scene(alloc, scene_textures, fourcc, 90, 80,
+			tolerance(fourcc, TOL_NEAREST), what);
+		tested++;
+	}
+	assert_true(tested > 0);
+
+	// Refusals are logged once each and leave no GL error behind.
+	int errors = gles_test_log_errors;
+	const uint64_t linear = DRM_FORMAT_MOD_LINEAR;
+	assert_null(mosaic_allocator_create_buffer(alloc, 16, 16, DRM_FORMAT_XRGB8888, &linear,
+		1));
+	assert_null(mosaic_allocator_create_buffer(alloc, 16, 16, DRM_FORMAT_NV12, NULL, 0));
+	assert_int_equal(gles_test_log_errors, errors + 2);
+	gles_test_log_errors = errors;
+
+	// A GPU buffer of another renderer is refused, not misused.
+	struct mosaic_renderer *other = mosaic_renderer_create(&(struct mosaic_renderer_options){
+		.backend = MOSAIC_BACKEND_GLES,
+	});
+	assert_non_null(other);
+	struct mosaic_buffer *foreign = mosaic_allocator_create_buffer(alloc, 8, 8,
+		DRM_FORMAT_ARGB8888, NULL, 0);
+	assert_non_null(foreign);
+	assert_null(mosaic_texture_from_buffer(other, foreign));
+	assert_null(mosaic_renderer_begin_pass(other, foreign, NULL));
+	assert_true(gles_test_log_errors >= errors + 2);
+	gles_test_log_errors = errors;
+	mosaic_buffer_drop(foreign);
+	mosaic_renderer_destroy(other);
+	mosaic_allocator_destroy(alloc);
+	CHECK_GL();
+}
+
 static void test_features(void **state)
 {
 	assert_true(mosaic_renderer_is_gles(gl));
@@ -712,10 +920,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_textures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fractional, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_quads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_completion_timer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_platform, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_renderer_before_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dmabuf_features, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gpu_allocator, setup, teardown),
 	};
 	int failed = cmocka_run_group_tests_name("gles", tests, NULL, NULL);
 

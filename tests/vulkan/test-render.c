@@ -166,6 +166,57 @@ static void scene_linear(struct mosaic_pass *pass, struct scene_ctx *ctx, int pa
 	}));
 }
 
+/*
+ * Many overlapping translucent quads: runs of them are drawn as one instanced
+ * draw, broken by texture, blend and pipeline changes, clears and clips of
+ * several rectangles; 700 quads outgrow the first quad buffers of a frame.
+ * `param` is the length of the runs between changes.
+ */
+static void scene_many_quads(struct mosaic_pass *pass, struct scene_ctx *ctx, int param)
+{
+	pixman_region32_t clip;
+	pixman_region32_init_rect(&clip, 0, 0, 13, 32);
+	pixman_region32_union_rect(&clip, &clip, 17, 5, 9, 20);
+	for (int i = 0; i < 700; i++) {
+		int run = i / param;
+		int x = (i * 7) % 33 - 1, y = (i * 5) % 27 - 1;
+		float alpha = 0.5f + (float)(i % 5) * 0.1f;
+		if (i % 97 == 0) {
+			assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+				.box = { x, y, 9, 7 },
+				.color = { 0.2f, 0.1f, 0.3f, 1.0f },
+				.blend = MOSAIC_BLEND_NONE,
+			}));
+		} else if (run % 3 == 2) {
+			assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+				.box = { x, y, 11, 5 },
+				.color = { 0.3f * alpha, 0.0f, 0.2f * alpha, alpha },
+				.clip = i % 2 == 0 ? &clip : NULL,
+			}));
+		} else {
+			assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+				.texture = run % 3 == 0 ? ctx->tex : ctx->opaque_tex,
+				.dst_box = { x, y, TEX_W, TEX_H },
+				.alpha = &alpha,
+				.clip = i % 11 == 0 ? &clip : NULL,
+				.filter = MOSAIC_FILTER_NEAREST,
+				.blend = i % 13 == 0 ? MOSAIC_BLEND_NONE : MOSAIC_BLEND_PREMULTIPLIED,
+			}));
+		}
+	}
+	pixman_region32_fini(&clip);
+}
+
+static void test_many_quads(void **state)
+{
+	check_scene(scene_many_quads, 1, DRM_FORMAT_ARGB8888, 2, "many quads");
+	check_scene(scene_many_quads, 40, DRM_FORMAT_ARGB8888, 2, "many quads");
+	// One run of 700 quads of the translucent texture: where dozens of layers
+	// stack, the GPU's and pixman's rounding of each blend add up to 3 steps
+	// (drawn one quad per draw, the GPU gives the same pixels).
+	check_scene(scene_many_quads, 1000, DRM_FORMAT_XRGB8888, 3, "many quads");
+}
+
 static void test_rects(void **state)
 {
 	static const uint32_t formats[] = {
@@ -207,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_rects),
 		cmocka_unit_test(test_transforms_nearest),
 		cmocka_unit_test(test_transforms_linear),
+		cmocka_unit_test(test_many_quads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,9 @@
 
 #include "common.h"
 
+/* More passes than the renderer keeps frames in flight (4), so every slot is reused. */
+#define VK_FRAMES_FOR_TEST 4
+
 static void test_features(void **state)
 {
 	struct mosaic_renderer *r = *state;
@@ -348,6 +351,136 @@ static void test_vulkan_buffer(void **state)
 	mosaic_buffer_drop(target);
 }
 
+/* A scene of every kind of draw: fills, blends, a clip, a scaled translucent texture. */
+static void draw_allocator_scene(struct mosaic_renderer *r, struct mosaic_buffer *target,
+	struct mosaic_texture *tex, int w, int h)
+{
+	struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, target, NULL);
+	assert_non_null(pass);
+	assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+		.box = { 0, 0, w, h },
+		.color = { 0.125f, 0.25f, 0.375f, 1 },
+		.blend = MOSAIC_BLEND_NONE,
+	}));
+	pixman_region32_t clip;
+	pixman_region32_init_rect(&clip, 0, 0, w / 2, h);
+	pixman_region32_union_rect(&clip, &clip, w / 2 + 3, 4, 5, 6);
+	assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+		.texture = tex,
+		// Scaled 4x and 3x: no pixel center falls on a texel edge, where
+		// nearest sampling may round either way.
+		.dst_box = { 3, 2, w - 6, h - 4 },
+		.clip = &clip,
+		.filter = MOSAIC_FILTER_NEAREST,
+	}));
+	pixman_region32_fini(&clip);
+	assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+		.box = { w / 4, h / 4, w / 2, h / 2 },
+		.color = { 0.25f, 0, 0.125f, 0.5f },
+	}));
+	struct mosaic_pass_completion done;
+	assert_true(mosaic_pass_submit(pass, &done));
+	assert_true(mosaic_renderer_wait_point(r, done.point, -1));
+}
+
+static void test_gpu_allocator(void **state)
+{
+	struct mosaic_renderer *r = *state;
+	enum { TW = 12, TH = 10, W = 4 * TW + 6, H = 3 * TH + 4 };
+	struct mosaic_allocator *alloc = mosaic_renderer_create_gpu_allocator(r);
+	assert_non_null(alloc);
+	assert_int_equal(mosaic_allocator_get_buffer_caps(alloc), 0);
+
+	// Its images have no DRM modifier: an explicit one is refused.
+	const uint64_t linear = DRM_FORMAT_MOD_LINEAR, implicit = DRM_FORMAT_MOD_INVALID;
+	test_log.quiet_errors = true;
+	assert_null(mosaic_allocator_create_buffer(alloc, W, H, DRM_FORMAT_ARGB8888, &linear, 1));
+	test_log.quiet_errors = false;
+	struct mosaic_buffer *target = mosaic_allocator_create_buffer(alloc, W, H,
+		DRM_FORMAT_ARGB8888, &implicit, 1);
+	assert_non_null(target);
+	assert_true(mosaic_buffer_is_vulkan(target));
+
+	uint32_t pixels[TW * TH];
+	test_pattern(pixels, TW, TH, 3);
+	struct mosaic_renderer *px = mosaic_pixman_renderer_create();
+	assert_non_null(px);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, TW * 4,
+		TW, TH, pixels);
+	struct mosaic_texture *px_tex = mosaic_texture_from_pixels(px, DRM_FORMAT_ARGB8888,
+		TW * 4, TW, TH, pixels);
+	assert_non_null(tex);
+	assert_non_null(px_tex);
+
+	draw_allocator_scene(r, target, tex, W, H);
+	struct mosaic_texture *view = mosaic_texture_from_buffer(r, target);
+	assert_non_null(view);
+	struct test_image got, want;
+	test_image_init(&got, W, H, DRM_FORMAT_ARGB8888, 0);
+	test_image_init(&want, W, H, DRM_FORMAT_ARGB8888, 0);
+	assert_true(mosaic_texture_read_pixels(view, &(struct mosaic_read_pixels_options){
+		.fourcc = DRM_FORMAT_ARGB8888,
+		.stride = got.stride,
+		.data = got.data,
+	}));
+	draw_allocator_scene(px, want.buffer, px_tex, W, H);
+	int worst = test_compare(&got, &want, 2, "GPU allocator target");
+	assert_true(worst <= 2);
+
+	// Once every frame slot has been used, rendering into it again and again
+	// creates no Vulkan object.
+	for (int i = 0; i < VK_FRAMES_FOR_TEST; i++) {
+		draw_allocator_scene(r, target, tex, W, H);
+	}
+	uint64_t created = mosaic_vulkan_renderer_get_create_count(r);
+	for (int i = 0; i < 2 * VK_FRAMES_FOR_TEST; i++) {
+		draw_allocator_scene(r, target, tex, W, H);
+	}
+	assert_int_equal(mosaic_vulkan_renderer_get_create_count(r), created);
+
+	// The texture shows the image without a copy: sampled into a CPU target.
+	test_image_finish(&got);
+	test_image_init(&got, W, H, DRM_FORMAT_ARGB8888, 0);
+	struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, got.buffer, NULL);
+	assert_non_null(pass);
+	assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+		.texture = view,
+		.blend = MOSAIC_BLEND_NONE,
+	}));
+	assert_true(mosaic_pass_submit(pass, NULL));
+	assert_true(test_compare(&got, &want, 2, "sampled GPU allocator target") <= 2);
+
+	// Its buffers are shared as opaque fds like those of mosaic_vulkan_buffer_create().
+	if (mosaic_renderer_get_features(r) & MOSAIC_FEATURE_OPAQUE_FD) {
+		struct mosaic_vulkan_opaque_image image;
+		assert_true(mosaic_vulkan_buffer_export_opaque_fd(target, &image));
+		assert_true(image.fd >= 0);
+		assert_int_equal(image.width, W);
+		assert_int_equal(image.height, H);
+		struct mosaic_buffer *again = mosaic_vulkan_buffer_import_opaque_fd(r, &image);
+		assert_non_null(again);
+		struct mosaic_texture *again_tex = mosaic_texture_from_buffer(r, again);
+		assert_non_null(again_tex);
+		// Exactly the pixels of the exported image (pixman's differ by the
+		// GPU's rounding, within the tolerance checked above).
+		uint32_t out[W * H], exported[W * H];
+		assert_true(test_read_texture(again_tex, out));
+		assert_true(test_read_texture(view, exported));
+		assert_memory_equal(out, exported, sizeof(out));
+		mosaic_texture_destroy(again_tex);
+		mosaic_buffer_drop(again);
+	}
+
+	test_image_finish(&got);
+	test_image_finish(&want);
+	mosaic_texture_destroy(view);
+	mosaic_texture_destroy(tex);
+	mosaic_texture_destroy(px_tex);
+	mosaic_buffer_drop(target);
+	mosaic_allocator_destroy(alloc);
+	mosaic_renderer_destroy(px);
+}
+
 static void test_opaque_fd_roundtrip(void **state)
 {
 	struct mosaic_renderer *a = *state;
@@ -652,6 +785,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shm_upload, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_shm_target, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_vulkan_buffer, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_gpu_allocator, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_opaque_fd_roundtrip, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_dmabuf_absent, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_pipeline_cache, test_setup, test_teardown),

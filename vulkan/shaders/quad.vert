@@ -1,21 +1,23 @@
 #version 450
 
-// One quad per draw, as a 4-vertex triangle strip without vertex buffers.
-layout(push_constant) uniform Quad {
-	// Destination box in normalized device coordinates: x, y, width, height.
-	vec4 dst;
-	// Rows of the affine map from the unit square to texture coordinates.
-	vec4 uv_x;
-	vec4 uv_y;
-	// Premultiplied color (rects) or (alpha, 0, 0, 0) for textures.
-	vec4 color;
-} quad;
+// One quad per instance, as a 4-vertex triangle strip; the per-quad data come
+// from a per-instance vertex buffer so that consecutive quads with the same
+// pipeline, texture and scissor are one instanced draw.
+// Destination box in normalized device coordinates: x, y, width, height.
+layout(location = 0) in vec4 dst;
+// Rows of the affine map from the unit square to texture coordinates.
+layout(location = 1) in vec4 uv_x;
+layout(location = 2) in vec4 uv_y;
+// Premultiplied color (rects) or (alpha, 0, 0, 0) for textures.
+layout(location = 3) in vec4 color;
 
 layout(location = 0) out vec2 uv;
+layout(location = 1) flat out vec4 quad_color;
 
 void main()
 {
 	vec2 p = vec2(float(gl_VertexIndex & 1), float((gl_VertexIndex >> 1) & 1));
-	uv = vec2(dot(quad.uv_x.xyz, vec3(p, 1.0)), dot(quad.uv_y.xyz, vec3(p, 1.0)));
-	gl_Position = vec4(quad.dst.xy + p * quad.dst.zw, 0.0, 1.0);
+	uv = vec2(dot(uv_x.xyz, vec3(p, 1.0)), dot(uv_y.xyz, vec3(p, 1.0)));
+	quad_color = color;
+	gl_Position = vec4(dst.xy + p * dst.zw, 0.0, 1.0);
 }
