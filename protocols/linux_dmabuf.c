@@ -48,6 +48,8 @@ struct dmabuf_buffer {
 	struct mosaic_buffer base;
 	struct mosaic_buffer *inner;
 	struct wl_resource *resource;
+	/* Created with ZWP_LINUX_BUFFER_PARAMS_V1_FLAGS_Y_INVERT. */
+	bool y_invert;
 };
 
 static void dmabuf_buffer_destroy(struct mosaic_buffer *buffer)
@@ -101,6 +103,19 @@ struct mosaic_buffer *linux_dmabuf_buffer_from_resource(struct wl_resource *reso
 	}
 	struct dmabuf_buffer *b = wl_resource_get_user_data(resource);
 	return &b->base;
+}
+
+MOSAIC_EXPORT bool mosaic_wl_buffer_is_y_inverted(struct wl_resource *resource)
+{
+	if (resource == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "no wl_buffer given");
+		return false;
+	}
+	if (!wl_resource_instance_of(resource, &wl_buffer_interface, &wl_buffer_impl)) {
+		return false;
+	}
+	struct dmabuf_buffer *b = wl_resource_get_user_data(resource);
+	return b->y_invert;
 }
 
 /* zwp_linux_buffer_params_v1: the planes a client collects before create. */
@@ -241,7 +256,10 @@ static bool params_check(struct params *p, int32_t width, int32_t height, uint32
 static struct dmabuf_buffer *params_import(struct params *p, int32_t width, int32_t height,
 	uint32_t format, uint32_t flags)
 {
-	if (flags != 0) {
+	// Y_INVERT is only a note for the compositor, which flips the image when
+	// it draws it (GL clients render bottom-up). Interlaced buffers are not
+	// supported.
+	if ((flags & ~(uint32_t)ZWP_LINUX_BUFFER_PARAMS_V1_FLAGS_Y_INVERT) != 0) {
 		mosaic_log(MOSAIC_LOG_DEBUG, "linux-dmabuf: flags 0x%x are not supported", flags);
 		return NULL;
 	}
@@ -276,6 +294,7 @@ static struct dmabuf_buffer *params_import(struct params *p, int32_t width, int3
 	}
 	mosaic_buffer_init(&b->base, &dmabuf_buffer_impl, width, height);
 	b->inner = inner;
+	b->y_invert = (flags & ZWP_LINUX_BUFFER_PARAMS_V1_FLAGS_Y_INVERT) != 0;
 	// Import now, so that a buffer the GPU cannot use fails here and not at
 	// the first frame; the renderer caches the import on the buffer.
 	struct mosaic_texture *texture = mosaic_texture_from_buffer(p->linux_dmabuf->renderer,

@@ -1,7 +1,8 @@
 /*
  * mosaic-nested: start-up, the event loop, launching a client.
  *
- *   mosaic-nested [--headless] [--renderer auto|pixman|vulkan|gles] [--size WxH]
+ *   mosaic-nested [--headless] [--renderer auto|pixman|vulkan|gles] [--drm-device PATH]
+ *                 [--size WxH]
  *                 [--socket NAME] [--screenshot FILE.png [--screenshot-delay MS]
  *                 [--quit-after-screenshot]] [-- COMMAND ARGS...]
  *
@@ -11,6 +12,7 @@
  */
 #define _GNU_SOURCE /* setenv, kill */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -28,6 +30,8 @@ static void usage(FILE *f)
 		"usage: mosaic-nested [options] [-- COMMAND [ARGS...]]\n"
 		"  --headless               render offscreen, without a parent compositor\n"
 		"  --renderer NAME          auto (default), pixman, vulkan or gles\n"
+		"  --drm-device PATH        DRM node the renderer runs on (/dev/dri/card0);\n"
+		"                           linux-dmabuf is offered only with one\n"
 		"  --size WxH               output size (default 1024x768; nested: the\n"
 		"                           parent may choose another)\n"
 		"  --socket NAME            socket to serve (default: the first free wayland-N)\n"
@@ -96,10 +100,12 @@ int main(int argc, char *argv[])
 	bool headless = false;
 	enum mosaic_backend backend = MOSAIC_BACKEND_AUTO;
 	const char *socket_name = NULL;
+	const char *drm_path = NULL;
 
 	static const struct option options[] = {
 		{ "headless", no_argument, NULL, 'H' },
 		{ "renderer", required_argument, NULL, 'r' },
+		{ "drm-device", required_argument, NULL, 'D' },
 		{ "size", required_argument, NULL, 's' },
 		{ "socket", required_argument, NULL, 'S' },
 		{ "screenshot", required_argument, NULL, 'o' },
@@ -119,6 +125,9 @@ int main(int argc, char *argv[])
 				fprintf(stderr, "unknown renderer %s\n", optarg);
 				return 1;
 			}
+			break;
+		case 'D':
+			drm_path = optarg;
 			break;
 		case 's':
 			if (sscanf(optarg, "%dx%d", &server.width, &server.height) != 2 ||
@@ -164,10 +173,30 @@ int main(int argc, char *argv[])
 	sigaddset(&handled, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &handled, NULL);
 
-	// 1. The renderer: mosaic picks a backend, or uses the one asked for.
+	// 1. The renderer: mosaic picks a backend, or uses the one asked for,
+	// on the DRM device given. Without one the renderer has no DRM fd and
+	// clients get no linux-dmabuf (its feedback must name a device).
+	int drm_fd = -1;
+	if (drm_path != NULL) {
+		struct mosaic_drm_device device;
+		drm_fd = open(drm_path, O_RDWR | O_CLOEXEC);
+		if (drm_fd < 0) {
+			fprintf(stderr, "cannot open %s: %s\n", drm_path, strerror(errno));
+			return 1;
+		}
+		if (mosaic_drm_device_from_fd(drm_fd, &device) != 0) {
+			fprintf(stderr, "%s is no DRM node\n", drm_path);
+			return 1;
+		}
+	}
 	server.renderer = mosaic_renderer_create(&(struct mosaic_renderer_options){
 		.backend = backend,
+		.drm_fd = drm_fd,
 	});
+	// The renderer keeps its own duplicate.
+	if (drm_fd >= 0) {
+		close(drm_fd);
+	}
 	if (server.renderer == NULL) {
 		fprintf(stderr, "no renderer\n");
 		return 1;
@@ -175,12 +204,6 @@ int main(int argc, char *argv[])
 	fprintf(stderr, "renderer: %s on %s\n",
 		mosaic_backend_name(mosaic_renderer_get_backend(server.renderer)),
 		mosaic_renderer_get_device_name(server.renderer));
-	// Output buffers: shared memory, which every renderer draws into and
-	// every parent compositor can show.
-	server.allocator = mosaic_shm_allocator_create();
-	if (server.allocator == NULL) {
-		return 1;
-	}
 
 	// 2. Our own Wayland display and socket.
 	server.display = wl_display_create();
@@ -227,7 +250,30 @@ int main(int argc, char *argv[])
 		}
 	}
 
-	// 5. The output buffers, then the first frame.
+	// 5. The output buffers: dmabufs where the parent takes linux-dmabuf and
+	// the renderer has a DRM device to allocate them on (GBM; dumb buffers
+	// for pixman on a KMS node); otherwise shared memory, which every
+	// renderer draws into and every parent compositor can show. output.c
+	// falls back to shared memory when the dmabufs cannot be made or shown.
+	int n_modifiers = 0;
+	if (server.parent != NULL) {
+		parent_dmabuf_modifiers(server.parent, &n_modifiers);
+	}
+	if (n_modifiers > 0 && mosaic_renderer_get_drm_fd(server.renderer) >= 0) {
+		server.allocator = mosaic_allocator_autocreate(server.renderer, -1);
+		if (server.allocator != NULL && !(mosaic_allocator_get_buffer_caps(
+				server.allocator) & MOSAIC_BUFFER_CAP_DMABUF)) {
+			mosaic_allocator_destroy(server.allocator);
+			server.allocator = NULL;
+		}
+	}
+	if (server.allocator == NULL) {
+		server.allocator = mosaic_shm_allocator_create();
+		if (server.allocator == NULL) {
+			return 1;
+		}
+	}
+	// Then the first frame.
 	if (!output_init(&server)) {
 		return 1;
 	}

@@ -68,6 +68,8 @@ struct surface {
 	int width, height;
 	/* True once a commit brought a buffer that became a texture. */
 	bool has_content;
+	/* The current buffer's rows are bottom-up (linux-dmabuf Y_INVERT). */
+	bool y_invert;
 
 	enum surface_role role;
 	struct xdg_surface *xdg;
@@ -242,6 +244,8 @@ struct parent *parent_connect(struct server *server, const char *display_name);
 void parent_destroy(struct parent *parent);
 /* Creates the parent's wl_buffer for an output buffer (wl_shm). */
 bool parent_wrap_buffer(struct parent *parent, struct output_buffer *buffer);
+/* The XRGB8888 modifiers the parent takes as linux-dmabuf; *n = 0 without it. */
+const uint64_t *parent_dmabuf_modifiers(struct parent *parent, int *n);
 void parent_unwrap_buffer(struct parent *parent, struct output_buffer *buffer);
 /* Shows the buffer in the window, with the damage in buffer coordinates. */
 void parent_present(struct parent *parent, struct output_buffer *buffer,

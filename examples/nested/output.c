@@ -39,19 +39,26 @@ static void destroy_buffers(struct server *server)
 	server->n_buffers = 0;
 }
 
-static bool create_buffers(struct server *server)
+static bool try_create_buffers(struct server *server)
 {
 	server->buffers = calloc(N_BUFFERS, sizeof(*server->buffers));
 	if (server->buffers == NULL) {
 		return false;
 	}
 	server->n_buffers = N_BUFFERS;
+	// dmabufs with a modifier the parent takes; shared memory: linear.
+	const uint64_t *modifiers = NULL;
+	int n_modifiers = 0;
+	if (server->parent != NULL && (mosaic_allocator_get_buffer_caps(server->allocator) &
+			MOSAIC_BUFFER_CAP_DMABUF)) {
+		modifiers = parent_dmabuf_modifiers(server->parent, &n_modifiers);
+	}
 	for (int i = 0; i < N_BUFFERS; i++) {
 		struct output_buffer *b = &server->buffers[i];
 		b->server = server;
 		// XRGB8888: every renderer draws into it and every parent shows it.
 		b->buffer = mosaic_allocator_create_buffer(server->allocator, server->width,
-			server->height, DRM_FORMAT_XRGB8888, NULL, 0);
+			server->height, DRM_FORMAT_XRGB8888, modifiers, (size_t)n_modifiers);
 		if (b->buffer == NULL) {
 			return false;
 		}
@@ -60,6 +67,27 @@ static bool create_buffers(struct server *server)
 		}
 	}
 	return true;
+}
+
+static bool create_buffers(struct server *server)
+{
+	if (try_create_buffers(server)) {
+		if (server->parent != NULL) {
+			fprintf(stderr, "presenting to the parent through %s\n",
+				mosaic_allocator_get_buffer_caps(server->allocator) &
+				MOSAIC_BUFFER_CAP_DMABUF ? "linux-dmabuf" : "wl_shm");
+		}
+		return true;
+	}
+	destroy_buffers(server);
+	if (!(mosaic_allocator_get_buffer_caps(server->allocator) & MOSAIC_BUFFER_CAP_DMABUF)) {
+		return false;
+	}
+	// dmabufs failed (allocation, or the parent refused them): shared memory.
+	fprintf(stderr, "falling back to wl_shm for the output\n");
+	mosaic_allocator_destroy(server->allocator);
+	server->allocator = mosaic_shm_allocator_create();
+	return server->allocator != NULL && try_create_buffers(server);
 }
 
 bool output_init(struct server *server)
@@ -180,7 +208,11 @@ static void draw_surface(struct surface *surface, int x, int y, void *data)
 	mosaic_pass_add_texture(ctx->pass, &(struct mosaic_texture_options){
 		.texture = texture,
 		.dst_box = { x, y, surface->width, surface->height },
-		.transform = surface->current.transform,
+		// A bottom-up (Y_INVERT) buffer is flipped first, then transformed.
+		.transform = surface->y_invert ?
+			mosaic_transform_compose(MOSAIC_TRANSFORM_FLIPPED_180,
+				surface->current.transform) :
+			surface->current.transform,
 		.clip = ctx->clip,
 		// Client pixels are shown 1:1: nearest keeps them sharp.
 		.filter = MOSAIC_FILTER_NEAREST,

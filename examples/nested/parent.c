@@ -1,20 +1,28 @@
 /*
  * Nested mode: we are a client of the parent compositor (WAYLAND_DISPLAY).
  *
- * Our output is one xdg_toplevel window there. The buffers mosaic renders
- * into come from mosaic's shm allocator, which hands out memfds: the same
- * fd becomes a wl_shm pool on the parent side, so presenting a frame is
- * attach + damage + commit, without a copy. The parent's pointer and
+ * Our output is one xdg_toplevel window there. Where the parent offers
+ * linux-dmabuf and our renderer has a DRM device, the buffers mosaic renders
+ * into are GBM dmabufs (mosaic_allocator_autocreate()), handed to the parent
+ * as linux-dmabuf wl_buffers. Otherwise they come from mosaic's shm
+ * allocator, which hands out memfds: the same fd becomes a wl_shm pool on the
+ * parent side. Either way presenting a frame is attach + damage + commit,
+ * without a copy. The parent's pointer and
  * keyboard events come back here and go to our clients (seat.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <drm_fourcc.h>
 #include <wayland-client.h>
 
+#include "linux-dmabuf-unstable-v1-client-protocol.h"
 #include "nested.h"
 #include "xdg-shell-client-protocol.h"
+
+/* Modifiers of XRGB8888 the parent takes, at most this many. */
+#define MAX_MODIFIERS 32
 
 struct parent {
 	struct server *server;
@@ -22,6 +30,10 @@ struct parent {
 	struct wl_registry *registry;
 	struct wl_compositor *compositor;
 	struct wl_shm *shm;
+	/* Bound at version 3: the modifiers come as events, without feedback. */
+	struct zwp_linux_dmabuf_v1 *dmabuf;
+	uint64_t modifiers[MAX_MODIFIERS];
+	int n_modifiers;
 	struct xdg_wm_base *wm_base;
 	struct wl_seat *seat;
 	struct wl_pointer *pointer;
@@ -183,6 +195,26 @@ static const struct wl_seat_listener seat_listener = {
 	.name = seat_name,
 };
 
+static void dmabuf_format(void *data, struct zwp_linux_dmabuf_v1 *dmabuf, uint32_t format)
+{
+	// Only sent before version 3.
+}
+
+static void dmabuf_modifier(void *data, struct zwp_linux_dmabuf_v1 *dmabuf, uint32_t format,
+	uint32_t modifier_hi, uint32_t modifier_lo)
+{
+	struct parent *parent = data;
+	if (format == DRM_FORMAT_XRGB8888 && parent->n_modifiers < MAX_MODIFIERS) {
+		parent->modifiers[parent->n_modifiers++] =
+			(uint64_t)modifier_hi << 32 | modifier_lo;
+	}
+}
+
+static const struct zwp_linux_dmabuf_v1_listener dmabuf_listener = {
+	.format = dmabuf_format,
+	.modifier = dmabuf_modifier,
+};
+
 static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
 	const char *interface, uint32_t version)
 {
@@ -191,6 +223,9 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 		parent->compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
 	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
 		parent->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
+	} else if (strcmp(interface, zwp_linux_dmabuf_v1_interface.name) == 0 && version >= 3) {
+		parent->dmabuf = wl_registry_bind(registry, name, &zwp_linux_dmabuf_v1_interface, 3);
+		zwp_linux_dmabuf_v1_add_listener(parent->dmabuf, &dmabuf_listener, parent);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		parent->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
 		xdg_wm_base_add_listener(parent->wm_base, &wm_base_listener, parent);
@@ -277,8 +312,61 @@ static const struct wl_buffer_listener buffer_listener = {
 	.release = buffer_release,
 };
 
+const uint64_t *parent_dmabuf_modifiers(struct parent *parent, int *n)
+{
+	*n = parent->dmabuf != NULL ? parent->n_modifiers : 0;
+	return parent->modifiers;
+}
+
+static void params_created(void *data, struct zwp_linux_buffer_params_v1 *params,
+	struct wl_buffer *wl_buffer)
+{
+	*(struct wl_buffer **)data = wl_buffer;
+}
+
+static void params_failed(void *data, struct zwp_linux_buffer_params_v1 *params)
+{
+}
+
+static const struct zwp_linux_buffer_params_v1_listener params_listener = {
+	.created = params_created,
+	.failed = params_failed,
+};
+
+/*
+ * A linux-dmabuf wl_buffer for a dmabuf output buffer. `create` with a round
+ * trip, not `create_immed`: a parent that cannot import it says `failed`
+ * instead of disconnecting us, and we fall back to wl_shm.
+ */
+static bool wrap_dmabuf(struct parent *parent, struct output_buffer *buffer,
+	const struct mosaic_dmabuf_attributes *a)
+{
+	struct zwp_linux_buffer_params_v1 *params =
+		zwp_linux_dmabuf_v1_create_params(parent->dmabuf);
+	for (int i = 0; i < a->n_planes; i++) {
+		zwp_linux_buffer_params_v1_add(params, a->fd[i], (uint32_t)i, a->offset[i],
+			a->stride[i], (uint32_t)(a->modifier >> 32), (uint32_t)a->modifier);
+	}
+	struct wl_buffer *wl_buffer = NULL;
+	zwp_linux_buffer_params_v1_add_listener(params, &params_listener, &wl_buffer);
+	zwp_linux_buffer_params_v1_create(params, a->width, a->height, a->fourcc, 0);
+	wl_display_roundtrip(parent->display);
+	zwp_linux_buffer_params_v1_destroy(params);
+	if (wl_buffer == NULL) {
+		fprintf(stderr, "the parent compositor refused our dmabuf\n");
+		return false;
+	}
+	buffer->wl_buffer = wl_buffer;
+	wl_buffer_add_listener(buffer->wl_buffer, &buffer_listener, buffer);
+	return true;
+}
+
 bool parent_wrap_buffer(struct parent *parent, struct output_buffer *buffer)
 {
+	struct mosaic_dmabuf_attributes dmabuf;
+	if (parent->dmabuf != NULL && mosaic_buffer_get_dmabuf(buffer->buffer, &dmabuf)) {
+		return wrap_dmabuf(parent, buffer, &dmabuf);
+	}
 	struct mosaic_shm_attributes shm;
 	if (!mosaic_buffer_get_shm(buffer->buffer, &shm)) {
 		fprintf(stderr, "the output buffer cannot be shared through wl_shm\n");
@@ -436,6 +524,9 @@ void parent_destroy(struct parent *parent)
 	}
 	if (parent->shm != NULL) {
 		wl_shm_destroy(parent->shm);
+	}
+	if (parent->dmabuf != NULL) {
+		zwp_linux_dmabuf_v1_destroy(parent->dmabuf);
 	}
 	if (parent->compositor != NULL) {
 		wl_compositor_destroy(parent->compositor);

@@ -274,15 +274,22 @@ static void surface_apply(struct surface *surface, struct surface_state *p)
 		if (p->buffer == NULL) {
 			mosaic_surface_texture_commit(surface->texture, NULL, NULL);
 			surface->has_content = false;
+			surface->y_invert = false;
 			surface->width = surface->height = 0;
 		} else {
 			// Damage the texture in buffer coordinates. Surface-coordinate
 			// damage is only exact without scale or transform; otherwise
 			// refresh the whole buffer.
+			// A bottom-up buffer's rows are stored flipped: the damage,
+			// given for the image the client means, is not mapped either.
+			surface->y_invert = mosaic_wl_buffer_is_y_inverted(p->buffer);
 			pixman_region32_t buffer_damage;
 			pixman_region32_init(&buffer_damage);
 			pixman_region32_copy(&buffer_damage, &p->buffer_damage);
-			if (pixman_region32_not_empty(&p->surface_damage)) {
+			if (surface->y_invert) {
+				pixman_region32_union_rect(&buffer_damage, &buffer_damage,
+					0, 0, UINT32_MAX / 2, UINT32_MAX / 2);
+			} else if (pixman_region32_not_empty(&p->surface_damage)) {
 				if (p->scale == 1 && p->transform == MOSAIC_TRANSFORM_NORMAL) {
 					pixman_region32_union(&buffer_damage, &buffer_damage,
 						&p->surface_damage);

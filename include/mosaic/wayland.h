@@ -78,6 +78,17 @@ struct mosaic_buffer *mosaic_wl_buffer_from_resource(struct wl_resource *resourc
 bool mosaic_wl_buffer_is_supported(struct wl_resource *resource);
 
 /**
+ * True when `resource` is a linux-dmabuf wl_buffer created with the Y_INVERT
+ * flag: its rows are stored bottom-up (as GL renders them). The compositor
+ * shows such a buffer flipped vertically, i.e. it composes
+ * MOSAIC_TRANSFORM_FLIPPED_180 before the surface's buffer transform:
+ * mosaic_transform_compose(MOSAIC_TRANSFORM_FLIPPED_180, transform).
+ * Buffer damage and source boxes in buffer coordinates refer to the flipped
+ * image. False for every other buffer (wl_shm included).
+ */
+bool mosaic_wl_buffer_is_y_inverted(struct wl_resource *resource);
+
+/**
  * The texture of one surface, fed by its commits: the cache a compositor
  * keeps per wl_surface.
  *

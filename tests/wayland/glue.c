@@ -19,6 +19,11 @@
 #include <cmocka.h>
 #include <drm_fourcc.h>
 #include <wayland-client.h>
+#ifdef GLUE_GBM_CARD
+#include <fcntl.h>
+#include <gbm.h>
+#include <xf86drm.h>
+#endif
 
 #include <mosaic/wayland.h>
 
@@ -308,15 +313,21 @@ static const struct zwp_linux_buffer_params_v1_listener params_listener = {
 };
 
 /* create (not immed): the outcome, 1 created, -1 failed, 0 nothing (error). */
-static int create_and_wait(struct client *c, struct zwp_linux_buffer_params_v1 *params,
-	int w, int h, uint32_t format)
+static int create_and_wait_flags(struct client *c, struct zwp_linux_buffer_params_v1 *params,
+	int w, int h, uint32_t format, uint32_t flags)
 {
 	int result = 0;
 	zwp_linux_buffer_params_v1_add_listener(params, &params_listener, &result);
-	zwp_linux_buffer_params_v1_create(params, w, h, format, 0);
+	zwp_linux_buffer_params_v1_create(params, w, h, format, flags);
 	assert_true(wl_display_roundtrip(c->display) >= 0);
 	zwp_linux_buffer_params_v1_destroy(params);
 	return result;
+}
+
+static int create_and_wait(struct client *c, struct zwp_linux_buffer_params_v1 *params,
+	int w, int h, uint32_t format)
+{
+	return create_and_wait_flags(c, params, w, h, format, 0);
 }
 
 static void dmabuf_not_a_dmabuf(void **state)
@@ -518,8 +529,162 @@ static void null_arguments(void **state)
 	mosaic_linux_dmabuf_v1_destroy(NULL);
 }
 
+#ifdef GLUE_GBM_CARD
+/*
+ * Real dmabufs: GBM buffers of the card the server's GLES renderer runs on
+ * (kms_swrast: implicit modifier, dumb buffers), exported read-write.
+ */
+static struct gbm_device *gbm;
+
+/* A 64x64 XRGB8888 dmabuf; returns its fd and stride. */
+static int gbm_dmabuf(uint32_t *stride)
+{
+	struct gbm_bo *bo = gbm_bo_create(gbm, 64, 64, GBM_FORMAT_XRGB8888,
+		GBM_BO_USE_RENDERING | GBM_BO_USE_LINEAR);
+	assert_non_null(bo);
+	int fd = -1;
+	assert_int_equal(drmPrimeHandleToFD(gbm_device_get_fd(gbm), gbm_bo_get_handle(bo).u32,
+		DRM_CLOEXEC | DRM_RDWR, &fd), 0);
+	*stride = gbm_bo_get_stride(bo);
+	// The dmabuf keeps the memory.
+	gbm_bo_destroy(bo);
+	return fd;
+}
+
+static void gbm_valid(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t stride;
+	int fd = gbm_dmabuf(&stride);
+	struct zwp_linux_buffer_params_v1 *params = params_one_plane(f->bad, fd, 0, stride,
+		DRM_FORMAT_MOD_INVALID);
+	assert_int_equal(create_and_wait(f->bad, params, 64, 64, DRM_FORMAT_XRGB8888), 1);
+	// Smaller than the buffer is fine too.
+	fd = gbm_dmabuf(&stride);
+	params = params_one_plane(f->bad, fd, 0, stride, DRM_FORMAT_MOD_INVALID);
+	assert_int_equal(create_and_wait(f->bad, params, 32, 16, DRM_FORMAT_XRGB8888), 1);
+	// And the bottom-up buffers of GL clients.
+	fd = gbm_dmabuf(&stride);
+	params = params_one_plane(f->bad, fd, 0, stride, DRM_FORMAT_MOD_INVALID);
+	assert_int_equal(create_and_wait_flags(f->bad, params, 64, 64, DRM_FORMAT_XRGB8888,
+		ZWP_LINUX_BUFFER_PARAMS_V1_FLAGS_Y_INVERT), 1);
+}
+
+static void gbm_interlaced(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t stride;
+	int fd = gbm_dmabuf(&stride);
+	struct zwp_linux_buffer_params_v1 *params = params_one_plane(f->bad, fd, 0, stride,
+		DRM_FORMAT_MOD_INVALID);
+	assert_int_equal(create_and_wait_flags(f->bad, params, 64, 64, DRM_FORMAT_XRGB8888,
+		ZWP_LINUX_BUFFER_PARAMS_V1_FLAGS_INTERLACED), -1);
+	assert_true(test_server_log_contains("flags 0x2 are not supported"));
+}
+
+static void gbm_truncated(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t stride;
+	// Twice as many rows as the dmabuf holds.
+	int fd = gbm_dmabuf(&stride);
+	struct zwp_linux_buffer_params_v1 *params = params_one_plane(f->bad, fd, 0, stride,
+		DRM_FORMAT_MOD_INVALID);
+	zwp_linux_buffer_params_v1_create(params, 64, 128, DRM_FORMAT_XRGB8888, 0);
+	expect_error(f->bad, &zwp_linux_buffer_params_v1_interface,
+		ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_OUT_OF_BOUNDS);
+}
+
+/* The offset is inside the dmabuf, its last rows are not. */
+static void gbm_plane_past_end(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t stride;
+	int fd = gbm_dmabuf(&stride);
+	struct zwp_linux_buffer_params_v1 *params = params_one_plane(f->bad, fd, stride * 8,
+		stride, DRM_FORMAT_MOD_INVALID);
+	zwp_linux_buffer_params_v1_create(params, 64, 64, DRM_FORMAT_XRGB8888, 0);
+	expect_error(f->bad, &zwp_linux_buffer_params_v1_interface,
+		ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_OUT_OF_BOUNDS);
+}
+
+static void gbm_stride_too_small(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t stride;
+	int fd = gbm_dmabuf(&stride);
+	struct zwp_linux_buffer_params_v1 *params = params_one_plane(f->bad, fd, 0, 64 * 4 - 4,
+		DRM_FORMAT_MOD_INVALID);
+	assert_int_equal(create_and_wait(f->bad, params, 64, 64, DRM_FORMAT_XRGB8888), -1);
+	assert_true(test_server_log_contains("stride 252 is too small"));
+}
+
+/* A memfd is no dmabuf: the real importer refuses it too. */
+static void gbm_not_a_dmabuf(void **state)
+{
+	struct fixture *f = *state;
+	struct zwp_linux_buffer_params_v1 *params = params_one_plane(f->bad,
+		memfd_sized(64 * 64 * 4), 0, 64 * 4, DRM_FORMAT_MOD_INVALID);
+	assert_int_equal(create_and_wait(f->bad, params, 64, 64, DRM_FORMAT_XRGB8888), -1);
+	assert_true(test_server_log_contains("is not a dmabuf"));
+}
+
+static int gbm_main(void)
+{
+	int fd = open(GLUE_GBM_CARD, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		printf("no %s here (the DRM test VM has one: meson test --suite drm)\n",
+			GLUE_GBM_CARD);
+		return 77;
+	}
+	gbm = gbm_create_device(fd);
+	if (gbm == NULL) {
+		printf("no GBM device on %s\n", GLUE_GBM_CARD);
+		close(fd);
+		return 77;
+	}
+	char dir[] = "/tmp/mosaic-glue-XXXXXX";
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	setenv("XDG_RUNTIME_DIR", dir, 1);
+	socket_name = test_server_start(NULL);
+	if (socket_name == NULL) {
+		// The server exits 77 when GLES cannot import dmabufs on the card.
+		int status = test_server_stop();
+		if (status == 77) {
+			printf("the GLES renderer does not import dmabufs on %s\n", GLUE_GBM_CARD);
+			return 77;
+		}
+		fprintf(stderr, "cannot start the test compositor\n");
+		return 1;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(gbm_valid, setup, teardown),
+		cmocka_unit_test_setup_teardown(gbm_interlaced, setup, teardown),
+		cmocka_unit_test_setup_teardown(gbm_truncated, setup, teardown),
+		cmocka_unit_test_setup_teardown(gbm_plane_past_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(gbm_stride_too_small, setup, teardown),
+		cmocka_unit_test_setup_teardown(gbm_not_a_dmabuf, setup, teardown),
+	};
+	int failed = cmocka_run_group_tests_name("wayland-glue-gbm", tests, NULL, NULL);
+	int status = test_server_stop();
+	if (status != 0) {
+		fprintf(stderr, "the test compositor exited with status %d\n", status);
+		failed++;
+	}
+	gbm_device_destroy(gbm);
+	close(fd);
+	return failed;
+}
+#endif
+
 int main(int argc, char *argv[])
 {
+#ifdef GLUE_GBM_CARD
+	return gbm_main();
+#endif
 	nested = argc > 1;
 	char dir[] = "/tmp/mosaic-glue-XXXXXX";
 	if (mkdtemp(dir) == NULL) {

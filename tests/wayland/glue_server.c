@@ -209,6 +209,23 @@ static int serve(void)
 		return 1;
 	}
 	mosaic_log_init(MOSAIC_LOG_DEBUG, log_handler, NULL);
+#ifdef GLUE_GBM_CARD
+	// test-wayland-glue-gbm: the real importer, GLES on the card whose GBM
+	// buffers the client sends.
+	int card = open(GLUE_GBM_CARD, O_RDWR | O_CLOEXEC);
+	renderer = card < 0 ? NULL : mosaic_renderer_create(&(struct mosaic_renderer_options){
+		.backend = MOSAIC_BACKEND_GLES,
+		.drm_fd = card,
+	});
+	if (card >= 0) {
+		close(card);
+	}
+	if (renderer == NULL ||
+			!(mosaic_renderer_get_features(renderer) & MOSAIC_FEATURE_DMABUF_IMPORT)) {
+		mosaic_renderer_destroy(renderer);
+		return 77;
+	}
+#else
 	renderer = mosaic_renderer_create(&(struct mosaic_renderer_options){
 		.backend = MOSAIC_BACKEND_PIXMAN,
 	});
@@ -223,6 +240,7 @@ static int serve(void)
 		DRM_FORMAT_MOD_LINEAR);
 	mosaic_format_set_add(&renderer->dmabuf_texture_formats, DRM_FORMAT_ARGB8888,
 		DRM_FORMAT_MOD_LINEAR);
+#endif
 
 	struct wl_display *display = wl_display_create();
 	struct wl_event_loop *loop = wl_display_get_event_loop(display);

@@ -1,0 +1,359 @@
+/*
+ * Real dmabufs from real clients: mosaic-nested, offscreen, with the GLES
+ * renderer on /dev/dri/card0 (so that it offers zwp_linux_dmabuf_v1 v4 and its
+ * feedback), and Weston's dmabuf clients inside it. They allocate with GBM on
+ * the card the feedback names, render with GL and hand the buffers over
+ * with Y_INVERT; mosaic imports them through EGL and draws them flipped.
+ *
+ * The screenshot mosaic-nested reads back must show pixels only the client
+ * draws, the right way up. weston-simple-dmabuf-egl has a handful of buffers
+ * and aborts when the compositor keeps them all: running for many frames,
+ * still alive at the screenshot, shows that the buffers come back
+ * (wl_buffer.release once the frame that used them completed).
+ *
+ * Then mosaic-nested inside mosaic-nested: the inner one presents its output
+ * to the outer one as linux-dmabuf buffers (GBM, rendered by GLES).
+ *
+ * Needs DRM nodes where GLES imports dmabufs (the DRM test VM, tests/vm): it
+ * runs there from the drm-vm test. Usage: test-wayland-dmabuf-vm
+ * [PATH/TO/mosaic-nested]. Exits 77 with one line when /dev/dri/card0, the
+ * GLES renderer on it or the weston package is missing.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <png.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <mosaic/mosaic.h>
+
+#define CARD "/dev/dri/card0"
+/* mosaic-nested places its first toplevel here (cascade start). */
+#define WIN_X 32
+#define WIN_Y 32
+/* weston-simple-dmabuf-egl's default window size. */
+#define WIN_SIZE 256
+
+static const char *nested_path = MOSAIC_NESTED_PATH;
+static char runtime_dir[64];
+
+struct image {
+	int width, height;
+	uint8_t *rgba;
+};
+
+static bool load_png(const char *path, struct image *img)
+{
+	png_image png = { .version = PNG_IMAGE_VERSION };
+	if (!png_image_begin_read_from_file(&png, path)) {
+		return false;
+	}
+	png.format = PNG_FORMAT_RGBA;
+	img->width = (int)png.width;
+	img->height = (int)png.height;
+	img->rgba = malloc(PNG_IMAGE_SIZE(png));
+	if (img->rgba == NULL || !png_image_finish_read(&png, NULL, img->rgba, 0, NULL)) {
+		free(img->rgba);
+		png_image_free(&png);
+		return false;
+	}
+	return true;
+}
+
+static const uint8_t *px(const struct image *img, int x, int y)
+{
+	return &img->rgba[((size_t)y * (size_t)img->width + (size_t)x) * 4];
+}
+
+static bool is_black(const uint8_t *p)
+{
+	return p[0] < 8 && p[1] < 8 && p[2] < 8;
+}
+
+/* Waits for `pid` at most `timeout_ms`; kills it after that. Returns the exit status. */
+static int wait_child(pid_t pid, int timeout_ms)
+{
+	int status;
+	for (int t = 0; t < timeout_ms; t += 20) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid) {
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		}
+		usleep(20000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+static pid_t spawn(char *const argv[], const char *log_path)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		FILE *f = freopen(log_path, "w", stderr);
+		if (f != NULL) {
+			dup2(fileno(f), STDOUT_FILENO);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		return NULL;
+	}
+	static char buf[1 << 16];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/*
+ * Runs mosaic-nested with `client` inside; returns its log (static) and fills
+ * `img` with the screenshot taken `delay_ms` after the window showed.
+ */
+static const char *run_nested(const char *name, char *const client[], int delay_ms,
+	struct image *img)
+{
+	char shot[128], log_path[128], socket[64], delay[16];
+	snprintf(shot, sizeof(shot), "%s/%s.png", runtime_dir, name);
+	snprintf(log_path, sizeof(log_path), "%s/%s.log", runtime_dir, name);
+	snprintf(socket, sizeof(socket), "nested-%s", name);
+	snprintf(delay, sizeof(delay), "%d", delay_ms);
+	char *argv[32] = {
+		(char *)nested_path, "--headless", "--renderer", "gles", "--drm-device", CARD,
+		"--size", "640x480", "--socket", socket, "--screenshot", shot,
+		"--screenshot-delay", delay, "--quit-after-screenshot", "--",
+	};
+	int n = 16;
+	for (int i = 0; client[i] != NULL && n < 31; i++) {
+		argv[n++] = client[i];
+	}
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int status = wait_child(spawn(argv, log_path), 120000);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	const char *log = read_file(log_path);
+	print_message("%s in mosaic-nested (gles on %s): exit %d after %.2f s\n", client[0],
+		CARD, status,
+		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (status != 0 && log != NULL) {
+		print_message("%s", log);
+	}
+	assert_int_equal(status, 0);
+	assert_non_null(log);
+	assert_true(load_png(shot, img));
+	assert_int_equal(img->width, 640);
+	assert_int_equal(img->height, 480);
+	return log;
+}
+
+/* The frame number of the screenshot ("screenshot written to X (frame N)"). */
+static int screenshot_frame(const char *log)
+{
+	const char *s = strstr(log, "(frame ");
+	return s != NULL ? atoi(s + strlen("(frame ")) : -1;
+}
+
+/* The box of non-black pixels inside the client's window. */
+static void content_box(const struct image *img, int *x0, int *y0, int *x1, int *y1)
+{
+	*x0 = *y0 = 1 << 20;
+	*x1 = *y1 = -1;
+	for (int y = WIN_Y; y < WIN_Y + WIN_SIZE; y++) {
+		for (int x = WIN_X; x < WIN_X + WIN_SIZE; x++) {
+			if (!is_black(px(img, x, y))) {
+				*x0 = x < *x0 ? x : *x0;
+				*y0 = y < *y0 ? y : *y0;
+				*x1 = x > *x1 ? x : *x1;
+				*y1 = y > *y1 ? y : *y1;
+			}
+		}
+	}
+}
+
+static void test_simple_dmabuf_egl(void **state)
+{
+	char *const client[] = { "weston-simple-dmabuf-egl", "-d", CARD, NULL };
+	struct image img;
+	// 3 s of frames: the client has few buffers and aborts ("Both buffers
+	// busy") when they are not released.
+	const char *log = run_nested("simple-dmabuf-egl", client, 3000, &img);
+	int frame = screenshot_frame(log);
+	print_message("weston-simple-dmabuf-egl: screenshot at output frame %d\n", frame);
+	assert_null(strstr(log, "the client exited"));
+	assert_null(strstr(log, "Server bug"));
+	// Every frame after the first comes from a new client buffer; the client
+	// keeps 3 or 4, so more than 12 frames means they came back, repeatedly.
+	assert_true(frame > 12);
+
+	// The window: the client's black clear color, with its square of four
+	// colored corners, somewhere along its horizontal path.
+	// The square covers a quarter of the window; the rest is black.
+	int black = 0;
+	for (int y = WIN_Y; y < WIN_Y + WIN_SIZE; y++) {
+		for (int x = WIN_X; x < WIN_X + WIN_SIZE; x++) {
+			black += is_black(px(&img, x, y)) ? 1 : 0;
+		}
+	}
+	print_message("%d black pixels in the window\n", black);
+	assert_true(black > WIN_SIZE * WIN_SIZE * 7 / 10);
+	int x0, y0, x1, y1;
+	content_box(&img, &x0, &y0, &x1, &y1);
+	print_message("square at %d,%d %dx%d\n", x0 - WIN_X, y0 - WIN_Y, x1 - x0 + 1,
+		y1 - y0 + 1);
+	// Half the window's size (the client draws from -0.5 to 0.5).
+	assert_in_range(x1 - x0 + 1, WIN_SIZE / 2 - 4, WIN_SIZE / 2 + 4);
+	assert_in_range(y1 - y0 + 1, WIN_SIZE / 2 - 4, WIN_SIZE / 2 + 4);
+	// The right way up: GL's (-0.5, 0.5), green, is the top-left corner;
+	// red bottom-left, blue bottom-right, yellow top-right. Drawn without the
+	// Y_INVERT flip, red and green would swap.
+	const uint8_t *tl = px(&img, x0 + 1, y0 + 1), *bl = px(&img, x0 + 1, y1 - 1);
+	const uint8_t *br = px(&img, x1 - 1, y1 - 1), *tr = px(&img, x1 - 1, y0 + 1);
+	print_message("corners: tl %u,%u,%u bl %u,%u,%u br %u,%u,%u tr %u,%u,%u\n",
+		tl[0], tl[1], tl[2], bl[0], bl[1], bl[2], br[0], br[1], br[2], tr[0], tr[1], tr[2]);
+	assert_true(tl[1] > 200 && tl[0] < 60 && tl[2] < 60);
+	assert_true(bl[0] > 200 && bl[1] < 60 && bl[2] < 60);
+	assert_true(br[2] > 200 && br[0] < 60 && br[1] < 60);
+	assert_true(tr[0] > 200 && tr[1] > 200 && tr[2] < 60);
+	// Outside the window: our background (output.c), untouched.
+	const uint8_t *bg = px(&img, WIN_X + WIN_SIZE + 20, WIN_Y + 20);
+	print_message("background %u,%u,%u\n", bg[0], bg[1], bg[2]);
+	assert_true(abs(bg[0] - 51) <= 2 && abs(bg[1] - 61) <= 2 && abs(bg[2] - 77) <= 2);
+	free(img.rgba);
+}
+
+/* Distinct colors in a box: the gradients of weston-simple-shm have many. */
+static int distinct_colors(const struct image *img, int x0, int y0, int w, int h)
+{
+	static uint8_t seen[1 << 21];
+	memset(seen, 0, sizeof(seen));
+	int n = 0;
+	for (int y = y0; y < y0 + h; y++) {
+		for (int x = x0; x < x0 + w; x++) {
+			const uint8_t *p = px(img, x, y);
+			uint32_t key = ((uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2]) >> 3;
+			if (!(seen[key >> 3] & (1u << (key & 7)))) {
+				seen[key >> 3] |= (uint8_t)(1u << (key & 7));
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+/*
+ * mosaic-nested as the parent of another mosaic-nested: the inner one sees
+ * linux-dmabuf there, renders into GBM buffers of the card and presents
+ * them as linux-dmabuf wl_buffers; the outer one imports them. The outer
+ * screenshot must show weston-simple-shm, which runs in the inner one.
+ */
+static void test_nested_dmabuf_parent(void **state)
+{
+	char inner_shot[128];
+	snprintf(inner_shot, sizeof(inner_shot), "%s/inner.png", runtime_dir);
+	// The inner one's own screenshot (its log says when) marks the frame
+	// that first shows the client.
+	char *const client[] = {
+		(char *)nested_path, "--renderer", "gles", "--drm-device", CARD,
+		"--size", "400x300", "--socket", "inner", "--screenshot", inner_shot,
+		"--", "weston-simple-shm", NULL,
+	};
+	struct image img;
+	// The outer screenshot comes when the inner output first shows, which
+	// is before its client does: 8 s later, for slow machines (the inner
+	// renderer starts in 2 to 7 s under the VM's emulation).
+	const char *log = run_nested("nested-in-nested", client, 8000, &img);
+	assert_non_null(strstr(log, "presenting to the parent through linux-dmabuf"));
+	assert_non_null(strstr(log, inner_shot));
+	assert_null(strstr(log, "falling back to wl_shm"));
+	// The inner output is a window of the outer one at WIN_X, WIN_Y; the
+	// client's 250x250 window is at WIN_X, WIN_Y inside it: a white frame,
+	// then the client's gradients.
+	int x = 2 * WIN_X, y = 2 * WIN_Y;
+	const uint8_t *frame = px(&img, x + 5, y + 5);
+	print_message("simple-shm's frame: %u,%u,%u\n", frame[0], frame[1], frame[2]);
+	assert_true(frame[0] == 255 && frame[1] == 255 && frame[2] == 255);
+	int colors = distinct_colors(&img, x + 30, y + 30, 190, 190);
+	print_message("weston-simple-shm through linux-dmabuf: %d distinct colors\n", colors);
+	assert_true(colors > 200);
+	free(img.rgba);
+}
+
+static bool in_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *copy = strdup(path != NULL ? path : "/usr/bin:/bin"), *save = NULL;
+	bool found = false;
+	for (char *dir = strtok_r(copy, ":", &save); dir != NULL && !found;
+			dir = strtok_r(NULL, ":", &save)) {
+		char full[512];
+		snprintf(full, sizeof(full), "%s/%s", dir, name);
+		found = access(full, X_OK) == 0;
+	}
+	free(copy);
+	return found;
+}
+
+int main(int argc, char *argv[])
+{
+	if (argc > 1) {
+		nested_path = argv[1];
+	}
+	if (access(CARD, R_OK | W_OK) != 0) {
+		printf("no %s here (the DRM test VM has one: meson test --suite drm)\n", CARD);
+		return 77;
+	}
+	if (!in_path("weston-simple-dmabuf-egl") || !in_path("weston-simple-shm")) {
+		printf("weston-simple-dmabuf-egl or weston-simple-shm is missing "
+			"(Debian package weston)\n");
+		return 77;
+	}
+	// The GLES renderer must start on the card and import dmabufs there.
+	int fd = open(CARD, O_RDWR | O_CLOEXEC);
+	struct mosaic_renderer *renderer = fd < 0 ? NULL :
+		mosaic_renderer_create(&(struct mosaic_renderer_options){
+			.backend = MOSAIC_BACKEND_GLES,
+			.drm_fd = fd,
+		});
+	bool imports = renderer != NULL &&
+		(mosaic_renderer_get_features(renderer) & MOSAIC_FEATURE_DMABUF_IMPORT);
+	mosaic_renderer_destroy(renderer);
+	if (fd >= 0) {
+		close(fd);
+	}
+	if (!imports) {
+		printf("the GLES renderer does not import dmabufs on %s\n", CARD);
+		return 77;
+	}
+
+	snprintf(runtime_dir, sizeof(runtime_dir), "/tmp/mosaic-dmabuf-vm-XXXXXX");
+	if (mkdtemp(runtime_dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	setenv("XDG_RUNTIME_DIR", runtime_dir, 1);
+	unsetenv("WAYLAND_DISPLAY");
+
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_simple_dmabuf_egl),
+		cmocka_unit_test(test_nested_dmabuf_parent),
+	};
+	return cmocka_run_group_tests_name("wayland-dmabuf-vm", tests, NULL, NULL);
+}
