@@ -20,6 +20,3 @@ apt-get install -y -q --no-install-recommends \
 	mesa-vulkan-drivers vulkan-validationlayers vulkan-tools \
 	libegl-dev libgles-dev libegl-mesa0 libgl1-mesa-dri \
 	weston foot fonts-dejavu-core xkb-data
-
-# The DRM test VM (tests/vm): its packages and its image, cached after the first run.
-"$(dirname "$0")/vm/setup.sh"

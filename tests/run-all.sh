@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 
 "$top/tests/install-deps.sh"
+# The DRM test VM (tests/vm): its packages and its image, cached after the first run.
+"$top/tests/vm/setup.sh"
 
 status=0
 # run_suite BUILD_DIR REQUIRED_SUITES [meson test arguments]
