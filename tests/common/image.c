@@ -3,36 +3,8 @@
 
 #include <drm_fourcc.h>
 
+#include "pixels.h"
 #include "test_common.h"
-
-/* Where each channel sits in a little-endian pixel word; bits 0 = absent. */
-struct channel_layout {
-	uint32_t fourcc;
-	uint8_t bytes;
-	uint8_t shift[4], bits[4]; /* r, g, b, a */
-};
-
-static const struct channel_layout layouts[] = {
-	{ DRM_FORMAT_ARGB8888, 4, { 16, 8, 0, 24 }, { 8, 8, 8, 8 } },
-	{ DRM_FORMAT_XRGB8888, 4, { 16, 8, 0, 24 }, { 8, 8, 8, 0 } },
-	{ DRM_FORMAT_ABGR8888, 4, { 0, 8, 16, 24 }, { 8, 8, 8, 8 } },
-	{ DRM_FORMAT_XBGR8888, 4, { 0, 8, 16, 24 }, { 8, 8, 8, 0 } },
-	{ DRM_FORMAT_RGB565, 2, { 11, 5, 0, 0 }, { 5, 6, 5, 0 } },
-	{ DRM_FORMAT_ARGB2101010, 4, { 20, 10, 0, 30 }, { 10, 10, 10, 2 } },
-	{ DRM_FORMAT_XRGB2101010, 4, { 20, 10, 0, 30 }, { 10, 10, 10, 0 } },
-	{ DRM_FORMAT_ABGR2101010, 4, { 0, 10, 20, 30 }, { 10, 10, 10, 2 } },
-	{ DRM_FORMAT_XBGR2101010, 4, { 0, 10, 20, 30 }, { 10, 10, 10, 0 } },
-};
-
-static const struct channel_layout *find_layout(uint32_t fourcc)
-{
-	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
-		if (layouts[i].fourcc == fourcc) {
-			return &layouts[i];
-		}
-	}
-	return NULL;
-}
 
 bool test_image_init(struct test_image *image, int width, int height)
 {
@@ -70,7 +42,7 @@ static uint8_t to_8bit(float v)
 bool test_image_from_pixels(struct test_image *image, int width, int height, uint32_t fourcc,
 	uint32_t stride, const void *data)
 {
-	const struct channel_layout *l = find_layout(fourcc);
+	const struct pixels_layout *l = pixels_layout(fourcc);
 	if (l == NULL || !test_image_init(image, width, height)) {
 		return false;
 	}
@@ -108,7 +80,7 @@ bool test_image_from_pixels(struct test_image *image, int width, int height, uin
 bool test_image_to_pixels(const struct test_image *image, uint32_t fourcc, uint32_t stride,
 	void *data)
 {
-	const struct channel_layout *l = find_layout(fourcc);
+	const struct pixels_layout *l = pixels_layout(fourcc);
 	if (l == NULL) {
 		return false;
 	}
