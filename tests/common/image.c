@@ -28,17 +28,6 @@ void test_image_finish(struct test_image *image)
 	*image = (struct test_image){0};
 }
 
-static uint8_t to_8bit(float v)
-{
-	if (!(v > 0.0f)) {
-		return 0;
-	}
-	if (v >= 1.0f) {
-		return 255;
-	}
-	return (uint8_t)(v * 255.0f + 0.5f);
-}
-
 bool test_image_from_pixels(struct test_image *image, int width, int height, uint32_t fourcc,
 	uint32_t stride, const void *data)
 {
@@ -49,29 +38,9 @@ bool test_image_from_pixels(struct test_image *image, int width, int height, uin
 	for (int y = 0; y < height; y++) {
 		const uint8_t *row = (const uint8_t *)data + (size_t)y * stride;
 		for (int x = 0; x < width; x++) {
-			uint32_t word;
-			if (l->bytes == 2) {
-				uint16_t w16;
-				memcpy(&w16, row + (size_t)x * 2, 2);
-				word = w16;
-			} else {
-				memcpy(&word, row + (size_t)x * 4, 4);
-			}
-			float c[4];
-			for (int i = 0; i < 4; i++) {
-				if (l->bits[i] == 0) {
-					c[i] = 1.0f;
-					continue;
-				}
-				uint32_t max = (1u << l->bits[i]) - 1;
-				c[i] = (float)((word >> l->shift[i]) & max) / (float)max;
-			}
-			// Un-premultiply at the format's own precision, then round once.
-			uint8_t *p = test_image_pixel(image, x, y);
-			for (int i = 0; i < 3; i++) {
-				p[i] = c[3] > 0.0f ? to_8bit(c[i] / c[3]) : 0;
-			}
-			p[3] = to_8bit(c[3]);
+			// Un-premultiplied at the format's own precision, then rounded once.
+			pixels_unpack_rgba8(fourcc, row + (size_t)x * l->bytes,
+				test_image_pixel(image, x, y));
 		}
 	}
 	return true;
