@@ -66,6 +66,38 @@ static bool import_supported(struct vk_renderer *r, VkFormat format, uint64_t mo
 		VK_EXTERNAL_MEMORY_FEATURE_IMPORTABLE_BIT);
 }
 
+/*
+ * The DRM format modifiers the device lists for a format: *mods (NULL when it lists
+ * none, else to be freed by the caller) with *n_mods entries. False only when the
+ * list cannot be allocated; the caller decides whether to log.
+ */
+static bool query_modifiers(struct vk_renderer *r, VkFormat format,
+	VkDrmFormatModifierPropertiesEXT **mods, uint32_t *n_mods)
+{
+	VkDrmFormatModifierPropertiesListEXT list = {
+		.sType = VK_STRUCTURE_TYPE_DRM_FORMAT_MODIFIER_PROPERTIES_LIST_EXT,
+	};
+	VkFormatProperties2 props = {
+		.sType = VK_STRUCTURE_TYPE_FORMAT_PROPERTIES_2,
+		.pNext = &list,
+	};
+	*mods = NULL;
+	*n_mods = 0;
+	vkGetPhysicalDeviceFormatProperties2(r->phdev, format, &props);
+	if (list.drmFormatModifierCount == 0) {
+		return true;
+	}
+	list.pDrmFormatModifierProperties = calloc(list.drmFormatModifierCount,
+		sizeof(*list.pDrmFormatModifierProperties));
+	if (list.pDrmFormatModifierProperties == NULL) {
+		return false;
+	}
+	vkGetPhysicalDeviceFormatProperties2(r->phdev, format, &props);
+	*mods = list.pDrmFormatModifierProperties;
+	*n_mods = list.drmFormatModifierCount;
+	return true;
+}
+
 bool vk_dmabuf_init_formats(struct vk_renderer *r)
 {
 	if (!r->feat.dmabuf) {
@@ -80,25 +112,12 @@ bool vk_dmabuf_init_formats(struct vk_renderer *r)
 	size_t n_texture = 0;
 	for (size_t i = 0; i < r->n_formats; i++) {
 		struct vk_format *f = &r->formats[i];
-		VkDrmFormatModifierPropertiesListEXT list = {
-			.sType = VK_STRUCTURE_TYPE_DRM_FORMAT_MODIFIER_PROPERTIES_LIST_EXT,
-		};
-		VkFormatProperties2 props = {
-			.sType = VK_STRUCTURE_TYPE_FORMAT_PROPERTIES_2,
-			.pNext = &list,
-		};
-		vkGetPhysicalDeviceFormatProperties2(r->phdev, f->format, &props);
-		if (list.drmFormatModifierCount == 0) {
-			continue;
-		}
-		VkDrmFormatModifierPropertiesEXT *mods = calloc(list.drmFormatModifierCount,
-			sizeof(*mods));
-		if (mods == NULL) {
+		VkDrmFormatModifierPropertiesEXT *mods;
+		uint32_t n_mods;
+		if (!query_modifiers(r, f->format, &mods, &n_mods)) {
 			return false;
 		}
-		list.pDrmFormatModifierProperties = mods;
-		vkGetPhysicalDeviceFormatProperties2(r->phdev, f->format, &props);
-		for (uint32_t j = 0; j < list.drmFormatModifierCount; j++) {
+		for (uint32_t j = 0; j < n_mods; j++) {
 			const VkDrmFormatModifierPropertiesEXT *m = &mods[j];
 			VkFormatFeatureFlags have = m->drmFormatModifierTilingFeatures;
 			if (m->drmFormatModifierPlaneCount != 1 ||
@@ -439,26 +458,13 @@ bool vk_dmabuf_init_export(struct vk_renderer *r)
 		if (!f->render) {
 			continue;
 		}
-		VkDrmFormatModifierPropertiesListEXT list = {
-			.sType = VK_STRUCTURE_TYPE_DRM_FORMAT_MODIFIER_PROPERTIES_LIST_EXT,
-		};
-		VkFormatProperties2 props = {
-			.sType = VK_STRUCTURE_TYPE_FORMAT_PROPERTIES_2,
-			.pNext = &list,
-		};
-		vkGetPhysicalDeviceFormatProperties2(r->phdev, f->format, &props);
-		if (list.drmFormatModifierCount == 0) {
-			continue;
-		}
-		VkDrmFormatModifierPropertiesEXT *mods = calloc(list.drmFormatModifierCount,
-			sizeof(*mods));
-		if (mods == NULL) {
+		VkDrmFormatModifierPropertiesEXT *mods;
+		uint32_t n_mods;
+		if (!query_modifiers(r, f->format, &mods, &n_mods)) {
 			mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
 			return false;
 		}
-		list.pDrmFormatModifierProperties = mods;
-		vkGetPhysicalDeviceFormatProperties2(r->phdev, f->format, &props);
-		for (uint32_t j = 0; j < list.drmFormatModifierCount; j++) {
+		for (uint32_t j = 0; j < n_mods; j++) {
 			const VkDrmFormatModifierPropertiesEXT *m = &mods[j];
 			if (m->drmFormatModifierPlaneCount != 1 ||
 					(m->drmFormatModifierTilingFeatures & needs) != needs ||

@@ -5,14 +5,7 @@
 
 #include "pixels.h"
 
-/* Where each channel sits in a little-endian pixel word; 0 bits = absent. */
-struct layout {
-	uint32_t fourcc;
-	uint8_t bytes;
-	uint8_t shift[4], bits[4]; /* r, g, b, a */
-};
-
-static const struct layout layouts[] = {
+static const struct pixels_layout layouts[] = {
 	{ DRM_FORMAT_ARGB8888, 4, { 16, 8, 0, 24 }, { 8, 8, 8, 8 } },
 	{ DRM_FORMAT_XRGB8888, 4, { 16, 8, 0, 24 }, { 8, 8, 8, 0 } },
 	{ DRM_FORMAT_ABGR8888, 4, { 0, 8, 16, 24 }, { 8, 8, 8, 8 } },
@@ -24,7 +17,7 @@ static const struct layout layouts[] = {
 	{ DRM_FORMAT_XBGR2101010, 4, { 0, 10, 20, 30 }, { 10, 10, 10, 0 } },
 };
 
-static const struct layout *find(uint32_t fourcc)
+const struct pixels_layout *pixels_layout(uint32_t fourcc)
 {
 	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
 		if (layouts[i].fourcc == fourcc) {
@@ -36,7 +29,7 @@ static const struct layout *find(uint32_t fourcc)
 
 uint32_t pixels_bytes_per_pixel(uint32_t fourcc)
 {
-	const struct layout *l = find(fourcc);
+	const struct pixels_layout *l = pixels_layout(fourcc);
 	return l != NULL ? l->bytes : 0;
 }
 
@@ -47,7 +40,7 @@ static float clamp01(float v)
 
 void pixels_pack(uint32_t fourcc, const float straight[4], void *dst)
 {
-	const struct layout *l = find(fourcc);
+	const struct pixels_layout *l = pixels_layout(fourcc);
 	if (l == NULL) {
 		return;
 	}
@@ -77,7 +70,7 @@ void pixels_pack(uint32_t fourcc, const float straight[4], void *dst)
 
 void pixels_unpack_rgba8(uint32_t fourcc, const void *src, uint8_t rgba[4])
 {
-	const struct layout *l = find(fourcc);
+	const struct pixels_layout *l = pixels_layout(fourcc);
 	if (l == NULL) {
 		memset(rgba, 0, 4);
 		return;

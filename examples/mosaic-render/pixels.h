@@ -9,6 +9,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/** Where each channel sits in a little-endian pixel word; 0 bits = absent. */
+struct pixels_layout {
+	uint32_t fourcc;
+	uint8_t bytes;
+	uint8_t shift[4], bits[4]; /* r, g, b, a */
+};
+
+/**
+ * The layout of `fourcc`, or NULL when it is not one of mosaic's formats.
+ * The result is static.
+ */
+const struct pixels_layout *pixels_layout(uint32_t fourcc);
+
 /** Bytes per pixel of `fourcc`, or 0 when it is not one of mosaic's formats. */
 uint32_t pixels_bytes_per_pixel(uint32_t fourcc);
 

@@ -3,36 +3,8 @@
 
 #include <drm_fourcc.h>
 
+#include "pixels.h"
 #include "test_common.h"
-
-/* Where each channel sits in a little-endian pixel word; bits 0 = absent. */
-struct channel_layout {
-	uint32_t fourcc;
-	uint8_t bytes;
-	uint8_t shift[4], bits[4]; /* r, g, b, a */
-};
-
-static const struct channel_layout layouts[] = {
-	{ DRM_FORMAT_ARGB8888, 4, { 16, 8, 0, 24 }, { 8, 8, 8, 8 } },
-	{ DRM_FORMAT_XRGB8888, 4, { 16, 8, 0, 24 }, { 8, 8, 8, 0 } },
-	{ DRM_FORMAT_ABGR8888, 4, { 0, 8, 16, 24 }, { 8, 8, 8, 8 } },
-	{ DRM_FORMAT_XBGR8888, 4, { 0, 8, 16, 24 }, { 8, 8, 8, 0 } },
-	{ DRM_FORMAT_RGB565, 2, { 11, 5, 0, 0 }, { 5, 6, 5, 0 } },
-	{ DRM_FORMAT_ARGB2101010, 4, { 20, 10, 0, 30 }, { 10, 10, 10, 2 } },
-	{ DRM_FORMAT_XRGB2101010, 4, { 20, 10, 0, 30 }, { 10, 10, 10, 0 } },
-	{ DRM_FORMAT_ABGR2101010, 4, { 0, 10, 20, 30 }, { 10, 10, 10, 2 } },
-	{ DRM_FORMAT_XBGR2101010, 4, { 0, 10, 20, 30 }, { 10, 10, 10, 0 } },
-};
-
-static const struct channel_layout *find_layout(uint32_t fourcc)
-{
-	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
-		if (layouts[i].fourcc == fourcc) {
-			return &layouts[i];
-		}
-	}
-	return NULL;
-}
 
 bool test_image_init(struct test_image *image, int width, int height)
 {
@@ -56,50 +28,19 @@ void test_image_finish(struct test_image *image)
 	*image = (struct test_image){0};
 }
 
-static uint8_t to_8bit(float v)
-{
-	if (!(v > 0.0f)) {
-		return 0;
-	}
-	if (v >= 1.0f) {
-		return 255;
-	}
-	return (uint8_t)(v * 255.0f + 0.5f);
-}
-
 bool test_image_from_pixels(struct test_image *image, int width, int height, uint32_t fourcc,
 	uint32_t stride, const void *data)
 {
-	const struct channel_layout *l = find_layout(fourcc);
+	const struct pixels_layout *l = pixels_layout(fourcc);
 	if (l == NULL || !test_image_init(image, width, height)) {
 		return false;
 	}
 	for (int y = 0; y < height; y++) {
 		const uint8_t *row = (const uint8_t *)data + (size_t)y * stride;
 		for (int x = 0; x < width; x++) {
-			uint32_t word;
-			if (l->bytes == 2) {
-				uint16_t w16;
-				memcpy(&w16, row + (size_t)x * 2, 2);
-				word = w16;
-			} else {
-				memcpy(&word, row + (size_t)x * 4, 4);
-			}
-			float c[4];
-			for (int i = 0; i < 4; i++) {
-				if (l->bits[i] == 0) {
-					c[i] = 1.0f;
-					continue;
-				}
-				uint32_t max = (1u << l->bits[i]) - 1;
-				c[i] = (float)((word >> l->shift[i]) & max) / (float)max;
-			}
-			// Un-premultiply at the format's own precision, then round once.
-			uint8_t *p = test_image_pixel(image, x, y);
-			for (int i = 0; i < 3; i++) {
-				p[i] = c[3] > 0.0f ? to_8bit(c[i] / c[3]) : 0;
-			}
-			p[3] = to_8bit(c[3]);
+			// Un-premultiplied at the format's own precision, then rounded once.
+			pixels_unpack_rgba8(fourcc, row + (size_t)x * l->bytes,
+				test_image_pixel(image, x, y));
 		}
 	}
 	return true;
@@ -108,7 +49,7 @@ bool test_image_from_pixels(struct test_image *image, int width, int height, uin
 bool test_image_to_pixels(const struct test_image *image, uint32_t fourcc, uint32_t stride,
 	void *data)
 {
-	const struct channel_layout *l = find_layout(fourcc);
+	const struct pixels_layout *l = pixels_layout(fourcc);
 	if (l == NULL) {
 		return false;
 	}

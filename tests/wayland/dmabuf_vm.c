@@ -21,7 +21,6 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <png.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -38,6 +37,8 @@
 
 #include <mosaic/mosaic.h>
 
+#include "screenshot.h"
+
 #define CARD "/dev/dri/card0"
 /* mosaic-nested places its first toplevel here (cascade start). */
 #define WIN_X 32
@@ -48,67 +49,9 @@
 static const char *nested_path = MOSAIC_NESTED_PATH;
 static char runtime_dir[64];
 
-struct image {
-	int width, height;
-	uint8_t *rgba;
-};
-
-static bool load_png(const char *path, struct image *img)
-{
-	png_image png = { .version = PNG_IMAGE_VERSION };
-	if (!png_image_begin_read_from_file(&png, path)) {
-		return false;
-	}
-	png.format = PNG_FORMAT_RGBA;
-	img->width = (int)png.width;
-	img->height = (int)png.height;
-	img->rgba = malloc(PNG_IMAGE_SIZE(png));
-	if (img->rgba == NULL || !png_image_finish_read(&png, NULL, img->rgba, 0, NULL)) {
-		free(img->rgba);
-		png_image_free(&png);
-		return false;
-	}
-	return true;
-}
-
-static const uint8_t *px(const struct image *img, int x, int y)
-{
-	return &img->rgba[((size_t)y * (size_t)img->width + (size_t)x) * 4];
-}
-
 static bool is_black(const uint8_t *p)
 {
 	return p[0] < 8 && p[1] < 8 && p[2] < 8;
-}
-
-/* Waits for `pid` at most `timeout_ms`; kills it after that. Returns the exit status. */
-static int wait_child(pid_t pid, int timeout_ms)
-{
-	int status;
-	for (int t = 0; t < timeout_ms; t += 20) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid) {
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		}
-		usleep(20000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
-
-static pid_t spawn(char *const argv[], const char *log_path)
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		FILE *f = freopen(log_path, "w", stderr);
-		if (f != NULL) {
-			dup2(fileno(f), STDOUT_FILENO);
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
 }
 
 static char *read_file(const char *path)
@@ -147,7 +90,7 @@ static const char *run_nested(const char *name, char *const client[], int delay_
 	}
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int status = wait_child(spawn(argv, log_path), 120000);
+	int status = wait_child(spawn_in(argv, NULL, log_path, NULL), 120000);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	const char *log = read_file(log_path);
 	print_message("%s in mosaic-nested (gles on %s): exit %d after %.2f s\n", client[0],
@@ -237,25 +180,6 @@ static void test_simple_dmabuf_egl(void **state)
 	print_message("background %u,%u,%u\n", bg[0], bg[1], bg[2]);
 	assert_true(abs(bg[0] - 51) <= 2 && abs(bg[1] - 61) <= 2 && abs(bg[2] - 77) <= 2);
 	free(img.rgba);
-}
-
-/* Distinct colors in a box: the gradients of weston-simple-shm have many. */
-static int distinct_colors(const struct image *img, int x0, int y0, int w, int h)
-{
-	static uint8_t seen[1 << 21];
-	memset(seen, 0, sizeof(seen));
-	int n = 0;
-	for (int y = y0; y < y0 + h; y++) {
-		for (int x = x0; x < x0 + w; x++) {
-			const uint8_t *p = px(img, x, y);
-			uint32_t key = ((uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2]) >> 3;
-			if (!(seen[key >> 3] & (1u << (key & 7)))) {
-				seen[key >> 3] |= (uint8_t)(1u << (key & 7));
-				n++;
-			}
-		}
-	}
-	return n;
 }
 
 /*

@@ -11,7 +11,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <png.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -29,6 +28,8 @@
 
 #include <mosaic/mosaic.h>
 
+#include "screenshot.h"
+
 #define PARENT_SOCKET "mosaic-e2e-parent"
 /* mosaic-nested places its first toplevel here (cascade start). */
 #define WIN_X 32
@@ -37,34 +38,6 @@
 static const char *nested_path;
 static char runtime_dir[64];
 static pid_t weston_pid;
-
-struct image {
-	int width, height;
-	uint8_t *rgba;
-};
-
-static bool load_png(const char *path, struct image *img)
-{
-	png_image png = { .version = PNG_IMAGE_VERSION };
-	if (!png_image_begin_read_from_file(&png, path)) {
-		return false;
-	}
-	png.format = PNG_FORMAT_RGBA;
-	img->width = (int)png.width;
-	img->height = (int)png.height;
-	img->rgba = malloc(PNG_IMAGE_SIZE(png));
-	if (img->rgba == NULL || !png_image_finish_read(&png, NULL, img->rgba, 0, NULL)) {
-		free(img->rgba);
-		png_image_free(&png);
-		return false;
-	}
-	return true;
-}
-
-static const uint8_t *px(const struct image *img, int x, int y)
-{
-	return &img->rgba[((size_t)y * (size_t)img->width + (size_t)x) * 4];
-}
 
 /* Counts pixels of the box for which `pred` holds. */
 static int count(const struct image *img, int x0, int y0, int w, int h,
@@ -110,25 +83,6 @@ static bool is_foot_foreground(const uint8_t *p)
 	return p[0] > 180 && p[1] < 80 && p[2] > 180;
 }
 
-/* Distinct colors in a box: the gradients of weston-simple-shm have many. */
-static int distinct_colors(const struct image *img, int x0, int y0, int w, int h)
-{
-	static uint8_t seen[1 << 21];
-	memset(seen, 0, sizeof(seen));
-	int n = 0;
-	for (int y = y0; y < y0 + h; y++) {
-		for (int x = x0; x < x0 + w; x++) {
-			const uint8_t *p = px(img, x, y);
-			uint32_t key = ((uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2]) >> 3;
-			if (!(seen[key >> 3] & (1u << (key & 7)))) {
-				seen[key >> 3] |= (uint8_t)(1u << (key & 7));
-				n++;
-			}
-		}
-	}
-	return n;
-}
-
 static bool wait_for_file(const char *path, int timeout_ms)
 {
 	for (int t = 0; t < timeout_ms; t += 50) {
@@ -138,45 +92,6 @@ static bool wait_for_file(const char *path, int timeout_ms)
 		usleep(50000);
 	}
 	return false;
-}
-
-/* Waits for `pid` at most `timeout_ms`; kills it after that. Returns the exit status. */
-static int wait_child(pid_t pid, int timeout_ms)
-{
-	int status;
-	for (int t = 0; t < timeout_ms; t += 20) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid) {
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		}
-		usleep(20000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
-
-static pid_t spawn_in(char *const argv[], const char *wayland_display, const char *log_path,
-	const char *cwd)
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		if (cwd != NULL && chdir(cwd) != 0) {
-			_exit(126);
-		}
-		if (wayland_display != NULL) {
-			setenv("WAYLAND_DISPLAY", wayland_display, 1);
-		}
-		if (log_path != NULL) {
-			FILE *f = freopen(log_path, "w", stderr);
-			if (f != NULL) {
-				dup2(fileno(f), STDOUT_FILENO);
-			}
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
 }
 
 static pid_t spawn(char *const argv[], const char *wayland_display, const char *log_path)
