@@ -12,6 +12,29 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+
+# Mesa 25 and libdrm 2.4.123 from bookworm-backports (Debian's own archive):
+# lavapipe imports dmabufs there, and EGL surfaceless imports them too. Only
+# these packages follow backports (pin 990); everything else stays on bookworm
+# (weston 10, meson 1.0, wayland 1.21). Both files are rewritten on every run,
+# so a fresh machine and one set up before end in the same state.
+MESA_BACKPORTS="mesa-vulkan-drivers mesa-libgallium libegl-mesa0 libgl1-mesa-dri
+	libglx-mesa0 libgbm1 libgbm-dev libgl1-mesa-dev libdrm2 libdrm-dev libdrm-common
+	libdrm-amdgpu1 libdrm-intel1 libdrm-nouveau2 libdrm-radeon1"
+cat >/etc/apt/sources.list.d/mosaic-bookworm-backports.sources <<'SOURCES'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+{
+	echo "# Written by mosaic's tests/install-deps.sh: Mesa and libdrm from bookworm-backports."
+	echo "Package: $(echo $MESA_BACKPORTS)"
+	echo "Pin: release n=bookworm-backports"
+	echo "Pin-Priority: 990"
+} >/etc/apt/preferences.d/mosaic-mesa-backports
+
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	build-essential meson ninja-build pkg-config python3 binutils \
@@ -19,4 +42,5 @@ apt-get install -y -q --no-install-recommends \
 	libwayland-dev wayland-protocols libvulkan-dev libvulkan-volk-dev glslang-tools \
 	mesa-vulkan-drivers vulkan-validationlayers vulkan-tools \
 	libegl-dev libgles-dev libegl-mesa0 libgl1-mesa-dri \
-	weston foot fonts-dejavu-core xkb-data
+	weston foot fonts-dejavu-core xkb-data \
+	$MESA_BACKPORTS
