@@ -19,7 +19,8 @@ int vk_find_memory_type(struct vk_renderer *r, uint32_t type_bits, VkMemoryPrope
 bool vk_host_buffer_init(struct vk_renderer *r, struct vk_host_buffer *buf, VkDeviceSize size,
 	VkBufferUsageFlags usage, bool cached, const char *name)
 {
-	*buf = (struct vk_host_buffer){ .size = size };
+	// All-zero after any failure: callers test `buffer` or `size` to see whether it is there.
+	*buf = (struct vk_host_buffer){0};
 	VkResult res = vkCreateBuffer(r->dev, &(VkBufferCreateInfo){
 		.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
 		.size = size,
@@ -28,6 +29,7 @@ bool vk_host_buffer_init(struct vk_renderer *r, struct vk_host_buffer *buf, VkDe
 	}, NULL, &buf->buffer);
 	if (res != VK_SUCCESS) {
 		vk_fail(r, res, "vkCreateBuffer");
+		*buf = (struct vk_host_buffer){0};
 		return false;
 	}
 	r->create_count++;
@@ -80,6 +82,7 @@ bool vk_host_buffer_init(struct vk_renderer *r, struct vk_host_buffer *buf, VkDe
 		goto err_memory;
 	}
 	buf->map = map;
+	buf->size = size;
 	vk_name(r, VK_OBJECT_TYPE_BUFFER, (uint64_t)buf->buffer, "%s", name);
 	vk_name(r, VK_OBJECT_TYPE_DEVICE_MEMORY, (uint64_t)buf->memory, "%s memory", name);
 	return true;

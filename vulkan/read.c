@@ -121,7 +121,7 @@ static bool read_convert(struct vk_texture *t, struct vk_read *read,
 static void read_release(struct vk_read *read)
 {
 	struct vk_renderer *r = read->renderer;
-	if (read->host.size > r->spare_readback.size) {
+	if (read->host.buffer != VK_NULL_HANDLE && read->host.size > r->spare_readback.size) {
 		vk_host_buffer_finish(r, &r->spare_readback);
 		r->spare_readback = read->host;
 	} else {

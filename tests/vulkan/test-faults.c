@@ -1,0 +1,234 @@
+/*
+ * Vulkan calls that fail, injected: this binary is linked with the
+ * library's objects rather than the shared library, so that it can replace
+ * volk's function pointers (vkCreateBuffer, ...) with ones that fail the
+ * next call. After each failure the renderer must go on working, and free
+ * nothing twice (destroys and frees are checked against what was created).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <drm_fourcc.h>
+#include <volk.h>
+
+#include "common.h"
+
+/* Handles created while the wrappers are installed, and whether they are still alive. */
+struct handle_set {
+	uint64_t handles[1024];
+	bool alive[1024];
+	size_t n;
+};
+
+static struct {
+	PFN_vkCreateBuffer create_buffer;
+	PFN_vkDestroyBuffer destroy_buffer;
+	PFN_vkAllocateMemory allocate_memory;
+	PFN_vkFreeMemory free_memory;
+	PFN_vkBindBufferMemory bind_buffer_memory;
+	/* Calls to let through before failing one (-1: never fail). */
+	int create_buffer_ok, allocate_memory_ok, bind_buffer_memory_ok;
+	int injected;
+	struct handle_set buffers, memories;
+	/* Destroys or frees of a handle made here and already destroyed (not passed on). */
+	int double_destroys;
+} fault;
+
+static bool should_fail(int *ok)
+{
+	if (*ok < 0) {
+		return false;
+	}
+	if ((*ok)-- == 0) {
+		fault.injected++;
+		return true;
+	}
+	return false;
+}
+
+static void set_add(struct handle_set *set, uint64_t handle)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		if (set->handles[i] == handle) {
+			set->alive[i] = true;
+			return;
+		}
+	}
+	assert_true(set->n < sizeof(set->handles) / sizeof(set->handles[0]));
+	set->handles[set->n] = handle;
+	set->alive[set->n++] = true;
+}
+
+/* False (and counted) for a handle made here and already gone. */
+static bool set_remove(struct handle_set *set, uint64_t handle)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		if (set->handles[i] == handle) {
+			if (!set->alive[i]) {
+				fprintf(stderr, "handle %#llx destroyed twice\n",
+					(unsigned long long)handle);
+				fault.double_destroys++;
+				return false;
+			}
+			set->alive[i] = false;
+		}
+	}
+	return true;
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL wrap_create_buffer(VkDevice dev,
+	const VkBufferCreateInfo *info, const VkAllocationCallbacks *alloc, VkBuffer *out)
+{
+	if (should_fail(&fault.create_buffer_ok)) {
+		return VK_ERROR_OUT_OF_DEVICE_MEMORY;
+	}
+	VkResult res = fault.create_buffer(dev, info, alloc, out);
+	if (res == VK_SUCCESS) {
+		set_add(&fault.buffers, (uint64_t)*out);
+	}
+	return res;
+}
+
+static VKAPI_ATTR void VKAPI_CALL wrap_destroy_buffer(VkDevice dev, VkBuffer buffer,
+	const VkAllocationCallbacks *alloc)
+{
+	if (buffer != VK_NULL_HANDLE && set_remove(&fault.buffers, (uint64_t)buffer)) {
+		fault.destroy_buffer(dev, buffer, alloc);
+	}
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL wrap_allocate_memory(VkDevice dev,
+	const VkMemoryAllocateInfo *info, const VkAllocationCallbacks *alloc, VkDeviceMemory *out)
+{
+	if (should_fail(&fault.allocate_memory_ok)) {
+		return VK_ERROR_OUT_OF_DEVICE_MEMORY;
+	}
+	VkResult res = fault.allocate_memory(dev, info, alloc, out);
+	if (res == VK_SUCCESS) {
+		set_add(&fault.memories, (uint64_t)*out);
+	}
+	return res;
+}
+
+static VKAPI_ATTR void VKAPI_CALL wrap_free_memory(VkDevice dev, VkDeviceMemory memory,
+	const VkAllocationCallbacks *alloc)
+{
+	if (memory != VK_NULL_HANDLE && set_remove(&fault.memories, (uint64_t)memory)) {
+		fault.free_memory(dev, memory, alloc);
+	}
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL wrap_bind_buffer_memory(VkDevice dev, VkBuffer buffer,
+	VkDeviceMemory memory, VkDeviceSize offset)
+{
+	if (should_fail(&fault.bind_buffer_memory_ok)) {
+		return VK_ERROR_OUT_OF_DEVICE_MEMORY;
+	}
+	return fault.bind_buffer_memory(dev, buffer, memory, offset);
+}
+
+/* Installs the wrappers; nothing fails until a countdown is set. */
+static void faults_install(void)
+{
+	memset(&fault, 0, sizeof(fault));
+	fault.create_buffer_ok = fault.allocate_memory_ok = fault.bind_buffer_memory_ok = -1;
+	fault.create_buffer = vkCreateBuffer;
+	fault.destroy_buffer = vkDestroyBuffer;
+	fault.allocate_memory = vkAllocateMemory;
+	fault.free_memory = vkFreeMemory;
+	fault.bind_buffer_memory = vkBindBufferMemory;
+	vkCreateBuffer = wrap_create_buffer;
+	vkDestroyBuffer = wrap_destroy_buffer;
+	vkAllocateMemory = wrap_allocate_memory;
+	vkFreeMemory = wrap_free_memory;
+	vkBindBufferMemory = wrap_bind_buffer_memory;
+}
+
+static void faults_remove(void)
+{
+	vkCreateBuffer = fault.create_buffer;
+	vkDestroyBuffer = fault.destroy_buffer;
+	vkAllocateMemory = fault.allocate_memory;
+	vkFreeMemory = fault.free_memory;
+	vkBindBufferMemory = fault.bind_buffer_memory;
+}
+
+static int setup(void **state)
+{
+	test_setup(state);
+	faults_install();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	// The renderer's own teardown is checked too.
+	mosaic_renderer_destroy(*state);
+	faults_remove();
+	if (fault.double_destroys > 0) {
+		fprintf(stderr, "%d handles destroyed twice\n", fault.double_destroys);
+		return -1;
+	}
+	if (test_log.validation > 0) {
+		fprintf(stderr, "%d validation messages\n", test_log.validation);
+		return -1;
+	}
+	return 0;
+}
+
+static bool read_box(struct mosaic_texture *tex, struct mosaic_box box, uint32_t *out)
+{
+	return mosaic_texture_read_pixels(tex, &(struct mosaic_read_pixels_options){
+		.src_box = box,
+		.fourcc = DRM_FORMAT_ARGB8888,
+		.stride = (uint32_t)box.width * 4,
+		.data = out,
+	});
+}
+
+/*
+ * A read whose readback buffer cannot be made fails; it must leave nothing
+ * behind that the next read would take for its readback memory.
+ */
+static void test_read_after_failed_buffer(void **state)
+{
+	struct mosaic_renderer *r = *state;
+	enum { W = 128, H = 128 };
+	uint32_t *pixels = malloc(W * H * 4), *out = malloc(W * H * 4);
+	test_pattern(pixels, W, H, 7);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, W * 4,
+		W, H, pixels);
+	assert_non_null(tex);
+	// A small read: a small readback buffer is kept for the next one.
+	assert_true(read_box(tex, (struct mosaic_box){ 0, 0, 32, 32 }, out));
+	for (int y = 0; y < 32; y++) {
+		assert_memory_equal(out + y * 32, pixels + y * W, 32 * 4);
+	}
+	// The whole texture needs a larger one, and making it fails.
+	fault.create_buffer_ok = 0;
+	test_log.quiet_errors = true;
+	assert_false(test_read_texture(tex, out));
+	test_log.quiet_errors = false;
+	assert_int_equal(fault.injected, 1);
+	for (int i = 0; i < 2; i++) {
+		memset(out, 0, W * H * 4);
+		assert_true(test_read_texture(tex, out));
+		assert_memory_equal(out, pixels, W * H * 4);
+	}
+	mosaic_texture_destroy(tex);
+	free(pixels);
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_read_after_failed_buffer, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
