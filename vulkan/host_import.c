@@ -91,6 +91,7 @@ static bool import_memory(struct vk_renderer *r, struct vk_host_import *import)
 	}, NULL, &import->buffer);
 	if (res != VK_SUCCESS) {
 		vk_fail(r, res, "vkCreateBuffer (host import)");
+		import->buffer = VK_NULL_HANDLE;
 		return false;
 	}
 	r->create_count++;
@@ -116,20 +117,25 @@ static bool import_memory(struct vk_renderer *r, struct vk_host_import *import)
 	if (res != VK_SUCCESS) {
 		mosaic_log(MOSAIC_LOG_DEBUG, "vulkan: host pointer import failed: %s",
 			vk_result_string(res));
+		import->memory = VK_NULL_HANDLE;
 		goto err_buffer;
 	}
 	r->create_count++;
 	res = vkBindBufferMemory(r->dev, import->buffer, import->memory, 0);
 	if (res != VK_SUCCESS) {
 		vk_fail(r, res, "vkBindBufferMemory (host import)");
-		vkFreeMemory(r->dev, import->memory, NULL);
-		goto err_buffer;
+		goto err_memory;
 	}
 	vk_name(r, VK_OBJECT_TYPE_BUFFER, (uint64_t)import->buffer, "mosaic shm import");
 	return true;
 
+	// The failed import stays cached on the buffer: import_destroy() must find no handles.
+err_memory:
+	vkFreeMemory(r->dev, import->memory, NULL);
+	import->memory = VK_NULL_HANDLE;
 err_buffer:
 	vkDestroyBuffer(r->dev, import->buffer, NULL);
+	import->buffer = VK_NULL_HANDLE;
 	return false;
 }
 

@@ -16,6 +16,8 @@
 #include <drm_fourcc.h>
 #include <volk.h>
 
+#include <mosaic/allocator.h>
+
 #include "common.h"
 
 /* Handles created while the wrappers are installed, and whether they are still alive. */
@@ -225,10 +227,75 @@ static void test_read_after_failed_buffer(void **state)
 	free(out);
 }
 
+static void fill_shm(struct mosaic_buffer *buffer, const uint32_t *pixels)
+{
+	void *data;
+	uint32_t fourcc, stride;
+	assert_true(mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_WRITE, &data,
+		&fourcc, &stride));
+	for (int y = 0; y < buffer->height; y++) {
+		memcpy((uint8_t *)data + (size_t)y * stride, pixels + y * buffer->width,
+			(size_t)buffer->width * 4);
+	}
+	mosaic_buffer_end_data_access(buffer);
+}
+
+/*
+ * Imports of shared memory that fail half-way (memory allocation, then
+ * binding): the upload goes through the staging ring instead, and when the
+ * buffer goes, its cached failed import destroys nothing a second time.
+ */
+static void test_host_import_fails(void **state)
+{
+	struct mosaic_renderer *r = *state;
+	if (!(mosaic_renderer_get_features(r) & MOSAIC_FEATURE_HOST_POINTER_IMPORT)) {
+		printf("no VK_EXT_external_memory_host import of shared memory: nothing to test\n");
+		skip();
+	}
+	enum { W = 96, H = 64 };
+	uint32_t *pixels = malloc(W * H * 4), *out = malloc(W * H * 4);
+	test_pattern(pixels, W, H, 1);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, W * 4,
+		W, H, pixels);
+	assert_non_null(tex);
+	struct mosaic_allocator *alloc = mosaic_shm_allocator_create();
+	for (int step = 0; step < 2; step++) {
+		struct mosaic_buffer *buf = mosaic_allocator_create_buffer(alloc, W, H,
+			DRM_FORMAT_ARGB8888, NULL, 0);
+		assert_non_null(buf);
+		test_pattern(pixels, W, H, 10 + (uint32_t)step);
+		fill_shm(buf, pixels);
+		// The first call of the import fails: its memory, then its binding.
+		fault.injected = 0;
+		if (step == 0) {
+			fault.allocate_memory_ok = 0;
+		} else {
+			fault.bind_buffer_memory_ok = 0;
+		}
+		pixman_region32_t all;
+		pixman_region32_init_rect(&all, 0, 0, W, H);
+		test_log.quiet_errors = true;
+		assert_true(mosaic_texture_update_from_buffer(tex, buf, &all));
+		test_log.quiet_errors = false;
+		pixman_region32_fini(&all);
+		assert_int_equal(fault.injected, 1);
+		assert_true(test_read_texture(tex, out));
+		assert_memory_equal(out, pixels, W * H * 4);
+		// Destroys the cached import.
+		mosaic_buffer_drop(buf);
+		assert_int_equal(fault.double_destroys, 0);
+	}
+	mosaic_allocator_destroy(alloc);
+	mosaic_texture_destroy(tex);
+	free(pixels);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_read_after_failed_buffer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_import_fails, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
