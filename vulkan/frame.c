@@ -458,8 +458,7 @@ bool vk_frame_submit(struct vk_renderer *r, uint64_t point)
 		vk_fail(r, res, "vkEndCommandBuffer");
 		return false;
 	}
-	// Host writes to the staging ring happen before the submit (coherent or flushed).
-	vk_host_buffer_flush(r, &r->staging.buf);
+	// Uploads flushed what they wrote into the staging ring (vk_staging_flush()).
 	VkPipelineStageFlags wait_stages[VK_MAX_WAIT_SYNC_FILES];
 	uint64_t wait_values[VK_MAX_WAIT_SYNC_FILES] = {0};
 	for (uint32_t i = 0; i < f->n_waits; i++) {

@@ -85,9 +85,9 @@ static bool read_convert(struct vk_texture *t, struct vk_read *read,
 {
 	struct vk_renderer *r = read->renderer;
 	const struct mosaic_box *box = &options->src_box;
-	vk_host_buffer_invalidate(r, &read->host);
 	uint32_t bpp = t->image->format->bpp;
 	uint32_t row = (uint32_t)box->width * bpp;
+	vk_host_buffer_invalidate_range(r, &read->host, 0, (VkDeviceSize)row * box->height);
 	if (options->fourcc == t->base.fourcc) {
 		for (int y = 0; y < box->height; y++) {
 			memcpy((uint8_t *)options->data + (size_t)y * options->stride,

@@ -1,3 +1,5 @@
+#include <assert.h>
+
 #include "private/log.h"
 #include "vulkan/vulkan_private.h"
 
@@ -11,7 +13,7 @@
  */
 
 #define STAGING_MIN_SIZE (4u << 20)
-#define STAGING_ALIGN 16
+#define STAGING_ALIGN VK_STAGING_ALIGN
 /* Frames with little use after which a grown ring is halved. */
 #define STAGING_QUIET_FRAMES 256
 
@@ -40,7 +42,11 @@ void vk_staging_finish(struct vk_renderer *r)
 	vk_host_buffer_finish(r, &r->staging.buf);
 }
 
-/* Replaces the ring; the old one lives until the frame being recorded completes. */
+/*
+ * Replaces the ring; the old one lives until the frame being recorded
+ * completes. Nothing written into it is left to flush: every upload flushes
+ * its span (vk_staging_flush()) before the ring can change again.
+ */
 static bool staging_replace(struct vk_renderer *r, VkDeviceSize size)
 {
 	struct vk_staging *s = &r->staging;
@@ -86,10 +92,10 @@ static bool try_alloc(struct vk_staging *s, VkDeviceSize size, VkDeviceSize *off
 	return true;
 }
 
-bool vk_staging_alloc(struct vk_renderer *r, VkDeviceSize size, VkDeviceSize *offset,
-	uint8_t **map)
+bool vk_staging_alloc(struct vk_renderer *r, VkDeviceSize size, struct vk_staging_span *span)
 {
 	struct vk_staging *s = &r->staging;
+	VkDeviceSize offset;
 	if (s->head == s->tail && s->head % s->buf.size != 0) {
 		// Nothing in flight: start over at the front, where the memory is still in the
 		// CPU caches. Frames submitted since hold no bytes, so a new generation lets
@@ -97,9 +103,9 @@ bool vk_staging_alloc(struct vk_renderer *r, VkDeviceSize size, VkDeviceSize *of
 		s->head = s->tail = 0;
 		s->generation++;
 	}
-	if (!try_alloc(s, size, offset)) {
+	if (!try_alloc(s, size, &offset)) {
 		vk_frames_poll(r);
-		if (!try_alloc(s, size, offset)) {
+		if (!try_alloc(s, size, &offset)) {
 			VkDeviceSize new_size = s->buf.size * 2;
 			while (new_size < size + STAGING_ALIGN) {
 				new_size *= 2;
@@ -107,13 +113,26 @@ bool vk_staging_alloc(struct vk_renderer *r, VkDeviceSize size, VkDeviceSize *of
 			mosaic_log(MOSAIC_LOG_DEBUG, "vulkan: staging ring grows to %llu bytes",
 				(unsigned long long)new_size);
 			s->grow_count++;
-			if (!staging_replace(r, new_size) || !try_alloc(s, size, offset)) {
+			if (!staging_replace(r, new_size) || !try_alloc(s, size, &offset)) {
 				return false;
 			}
 		}
 	}
-	*map = s->buf.map + *offset;
+	*span = (struct vk_staging_span){
+		.host = s->buf,
+		.buffer = s->buf.buffer,
+		.offset = offset,
+		.size = size,
+		.map = s->buf.map + offset,
+	};
 	return true;
+}
+
+void vk_staging_flush(struct vk_renderer *r, const struct vk_staging_span *span,
+	VkDeviceSize written)
+{
+	assert(written <= span->size);
+	vk_host_buffer_flush_range(r, &span->host, span->offset, written);
 }
 
 void vk_staging_frame_begin(struct vk_renderer *r)

@@ -400,6 +400,11 @@ bool vk_image_ensure_framebuffer(struct vk_image *image, VkRenderPass render_pas
 	return true;
 }
 
+static VkDeviceSize staging_align(VkDeviceSize v)
+{
+	return (v + VK_STAGING_ALIGN - 1) / VK_STAGING_ALIGN * VK_STAGING_ALIGN;
+}
+
 bool vk_image_upload(struct vk_image *image, const uint8_t *data, uint32_t stride,
 	const pixman_region32_t *damage)
 {
@@ -407,23 +412,36 @@ bool vk_image_upload(struct vk_image *image, const uint8_t *data, uint32_t strid
 	uint32_t bpp = image->format->bpp;
 	int n;
 	const pixman_box32_t *rects = pixman_region32_rectangles(damage, &n);
-	VkBufferImageCopy *regions = vk_scratch(r, (size_t)n * sizeof(*regions));
-	if (regions == NULL) {
-		return false;
+	if (n == 0) {
+		return true;
 	}
 	VkCommandBuffer cb = vk_frame_upload_cb(r);
 	if (cb == VK_NULL_HANDLE) {
 		return false;
 	}
+	// One span for every rectangle: the ring may be replaced by a larger one when space
+	// is taken, and all the copies must read from the buffer the bytes were written to.
+	VkDeviceSize total = 0;
+	for (int i = 0; i < n; i++) {
+		const pixman_box32_t *b = &rects[i];
+		total = staging_align(total) +
+			(VkDeviceSize)(b->x2 - b->x1) * (VkDeviceSize)(b->y2 - b->y1) * bpp;
+	}
+	struct vk_staging_span span;
+	if (!vk_staging_alloc(r, total, &span)) {
+		return false;
+	}
+	VkBufferImageCopy *regions = vk_scratch(r, (size_t)n * sizeof(*regions));
+	if (regions == NULL) {
+		return false;
+	}
+	VkDeviceSize offset = 0;
 	for (int i = 0; i < n; i++) {
 		const pixman_box32_t *b = &rects[i];
 		uint32_t w = (uint32_t)(b->x2 - b->x1), h = (uint32_t)(b->y2 - b->y1);
 		size_t row = (size_t)w * bpp;
-		VkDeviceSize offset;
-		uint8_t *dst;
-		if (!vk_staging_alloc(r, (VkDeviceSize)row * h, &offset, &dst)) {
-			return false;
-		}
+		offset = staging_align(offset);
+		uint8_t *dst = span.map + offset;
 		const uint8_t *src = data + (size_t)b->y1 * stride + (size_t)b->x1 * bpp;
 		if (row == stride) {
 			memcpy(dst, src, row * h);
@@ -433,7 +451,7 @@ bool vk_image_upload(struct vk_image *image, const uint8_t *data, uint32_t strid
 			}
 		}
 		regions[i] = (VkBufferImageCopy){
-			.bufferOffset = offset,
+			.bufferOffset = span.offset + offset,
 			.imageSubresource = {
 				.aspectMask = VK_IMAGE_ASPECT_COLOR_BIT,
 				.layerCount = 1,
@@ -441,8 +459,10 @@ bool vk_image_upload(struct vk_image *image, const uint8_t *data, uint32_t strid
 			.imageOffset = { b->x1, b->y1, 0 },
 			.imageExtent = { w, h, 1 },
 		};
+		offset += (VkDeviceSize)row * h;
 	}
-	return vk_image_copy_regions(image, r->staging.buf.buffer, regions, (uint32_t)n);
+	vk_staging_flush(r, &span, offset);
+	return vk_image_copy_regions(image, span.buffer, regions, (uint32_t)n);
 }
 
 bool vk_image_copy_regions(struct vk_image *image, VkBuffer src,

@@ -72,6 +72,13 @@ struct vk_host_buffer {
 	VkDeviceSize size;
 	uint8_t *map;
 	bool coherent;
+	/* The size of the memory (a whole number of nonCoherentAtomSize). */
+	VkDeviceSize alloc_size;
+	/*
+	 * Set where non-coherent memory is emulated (MOSAIC_VK_DEBUG_NONCOHERENT):
+	 * the real mapping; `map` is then a copy that flushes write back.
+	 */
+	uint8_t *device_map;
 };
 
 /* The upload ring: bytes handed out at `head`, freed up to `tail` as frames complete. */
@@ -285,6 +292,11 @@ void vk_host_buffer_finish(struct vk_renderer *r, struct vk_host_buffer *buf);
 /* Makes CPU writes visible to the GPU / GPU writes visible to the CPU (non-coherent memory). */
 void vk_host_buffer_flush(struct vk_renderer *r, struct vk_host_buffer *buf);
 void vk_host_buffer_invalidate(struct vk_renderer *r, struct vk_host_buffer *buf);
+/* The same for bytes [offset, offset + size) only (rounded out to nonCoherentAtomSize). */
+void vk_host_buffer_flush_range(struct vk_renderer *r, const struct vk_host_buffer *buf,
+	VkDeviceSize offset, VkDeviceSize size);
+void vk_host_buffer_invalidate_range(struct vk_renderer *r, const struct vk_host_buffer *buf,
+	VkDeviceSize offset, VkDeviceSize size);
 void *vk_scratch(struct vk_renderer *r, size_t size);
 
 /* renderer.c */
@@ -317,9 +329,27 @@ void vk_hold_buffer(struct vk_renderer *r, struct mosaic_buffer *buffer, uint64_
 /* staging.c */
 bool vk_staging_init(struct vk_renderer *r);
 void vk_staging_finish(struct vk_renderer *r);
-/* Space for `size` bytes in the ring, used by the frame being recorded. */
-bool vk_staging_alloc(struct vk_renderer *r, VkDeviceSize size, VkDeviceSize *offset,
-	uint8_t **map);
+/* Offsets in the ring are multiples of this (a multiple of every texel size). */
+#define VK_STAGING_ALIGN 16
+/* Bytes of the ring taken by one upload. */
+struct vk_staging_span {
+	/* The ring the span lies in, as it was when the span was taken. */
+	struct vk_host_buffer host;
+	/* What the copies read from: the same ring's buffer. */
+	VkBuffer buffer;
+	VkDeviceSize offset, size;
+	/* Where the CPU writes the span's bytes. */
+	uint8_t *map;
+};
+/*
+ * Space for `size` bytes in the ring, used by the frame being recorded. May
+ * replace the ring by a larger one: take one span per upload, and record the
+ * copies from span->buffer.
+ */
+bool vk_staging_alloc(struct vk_renderer *r, VkDeviceSize size, struct vk_staging_span *span);
+/* Makes the first `written` bytes of the span visible to the GPU (non-coherent memory). */
+void vk_staging_flush(struct vk_renderer *r, const struct vk_staging_span *span,
+	VkDeviceSize written);
 /* Called when a frame begins: gives memory back after a quiet period. */
 void vk_staging_frame_begin(struct vk_renderer *r);
 

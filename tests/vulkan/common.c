@@ -29,6 +29,9 @@ static void log_handler(enum mosaic_log_level level, const char *msg, void *user
 	if (strstr(msg, "staging ring wraps") != NULL) {
 		log->staging_wraps++;
 	}
+	if (strstr(msg, "in non-coherent memory") != NULL) {
+		log->noncoherent_buffers++;
+	}
 	if (strstr(msg, "staging ring idle") != NULL) {
 		log->staging_shrinks++;
 	}

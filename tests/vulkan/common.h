@@ -22,6 +22,8 @@ struct test_log {
 	int staging_grows;
 	int staging_wraps;
 	int staging_shrinks;
+	/* Host buffers made non-coherent (MOSAIC_VK_DEBUG_NONCOHERENT=1). */
+	int noncoherent_buffers;
 	/* When set, ERROR lines are expected and not printed. */
 	bool quiet_errors;
 };
