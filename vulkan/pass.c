@@ -4,6 +4,9 @@
 #include "private/log.h"
 #include "vulkan/vulkan_private.h"
 
+/* Quads the frame's first quad buffer holds (made when a pass begins). */
+#define QUADS_MIN 256
+
 struct vk_pass {
 	struct mosaic_pass base;
 	struct vk_renderer *renderer;
@@ -63,15 +66,8 @@ static void flush_batch(struct vk_pass *pass)
 static void bind_pipeline(struct vk_pass *pass, enum mosaic_blend_mode blend,
 	enum vk_pipeline_kind kind)
 {
-	// Made on first use; looked up inline afterwards (once per draw).
+	// Made with the setup, before the pass began.
 	VkPipeline pipeline = pass->setup->pipelines[blend][kind];
-	if (pipeline == VK_NULL_HANDLE) {
-		pipeline = vk_pipeline_get(pass->renderer, pass->setup, blend, kind);
-	}
-	if (pipeline == VK_NULL_HANDLE) {
-		pass->failed = true;
-		return;
-	}
 	if (pipeline != pass->bound_pipeline) {
 		flush_batch(pass);
 		vkCmdBindPipeline(pass->cb, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline);
@@ -93,7 +89,7 @@ static struct vk_quad *next_quad(struct vk_pass *pass)
 	VkDeviceSize need = (VkDeviceSize)(pass->n_quads + 1) * sizeof(struct vk_quad);
 	if (buf->buffer == VK_NULL_HANDLE || need > buf->size) {
 		flush_batch(pass);
-		VkDeviceSize size = buf->size > 0 ? 2 * buf->size : 256 * sizeof(struct vk_quad);
+		VkDeviceSize size = buf->size > 0 ? 2 * buf->size : QUADS_MIN * sizeof(struct vk_quad);
 		if (buf->buffer != VK_NULL_HANDLE) {
 			vk_host_buffer_flush(r, buf);
 			vk_defer_host_buffer(r, buf, frame->seq);
@@ -439,6 +435,12 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 		goto err_target;
 	}
 	struct vk_frame *frame = r->current;
+	// The frame's first quads go into a buffer made now rather than by the first draw.
+	if (frame->quads.buffer == VK_NULL_HANDLE && !vk_host_buffer_init(r, &frame->quads,
+			QUADS_MIN * sizeof(struct vk_quad), VK_BUFFER_USAGE_VERTEX_BUFFER_BIT, false,
+			"mosaic quads")) {
+		goto err_target;
+	}
 	if (options->timer != NULL && frame->queries != VK_NULL_HANDLE) {
 		pass->timer = mosaic_container_of(options->timer, struct vk_timer, base);
 		pass->timer->seq = frame->seq;

@@ -168,16 +168,21 @@ bool vk_pipelines_init(struct vk_renderer *r)
 		create_samplers(r) && create_layouts(r);
 }
 
+static void setup_finish(struct vk_renderer *r, struct vk_render_setup *s)
+{
+	for (int b = 0; b < 2; b++) {
+		for (int k = 0; k < 2; k++) {
+			vkDestroyPipeline(r->dev, s->pipelines[b][k], NULL);
+		}
+	}
+	vkDestroyRenderPass(r->dev, s->render_pass, NULL);
+	*s = (struct vk_render_setup){0};
+}
+
 void vk_pipelines_finish(struct vk_renderer *r)
 {
 	for (size_t i = 0; i < r->n_setups; i++) {
-		struct vk_render_setup *s = &r->setups[i];
-		for (int b = 0; b < 2; b++) {
-			for (int k = 0; k < 2; k++) {
-				vkDestroyPipeline(r->dev, s->pipelines[b][k], NULL);
-			}
-		}
-		vkDestroyRenderPass(r->dev, s->render_pass, NULL);
+		setup_finish(r, &r->setups[i]);
 	}
 	r->n_setups = 0;
 	vkDestroyPipelineLayout(r->dev, r->pipeline_layout, NULL);
@@ -193,61 +198,10 @@ void vk_pipelines_finish(struct vk_renderer *r)
 	vkDestroyPipelineCache(r->dev, r->pipeline_cache, NULL);
 }
 
-struct vk_render_setup *vk_render_setup_get(struct vk_renderer *r, VkFormat format)
-{
-	for (size_t i = 0; i < r->n_setups; i++) {
-		if (r->setups[i].format == format) {
-			return &r->setups[i];
-		}
-	}
-	if (r->n_setups == sizeof(r->setups) / sizeof(r->setups[0])) {
-		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: too many render formats");
-		return NULL;
-	}
-	struct vk_render_setup *s = &r->setups[r->n_setups];
-	*s = (struct vk_render_setup){ .format = format };
-	// Layouts are managed with explicit barriers around the render pass instance.
-	VkResult res = vkCreateRenderPass(r->dev, &(VkRenderPassCreateInfo){
-		.sType = VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO,
-		.attachmentCount = 1,
-		.pAttachments = &(VkAttachmentDescription){
-			.format = format,
-			.samples = VK_SAMPLE_COUNT_1_BIT,
-			.loadOp = VK_ATTACHMENT_LOAD_OP_LOAD,
-			.storeOp = VK_ATTACHMENT_STORE_OP_STORE,
-			.stencilLoadOp = VK_ATTACHMENT_LOAD_OP_DONT_CARE,
-			.stencilStoreOp = VK_ATTACHMENT_STORE_OP_DONT_CARE,
-			.initialLayout = VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL,
-			.finalLayout = VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL,
-		},
-		.subpassCount = 1,
-		.pSubpasses = &(VkSubpassDescription){
-			.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS,
-			.colorAttachmentCount = 1,
-			.pColorAttachments = &(VkAttachmentReference){
-				.attachment = 0,
-				.layout = VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL,
-			},
-		},
-	}, NULL, &s->render_pass);
-	if (res != VK_SUCCESS) {
-		vk_fail(r, res, "vkCreateRenderPass");
-		return NULL;
-	}
-	r->create_count++;
-	vk_name(r, VK_OBJECT_TYPE_RENDER_PASS, (uint64_t)s->render_pass,
-		"mosaic render pass (VkFormat %d)", (int)format);
-	r->n_setups++;
-	return s;
-}
-
-VkPipeline vk_pipeline_get(struct vk_renderer *r, struct vk_render_setup *setup,
+static bool create_pipeline(struct vk_renderer *r, struct vk_render_setup *setup,
 	enum mosaic_blend_mode blend, enum vk_pipeline_kind kind)
 {
 	VkPipeline *slot = &setup->pipelines[blend][kind];
-	if (*slot != VK_NULL_HANDLE) {
-		return *slot;
-	}
 	VkPipelineShaderStageCreateInfo stages[2] = {
 		{
 			.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
@@ -339,14 +293,73 @@ VkPipeline vk_pipeline_get(struct vk_renderer *r, struct vk_render_setup *setup,
 	if (res != VK_SUCCESS) {
 		vk_fail(r, res, "vkCreateGraphicsPipelines");
 		*slot = VK_NULL_HANDLE;
-		return VK_NULL_HANDLE;
+		return false;
 	}
 	r->create_count++;
-	vk_name(r, VK_OBJECT_TYPE_PIPELINE, (uint64_t)*slot, "mosaic %s %s pipeline",
+	vk_name(r, VK_OBJECT_TYPE_PIPELINE, (uint64_t)*slot, "mosaic %s %s pipeline (VkFormat %d)",
 		kind == VK_PIPELINE_TEXTURE ? "texture" : "color",
-		blend == MOSAIC_BLEND_NONE ? "opaque" : "blended");
-	return *slot;
+		blend == MOSAIC_BLEND_NONE ? "opaque" : "blended", (int)setup->format);
+	return true;
 }
+
+struct vk_render_setup *vk_render_setup_get(struct vk_renderer *r, VkFormat format)
+{
+	for (size_t i = 0; i < r->n_setups; i++) {
+		if (r->setups[i].format == format) {
+			return &r->setups[i];
+		}
+	}
+	if (r->n_setups == sizeof(r->setups) / sizeof(r->setups[0])) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: too many render formats");
+		return NULL;
+	}
+	struct vk_render_setup *s = &r->setups[r->n_setups];
+	*s = (struct vk_render_setup){ .format = format };
+	// Layouts are managed with explicit barriers around the render pass instance.
+	VkResult res = vkCreateRenderPass(r->dev, &(VkRenderPassCreateInfo){
+		.sType = VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO,
+		.attachmentCount = 1,
+		.pAttachments = &(VkAttachmentDescription){
+			.format = format,
+			.samples = VK_SAMPLE_COUNT_1_BIT,
+			.loadOp = VK_ATTACHMENT_LOAD_OP_LOAD,
+			.storeOp = VK_ATTACHMENT_STORE_OP_STORE,
+			.stencilLoadOp = VK_ATTACHMENT_LOAD_OP_DONT_CARE,
+			.stencilStoreOp = VK_ATTACHMENT_STORE_OP_DONT_CARE,
+			.initialLayout = VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL,
+			.finalLayout = VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL,
+		},
+		.subpassCount = 1,
+		.pSubpasses = &(VkSubpassDescription){
+			.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS,
+			.colorAttachmentCount = 1,
+			.pColorAttachments = &(VkAttachmentReference){
+				.attachment = 0,
+				.layout = VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL,
+			},
+		},
+	}, NULL, &s->render_pass);
+	if (res != VK_SUCCESS) {
+		vk_fail(r, res, "vkCreateRenderPass");
+		return NULL;
+	}
+	r->create_count++;
+	vk_name(r, VK_OBJECT_TYPE_RENDER_PASS, (uint64_t)s->render_pass,
+		"mosaic render pass (VkFormat %d)", (int)format);
+	// Every pipeline of the format now, before the first pass into it records any draw:
+	// a pass then creates nothing, however its draws mix blending and kinds.
+	for (int b = 0; b < 2; b++) {
+		for (int k = 0; k < 2; k++) {
+			if (!create_pipeline(r, s, (enum mosaic_blend_mode)b, (enum vk_pipeline_kind)k)) {
+				setup_finish(r, s);
+				return NULL;
+			}
+		}
+	}
+	r->n_setups++;
+	return s;
+}
+
 
 MOSAIC_EXPORT bool mosaic_vulkan_renderer_load_pipeline_cache(struct mosaic_renderer *renderer,
 	const char *path)

@@ -61,7 +61,7 @@ enum vk_pipeline_kind {
 struct vk_render_setup {
 	VkFormat format;
 	VkRenderPass render_pass;
-	/* [blend][kind]; created on first use. */
+	/* [blend][kind]; all made with the setup, when a pass first renders into the format. */
 	VkPipeline pipelines[2][2];
 };
 
@@ -440,9 +440,8 @@ struct mosaic_allocator *vk_create_gpu_allocator(struct mosaic_renderer *rendere
 /* pipeline.c */
 bool vk_pipelines_init(struct vk_renderer *r);
 void vk_pipelines_finish(struct vk_renderer *r);
+/* The render pass and every pipeline for `format`, made on the first call for it. */
 struct vk_render_setup *vk_render_setup_get(struct vk_renderer *r, VkFormat format);
-VkPipeline vk_pipeline_get(struct vk_renderer *r, struct vk_render_setup *setup,
-	enum mosaic_blend_mode blend, enum vk_pipeline_kind kind);
 
 /* pass.c */
 struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,

@@ -794,6 +794,63 @@ static void test_sync_files(void **state)
 	mosaic_buffer_drop(target);
 }
 
+/*
+ * The pipelines of a target format are made when the first pass into it
+ * begins: the draws of that pass, whatever their blending and kind, create
+ * no Vulkan object (no pipeline compiled in the middle of a frame).
+ */
+static void test_pipelines_at_begin(void **state)
+{
+	struct mosaic_renderer *r = *state;
+	enum { W = 64, H = 48 };
+	uint32_t *pixels = malloc(W * H * 4);
+	test_pattern(pixels, W, H, 3);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, W * 4,
+		W, H, pixels);
+	assert_non_null(tex);
+	static const uint32_t fourccs[] = {
+		DRM_FORMAT_XRGB8888, DRM_FORMAT_ABGR8888, DRM_FORMAT_XRGB2101010, DRM_FORMAT_RGB565,
+	};
+	int tested = 0;
+	for (size_t i = 0; i < sizeof(fourccs) / sizeof(fourccs[0]); i++) {
+		test_log.quiet_errors = true;
+		struct mosaic_buffer *target = mosaic_vulkan_buffer_create(r, W, H, fourccs[i]);
+		test_log.quiet_errors = false;
+		if (target == NULL) {
+			continue;
+		}
+		for (int frame = 0; frame < 2; frame++) {
+			struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, target, NULL);
+			assert_non_null(pass);
+			uint64_t before = mosaic_vulkan_renderer_get_create_count(r);
+			float alpha = 0.5f;
+			for (int blend = 0; blend < 2; blend++) {
+				enum mosaic_blend_mode mode = blend ? MOSAIC_BLEND_PREMULTIPLIED :
+					MOSAIC_BLEND_NONE;
+				assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+					.box = { 1, 2, 30, 20 },
+					.color = { 0.25f, 0.0f, 0.0f, 0.5f },
+					.blend = mode,
+				}));
+				assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+					.texture = tex,
+					.dst_box = { 5, 3, 40, 30 },
+					.alpha = &alpha,
+					.filter = blend ? MOSAIC_FILTER_LINEAR : MOSAIC_FILTER_NEAREST,
+					.blend = mode,
+				}));
+			}
+			assert_int_equal(mosaic_vulkan_renderer_get_create_count(r), before);
+			assert_true(mosaic_pass_submit(pass, NULL));
+		}
+		mosaic_buffer_drop(target);
+		tested++;
+	}
+	assert_true(tested >= 2);
+	mosaic_texture_destroy(tex);
+	free(pixels);
+}
+
 int main(void)
 {
 	// Results printed before a failed assertion must not be lost.
@@ -815,6 +872,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_device_lost, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_timer, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_sync_files, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_pipelines_at_begin, test_setup, test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
