@@ -430,16 +430,27 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 	if (pass->setup == NULL || !vk_image_ensure_framebuffer(target, pass->setup->render_pass)) {
 		goto err_target;
 	}
-	pass->cb = vk_frame_render_cb(r);
-	if (pass->cb == VK_NULL_HANDLE) {
+	struct vk_frame *frame = vk_frame_get(r);
+	if (frame == NULL) {
 		goto err_target;
 	}
-	struct vk_frame *frame = r->current;
 	// The frame's first quads go into a buffer made now rather than by the first draw.
 	if (frame->quads.buffer == VK_NULL_HANDLE && !vk_host_buffer_init(r, &frame->quads,
 			QUADS_MIN * sizeof(struct vk_quad), VK_BUFFER_USAGE_VERTEX_BUFFER_BIT, false,
 			"mosaic quads")) {
 		goto err_target;
+	}
+	// What can fail comes before anything is recorded: a pass that fails to begin
+	// leaves the frame as it found it, for the next pass or upload.
+	uint32_t n_waits = frame->n_waits;
+	for (size_t i = 0; i < options->n_wait_sync_files; i++) {
+		if (!vk_frame_wait_sync_file(r, options->wait_sync_files[i])) {
+			goto err_waits;
+		}
+	}
+	pass->cb = vk_frame_render_cb(r);
+	if (pass->cb == VK_NULL_HANDLE) {
+		goto err_waits;
 	}
 	if (options->timer != NULL && frame->queries != VK_NULL_HANDLE) {
 		pass->timer = mosaic_container_of(options->timer, struct vk_timer, base);
@@ -450,11 +461,6 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 		vkCmdWriteTimestamp(pass->cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, frame->queries, 0);
 	}
 
-	for (size_t i = 0; i < options->n_wait_sync_files; i++) {
-		if (!vk_frame_wait_sync_file(r, options->wait_sync_files[i])) {
-			goto err_target;
-		}
-	}
 	if (pass->shm == NULL) {
 		vk_image_use(target, pass->cb, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL);
 	}
@@ -476,6 +482,10 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 	mosaic_pass_init(&pass->base, &vk_pass_impl, renderer, buffer);
 	return &pass->base;
 
+err_waits:
+	// The frame no longer waits for them; the next import into the semaphores replaces
+	// the payloads imported here (temporary ones, never waited for).
+	frame->n_waits = n_waits;
 err_target:
 	vk_image_unref(pass->target);
 err:

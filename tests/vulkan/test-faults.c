@@ -5,12 +5,14 @@
  * next call. After each failure the renderer must go on working, and free
  * nothing twice (destroys and frees are checked against what was created).
  */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <drm_fourcc.h>
@@ -19,6 +21,7 @@
 #include <mosaic/allocator.h>
 
 #include "common.h"
+#include "vulkan/vulkan_private.h"
 
 /* Handles created while the wrappers are installed, and whether they are still alive. */
 struct handle_set {
@@ -33,8 +36,13 @@ static struct {
 	PFN_vkAllocateMemory allocate_memory;
 	PFN_vkFreeMemory free_memory;
 	PFN_vkBindBufferMemory bind_buffer_memory;
+	PFN_vkImportSemaphoreFdKHR import_semaphore_fd;
+	PFN_vkBeginCommandBuffer begin_command_buffer;
 	/* Calls to let through before failing one (-1: never fail). */
 	int create_buffer_ok, allocate_memory_ok, bind_buffer_memory_ok;
+	int import_semaphore_fd_ok, begin_command_buffer_ok;
+	/* Imports that do not fail succeed without the driver (which has no sync_file import). */
+	bool fake_imports;
 	int injected;
 	struct handle_set buffers, memories;
 	/* Destroys or frees of a handle made here and already destroyed (not passed on). */
@@ -134,21 +142,49 @@ static VKAPI_ATTR VkResult VKAPI_CALL wrap_bind_buffer_memory(VkDevice dev, VkBu
 	return fault.bind_buffer_memory(dev, buffer, memory, offset);
 }
 
+static VKAPI_ATTR VkResult VKAPI_CALL wrap_import_semaphore_fd(VkDevice dev,
+	const VkImportSemaphoreFdInfoKHR *info)
+{
+	if (should_fail(&fault.import_semaphore_fd_ok)) {
+		return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+	}
+	if (fault.fake_imports) {
+		// A successful import owns the fd.
+		close(info->fd);
+		return VK_SUCCESS;
+	}
+	return fault.import_semaphore_fd(dev, info);
+}
+
+static VKAPI_ATTR VkResult VKAPI_CALL wrap_begin_command_buffer(VkCommandBuffer cb,
+	const VkCommandBufferBeginInfo *info)
+{
+	if (should_fail(&fault.begin_command_buffer_ok)) {
+		return VK_ERROR_OUT_OF_HOST_MEMORY;
+	}
+	return fault.begin_command_buffer(cb, info);
+}
+
 /* Installs the wrappers; nothing fails until a countdown is set. */
 static void faults_install(void)
 {
 	memset(&fault, 0, sizeof(fault));
 	fault.create_buffer_ok = fault.allocate_memory_ok = fault.bind_buffer_memory_ok = -1;
+	fault.import_semaphore_fd_ok = fault.begin_command_buffer_ok = -1;
 	fault.create_buffer = vkCreateBuffer;
 	fault.destroy_buffer = vkDestroyBuffer;
 	fault.allocate_memory = vkAllocateMemory;
 	fault.free_memory = vkFreeMemory;
 	fault.bind_buffer_memory = vkBindBufferMemory;
+	fault.import_semaphore_fd = vkImportSemaphoreFdKHR;
+	fault.begin_command_buffer = vkBeginCommandBuffer;
 	vkCreateBuffer = wrap_create_buffer;
 	vkDestroyBuffer = wrap_destroy_buffer;
 	vkAllocateMemory = wrap_allocate_memory;
 	vkFreeMemory = wrap_free_memory;
 	vkBindBufferMemory = wrap_bind_buffer_memory;
+	vkImportSemaphoreFdKHR = wrap_import_semaphore_fd;
+	vkBeginCommandBuffer = wrap_begin_command_buffer;
 }
 
 static void faults_remove(void)
@@ -158,6 +194,8 @@ static void faults_remove(void)
 	vkAllocateMemory = fault.allocate_memory;
 	vkFreeMemory = fault.free_memory;
 	vkBindBufferMemory = fault.bind_buffer_memory;
+	vkImportSemaphoreFdKHR = fault.import_semaphore_fd;
+	vkBeginCommandBuffer = fault.begin_command_buffer;
 }
 
 static int setup(void **state)
@@ -291,11 +329,104 @@ static void test_host_import_fails(void **state)
 	free(out);
 }
 
+/*
+ * A pass that fails to begin, once because the second of its sync_files
+ * cannot be imported and once because its command buffer cannot be begun,
+ * leaves the frame as it found it: no command buffer begun with its
+ * commands, no sync_file and no timer left for the next pass, which draws
+ * and measures as if nothing had happened. Where the device cannot import
+ * sync_files, the first import is made to succeed without the driver.
+ */
+static void test_begin_pass_fails(void **state)
+{
+	struct mosaic_renderer *r = *state;
+	uint64_t features = mosaic_renderer_get_features(r);
+	struct vk_renderer *vr = vk_renderer_from_base(r);
+	enum { W = 16, H = 16 };
+	struct mosaic_buffer *target = mosaic_vulkan_buffer_create(r, W, H, DRM_FORMAT_XRGB8888);
+	assert_non_null(target);
+	bool real = (features & MOSAIC_FEATURE_SYNC_FILE_EXPORT) &&
+		(features & MOSAIC_FEATURE_SYNC_FILE_IMPORT);
+	int fd = -1;
+	if (real) {
+		struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, target,
+			&(struct mosaic_pass_options){ .signal_sync_file = true });
+		assert_non_null(pass);
+		struct mosaic_pass_completion done;
+		assert_true(mosaic_pass_submit(pass, &done));
+		fd = done.sync_file_fd;
+	} else {
+		printf("no sync_file import: imports that do not fail are faked\n");
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	assert_true(fd >= 0);
+	struct mosaic_render_timer *timer = (features & MOSAIC_FEATURE_GPU_TIMERS) ?
+		mosaic_render_timer_create(r) : NULL;
+	int fds[2] = { fd, fd };
+	uint32_t *out = malloc(W * H * 4);
+	for (int step = 0; step < 2; step++) {
+		fault.injected = 0;
+		if (step == 0) {
+			fault.import_semaphore_fd_ok = 1;
+		} else {
+			fault.begin_command_buffer_ok = 0;
+		}
+		bool import = vr->feat.sync_file_import;
+		vr->feat.sync_file_import = true;
+		fault.fake_imports = !real;
+		test_log.quiet_errors = true;
+		assert_null(mosaic_renderer_begin_pass(r, target, &(struct mosaic_pass_options){
+			.wait_sync_files = fds,
+			.n_wait_sync_files = 2,
+			.timer = timer,
+		}));
+		test_log.quiet_errors = false;
+		vr->feat.sync_file_import = import;
+		fault.fake_imports = false;
+		assert_int_equal(fault.injected, 1);
+		struct vk_frame *frame = vr->current;
+		if (frame != NULL) {
+			assert_int_equal(frame->n_waits, 0);
+			assert_false(frame->render_open);
+			assert_null(frame->timer);
+		}
+
+		struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, target,
+			&(struct mosaic_pass_options){ .timer = timer });
+		assert_non_null(pass);
+		float blue = step == 0 ? 1.0f : 0.2f;
+		assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+			.box = { 0, 0, W, H }, .color = { 0, 0, blue, 1 },
+		}));
+		struct mosaic_pass_completion second;
+		assert_true(mosaic_pass_submit(pass, &second));
+		if (second.sync_file_fd >= 0) {
+			close(second.sync_file_fd);
+		}
+		assert_true(mosaic_renderer_wait_point(r, second.point, -1));
+		if (timer != NULL) {
+			assert_true(mosaic_render_timer_get_duration_ns(timer) >= 0);
+		}
+		struct mosaic_texture *result = mosaic_texture_from_buffer(r, target);
+		assert_non_null(result);
+		assert_true(test_read_texture(result, out));
+		for (int i = 0; i < W * H; i++) {
+			assert_int_equal(out[i], step == 0 ? 0xff0000ff : 0xff000033);
+		}
+		mosaic_texture_destroy(result);
+	}
+	close(fd);
+	mosaic_render_timer_destroy(timer);
+	mosaic_buffer_drop(target);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_read_after_failed_buffer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_import_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_begin_pass_fails, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
