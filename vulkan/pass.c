@@ -121,11 +121,13 @@ static void draw_clipped(struct vk_pass *pass, const struct mosaic_box *box,
 	int n;
 	const pixman_box32_t *rects = pixman_region32_rectangles(clip, &n);
 	const pixman_box32_t full = { 0, 0, pass->target->width, pass->target->height };
+	// A valid box may end past INT32_MAX (the core clips in 64 bits).
+	int64_t x2 = (int64_t)box->x + box->width, y2 = (int64_t)box->y + box->height;
 	const pixman_box32_t covered = {
 		box->x > 0 ? box->x : 0,
 		box->y > 0 ? box->y : 0,
-		box->x + box->width < full.x2 ? box->x + box->width : full.x2,
-		box->y + box->height < full.y2 ? box->y + box->height : full.y2,
+		x2 < full.x2 ? (int32_t)x2 : full.x2,
+		y2 < full.y2 ? (int32_t)y2 : full.y2,
 	};
 	for (int i = 0; i < n; i++) {
 		const pixman_box32_t *want = &rects[i];
