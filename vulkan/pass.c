@@ -91,7 +91,8 @@ static struct vk_quad *next_quad(struct vk_pass *pass)
 		flush_batch(pass);
 		VkDeviceSize size = buf->size > 0 ? 2 * buf->size : QUADS_MIN * sizeof(struct vk_quad);
 		if (buf->buffer != VK_NULL_HANDLE) {
-			vk_host_buffer_flush(r, buf);
+			vk_host_buffer_flush_range(r, buf, 0,
+				(VkDeviceSize)pass->n_quads * sizeof(struct vk_quad));
 			vk_defer_host_buffer(r, buf, frame->seq);
 		}
 		if (!vk_host_buffer_init(r, buf, size, VK_BUFFER_USAGE_VERTEX_BUFFER_BIT, false,
@@ -317,7 +318,8 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 	flush_batch(pass);
 	vkCmdEndRenderPass(pass->cb);
 	if (frame->quads.buffer != VK_NULL_HANDLE) {
-		vk_host_buffer_flush(r, &frame->quads);
+		vk_host_buffer_flush_range(r, &frame->quads, 0,
+			(VkDeviceSize)pass->n_quads * sizeof(struct vk_quad));
 	}
 	if (pass->timer != NULL) {
 		vkCmdWriteTimestamp(pass->cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, frame->queries, 1);
