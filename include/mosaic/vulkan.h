@@ -22,6 +22,10 @@
  * - MOSAIC_VK_NO_HOST_IMPORT=1: never copy from shared memory directly
  *   (VK_EXT_external_memory_host); every upload goes through the staging
  *   ring. For measurements and for drivers that mishandle imports.
+ * - MOSAIC_VK_DEBUG_NONCOHERENT=1 (builds without NDEBUG): host-visible
+ *   buffers (staging ring, quads, readback) behave as non-coherent memory, a
+ *   type without HOST_COHERENT or, where the device has none, an emulation
+ *   in which CPU writes reach the GPU only through flushes. For tests.
  *
  * Uploads: updates of textures from buffers that offer MOSAIC_BUFFER_CAP_SHM
  * are copied by the GPU straight from the shared memory where the device
