@@ -179,7 +179,10 @@ struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)
 		features |= MOSAIC_FEATURE_TIMELINE;
 	}
 	if (r->feat.dmabuf) {
-		features |= MOSAIC_FEATURE_DMABUF_IMPORT | MOSAIC_FEATURE_DRM_MODIFIERS;
+		features |= MOSAIC_FEATURE_DMABUF_IMPORT;
+	}
+	if (r->feat.dmabuf && r->feat.modifiers) {
+		features |= MOSAIC_FEATURE_DRM_MODIFIERS;
 	}
 	if (r->feat.dmabuf_export) {
 		features |= MOSAIC_FEATURE_DMABUF_EXPORT;

@@ -24,6 +24,8 @@ struct test_log {
 	int staging_shrinks;
 	/* When set, ERROR lines are expected and not printed. */
 	bool quiet_errors;
+	/* The renderer said it obeys MOSAIC_VK_FAIL_SUBMIT. */
+	bool fail_submit_switch;
 };
 
 extern struct test_log test_log;
