@@ -9,8 +9,9 @@
  * The one constructor of images: creates the VkImage a description asks for
  * (optimal or with a DRM format modifier, single- or multi-planar, disjoint
  * or not, with external memory or not), allocates, imports or exports its
- * memory (dedicated where the driver asks for it), binds it plane by plane
- * and creates the sampled view.
+ * memory (dedicated where the driver asks for it, a range of a shared block
+ * for small private images), binds it plane by plane and creates the
+ * sampled view.
  */
 
 VkImageUsageFlags vk_image_usage(const struct vk_format *format)
@@ -196,6 +197,16 @@ static bool allocate_memory(struct vk_image *image, const struct vk_image_desc *
 	// A disjoint image cannot have dedicated memory (VUID-VkMemoryDedicatedAllocateInfo-image-01797).
 	bool dedicated = !d->disjoint && (dedicated_req.prefersDedicatedAllocation ||
 		dedicated_req.requiresDedicatedAllocation);
+	if (!import && d->handle_type == 0 && !dedicated && !d->disjoint &&
+			d->tiling == VK_IMAGE_TILING_OPTIMAL && size <= VK_BLOCK_MAX_ALLOCATION) {
+		// Small and private: a range of a shared block.
+		if (!vk_block_alloc(r, &req.memoryRequirements, (uint32_t)type, &image->block)) {
+			return false;
+		}
+		image->memory[i] = image->block.block->memory;
+		image->size += size;
+		return true;
+	}
 	VkMemoryDedicatedAllocateInfo dedicated_info = {
 		.sType = VK_STRUCTURE_TYPE_MEMORY_DEDICATED_ALLOCATE_INFO,
 		.image = image->image,
@@ -258,6 +269,7 @@ static bool bind_memory(struct vk_image *image, const struct vk_image_desc *d)
 			.pNext = d->disjoint ? &planes[i] : NULL,
 			.image = image->image,
 			.memory = image->memory[i],
+			.memoryOffset = image->block.block != NULL ? image->block.offset : 0,
 		};
 	}
 	VkResult res = vkBindImageMemory2(r->dev, image->n_memory, binds);
@@ -266,6 +278,19 @@ static bool bind_memory(struct vk_image *image, const struct vk_image_desc *d)
 		return false;
 	}
 	return true;
+}
+
+static void free_memory(struct vk_image *image)
+{
+	struct vk_renderer *r = image->renderer;
+	if (image->block.block != NULL) {
+		vk_block_free(r, &image->block);
+	} else if (image->n_memory > 0) {
+		vkFreeMemory(r->dev, image->memory[0], NULL);
+	}
+	for (uint32_t i = 1; i < image->n_memory; i++) {
+		vkFreeMemory(r->dev, image->memory[i], NULL);
+	}
 }
 
 struct vk_image *vk_image_create_desc(struct vk_renderer *r, const struct vk_image_desc *d)
@@ -316,9 +341,7 @@ struct vk_image *vk_image_create_desc(struct vk_renderer *r, const struct vk_ima
 	return image;
 
 err_memory:
-	for (uint32_t i = 0; i < image->n_memory; i++) {
-		vkFreeMemory(r->dev, image->memory[i], NULL);
-	}
+	free_memory(image);
 	vkDestroyImage(r->dev, image->image, NULL);
 	free(image);
 	return NULL;
@@ -355,9 +378,7 @@ void vk_image_destroy_now(struct vk_image *image)
 	vkDestroyImageView(r->dev, image->attachment_view, NULL);
 	vkDestroyImageView(r->dev, image->sample_view, NULL);
 	vkDestroyImage(r->dev, image->image, NULL);
-	for (uint32_t i = 0; i < image->n_memory; i++) {
-		vkFreeMemory(r->dev, image->memory[i], NULL);
-	}
+	free_memory(image);
 	vk_dmabuf_buffer_destroy(r, image->linear);
 	free(image);
 }

@@ -197,6 +197,32 @@ struct vk_dmabuf_buffer {
 	uint64_t stored_seq;
 };
 
+/* Images this small share larger memory blocks (memory.c). */
+#define VK_BLOCK_SIZE ((VkDeviceSize)4 << 20)
+#define VK_BLOCK_MAX_ALLOCATION ((VkDeviceSize)256 << 10)
+
+/* A free range of a memory block. */
+struct vk_block_range {
+	VkDeviceSize offset, size;
+};
+
+/* One VkDeviceMemory of VK_BLOCK_SIZE bytes that small images are bound into. */
+struct vk_memory_block {
+	VkDeviceMemory memory;
+	uint32_t type;
+	VkDeviceSize used;
+	/* Free ranges, sorted by offset, never adjacent. */
+	struct vk_block_range *free;
+	size_t n_free, free_cap;
+	struct mosaic_list link;
+};
+
+/* A range handed out by vk_block_alloc(). */
+struct vk_block_allocation {
+	struct vk_memory_block *block;
+	VkDeviceSize offset, size;
+};
+
 struct vk_image {
 	struct vk_renderer *renderer;
 	int refs;
@@ -204,6 +230,8 @@ struct vk_image {
 	/* One memory object, or one per plane of a disjoint image. */
 	VkDeviceMemory memory[VK_MAX_PLANES];
 	uint32_t n_memory;
+	/* Where memory[0] is a shared block: the range of it the image is bound to. */
+	struct vk_block_allocation block;
 	VkDeviceSize size;
 	const struct vk_format *format;
 	int width, height;
@@ -350,6 +378,8 @@ struct vk_renderer {
 	struct mosaic_list shm_targets;
 	struct mosaic_list host_imports;
 	struct mosaic_list dmabuf_imports;
+	/* Memory blocks small images are bound into (struct vk_memory_block). */
+	struct mosaic_list memory_blocks;
 
 	/* Scratch arrays reused between calls. */
 	void *scratch;
@@ -373,6 +403,17 @@ void vk_host_buffer_finish(struct vk_renderer *r, struct vk_host_buffer *buf);
 void vk_host_buffer_flush(struct vk_renderer *r, struct vk_host_buffer *buf);
 void vk_host_buffer_invalidate(struct vk_renderer *r, struct vk_host_buffer *buf);
 void *vk_scratch(struct vk_renderer *r, size_t size);
+
+/* memory.c: suballocation of small images */
+/*
+ * A range of `req` in a shared block of memory type `type` (a new block
+ * when none has room). False with a log line when no block can be made.
+ */
+bool vk_block_alloc(struct vk_renderer *r, const VkMemoryRequirements *req, uint32_t type,
+	struct vk_block_allocation *out);
+/* Gives the range back (its image is gone); an empty block is freed unless it is the only one. */
+void vk_block_free(struct vk_renderer *r, struct vk_block_allocation *allocation);
+void vk_memory_blocks_finish(struct vk_renderer *r);
 
 /* renderer.c */
 struct vk_renderer *vk_renderer_from_base(struct mosaic_renderer *renderer);
