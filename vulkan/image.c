@@ -194,7 +194,8 @@ static bool allocate_memory(struct vk_image *image, const struct vk_image_desc *
 			d->width, d->height, d->name);
 		return false;
 	}
-	// A disjoint image cannot have dedicated memory (VUID-VkMemoryDedicatedAllocateInfo-image-01797).
+	// A disjoint image cannot have dedicated memory
+	// (VUID-VkMemoryDedicatedAllocateInfo-image-01797).
 	bool dedicated = !d->disjoint && (dedicated_req.prefersDedicatedAllocation ||
 		dedicated_req.requiresDedicatedAllocation);
 	if (!import && d->handle_type == 0 && !dedicated && !d->disjoint &&
