@@ -336,7 +336,7 @@ struct vk_image *vk_image_create_desc(struct vk_renderer *r, const struct vk_ima
 		}
 		image->n_memory++;
 	}
-	if (!bind_memory(image, d) || !vk_image_create_sampled_view(image, VK_NULL_HANDLE)) {
+	if (!bind_memory(image, d) || !vk_image_create_sampled_view(image, d->conversion)) {
 		goto err_memory;
 	}
 	return image;

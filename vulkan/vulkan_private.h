@@ -178,6 +178,8 @@ struct vk_image_desc {
 	bool exportable;
 	/* Static string for object names. */
 	const char *name;
+	/* The sampler Y'CbCr conversion the sampled view reads through, or VK_NULL_HANDLE. */
+	VkSamplerYcbcrConversion conversion;
 };
 
 /*
