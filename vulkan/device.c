@@ -559,10 +559,12 @@ static bool create_device(struct vk_renderer *r, const struct candidate *c)
 		missing("VK_EXT_external_memory_dma_buf", "no dmabuf import or export");
 	}
 	if (!modifiers) {
-		missing("VK_EXT_image_drm_format_modifier", "no explicit DRM format modifiers");
+		missing("VK_EXT_image_drm_format_modifier", "LINEAR dmabufs are imported as "
+			"buffers and copied; no dmabuf export");
 	}
-	f->dmabuf = dma_buf && modifiers;
-	f->dmabuf_export = f->dmabuf;
+	f->dmabuf = dma_buf;
+	f->modifiers = dma_buf && modifiers;
+	f->dmabuf_export = f->modifiers;
 	const char *no_dmabuf = getenv("MOSAIC_VK_NO_DMABUF");
 	if (f->dmabuf && no_dmabuf != NULL && strcmp(no_dmabuf, "1") == 0) {
 		mosaic_log(MOSAIC_LOG_INFO, "vulkan: MOSAIC_VK_NO_DMABUF=1: no dmabuf import");

@@ -79,6 +79,14 @@ static bool create_timeline(struct vk_renderer *r)
 
 bool vk_frames_init(struct vk_renderer *r)
 {
+#ifndef NDEBUG
+	const char *fail = getenv("MOSAIC_VK_FAIL_SUBMIT");
+	if (fail != NULL && fail[0] != '\0') {
+		r->fail_submit = strtoull(fail, NULL, 10);
+		mosaic_log(MOSAIC_LOG_INFO, "vulkan: MOSAIC_VK_FAIL_SUBMIT=%llu: that submission "
+			"fails", (unsigned long long)r->fail_submit);
+	}
+#endif
 	if (r->feat.timeline && !create_timeline(r)) {
 		return false;
 	}
@@ -167,7 +175,11 @@ static void free_garbage(struct vk_renderer *r, bool all)
 
 void vk_frames_finish(struct vk_renderer *r)
 {
-	// The device is idle: everything submitted is complete.
+	// The device is idle: everything submitted is complete. A frame being
+	// recorded is dropped first, so that the images it holds are freed below.
+	for (int i = 0; i < VK_FRAMES; i++) {
+		vk_frame_images_end(r, &r->frames[i], false);
+	}
 	r->completed_seq = r->last_seq;
 	free_garbage(r, true);
 	vkDestroySemaphore(r->dev, r->timeline, NULL);
@@ -176,7 +188,7 @@ void vk_frames_finish(struct vk_renderer *r)
 		if (f->timer != NULL) {
 			f->timer->pending = false;
 		}
-		free(f->foreign);
+		free(f->used);
 		vk_host_buffer_finish(r, &f->quads);
 		vkDestroyQueryPool(r->dev, f->queries, NULL);
 		vkDestroySemaphore(r->dev, f->signal_semaphore, NULL);
@@ -439,7 +451,13 @@ bool vk_frame_submit(struct vk_renderer *r, uint64_t point)
 		return false;
 	}
 	r->current = NULL;
-	if (f->n_foreign > 0) {
+	if (f->broken) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: the frame is not submitted: a use of an "
+			"image could not be recorded");
+		vk_frame_images_end(r, f, false);
+		return false;
+	}
+	if (f->n_used > 0 && (f->render_open || f->upload_open)) {
 		// Hand imported dmabufs back to their owner after everything else.
 		vk_frame_release_foreign(r, f, f->render_open ? f->render_cb : f->upload_cb);
 	}
@@ -456,6 +474,7 @@ bool vk_frame_submit(struct vk_renderer *r, uint64_t point)
 	}
 	if (res != VK_SUCCESS) {
 		vk_fail(r, res, "vkEndCommandBuffer");
+		vk_frame_images_end(r, f, false);
 		return false;
 	}
 	// Uploads flushed what they wrote into the staging ring (vk_staging_flush()).
@@ -483,7 +502,7 @@ bool vk_frame_submit(struct vk_renderer *r, uint64_t point)
 		.signalSemaphoreValueCount = n_signals,
 		.pSignalSemaphoreValues = signal_values,
 	};
-	res = vkQueueSubmit(r->queue, 1, &(VkSubmitInfo){
+	VkSubmitInfo submit = {
 		.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
 		.pNext = r->timeline != VK_NULL_HANDLE ? &timeline_info : NULL,
 		.waitSemaphoreCount = f->n_waits,
@@ -493,11 +512,20 @@ bool vk_frame_submit(struct vk_renderer *r, uint64_t point)
 		.pCommandBuffers = cbs,
 		.signalSemaphoreCount = n_signals,
 		.pSignalSemaphores = signals,
-	}, r->timeline != VK_NULL_HANDLE ? VK_NULL_HANDLE : f->fence);
+	};
+	VkFence fence = r->timeline != VK_NULL_HANDLE ? VK_NULL_HANDLE : f->fence;
+	if (++r->submit_count == r->fail_submit) {
+		// The test switch: as if the driver had refused the submission.
+		res = VK_ERROR_OUT_OF_DEVICE_MEMORY;
+	} else {
+		res = vkQueueSubmit(r->queue, 1, &submit, fence);
+	}
 	if (res != VK_SUCCESS) {
 		vk_fail(r, res, "vkQueueSubmit");
+		vk_frame_images_end(r, f, false);
 		return false;
 	}
+	vk_frame_images_end(r, f, true);
 	f->point = point;
 	f->submitted = true;
 	f->staging_head = r->staging.head;

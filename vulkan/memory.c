@@ -5,7 +5,15 @@
 #include "private/log.h"
 #include "vulkan/vulkan_private.h"
 
-/* Memory types, persistently mapped host buffers and the renderer's scratch array. */
+/*
+ * Memory types, persistently mapped host buffers, the renderer's scratch
+ * array, and the blocks small images share: an image of at most
+ * VK_BLOCK_MAX_ALLOCATION bytes that needs no memory of its own (no import,
+ * no export, no dedicated allocation) is bound to a range of a
+ * VK_BLOCK_SIZE block of its memory type, found first-fit in the block's
+ * list of free ranges. Only optimally tiled images share blocks, so
+ * bufferImageGranularity never separates neighbours.
+ */
 
 int vk_find_memory_type(struct vk_renderer *r, uint32_t type_bits, VkMemoryPropertyFlags want)
 {
@@ -234,4 +242,184 @@ void *vk_scratch(struct vk_renderer *r, size_t size)
 	r->scratch = p;
 	r->scratch_size = size;
 	return p;
+}
+
+static VkDeviceSize align_up(VkDeviceSize v, VkDeviceSize alignment)
+{
+	return alignment > 1 ? (v + alignment - 1) / alignment * alignment : v;
+}
+
+/* Inserts a free range before range `i`. */
+static bool insert_range(struct vk_memory_block *b, size_t i, struct vk_block_range range)
+{
+	if (b->n_free == b->free_cap) {
+		size_t cap = b->free_cap == 0 ? 8 : b->free_cap * 2;
+		struct vk_block_range *bigger = realloc(b->free, cap * sizeof(*bigger));
+		if (bigger == NULL) {
+			mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+			return false;
+		}
+		b->free = bigger;
+		b->free_cap = cap;
+	}
+	memmove(&b->free[i + 1], &b->free[i], (b->n_free - i) * sizeof(b->free[0]));
+	b->free[i] = range;
+	b->n_free++;
+	return true;
+}
+
+static void remove_range(struct vk_memory_block *b, size_t i)
+{
+	memmove(&b->free[i], &b->free[i + 1], (b->n_free - i - 1) * sizeof(b->free[0]));
+	b->n_free--;
+}
+
+/* Carves `req` out of the first free range of `b` that holds it. */
+static bool block_take(struct vk_memory_block *b, const VkMemoryRequirements *req,
+	VkDeviceSize *offset)
+{
+	for (size_t i = 0; i < b->n_free; i++) {
+		struct vk_block_range f = b->free[i];
+		VkDeviceSize start = align_up(f.offset, req->alignment);
+		if (start < f.offset || start - f.offset + req->size > f.size) {
+			continue;
+		}
+		// What is left: padding before `start` and the tail after the range.
+		VkDeviceSize end = start + req->size;
+		struct vk_block_range before = { f.offset, start - f.offset };
+		struct vk_block_range after = { end, f.offset + f.size - end };
+		if (before.size > 0 && after.size > 0) {
+			if (!insert_range(b, i + 1, after)) {
+				return false;
+			}
+			b->free[i] = before;
+		} else if (before.size > 0) {
+			b->free[i] = before;
+		} else if (after.size > 0) {
+			b->free[i] = after;
+		} else {
+			remove_range(b, i);
+		}
+		b->used += req->size;
+		*offset = start;
+		return true;
+	}
+	return false;
+}
+
+static struct vk_memory_block *block_create(struct vk_renderer *r, uint32_t type)
+{
+	struct vk_memory_block *b = calloc(1, sizeof(*b));
+	struct vk_block_range *all = calloc(8, sizeof(*all));
+	if (b == NULL || all == NULL) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+		goto err;
+	}
+	VkResult res = vkAllocateMemory(r->dev, &(VkMemoryAllocateInfo){
+		.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+		.allocationSize = VK_BLOCK_SIZE,
+		.memoryTypeIndex = type,
+	}, NULL, &b->memory);
+	if (res != VK_SUCCESS) {
+		vk_fail(r, res, "vkAllocateMemory (image block)");
+		goto err;
+	}
+	r->create_count++;
+	vk_name(r, VK_OBJECT_TYPE_DEVICE_MEMORY, (uint64_t)b->memory, "mosaic image block");
+	b->type = type;
+	all[0] = (struct vk_block_range){ 0, VK_BLOCK_SIZE };
+	b->free = all;
+	b->n_free = 1;
+	b->free_cap = 8;
+	mosaic_list_insert(r->memory_blocks.prev, &b->link);
+	return b;
+
+err:
+	free(all);
+	free(b);
+	return NULL;
+}
+
+bool vk_block_alloc(struct vk_renderer *r, const VkMemoryRequirements *req, uint32_t type,
+	struct vk_block_allocation *out)
+{
+	struct mosaic_list *link, *tmp;
+	mosaic_list_for_each_safe(link, tmp, &r->memory_blocks) {
+		struct vk_memory_block *b = mosaic_container_of(link, struct vk_memory_block, link);
+		if (b->type == type && VK_BLOCK_SIZE - b->used >= req->size &&
+				block_take(b, req, &out->offset)) {
+			out->block = b;
+			out->size = req->size;
+			return true;
+		}
+	}
+	struct vk_memory_block *b = block_create(r, type);
+	if (b == NULL) {
+		return false;
+	}
+	if (!block_take(b, req, &out->offset)) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: %llu bytes do not fit an image block",
+			(unsigned long long)req->size);
+		return false;
+	}
+	out->block = b;
+	out->size = req->size;
+	return true;
+}
+
+static void block_destroy(struct vk_renderer *r, struct vk_memory_block *b)
+{
+	mosaic_list_remove(&b->link);
+	vkFreeMemory(r->dev, b->memory, NULL);
+	free(b->free);
+	free(b);
+}
+
+void vk_block_free(struct vk_renderer *r, struct vk_block_allocation *a)
+{
+	struct vk_memory_block *b = a->block;
+	if (b == NULL) {
+		return;
+	}
+	// The first free range after the allocation; merge with it and the one before.
+	size_t i = 0;
+	while (i < b->n_free && b->free[i].offset < a->offset) {
+		i++;
+	}
+	struct vk_block_range merged = { a->offset, a->size };
+	bool prev = i > 0 && b->free[i - 1].offset + b->free[i - 1].size == a->offset;
+	bool next = i < b->n_free && a->offset + a->size == b->free[i].offset;
+	if (next) {
+		merged.size += b->free[i].size;
+	}
+	if (prev) {
+		merged.offset = b->free[i - 1].offset;
+		merged.size += b->free[i - 1].size;
+	}
+	if (prev && next) {
+		b->free[i - 1] = merged;
+		remove_range(b, i);
+	} else if (prev) {
+		b->free[i - 1] = merged;
+	} else if (next) {
+		b->free[i] = merged;
+	} else if (!insert_range(b, i, merged)) {
+		// The range stays lost to the block until the renderer goes; nothing breaks.
+		*a = (struct vk_block_allocation){0};
+		return;
+	}
+	b->used -= a->size;
+	*a = (struct vk_block_allocation){0};
+	bool alone = r->memory_blocks.next == &b->link && r->memory_blocks.prev == &b->link;
+	if (b->used == 0 && !alone) {
+		block_destroy(r, b);
+	}
+}
+
+void vk_memory_blocks_finish(struct vk_renderer *r)
+{
+	struct mosaic_list *link, *tmp;
+	mosaic_list_for_each_safe(link, tmp, &r->memory_blocks) {
+		block_destroy(r, mosaic_container_of(link, struct vk_memory_block, link));
+	}
 }

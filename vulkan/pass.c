@@ -266,8 +266,7 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 		pass->failed = true;
 		return;
 	}
-	if (image->layout != VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL ||
-			(image->foreign && image->acquired_seq != r->current->seq)) {
+	if (!vk_image_ready(image, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL)) {
 		// The upload command buffer runs before this pass's commands.
 		VkCommandBuffer upload = vk_frame_upload_cb(r);
 		if (upload == VK_NULL_HANDLE) {
@@ -325,6 +324,10 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 		vkCmdWriteTimestamp(pass->cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, frame->queries, 1);
 	}
 	bool ok = !pass->failed;
+	if (pass->target->linear != NULL) {
+		// A dmabuf imported as a buffer: the pixels go back into it.
+		vk_image_store_linear(pass->target, pass->cb);
+	}
 	if (pass->shm != NULL) {
 		// Recorded last, run first: the upload command buffer precedes the draws.
 		ok = vk_shm_target_record_load(pass->shm, pass->base.buffer, &pass->touched) && ok;

@@ -101,6 +101,7 @@ static void vk_renderer_destroy(struct mosaic_renderer *renderer)
 		vk_shm_targets_finish(r);
 		vk_dmabuf_imports_finish(r);
 		vk_frames_finish(r);
+		vk_memory_blocks_finish(r);
 		vk_host_imports_finish(r);
 		vk_staging_finish(r);
 		vk_host_buffer_finish(r, &r->spare_readback);
@@ -142,6 +143,7 @@ struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)
 	mosaic_list_init(&r->shm_targets);
 	mosaic_list_init(&r->host_imports);
 	mosaic_list_init(&r->dmabuf_imports);
+	mosaic_list_init(&r->memory_blocks);
 
 	if (!vk_device_init(r, drm_fd) || !init_formats(r) || !vk_dmabuf_init_formats(r) ||
 			!vk_dmabuf_init_export(r) ||
@@ -179,7 +181,10 @@ struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)
 		features |= MOSAIC_FEATURE_TIMELINE;
 	}
 	if (r->feat.dmabuf) {
-		features |= MOSAIC_FEATURE_DMABUF_IMPORT | MOSAIC_FEATURE_DRM_MODIFIERS;
+		features |= MOSAIC_FEATURE_DMABUF_IMPORT;
+	}
+	if (r->feat.dmabuf && r->feat.modifiers) {
+		features |= MOSAIC_FEATURE_DRM_MODIFIERS;
 	}
 	if (r->feat.dmabuf_export) {
 		features |= MOSAIC_FEATURE_DMABUF_EXPORT;

@@ -24,9 +24,11 @@ struct vk_features {
 	bool validation;
 	bool timeline;
 	bool external_memory_fd;
+	/* dmabufs are imported (either path below). */
 	bool dmabuf;
 	/* VK_EXT_external_memory_dma_buf and VK_EXT_image_drm_format_modifier, for export. */
 	bool dmabuf_export;
+	/* VK_EXT_image_drm_format_modifier: dmabufs become images with their modifier. */
 	bool modifiers;
 	bool host_pointer;
 	VkDeviceSize host_pointer_alignment;
@@ -127,22 +129,132 @@ struct vk_frame {
 	struct vk_timer *timer;
 	/* The quads of the frame's pass (vertex buffer); kept and reused, grown when full. */
 	struct vk_host_buffer quads;
-	/* Foreign images acquired by this frame, released at its end (referenced). */
-	struct vk_image **foreign;
-	size_t n_foreign, foreign_cap;
+	/*
+	 * Every image the frame records a use of (referenced): their layouts are
+	 * committed when the submission succeeds, rolled back when it fails, and
+	 * foreign ones are released at its end (frame_images.c).
+	 */
+	struct vk_image **used;
+	size_t n_used, used_cap;
+	/* A use could not be tracked: the frame is not submitted. */
+	bool broken;
+};
+
+/* Memory planes of an image (VK_EXT_image_drm_format_modifier allows four). */
+#define VK_MAX_PLANES 4
+
+/* Where a memory plane starts and how far apart its rows are, in bytes. */
+struct vk_plane_layout {
+	VkDeviceSize offset;
+	VkDeviceSize row_pitch;
+};
+
+/*
+ * What vk_image_create_desc() makes. A zeroed description with format, size,
+ * usage and name is a renderer-owned optimal image with memory of its own.
+ */
+struct vk_image_desc {
+	const struct vk_format *format;
+	int width, height;
+	VkImageUsageFlags usage;
+	/* OPTIMAL (the zero value) or DRM_FORMAT_MODIFIER_EXT. */
+	VkImageTiling tiling;
+	/*
+	 * With DRM_FORMAT_MODIFIER_EXT: either an explicit modifier and the
+	 * layout of each of its n_planes memory planes (imports), or a list the
+	 * driver picks from (n_modifiers > 0; images made for export).
+	 */
+	uint64_t modifier;
+	uint32_t n_planes;
+	struct vk_plane_layout planes[VK_MAX_PLANES];
+	const uint64_t *modifiers;
+	uint32_t n_modifiers;
+	/* Each memory plane bound to memory of its own (VK_IMAGE_CREATE_DISJOINT_BIT). */
+	bool disjoint;
+	/* The external handle type of the memory, or 0 for memory that stays inside. */
+	VkExternalMemoryHandleTypeFlagBits handle_type;
+	/*
+	 * Import: the fd of each memory (one, or one per plane when disjoint);
+	 * borrowed, the image imports duplicates. n_fds 0: new memory.
+	 */
+	int fds[VK_MAX_PLANES];
+	uint32_t n_fds;
+	/* Opaque fds: the size of the exported allocation (dmabufs: what the image needs). */
+	VkDeviceSize import_size;
+	/* New memory that can be exported with handle_type. */
+	bool exportable;
+	/* Static string for object names. */
+	const char *name;
+	/* The sampler Y'CbCr conversion the sampled view reads through, or VK_NULL_HANDLE. */
+	VkSamplerYcbcrConversion conversion;
+};
+
+/*
+ * A LINEAR dmabuf imported as a VkBuffer (for devices without
+ * VK_EXT_image_drm_format_modifier): frames copy its pixels into the image
+ * that holds it, and back after drawing into it. Owned by that image.
+ */
+struct vk_dmabuf_buffer {
+	VkBuffer buffer;
+	VkDeviceMemory memory;
+	/* Copy region: the plane offset and the stride in pixels. */
+	VkDeviceSize offset;
+	uint32_t row_length;
+	/* The frame that acquired the buffer from the foreign owner (and copied it in). */
+	uint64_t acquired_seq;
+	/* The frame that copies the image back into the buffer. */
+	uint64_t stored_seq;
+};
+
+/* Images this small share larger memory blocks (memory.c). */
+#define VK_BLOCK_SIZE ((VkDeviceSize)4 << 20)
+#define VK_BLOCK_MAX_ALLOCATION ((VkDeviceSize)256 << 10)
+
+/* A free range of a memory block. */
+struct vk_block_range {
+	VkDeviceSize offset, size;
+};
+
+/* One VkDeviceMemory of VK_BLOCK_SIZE bytes that small images are bound into. */
+struct vk_memory_block {
+	VkDeviceMemory memory;
+	uint32_t type;
+	VkDeviceSize used;
+	/* Free ranges, sorted by offset, never adjacent. */
+	struct vk_block_range *free;
+	size_t n_free, free_cap;
+	struct mosaic_list link;
+};
+
+/* A range handed out by vk_block_alloc(). */
+struct vk_block_allocation {
+	struct vk_memory_block *block;
+	VkDeviceSize offset, size;
 };
 
 struct vk_image {
 	struct vk_renderer *renderer;
 	int refs;
 	VkImage image;
-	VkDeviceMemory memory;
+	/* One memory object, or one per plane of a disjoint image. */
+	VkDeviceMemory memory[VK_MAX_PLANES];
+	uint32_t n_memory;
+	/* Where memory[0] is a shared block: the range of it the image is bound to. */
+	struct vk_block_allocation block;
 	VkDeviceSize size;
 	const struct vk_format *format;
 	int width, height;
+	VkImageUsageFlags usage;
 	/* Static string for object names. */
 	const char *name;
-	VkImageLayout layout;
+	/*
+	 * The layout the commands recorded so far leave the image in, and the
+	 * layout the submitted (or completed) work leaves it in. They differ only
+	 * while a frame that uses the image is being recorded.
+	 */
+	VkImageLayout layout, committed_layout;
+	/* The frame that last recorded a use (it is in that frame's used list). */
+	uint64_t use_seq;
 	/* Sampled view (alpha swizzled to one for X formats) and attachment view. */
 	VkImageView sample_view, attachment_view;
 	VkFramebuffer framebuffer;
@@ -154,7 +266,10 @@ struct vk_image {
 	uint64_t modifier;
 	/* Imported dmabuf, or an exported one: owned by a foreign queue family between frames. */
 	bool foreign;
-	uint64_t acquired_seq;
+	/* The frame that acquired it; the frame that made it foreign (make_foreign). */
+	uint64_t acquired_seq, foreign_seq;
+	/* Set for dmabufs imported as a buffer: the image is a copy of it. */
+	struct vk_dmabuf_buffer *linear;
 	/* The last submission that uses the image. */
 	uint64_t last_seq;
 	struct mosaic_list link;
@@ -230,6 +345,8 @@ struct vk_renderer {
 	struct vk_features feat;
 	uint64_t create_count;
 	uint64_t validation_messages;
+	/* vkQueueSubmit calls so far; the one numbered fail_submit fails (a test switch). */
+	uint64_t submit_count, fail_submit;
 	/* Buffers of mosaic_vulkan_buffer_create() and imports still alive. */
 	size_t n_buffers;
 
@@ -270,6 +387,8 @@ struct vk_renderer {
 	struct mosaic_list shm_targets;
 	struct mosaic_list host_imports;
 	struct mosaic_list dmabuf_imports;
+	/* Memory blocks small images are bound into (struct vk_memory_block). */
+	struct mosaic_list memory_blocks;
 
 	/* Scratch arrays reused between calls. */
 	void *scratch;
@@ -298,6 +417,17 @@ void vk_host_buffer_flush_range(struct vk_renderer *r, const struct vk_host_buff
 void vk_host_buffer_invalidate_range(struct vk_renderer *r, const struct vk_host_buffer *buf,
 	VkDeviceSize offset, VkDeviceSize size);
 void *vk_scratch(struct vk_renderer *r, size_t size);
+
+/* memory.c: suballocation of small images */
+/*
+ * A range of `req` in a shared block of memory type `type` (a new block
+ * when none has room). False with a log line when no block can be made.
+ */
+bool vk_block_alloc(struct vk_renderer *r, const VkMemoryRequirements *req, uint32_t type,
+	struct vk_block_allocation *out);
+/* Gives the range back (its image is gone); an empty block is freed unless it is the only one. */
+void vk_block_free(struct vk_renderer *r, struct vk_block_allocation *allocation);
+void vk_memory_blocks_finish(struct vk_renderer *r);
 
 /* renderer.c */
 struct vk_renderer *vk_renderer_from_base(struct mosaic_renderer *renderer);
@@ -353,20 +483,26 @@ void vk_staging_flush(struct vk_renderer *r, const struct vk_staging_span *span,
 /* Called when a frame begins: gives memory back after a quiet period. */
 void vk_staging_frame_begin(struct vk_renderer *r);
 
-/* texture.c */
+/* image.c */
+/* A new image (one reference) as `desc` describes it, with its sampled view; NULL, logged. */
+struct vk_image *vk_image_create_desc(struct vk_renderer *r, const struct vk_image_desc *desc);
+/* A renderer-owned optimal image for sampling, uploads and (render formats) drawing. */
 struct vk_image *vk_image_create(struct vk_renderer *r, const struct vk_format *format,
 	int width, int height, bool exportable, const char *name);
-struct vk_image *vk_image_import_opaque(struct vk_renderer *r, const struct vk_format *format,
-	int width, int height, int fd, VkDeviceSize size);
+/* The usage vk_image_create() gives images of `format`. */
+VkImageUsageFlags vk_image_usage(const struct vk_format *format);
+/*
+ * Creates the image's sampled view (alpha read as one for X formats), through
+ * `conversion` where the format needs a sampler Y'CbCr conversion.
+ */
+bool vk_image_create_sampled_view(struct vk_image *image, VkSamplerYcbcrConversion conversion);
+/* The view the image is drawn into through (the sampled one where they are alike). */
+VkImageView vk_image_attachment_view(struct vk_image *image);
 void vk_image_ref(struct vk_image *image);
 void vk_image_unref(struct vk_image *image);
 void vk_image_destroy_now(struct vk_image *image);
-/* Records a barrier into `cb` that moves the image to `layout`. */
-void vk_image_transition(struct vk_image *image, VkCommandBuffer cb, VkImageLayout layout);
-/* The stages and accesses that touch an image in `layout`, as this backend uses them. */
-void vk_layout_scope(VkImageLayout layout, VkPipelineStageFlags *stage, VkAccessFlags *access);
-/* Creates the sampled view of a new image. */
-bool vk_image_create_view(struct vk_image *image);
+
+/* texture.c */
 bool vk_image_ensure_set(struct vk_image *image);
 bool vk_image_ensure_framebuffer(struct vk_image *image, VkRenderPass render_pass);
 struct mosaic_texture *vk_texture_from_buffer(struct mosaic_renderer *renderer,
@@ -379,6 +515,36 @@ bool vk_image_copy_regions(struct vk_image *image, VkBuffer src,
 bool vk_image_upload(struct vk_image *image, const uint8_t *data, uint32_t stride,
 	const pixman_region32_t *damage);
 void vk_descriptor_pools_finish(struct vk_renderer *r);
+
+/* frame_images.c: every image use of a frame, its layouts and ownership transfers */
+/* The stages and accesses that touch an image in `layout`, as this backend uses them. */
+void vk_layout_scope(VkImageLayout layout, VkPipelineStageFlags *stage, VkAccessFlags *access);
+/*
+ * Records a barrier into `cb` (a command buffer of the frame being recorded)
+ * that moves a renderer-owned image, or one this frame acquired, to `layout`.
+ */
+void vk_image_transition(struct vk_image *image, VkCommandBuffer cb, VkImageLayout layout);
+/* True when using the image in `layout` in this frame needs nothing recorded first. */
+bool vk_image_ready(struct vk_image *image, VkImageLayout layout);
+/*
+ * Like vk_image_transition(), and first, once per frame: acquires a foreign
+ * image (released when the frame is submitted), or copies the current
+ * contents of a dmabuf imported as a buffer into its image.
+ */
+void vk_image_use(struct vk_image *image, VkCommandBuffer cb, VkImageLayout layout);
+/* After drawing into a dmabuf imported as a buffer: records the copy back into `cb`. */
+void vk_image_store_linear(struct vk_image *image, VkCommandBuffer cb);
+/*
+ * Hands an exported image to the foreign queue family: from now on every
+ * frame that uses it acquires it and releases it at its end. An image that
+ * was used before is released at once (waits for that submission).
+ */
+bool vk_image_make_foreign(struct vk_image *image);
+/* Records the release of the frame's foreign images and buffers into `cb`. */
+void vk_frame_release_foreign(struct vk_renderer *r, struct vk_frame *frame,
+	VkCommandBuffer cb);
+/* After the frame's submission: commits its layouts (`submitted`) or rolls them back. */
+void vk_frame_images_end(struct vk_renderer *r, struct vk_frame *frame, bool submitted);
 
 /* host_import.c */
 /*
@@ -398,13 +564,27 @@ bool vk_host_import_probe(struct vk_renderer *r);
 bool vk_host_import_target(struct vk_renderer *r, struct mosaic_buffer *buffer,
 	const struct vk_format *format, VkBuffer *out_buffer, VkBufferImageCopy *out_region);
 
-/* dmabuf.c */
+/* dmabuf_import.c */
 /* Fills the dmabuf format sets; turns feat.dmabuf off when nothing imports. */
 bool vk_dmabuf_init_formats(struct vk_renderer *r);
 /* The cached import of a dmabuf buffer for sampling or rendering (borrowed), or NULL. */
 struct vk_image *vk_dmabuf_get_image(struct vk_renderer *r, struct mosaic_buffer *buffer,
 	bool render);
 void vk_dmabuf_imports_finish(struct vk_renderer *r);
+void vk_dmabuf_buffer_destroy(struct vk_renderer *r, struct vk_dmabuf_buffer *linear);
+/* Whether the device imports dmabufs of `format` with `modifier` for `usage` as images. */
+bool vk_dmabuf_external_supported(struct vk_renderer *r, VkFormat format, uint64_t modifier,
+	VkImageUsageFlags usage, VkExternalMemoryFeatureFlags needs);
+/*
+ * The DRM format modifiers the device lists for a format: *mods (NULL when it lists
+ * none, else to be freed by the caller) with *n_mods entries. False only when the
+ * list cannot be allocated; the caller decides whether to log.
+ */
+bool vk_dmabuf_query_modifiers(struct vk_renderer *r, VkFormat format,
+	VkDrmFormatModifierPropertiesEXT **mods, uint32_t *n_mods);
+extern const VkImageUsageFlags vk_dmabuf_render_usage;
+
+/* dmabuf_export.c */
 /* Fills r->export_formats; turns feat.dmabuf_export off when nothing can be exported. */
 bool vk_dmabuf_init_export(struct vk_renderer *r);
 /*
@@ -413,19 +593,6 @@ bool vk_dmabuf_init_export(struct vk_renderer *r);
  */
 struct vk_image *vk_image_create_dmabuf(struct vk_renderer *r, const struct vk_format *format,
 	int width, int height, const uint64_t *modifiers, size_t n_modifiers);
-/*
- * Hands an exported image to the foreign queue family: from now on every
- * frame that uses it acquires it and releases it at its end. An image that
- * was used before is released at once (waits for that submission).
- */
-bool vk_image_make_foreign(struct vk_image *image);
-/*
- * Like vk_image_transition(), and for a foreign image not yet acquired by the
- * frame being recorded, acquires it (it is released when the frame is submitted).
- */
-void vk_image_use(struct vk_image *image, VkCommandBuffer cb, VkImageLayout layout);
-void vk_frame_release_foreign(struct vk_renderer *r, struct vk_frame *frame,
-	VkCommandBuffer cb);
 
 /* read.c */
 bool vk_texture_read_pixels(struct mosaic_texture *base,
@@ -433,7 +600,7 @@ bool vk_texture_read_pixels(struct mosaic_texture *base,
 struct mosaic_read_request *vk_texture_read_pixels_start(struct mosaic_texture *base,
 	const struct mosaic_read_pixels_options *options);
 
-/* export.c */
+/* gpu_allocator.c */
 struct vk_buffer *vk_buffer_from_base(struct mosaic_buffer *buffer);
 struct mosaic_allocator *vk_create_gpu_allocator(struct mosaic_renderer *renderer);
 

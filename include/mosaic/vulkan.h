@@ -26,6 +26,9 @@
  *   buffers (staging ring, quads, readback) behave as non-coherent memory, a
  *   type without HOST_COHERENT or, where the device has none, an emulation
  *   in which CPU writes reach the GPU only through flushes. For tests.
+ * - MOSAIC_VK_FAIL_SUBMIT=<n> (builds without NDEBUG only; for tests): the
+ *   n-th submission of the renderer fails as if vkQueueSubmit had returned
+ *   VK_ERROR_OUT_OF_DEVICE_MEMORY.
  *
  * Uploads: updates of textures from buffers that offer MOSAIC_BUFFER_CAP_SHM
  * are copied by the GPU straight from the shared memory where the device
@@ -41,16 +44,34 @@
  * and mosaic_pass_submit() waits for the GPU (when anything was drawn) so
  * that the buffer holds the result when it returns.
  *
- * dmabufs: where the device has VK_EXT_external_memory_dma_buf and
- * VK_EXT_image_drm_format_modifier (MOSAIC_FEATURE_DMABUF_IMPORT),
- * single-plane dmabufs with an explicit modifier listed in the renderer's
- * dmabuf format sets are imported without a copy, as textures and as render
- * targets; the import is cached on the buffer. A texture of a dmabuf shows
- * the buffer's current contents and keeps a lock on it. Synchronization is
+ * dmabufs: where the device has VK_EXT_external_memory_dma_buf, dmabufs
+ * are imported (MOSAIC_FEATURE_DMABUF_IMPORT) as textures and as render
+ * targets; the import is cached on the buffer, so importing the same buffer
+ * every frame costs nothing after the first time. Two paths:
+ * - with VK_EXT_image_drm_format_modifier (MOSAIC_FEATURE_DRM_MODIFIERS),
+ *   single-plane dmabufs with a modifier listed in the renderer's dmabuf
+ *   format sets become images bound to the dmabuf's memory, without a copy;
+ * - otherwise (lavapipe without /dev/udmabuf, for one) LINEAR single-plane
+ *   dmabufs (DRM_FORMAT_MOD_LINEAR, or DRM_FORMAT_MOD_INVALID, taken to be
+ *   linear) are imported as a VkBuffer and copied into a device image once
+ *   per frame that uses them; a render target is copied back after the pass.
+ *   The format sets list (fourcc, DRM_FORMAT_MOD_LINEAR) for these. The
+ *   plane offset and stride must be multiples of the pixel size.
+ * The fd of a dmabuf imported as a buffer must be open read-write
+ * (O_RDWR; DRM_RDWR for PRIME exports): drivers map it to import it, and a
+ * read-only fd is refused with a log line. A texture of a dmabuf shows the
+ * buffer's current contents and keeps a lock on it. Synchronization is
  * explicit: pass the producer's fences as wait_sync_files and wait for the
  * pass's completion before handing the buffer on. Where the device can also
  * export (MOSAIC_FEATURE_DMABUF_EXPORT), the GPU allocator's images made with
  * explicit modifiers are exported as dmabufs (mosaic_vulkan_buffer_export_dmabuf()).
+ *
+ * A failed submission (mosaic_pass_submit() returns false with a log line)
+ * runs none of its commands: uploads recorded for it (texture updates since
+ * the previous submission) are lost, and a texture updated then shows what
+ * it showed before (undefined contents for a texture made then) until it is
+ * updated again. Everything else stays usable: the next pass renders as if
+ * the failed one had not been recorded.
  */
 
 #include <stdbool.h>

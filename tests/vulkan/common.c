@@ -26,6 +26,9 @@ static void log_handler(enum mosaic_log_level level, const char *msg, void *user
 	if (strstr(msg, "validation layer is not installed") != NULL) {
 		log->no_validation_layer = true;
 	}
+	if (strstr(msg, "MOSAIC_VK_FAIL_SUBMIT=") != NULL) {
+		log->fail_submit_switch = true;
+	}
 	if (strstr(msg, "staging ring wraps") != NULL) {
 		log->staging_wraps++;
 	}

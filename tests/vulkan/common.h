@@ -26,6 +26,8 @@ struct test_log {
 	int noncoherent_buffers;
 	/* When set, ERROR lines are expected and not printed. */
 	bool quiet_errors;
+	/* The renderer said it obeys MOSAIC_VK_FAIL_SUBMIT. */
+	bool fail_submit_switch;
 };
 
 extern struct test_log test_log;

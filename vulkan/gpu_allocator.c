@@ -11,8 +11,10 @@
 #include "vulkan/vulkan_private.h"
 
 /*
- * Buffers backed by a VkImage of the renderer: render targets that never
- * leave the GPU, and images shared with another renderer as opaque fds.
+ * The vk_buffer type (buffers backed by a VkImage of the renderer: render
+ * targets that never leave the GPU) and the renderer's GPU allocator, with
+ * the ways such buffers are shared: opaque fds with another renderer of the
+ * same device, dmabufs with everything else.
  */
 
 static const struct mosaic_buffer_impl vk_buffer_impl;
@@ -189,7 +191,7 @@ MOSAIC_EXPORT bool mosaic_vulkan_buffer_export_opaque_fd(struct mosaic_buffer *b
 	int fd = -1;
 	VkResult res = vkGetMemoryFdKHR(r->dev, &(VkMemoryGetFdInfoKHR){
 		.sType = VK_STRUCTURE_TYPE_MEMORY_GET_FD_INFO_KHR,
-		.memory = b->image->memory,
+		.memory = b->image->memory[0],
 		.handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT,
 	}, &fd);
 	if (res != VK_SUCCESS) {
@@ -241,11 +243,24 @@ MOSAIC_EXPORT struct mosaic_buffer *mosaic_vulkan_buffer_import_opaque_fd(
 	if (format == NULL) {
 		return NULL;
 	}
-	struct vk_image *image = vk_image_import_opaque(r, format, in->width, in->height, in->fd,
-		in->size);
+	struct vk_image *image = vk_image_create_desc(r, &(struct vk_image_desc){
+		.format = format,
+		.width = in->width,
+		.height = in->height,
+		.usage = vk_image_usage(format),
+		.n_planes = 1,
+		.handle_type = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT,
+		.fds = { in->fd },
+		.n_fds = 1,
+		.import_size = in->size,
+		.exportable = true,
+		.name = "mosaic imported image",
+	});
 	if (image == NULL) {
 		return NULL;
 	}
+	// The image imported a duplicate; the caller handed this one over.
+	close(in->fd);
 	return wrap_image(r, image);
 }
 
@@ -290,7 +305,7 @@ MOSAIC_EXPORT bool mosaic_vulkan_buffer_export_dmabuf(struct mosaic_buffer *buff
 	int fd = -1;
 	VkResult res = vkGetMemoryFdKHR(r->dev, &(VkMemoryGetFdInfoKHR){
 		.sType = VK_STRUCTURE_TYPE_MEMORY_GET_FD_INFO_KHR,
-		.memory = image->memory,
+		.memory = image->memory[0],
 		.handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_DMA_BUF_BIT_EXT,
 	}, &fd);
 	if (res != VK_SUCCESS) {
