@@ -26,11 +26,6 @@ int vk_find_memory_type(struct vk_renderer *r, uint32_t type_bits, VkMemoryPrope
 	return -1;
 }
 
-static VkDeviceSize align_up(VkDeviceSize v, VkDeviceSize a)
-{
-	return (v + a - 1) / a * a;
-}
-
 /*
  * MOSAIC_VK_DEBUG_NONCOHERENT=1 (debug builds): host buffers behave as
  * non-coherent memory, so that a missing or short flush or invalidate shows
@@ -106,7 +101,7 @@ bool vk_host_buffer_init(struct vk_renderer *r, struct vk_host_buffer *buf, VkDe
 	bool coherent = (r->mem_props.memoryTypes[type].propertyFlags &
 		VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) != 0;
 	// A whole number of atoms: flushed ranges rounded out to atoms stay inside.
-	VkDeviceSize alloc_size = align_up(req.size, r->props.limits.nonCoherentAtomSize);
+	VkDeviceSize alloc_size = vk_align_up(req.size, r->props.limits.nonCoherentAtomSize);
 	res = vkAllocateMemory(r->dev, &(VkMemoryAllocateInfo){
 		.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
 		.allocationSize = alloc_size,
@@ -178,7 +173,7 @@ static VkMappedMemoryRange atom_range(struct vk_renderer *r, const struct vk_hos
 	VkDeviceSize atom = r->props.limits.nonCoherentAtomSize;
 	assert(offset + size <= buf->alloc_size);
 	VkDeviceSize start = offset / atom * atom;
-	VkDeviceSize end = align_up(offset + size, atom);
+	VkDeviceSize end = vk_align_up(offset + size, atom);
 	return (VkMappedMemoryRange){
 		.sType = VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE,
 		.memory = buf->memory,
@@ -244,11 +239,6 @@ void *vk_scratch(struct vk_renderer *r, size_t size)
 	return p;
 }
 
-static VkDeviceSize align_up(VkDeviceSize v, VkDeviceSize alignment)
-{
-	return alignment > 1 ? (v + alignment - 1) / alignment * alignment : v;
-}
-
 /* Inserts a free range before range `i`. */
 static bool insert_range(struct vk_memory_block *b, size_t i, struct vk_block_range range)
 {
@@ -280,7 +270,7 @@ static bool block_take(struct vk_memory_block *b, const VkMemoryRequirements *re
 {
 	for (size_t i = 0; i < b->n_free; i++) {
 		struct vk_block_range f = b->free[i];
-		VkDeviceSize start = align_up(f.offset, req->alignment);
+		VkDeviceSize start = vk_align_up(f.offset, req->alignment);
 		if (start < f.offset || start - f.offset + req->size > f.size) {
 			continue;
 		}

@@ -61,15 +61,10 @@ static bool staging_replace(struct vk_renderer *r, VkDeviceSize size)
 	return true;
 }
 
-static VkDeviceSize align_up(VkDeviceSize v, VkDeviceSize a)
-{
-	return (v + a - 1) / a * a;
-}
-
 static bool try_alloc(struct vk_staging *s, VkDeviceSize size, VkDeviceSize *offset)
 {
 	VkDeviceSize cap = s->buf.size;
-	uint64_t head = align_up(s->head, STAGING_ALIGN);
+	uint64_t head = vk_align_up(s->head, STAGING_ALIGN);
 	VkDeviceSize pos = head % cap;
 	bool wrap = pos + size > cap;
 	if (wrap) {

@@ -395,6 +395,12 @@ struct vk_renderer {
 	size_t scratch_size;
 };
 
+/* `v` rounded up to a multiple of `alignment` (0 and 1: unchanged). */
+static inline VkDeviceSize vk_align_up(VkDeviceSize v, VkDeviceSize alignment)
+{
+	return alignment > 1 ? (v + alignment - 1) / alignment * alignment : v;
+}
+
 /* device.c */
 const char *vk_result_string(VkResult res);
 /* Logs a failed call; marks the renderer lost on VK_ERROR_DEVICE_LOST. */
