@@ -13,6 +13,17 @@
 #       (meson reports an ERROR whatever should_fail says).
 bin=$1
 shift
+found=no
+for dir in ${VK_LAYER_PATH:-} ${VK_ADD_LAYER_PATH:-} /usr/share/vulkan/explicit_layer.d \
+		/usr/local/share/vulkan/explicit_layer.d /etc/vulkan/explicit_layer.d; do
+	if grep -qs VK_LAYER_KHRONOS_validation "$dir"/*.json; then
+		found=yes
+	fi
+done
+if [ $found = no ]; then
+	echo "the Vulkan validation layer is not installed"
+	exit 77
+fi
 out=$(MOSAIC_VK_VALIDATION=1 "$bin" 2>&1)
 status=$?
 printf '%s\n' "$out"
