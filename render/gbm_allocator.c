@@ -128,8 +128,9 @@ static struct gbm_bo *allocate(struct gbm_device *gbm, int width, int height, ui
 					explicit[0] == DRM_FORMAT_MOD_LINEAR) {
 				*modifier = DRM_FORMAT_MOD_LINEAR;
 			}
-			if (*modifier != DRM_FORMAT_MOD_INVALID ||
-					has_modifier(modifiers, n_modifiers, DRM_FORMAT_MOD_INVALID)) {
+			bool implicit_ok = has_modifier(modifiers, n_modifiers,
+				DRM_FORMAT_MOD_INVALID);
+			if (*modifier != DRM_FORMAT_MOD_INVALID || implicit_ok) {
 				goto out;
 			}
 			mosaic_log(MOSAIC_LOG_DEBUG, "gbm: %s buffer with an unknown modifier",

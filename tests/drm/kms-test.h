@@ -155,7 +155,8 @@ static uint32_t add_fb_dmabuf(const struct mosaic_dmabuf_attributes *a, bool clo
 		drmModeAddFB2(kms.fd, (uint32_t)a->width, (uint32_t)a->height, a->fourcc, handles,
 			pitches, offsets, &fb, 0) :
 		drmModeAddFB2WithModifiers(kms.fd, (uint32_t)a->width, (uint32_t)a->height,
-			a->fourcc, handles, pitches, offsets, modifiers, &fb, DRM_MODE_FB_MODIFIERS);
+			a->fourcc, handles, pitches, offsets, modifiers, &fb,
+			DRM_MODE_FB_MODIFIERS);
 	if (r != 0) {
 		fail_msg("drmModeAddFB2: %s", strerror(-r));
 	}

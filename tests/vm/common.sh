@@ -31,6 +31,6 @@ vm_kernel_version() {
 
 # What the cached image is made of: a change to any of these rebuilds it.
 vm_inputs_hash() {
-	cat "$VM_DIR/common.sh" "$VM_DIR/setup.sh" "$VM_DIR/init" "$VM_DIR/vkms-possible-clones.patch" \
-		/bin/busybox 2>/dev/null | sha256sum | cut -c1-16
+	cat "$VM_DIR/common.sh" "$VM_DIR/setup.sh" "$VM_DIR/init" \
+		"$VM_DIR/vkms-possible-clones.patch" /bin/busybox 2>/dev/null | sha256sum | cut -c1-16
 }
