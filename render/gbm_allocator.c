@@ -120,10 +120,27 @@ static struct gbm_bo *allocate(struct gbm_device *gbm, int width, int height, ui
 			GBM_BO_USE_RENDERING);
 		if (bo != NULL) {
 			*modifier = gbm_bo_get_modifier(bo);
-			goto out;
+			// Some drivers (Mesa 25's kms_swrast) allocate but do not say
+			// which one they took. With LINEAR the only choice, that is it;
+			// otherwise the layout is unknown: the implicit modifier if the
+			// caller takes it, else the fallbacks below.
+			if (*modifier == DRM_FORMAT_MOD_INVALID && n_explicit == 1 &&
+					explicit[0] == DRM_FORMAT_MOD_LINEAR) {
+				*modifier = DRM_FORMAT_MOD_LINEAR;
+			}
+			bool implicit_ok = has_modifier(modifiers, n_modifiers,
+				DRM_FORMAT_MOD_INVALID);
+			if (*modifier != DRM_FORMAT_MOD_INVALID || implicit_ok) {
+				goto out;
+			}
+			mosaic_log(MOSAIC_LOG_DEBUG, "gbm: %s buffer with an unknown modifier",
+				name);
+			gbm_bo_destroy(bo);
+			bo = NULL;
+		} else {
+			mosaic_log_errno(MOSAIC_LOG_DEBUG, "gbm: no %s buffer with %zu explicit "
+				"modifiers", name, n_explicit);
 		}
-		mosaic_log_errno(MOSAIC_LOG_DEBUG, "gbm: no %s buffer with %zu explicit "
-			"modifiers", name, n_explicit);
 	}
 	if (n_modifiers == 0 || has_modifier(modifiers, n_modifiers, DRM_FORMAT_MOD_INVALID)) {
 		bo = create_bo(gbm, width, height, fourcc, NULL, 0, GBM_BO_USE_RENDERING);

@@ -35,6 +35,9 @@ SOURCES
 	echo "Pin-Priority: 990"
 } >/etc/apt/preferences.d/mosaic-mesa-backports
 
+# The DRM test VM's kernel (bookworm-backports' 6.12, for udmabuf) needs only
+# the source above: tests/vm/setup.sh installs it by its exact name and version.
+
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	build-essential meson ninja-build pkg-config python3 binutils \

@@ -1,23 +1,29 @@
 #!/bin/sh
 # Prepares the DRM test VM from Debian 12 packages (run as root the first time,
 # or once the packages below are installed):
-#   - Debian's kernel (linux-image-amd64) and its vgem module;
+#   - bookworm-backports' 6.12 kernel (udmabuf built in) and its vgem module;
+#     the host's own kernel, /boot entries aside, is not touched;
 #   - vkms, which Debian does not build (CONFIG_DRM_VKMS is unset), built out of
-#     tree from linux-source against linux-headers, with the possible_clones
-#     fix so the output and the writeback connector can share a CRTC;
+#     tree from that kernel's linux-source against its linux-headers, with the
+#     possible_clones fix so the output and the writeback connector can share a
+#     CRTC;
 #   - the uncompressed vmlinux (qemu boots it through its PVH entry, which
 #     saves the decompressor: ~2.5 s per boot under TCG);
 #   - an initramfs: busybox-static, the init script beside this file and the
 #     modules in load order.
-# Everything lands in the cache (see common.sh); a second run checks the stamp
-# and returns at once. The host's own kernel and boot loader are not touched:
-# /boot and /lib/modules are only read.
+# The backports packages are named exactly (kernel and headers by their ABI
+# name, linux-source-6.12 by version), so a fresh machine and an upgraded one
+# install the same ones; the bookworm-backports source is configured by
+# tests/install-deps.sh. Everything lands in the cache (see common.sh); a second
+# run checks the stamp and returns at once. /boot and /lib/modules are only read.
 #
 # Usage: tests/vm/setup.sh [--force]
 set -eu
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
 
-PACKAGES="qemu-system-x86 linux-image-amd64 linux-headers-amd64 linux-source-6.1
+# NAME or NAME=VERSION (that exact version must be installed).
+PACKAGES="qemu-system-x86 linux-image-$VM_DEFAULT_KVER linux-headers-$VM_DEFAULT_KVER
+	linux-source-6.12=$VM_DEFAULT_KVERSION
 	busybox-static build-essential bc flex bison libelf-dev kmod cpio xz-utils
 	libgl1-mesa-dri libgbm1"
 
@@ -26,8 +32,11 @@ force=0
 
 missing=
 for p in $PACKAGES; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
-		missing="$missing $p"
+	st=$(dpkg-query -W -f='${Status} ${Version}' "${p%%=*}" 2>/dev/null) || st=
+	case "$p" in
+	*=*) [ "$st" = "install ok installed ${p#*=}" ] || missing="$missing $p" ;;
+	*) case "$st" in "install ok installed "*) ;; *) missing="$missing $p" ;; esac ;;
+	esac
 done
 if [ -n "$missing" ]; then
 	if [ "$(id -u)" != 0 ]; then
@@ -36,17 +45,23 @@ if [ -n "$missing" ]; then
 	fi
 	echo "mosaic-vm: installing$missing"
 	export DEBIAN_FRONTEND=noninteractive
-	# The package lists may be missing (fresh container) or stale.
-	apt-get install -y --no-install-recommends $missing ||
-		{ apt-get update && apt-get install -y --no-install-recommends $missing; }
+	# The package lists may be missing (fresh container) or stale. An exact
+	# version may be older than the candidate (linux-source-6.12 from
+	# bookworm-security): --allow-downgrades.
+	install="apt-get install -y --no-install-recommends --allow-downgrades"
+	$install $missing || { apt-get update && $install $missing; } || {
+		echo "mosaic-vm: cannot install$missing (is bookworm-backports configured?" \
+			"tests/install-deps.sh does that)" >&2
+		exit 1
+	}
 fi
 
 KVER=$(vm_kernel_version)
-if [ -z "$KVER" ] || [ ! -d "/lib/modules/$KVER/build" ]; then
-	echo "mosaic-vm: no Debian kernel with headers in /lib/modules" >&2
+if [ ! -d "/lib/modules/$KVER/build" ] || [ ! -f "/boot/vmlinuz-$KVER" ]; then
+	echo "mosaic-vm: no Debian kernel $KVER with its headers installed" >&2
 	exit 1
 fi
-# linux-source-6.1 for 6.1.0-N-amd64
+# linux-source-6.12 for 6.12.N+deb12-amd64, linux-source-6.1 for 6.1.0-N-amd64
 SRC_TAR=/usr/src/linux-source-$(echo "$KVER" | cut -d. -f1-2).tar.xz
 OUT=$VM_CACHE/$KVER
 HASH=$(vm_inputs_hash)
@@ -79,13 +94,17 @@ sh "$WORK/$TOP/scripts/extract-vmlinux" "/boot/vmlinuz-$KVER" > "$WORK/out/vmlin
 
 # The initramfs. Load order decides device numbers: vkms before vgem makes vkms
 # card0 (the node EGL's GBM platform opens by default), vgem card1 and
-# renderD128. "@vkms" is where the out-of-tree module goes.
-MODULES="virtio_pci 9pnet_virtio 9p overlay drm_kms_helper drm_shmem_helper @vkms vgem"
+# renderD128. "@vkms" is where the out-of-tree module goes, after the modules
+# it depends on. udmabuf is built into 6.12 (CONFIG_UDMABUF=y): nothing to load.
+MODULES="virtio_pci 9pnet_virtio 9p overlay $(modinfo -F depends "$WORK/out/vkms.ko" |
+	tr , ' ') @vkms vgem"
 R=$WORK/initramfs
 mkdir -p "$R/bin" "$R/proc" "$R/sys" "$R/dev" "$R/lib/modules"
 cp /bin/busybox "$R/bin/busybox"
 cp "$VM_DIR/init" "$R/init"
 chmod 755 "$R/init"
+# Built-in ones print "builtin NAME" and are skipped. 6.12's modules are
+# xz-compressed, which busybox's insmod cannot load: stored decompressed.
 for m in $MODULES; do
 	if [ "$m" = @vkms ]; then
 		echo "$WORK/out/vkms.ko"
@@ -93,8 +112,12 @@ for m in $MODULES; do
 		modprobe -S "$KVER" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
 	fi
 done | awk '!seen[$0]++' | while read -r ko; do
-	cp "$ko" "$R/lib/modules/"
-	basename "$ko" >> "$R/modules.order"
+	name=$(basename "$ko")
+	case "$name" in
+	*.xz) name=${name%.xz}; xz -dc "$ko" > "$R/lib/modules/$name" ;;
+	*) cp "$ko" "$R/lib/modules/$name" ;;
+	esac
+	echo "$name" >> "$R/modules.order"
 done
 (cd "$R" && find . | cpio -o -H newc --quiet) | gzip -1 > "$WORK/out/initramfs.cpio.gz"
 
