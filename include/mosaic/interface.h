@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <pixman.h>
 
@@ -73,6 +74,22 @@ struct mosaic_renderer {
 	/** Render formats for CPU-accessible buffers and for dmabufs; filled by the backend. */
 	struct mosaic_format_set data_ptr_render_formats;
 	struct mosaic_format_set dmabuf_render_formats;
+	/**
+	 * The DRM node the backend's device sits on (from
+	 * VkPhysicalDeviceDrmPropertiesEXT, EGL_EXT_device_drm...): a render or
+	 * primary node's device number, or 0 when the device has none (pixman,
+	 * lavapipe, llvmpipe on the surfaceless platform). When the caller gave
+	 * no DRM fd, the core opens this node for mosaic_renderer_get_drm_fd().
+	 */
+	dev_t drm_dev;
+	/**
+	 * The MOSAIC_BUFFER_CAP_* kinds of buffer the backend renders into
+	 * natively: MOSAIC_BUFFER_CAP_DMABUF for a GPU that draws into dmabufs,
+	 * MOSAIC_BUFFER_CAP_DATA_PTR for a CPU renderer that draws into memory.
+	 * Other kinds may still work through a copy. The core picks allocators
+	 * from this (mosaic_allocator_autocreate()); 0 means DATA_PTR.
+	 */
+	uint32_t render_buffer_caps;
 
 	/* Private to the core. */
 	int drm_fd;
