@@ -137,6 +137,12 @@ struct mosaic_texture {
 	struct mosaic_renderer *renderer;
 	int width, height;
 	uint32_t fourcc;
+
+	/* Private to the core. */
+	/* A duplicate of the dmabuf the texture samples (implicit sync), or -1. */
+	int dmabuf_fds[4];
+	/* The timeline point of the pass that last waited for its implicit fences. */
+	uint64_t implicit_wait_point;
 };
 
 /** Initializes the base and counts the texture as a child of the renderer. */
@@ -148,6 +154,16 @@ struct mosaic_pass_impl {
 	void (*add_rect)(struct mosaic_pass *pass, const struct mosaic_rect_options *options);
 	/** Mandatory. Options normalized by the core. */
 	void (*add_texture)(struct mosaic_pass *pass, const struct mosaic_texture_options *options);
+	/**
+	 * Optional: makes the pass's GPU work wait for the sync_file `fd`
+	 * (borrowed: duplicate it to keep it) without blocking the CPU. Called
+	 * by the core for the pass options' wait_sync_files and for the implicit
+	 * fences of the dmabufs the pass samples, any time between begin_pass
+	 * and submit. Returns false when the backend cannot wait on the GPU
+	 * (no log line needed): the core then waits on the CPU, bounded (see
+	 * struct mosaic_pass_options).
+	 */
+	bool (*wait_sync_file)(struct mosaic_pass *pass, int fd);
 	/**
 	 * Mandatory. Submits and frees the backend pass. `point` is the timeline
 	 * point the work must signal (reported by get_completed_point once done).
@@ -166,6 +182,10 @@ struct mosaic_pass {
 	/* Private to the core. */
 	pixman_region32_t clip;
 	bool signal_sync_file;
+	/* CLOCK_MONOTONIC ns until which CPU waits for sync_files may block; -1: unset. */
+	int64_t cpu_wait_deadline_ns;
+	int64_t cpu_wait_timeout_ns;
+	bool cpu_wait_expired;
 };
 
 /** Initializes the base of a pass created in begin_pass. */
