@@ -131,7 +131,8 @@ MOSAIC_EXPORT struct mosaic_allocator *mosaic_allocator_autocreate(
 		// may be uncached or need a copy for every access.
 		if (has_dumb_buffers(drm_fd)) {
 			mosaic_log(MOSAIC_LOG_INFO, "allocator: DRM dumb buffers for the %s "
-				"renderer", mosaic_backend_name(mosaic_renderer_get_backend(renderer)));
+				"renderer",
+				mosaic_backend_name(mosaic_renderer_get_backend(renderer)));
 			return mosaic_drm_dumb_allocator_create(drm_fd);
 		}
 		why = "a CPU renderer and a device without dumb buffers";

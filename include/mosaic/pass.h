@@ -159,8 +159,8 @@ struct mosaic_texture_options {
  * and stay alive until the pass is submitted. A texture made from a dmabuf
  * is sampled after its implicit write fences (the ones on the dmabuf now:
  * a client's rendering still in flight), once per pass; see
- * mosaic_pass_options.sync_file_cpu_timeout_ns for how the wait is done. Returns false with a log line
- * (and draws nothing) for invalid options.
+ * mosaic_pass_options.sync_file_cpu_timeout_ns for how the wait is done.
+ * Returns false with a log line (and draws nothing) for invalid options.
  */
 bool mosaic_pass_add_texture(struct mosaic_pass *pass,
 	const struct mosaic_texture_options *options);
