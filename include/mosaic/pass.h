@@ -86,7 +86,13 @@ struct mosaic_pass_options {
 	int64_t sync_file_cpu_timeout_ns;
 };
 
-/** The default of mosaic_pass_options.sync_file_cpu_timeout_ns: 100 ms. */
+/**
+ * The default of mosaic_pass_options.sync_file_cpu_timeout_ns: 100 ms. It
+ * is also the most a CPU read of a dmabuf outside a pass waits for the
+ * dmabuf's writers (pixman copies a dmabuf into its texture in
+ * mosaic_texture_from_buffer()); a later writer is not waited for, with one
+ * WARN line.
+ */
 #define MOSAIC_SYNC_FILE_CPU_TIMEOUT_DEFAULT_NS (100 * 1000 * 1000LL)
 /** The largest mosaic_pass_options.sync_file_cpu_timeout_ns: 10 s. */
 #define MOSAIC_SYNC_FILE_CPU_TIMEOUT_MAX_NS (10 * 1000 * 1000 * 1000LL)
