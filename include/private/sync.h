@@ -40,7 +40,8 @@ int mosaic_sync_file_wait(int sync_file, int64_t timeout_ns);
 int64_t mosaic_monotonic_ns(void);
 
 /**
- * The core's policy for one sync_file a pass must wait for: the backend's
+ * The core's policy for one sync_file a pass must wait for: nothing when it
+ * already signaled, else the backend's
  * wait_sync_file hook (the GPU waits), else a CPU wait bounded by what is
  * left of the pass's CPU wait budget (struct mosaic_pass_options); past it
  * the pass proceeds, with one WARN line per pass.
