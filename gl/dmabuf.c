@@ -98,7 +98,9 @@ EGLImageKHR gles_create_dmabuf_image(struct gles_renderer *r,
 			EGL_DMA_BUF_PLANE3_PITCH_EXT, EGL_DMA_BUF_PLANE3_MODIFIER_LO_EXT,
 			EGL_DMA_BUF_PLANE3_MODIFIER_HI_EXT },
 	};
-	bool modifier = a->modifier != DRM_FORMAT_MOD_INVALID;
+	// LINEAR that only gles_dmabuf_formats_init() listed is the implicit layout.
+	bool modifier = a->modifier != DRM_FORMAT_MOD_INVALID &&
+		!(a->modifier == DRM_FORMAT_MOD_LINEAR && r->linear_is_implicit);
 	if (modifier && !r->exts.dmabuf_modifiers) {
 		mosaic_log(MOSAIC_LOG_ERROR, "gles: explicit modifiers need "
 			"EGL_EXT_image_dma_buf_import_modifiers");
@@ -306,6 +308,20 @@ bool gles_dmabuf_formats_init(struct gles_renderer *r)
 		free(external);
 	}
 	free(formats);
+	// A software driver lays every buffer out linearly: clients that allocate
+	// LINEAR buffers (and say so) import as implicit ones.
+	for (size_t i = 0; i < n && ok && r->software; i++) {
+		uint32_t fourcc = infos[i].fourcc;
+		if (mosaic_format_set_has(&r->base.dmabuf_texture_formats, fourcc,
+				DRM_FORMAT_MOD_INVALID) && !mosaic_format_set_has(
+				&r->base.dmabuf_texture_formats, fourcc, DRM_FORMAT_MOD_LINEAR)) {
+			r->linear_is_implicit = true;
+			ok = mosaic_format_set_add(&r->base.dmabuf_texture_formats, fourcc,
+					DRM_FORMAT_MOD_LINEAR) &&
+				mosaic_format_set_add(&r->base.dmabuf_render_formats, fourcc,
+					DRM_FORMAT_MOD_LINEAR);
+		}
+	}
 	return ok;
 }
 

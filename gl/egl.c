@@ -502,6 +502,54 @@ static void log_missing(const struct gles_renderer *r)
 	}
 }
 
+/* The device number of a DRM node path, or 0. */
+static dev_t node_dev(const char *path)
+{
+	struct stat st;
+	if (path == NULL || stat(path, &st) != 0 || !S_ISCHR(st.st_mode)) {
+		return 0;
+	}
+	return st.st_rdev;
+}
+
+/*
+ * The DRM node of the display's device (EGL_EXT_device_drm and its render
+ * node extension), or of the GBM device: the renderer's DRM device when the
+ * caller names none. Software devices (llvmpipe on surfaceless) have none.
+ */
+static void find_drm_node(struct gles_renderer *r, int drm_fd)
+{
+	struct stat st;
+	if (drm_fd > 0 || r->gbm_fd >= 0) {
+		int fd = drm_fd > 0 ? drm_fd : r->gbm_fd;
+		r->base.drm_dev = fstat(fd, &st) == 0 ? st.st_rdev : 0;
+		return;
+	}
+	const char *client_exts = eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS);
+	if (r->procs.eglQueryDeviceStringEXT == NULL || client_exts == NULL ||
+			!(gles_has_extension(client_exts, "EGL_EXT_device_query") ||
+			gles_has_extension(client_exts, "EGL_EXT_device_base"))) {
+		return;
+	}
+	load_proc(r, eglQueryDisplayAttribEXT);
+	EGLAttrib attrib = 0;
+	if (r->procs.eglQueryDisplayAttribEXT == NULL ||
+			!r->procs.eglQueryDisplayAttribEXT(r->display, EGL_DEVICE_EXT, &attrib) ||
+			attrib == 0) {
+		return;
+	}
+	EGLDeviceEXT device = (EGLDeviceEXT)attrib;
+	const char *exts = r->procs.eglQueryDeviceStringEXT(device, EGL_EXTENSIONS);
+	if (gles_has_extension(exts, "EGL_EXT_device_drm_render_node")) {
+		r->base.drm_dev = node_dev(r->procs.eglQueryDeviceStringEXT(device,
+			EGL_DRM_RENDER_NODE_FILE_EXT));
+	}
+	if (r->base.drm_dev == 0 && gles_has_extension(exts, "EGL_EXT_device_drm")) {
+		r->base.drm_dev = node_dev(r->procs.eglQueryDeviceStringEXT(device,
+			EGL_DRM_DEVICE_FILE_EXT));
+	}
+}
+
 bool gles_egl_init(struct gles_renderer *r, int drm_fd, bool probing)
 {
 	enum mosaic_log_level level = mosaic_probe_level(probing);
@@ -515,6 +563,7 @@ bool gles_egl_init(struct gles_renderer *r, int drm_fd, bool probing)
 		return false;
 	}
 	load_egl_extensions(r);
+	find_drm_node(r, drm_fd);
 
 	struct gles_saved_context saved;
 	if (!gles_push_context(r, &saved)) {

@@ -123,6 +123,8 @@ struct gles_renderer {
 	bool display_tracked;
 	int gl_major, gl_minor;
 	bool software;
+	/* DRM_FORMAT_MOD_LINEAR is in the dmabuf sets as the implicit layout (software). */
+	bool linear_is_implicit;
 	/* MOSAIC_GLES_EXTERNAL=1: sample every dmabuf as GL_TEXTURE_EXTERNAL_OES. */
 	bool force_external;
 	/* Set while probing what the driver supports: GL errors are expected. */

@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,8 +59,6 @@ struct gles_pass {
 	size_t n_touched_boxes, cap_touched_boxes;
 
 	struct mosaic_render_timer *timer;
-	int *wait_fds;
-	size_t n_wait_fds;
 
 	struct gles_cmd *cmds;
 	size_t n_cmds, cap_cmds;
@@ -329,43 +326,42 @@ static void gles_pass_add_texture(struct mosaic_pass *base,
 	add_quads(pass, cmd, opts->clip, &map, color);
 }
 
-/* Waits for the sync_files on the GPU where EGL can, else on the CPU. */
-static bool wait_sync_files(struct gles_pass *pass)
+/*
+ * The context waits for the sync_file before the commands submit issues
+ * (eglWaitSyncKHR); without native fences the core waits on the CPU.
+ */
+static bool gles_pass_wait_sync_file(struct mosaic_pass *base, int fd)
 {
+	struct gles_pass *pass = gles_pass_from_base(base);
 	struct gles_renderer *r = pass->renderer;
-	for (size_t i = 0; i < pass->n_wait_fds; i++) {
-		if (r->exts.native_fence && r->exts.wait_sync) {
-			const EGLint attribs[] = {
-				EGL_SYNC_NATIVE_FENCE_FD_ANDROID, pass->wait_fds[i],
-				EGL_NONE,
-			};
-			EGLSyncKHR sync = r->procs.eglCreateSyncKHR(r->display,
-				EGL_SYNC_NATIVE_FENCE_ANDROID, attribs);
-			if (sync != EGL_NO_SYNC_KHR) {
-				// EGL owns the fd now.
-				pass->wait_fds[i] = -1;
-				bool ok = r->procs.eglWaitSyncKHR(r->display, sync, 0) == EGL_TRUE;
-				r->procs.eglDestroySyncKHR(r->display, sync);
-				if (ok) {
-					continue;
-				}
-			}
-			mosaic_log(MOSAIC_LOG_DEBUG, "gles: GPU wait failed, waiting on the CPU");
-		}
-		if (pass->wait_fds[i] < 0) {
-			continue;
-		}
-		struct pollfd pfd = { .fd = pass->wait_fds[i], .events = POLLIN };
-		int ret;
-		do {
-			ret = poll(&pfd, 1, -1);
-		} while (ret < 0 && (errno == EINTR || errno == EAGAIN));
-		if (ret < 0) {
-			mosaic_log_errno(MOSAIC_LOG_ERROR, "gles: poll on a sync_file failed");
-			return false;
-		}
+	if (!r->exts.native_fence || !r->exts.wait_sync) {
+		return false;
 	}
-	return true;
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0) {
+		return false;
+	}
+	struct gles_saved_context saved;
+	if (!gles_push_context(r, &saved)) {
+		close(dup_fd);
+		return false;
+	}
+	const EGLint attribs[] = { EGL_SYNC_NATIVE_FENCE_FD_ANDROID, dup_fd, EGL_NONE };
+	EGLSyncKHR sync = r->procs.eglCreateSyncKHR(r->display, EGL_SYNC_NATIVE_FENCE_ANDROID,
+		attribs);
+	bool ok = false;
+	if (sync == EGL_NO_SYNC_KHR) {
+		close(dup_fd);
+	} else {
+		// EGL owns dup_fd now.
+		ok = r->procs.eglWaitSyncKHR(r->display, sync, 0) == EGL_TRUE;
+		r->procs.eglDestroySyncKHR(r->display, sync);
+	}
+	if (!ok) {
+		mosaic_log(MOSAIC_LOG_DEBUG, "gles: GPU wait for a sync_file failed");
+	}
+	gles_pop_context(r, &saved);
+	return ok;
 }
 
 /* Puts the CPU pixels of `box` into the target's offscreen storage. */
@@ -499,14 +495,6 @@ static void run_commands(struct gles_pass *pass)
 static void recycle(struct gles_pass *pass)
 {
 	struct gles_renderer *r = pass->renderer;
-	for (size_t i = 0; i < pass->n_wait_fds; i++) {
-		if (pass->wait_fds[i] >= 0) {
-			close(pass->wait_fds[i]);
-		}
-	}
-	free(pass->wait_fds);
-	pass->wait_fds = NULL;
-	pass->n_wait_fds = 0;
 	if (r->spare_pass == NULL) {
 		r->spare_pass = pass;
 	} else {
@@ -557,7 +545,6 @@ static bool gles_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_
 	if (ok && pass->data_target && touched) {
 		ok = upload_target(pass);
 	}
-	ok = ok && wait_sync_files(pass);
 	if (ok) {
 		if (pass->timer != NULL) {
 			gles_timer_begin(pass->timer);
@@ -621,6 +608,7 @@ out:
 static const struct mosaic_pass_impl gles_pass_impl = {
 	.add_rect = gles_pass_add_rect,
 	.add_texture = gles_pass_add_texture,
+	.wait_sync_file = gles_pass_wait_sync_file,
 	.submit = gles_pass_submit,
 };
 
@@ -684,22 +672,6 @@ struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *base,
 	pixman_region32_clear(&pass->replaced);
 	pass->timer = options->timer;
 	pass->data_target = false;
-
-	if (options->n_wait_sync_files > 0) {
-		pass->wait_fds = calloc(options->n_wait_sync_files, sizeof(*pass->wait_fds));
-		if (pass->wait_fds == NULL) {
-			mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
-			goto err_pass;
-		}
-		for (size_t i = 0; i < options->n_wait_sync_files; i++) {
-			pass->wait_fds[i] = fcntl(options->wait_sync_files[i], F_DUPFD_CLOEXEC, 0);
-			pass->n_wait_fds++;
-			if (pass->wait_fds[i] < 0) {
-				mosaic_log_errno(MOSAIC_LOG_ERROR, "gles: cannot duplicate a sync_file");
-				goto err_pass;
-			}
-		}
-	}
 
 	bool gpu_buffer;
 	struct gles_buffer *gpu_target = gles_gpu_buffer_get(r, buffer, &gpu_buffer);

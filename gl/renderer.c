@@ -353,6 +353,8 @@ struct mosaic_renderer *mosaic_gles_backend_create(int drm_fd, bool probing)
 		goto err;
 	}
 	r->base.features = compute_features(r);
+	// A GPU renders into device memory, which dmabufs share; CPU memory takes a copy.
+	r->base.render_buffer_caps = MOSAIC_BUFFER_CAP_DMABUF;
 	return &r->base;
 
 err:

@@ -115,23 +115,27 @@ MOSAIC_EXPORT struct mosaic_allocator *mosaic_allocator_autocreate(
 	if (drm_fd < 0) {
 		drm_fd = mosaic_renderer_get_drm_fd(renderer);
 	}
+	// What the backend renders into natively decides; the core names no backend.
+	uint32_t native = renderer->render_buffer_caps != 0 ? renderer->render_buffer_caps :
+		MOSAIC_BUFFER_CAP_DATA_PTR;
 	const char *why;
 	if (drm_fd < 0) {
 		why = "no DRM device";
-	} else if (mosaic_renderer_get_backend(renderer) == MOSAIC_BACKEND_PIXMAN) {
-		// The CPU reads and writes dumb buffers at memory speed; GBM buffers
-		// may be uncached or need a copy for every access.
-		if (has_dumb_buffers(drm_fd)) {
-			mosaic_log(MOSAIC_LOG_INFO, "allocator: DRM dumb buffers for the pixman "
-				"renderer");
-			return mosaic_drm_dumb_allocator_create(drm_fd);
-		}
-		why = "the pixman renderer and a device without dumb buffers";
-	} else if (mosaic_renderer_get_render_formats(renderer,
-			MOSAIC_BUFFER_CAP_DMABUF)->n_formats > 0) {
+	} else if ((native & MOSAIC_BUFFER_CAP_DMABUF) && mosaic_renderer_get_render_formats(
+			renderer, MOSAIC_BUFFER_CAP_DMABUF)->n_formats > 0) {
 		mosaic_log(MOSAIC_LOG_INFO, "allocator: GBM for the %s renderer",
 			mosaic_backend_name(mosaic_renderer_get_backend(renderer)));
 		return mosaic_gbm_allocator_create(drm_fd);
+	} else if (native & MOSAIC_BUFFER_CAP_DATA_PTR) {
+		// The CPU reads and writes dumb buffers at memory speed; GBM buffers
+		// may be uncached or need a copy for every access.
+		if (has_dumb_buffers(drm_fd)) {
+			mosaic_log(MOSAIC_LOG_INFO, "allocator: DRM dumb buffers for the %s "
+				"renderer",
+				mosaic_backend_name(mosaic_renderer_get_backend(renderer)));
+			return mosaic_drm_dumb_allocator_create(drm_fd);
+		}
+		why = "a CPU renderer and a device without dumb buffers";
 	} else {
 		why = "a renderer that cannot render into dmabufs";
 	}

@@ -10,10 +10,12 @@
 
 #include <mosaic/buffer.h>
 #include <mosaic/format.h>
+#include <mosaic/pass.h>
 
 #include "private/dmabuf.h"
 #include "private/list.h"
 #include "private/log.h"
+#include "private/sync.h"
 
 /*
  * The mapping of a dmabuf buffer's plane, cached on the buffer: mapping a
@@ -144,7 +146,19 @@ bool mosaic_dmabuf_begin_cpu_access(struct mosaic_buffer *buffer, uint32_t flags
 	if (flags & MOSAIC_BUFFER_DATA_WRITE) {
 		m->sync_flags |= DMA_BUF_SYNC_WRITE;
 	}
-	if (!dmabuf_sync(m->fd, DMA_BUF_SYNC_START | m->sync_flags)) {
+	// DMA_BUF_IOCTL_SYNC waits for the dmabuf's fences without a bound: a reader
+	// waits for the writers here first, bounded, and skips it when they are late.
+	if (!(flags & MOSAIC_BUFFER_DATA_WRITE)) {
+		// poll's POLLIN on a dma-buf: its write fences signaled.
+		int ret = mosaic_sync_file_wait(m->fd, MOSAIC_SYNC_FILE_CPU_TIMEOUT_DEFAULT_NS);
+		if (ret <= 0) {
+			mosaic_log(MOSAIC_LOG_WARN, "dmabuf: %s; reading it without waiting",
+				ret == 0 ? "its writer did not finish within 100 ms" :
+				"cannot wait for its writer");
+			m->sync_flags = 0;
+		}
+	}
+	if (m->sync_flags != 0 && !dmabuf_sync(m->fd, DMA_BUF_SYNC_START | m->sync_flags)) {
 		return false;
 	}
 	m->accessing = true;
@@ -162,6 +176,8 @@ void mosaic_dmabuf_end_cpu_access(struct mosaic_buffer *buffer)
 		return;
 	}
 	struct dmabuf_mapping *m = mosaic_container_of(addon, struct dmabuf_mapping, addon);
-	dmabuf_sync(m->fd, DMA_BUF_SYNC_END | m->sync_flags);
+	if (m->sync_flags != 0) {
+		dmabuf_sync(m->fd, DMA_BUF_SYNC_END | m->sync_flags);
+	}
 	m->accessing = false;
 }

@@ -14,6 +14,7 @@
 #include <mosaic/drm.h>
 
 #include "private/export.h"
+#include "private/drm.h"
 #include "private/log.h"
 
 #define ENV_DEVICE "MOSAIC_DRM_DEVICE"
@@ -365,4 +366,31 @@ MOSAIC_EXPORT int mosaic_drm_device_from_fd(int fd, struct mosaic_drm_device *de
 MOSAIC_EXPORT bool mosaic_drm_device_has_dev(const struct mosaic_drm_device *device, dev_t dev)
 {
 	return dev != 0 && (dev == device->primary_dev || dev == device->render_dev);
+}
+
+int mosaic_drm_open_dev(dev_t dev)
+{
+	drmDevice *device = NULL;
+	if (drmGetDeviceFromDevId(dev, 0, &device) != 0) {
+		mosaic_log(MOSAIC_LOG_DEBUG, "no DRM device %u:%u", major(dev), minor(dev));
+		return -ENODEV;
+	}
+	// The render node: any process may open it, and it is what clients allocate on.
+	int node = (device->available_nodes & (1 << DRM_NODE_RENDER)) ? DRM_NODE_RENDER :
+		(device->available_nodes & (1 << DRM_NODE_PRIMARY)) ? DRM_NODE_PRIMARY : -1;
+	int fd = -ENODEV;
+	if (node >= 0) {
+		fd = open(device->nodes[node], O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			fd = -errno;
+			mosaic_log_errno(MOSAIC_LOG_DEBUG, "cannot open %s", device->nodes[node]);
+		}
+	}
+	drmFreeDevice(&device);
+	return fd;
+}
+
+bool mosaic_drm_fd_is_node(int fd)
+{
+	return drmGetNodeTypeFromFd(fd) >= 0;
 }

@@ -1,11 +1,13 @@
 #include <assert.h>
 #include <math.h>
+#include <unistd.h>
 
 #include <mosaic/interface.h>
 #include <mosaic/pass.h>
 
 #include "private/export.h"
 #include "private/log.h"
+#include "private/sync.h"
 
 MOSAIC_EXPORT void mosaic_pass_init(struct mosaic_pass *pass, const struct mosaic_pass_impl *impl,
 	struct mosaic_renderer *renderer, struct mosaic_buffer *buffer)
@@ -16,6 +18,8 @@ MOSAIC_EXPORT void mosaic_pass_init(struct mosaic_pass *pass, const struct mosai
 		.impl = impl,
 		.renderer = renderer,
 		.buffer = buffer,
+		.cpu_wait_deadline_ns = -1,
+		.cpu_wait_timeout_ns = MOSAIC_SYNC_FILE_CPU_TIMEOUT_DEFAULT_NS,
 	};
 	pixman_region32_init(&pass->clip);
 }
@@ -52,14 +56,27 @@ MOSAIC_EXPORT struct mosaic_pass *mosaic_renderer_begin_pass(struct mosaic_rende
 		return NULL;
 	}
 
+	// The core waits for the sync_files (mosaic_pass_wait_sync_file()), through
+	// the backend's hook where the GPU can.
+	struct mosaic_pass_options backend_opts = opts;
+	backend_opts.wait_sync_files = NULL;
+	backend_opts.n_wait_sync_files = 0;
 	mosaic_buffer_lock(buffer);
-	struct mosaic_pass *pass = renderer->impl->begin_pass(renderer, buffer, &opts);
+	struct mosaic_pass *pass = renderer->impl->begin_pass(renderer, buffer, &backend_opts);
 	if (pass == NULL) {
 		mosaic_buffer_unlock(buffer);
 		return NULL;
 	}
 	assert(pass->renderer == renderer && pass->buffer == buffer);
 	pass->signal_sync_file = opts.signal_sync_file;
+	if (opts.sync_file_cpu_timeout_ns != 0) {
+		pass->cpu_wait_timeout_ns = opts.sync_file_cpu_timeout_ns < 0 ||
+			opts.sync_file_cpu_timeout_ns > MOSAIC_SYNC_FILE_CPU_TIMEOUT_MAX_NS ?
+			MOSAIC_SYNC_FILE_CPU_TIMEOUT_MAX_NS : opts.sync_file_cpu_timeout_ns;
+	}
+	for (size_t i = 0; i < opts.n_wait_sync_files; i++) {
+		mosaic_pass_wait_sync_file(pass, opts.wait_sync_files[i], "a wait_sync_files fence");
+	}
 	return pass;
 }
 
@@ -220,6 +237,7 @@ MOSAIC_EXPORT bool mosaic_pass_add_texture(struct mosaic_pass *pass,
 		return clipped == CLIP_EMPTY;
 	}
 	opts.clip = &pass->clip;
+	mosaic_pass_wait_texture(pass, texture);
 	pass->impl->add_texture(pass, &opts);
 	return true;
 }
@@ -237,17 +255,28 @@ MOSAIC_EXPORT bool mosaic_pass_submit(struct mosaic_pass *pass,
 	struct mosaic_renderer *renderer = pass->renderer;
 	struct mosaic_buffer *buffer = pass->buffer;
 	bool want_sync_file = pass->signal_sync_file && completion != NULL;
+	// A dmabuf target gets the completion as its write fence.
+	bool dmabuf = (mosaic_buffer_get_caps(buffer) & MOSAIC_BUFFER_CAP_DMABUF) != 0;
 	pixman_region32_fini(&pass->clip);
 
 	uint64_t point = renderer->last_point + 1;
 	int sync_file = -1;
-	bool ok = pass->impl->submit(pass, point, want_sync_file ? &sync_file : NULL);
+	bool ok = pass->impl->submit(pass, point,
+		want_sync_file || dmabuf ? &sync_file : NULL);
 	if (ok) {
 		renderer->last_point = point;
+		if (dmabuf) {
+			mosaic_pass_publish_output(renderer, buffer, point, sync_file);
+		}
 		if (completion != NULL) {
 			completion->point = point;
-			completion->sync_file_fd = sync_file;
+			completion->sync_file_fd = want_sync_file ? sync_file : -1;
 		}
+		if (!want_sync_file && sync_file >= 0) {
+			close(sync_file);
+		}
+	} else if (sync_file >= 0) {
+		close(sync_file);
 	}
 	mosaic_buffer_unlock(buffer);
 	return ok;

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <mosaic/config.h>
@@ -9,6 +10,7 @@
 #include <mosaic/renderer.h>
 
 #include "private/backend.h"
+#include "private/drm.h"
 #include "private/export.h"
 #include "private/log.h"
 
@@ -161,12 +163,23 @@ MOSAIC_EXPORT struct mosaic_renderer *mosaic_renderer_create(
 		return NULL;
 	}
 
+	// The caller's device wins: it is the one the caller allocates and scans out on.
 	if (opts.drm_fd > 0) {
 		renderer->drm_fd = fcntl(opts.drm_fd, F_DUPFD_CLOEXEC, 0);
 		if (renderer->drm_fd < 0) {
 			mosaic_log_errno(MOSAIC_LOG_ERROR, "cannot duplicate the DRM fd");
 			mosaic_renderer_destroy(renderer);
 			return NULL;
+		}
+	} else if (renderer->drm_dev != 0) {
+		int fd = mosaic_drm_open_dev(renderer->drm_dev);
+		if (fd >= 0) {
+			renderer->drm_fd = fd;
+		} else {
+			// Rendering works without it; linux-dmabuf and GBM need a device named.
+			mosaic_log(MOSAIC_LOG_INFO, "the DRM node %u:%u of %s cannot be opened: %s",
+				major(renderer->drm_dev), minor(renderer->drm_dev),
+				renderer->device_name, strerror(-fd));
 		}
 	}
 	renderer->lost_callback = opts.lost;

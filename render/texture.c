@@ -7,6 +7,7 @@
 
 #include "private/export.h"
 #include "private/log.h"
+#include "private/sync.h"
 
 MOSAIC_EXPORT void mosaic_texture_init(struct mosaic_texture *texture,
 	const struct mosaic_texture_impl *impl, struct mosaic_renderer *renderer,
@@ -19,6 +20,7 @@ MOSAIC_EXPORT void mosaic_texture_init(struct mosaic_texture *texture,
 		.width = width,
 		.height = height,
 		.fourcc = fourcc,
+		.dmabuf_fds = { -1, -1, -1, -1 },
 	};
 	renderer->n_children++;
 }
@@ -61,7 +63,11 @@ MOSAIC_EXPORT struct mosaic_texture *mosaic_texture_from_buffer(
 	if (!check_buffer_size(buffer)) {
 		return NULL;
 	}
-	return renderer->impl->texture_from_buffer(renderer, buffer);
+	struct mosaic_texture *texture = renderer->impl->texture_from_buffer(renderer, buffer);
+	if (texture != NULL) {
+		mosaic_texture_track_dmabuf(texture, buffer);
+	}
+	return texture;
 }
 
 MOSAIC_EXPORT struct mosaic_texture *mosaic_texture_from_pixels(
@@ -335,5 +341,6 @@ MOSAIC_EXPORT void mosaic_texture_destroy(struct mosaic_texture *texture)
 		return;
 	}
 	texture->renderer->n_children--;
+	mosaic_texture_forget_dmabuf(texture);
 	texture->impl->destroy(texture);
 }

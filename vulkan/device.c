@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "private/backend.h"
+#include "private/drm.h"
 #include "private/log.h"
 #include "vulkan/vulkan_private.h"
 
@@ -325,6 +326,12 @@ static bool drm_matches(const struct candidate *c, dev_t dev)
 		(int64_t)minor(dev) == c->drm.renderMinor;
 }
 
+/* Devices without a DRM node of their own (lavapipe) can use any device's buffers they map. */
+static bool has_drm_node(const struct candidate *c)
+{
+	return c->has_drm && (c->drm.hasPrimary || c->drm.hasRender);
+}
+
 static void log_candidates(enum mosaic_log_level level, const struct candidate *cands, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -402,7 +409,21 @@ static bool choose_device(struct vk_renderer *r, int drm_fd, struct candidate *o
 				chosen = (int)i;
 			}
 		}
-		if (chosen < 0) {
+		// No device of that node: a software one runs beside it, CPU type first,
+		// when Vulkan was asked for (auto-selection prefers GLES on the device).
+		bool is_node = mosaic_drm_fd_is_node(drm_fd);
+		for (size_t i = 0; i < n_cands && is_node && !r->probing; i++) {
+			if (!has_drm_node(&cands[i]) && (chosen < 0 ||
+					type_rank(cands[i].props.deviceType) <
+					type_rank(cands[chosen].props.deviceType))) {
+				chosen = (int)i;
+			}
+		}
+		if (chosen >= 0) {
+			mosaic_log(MOSAIC_LOG_INFO, "vulkan: no Vulkan device has the DRM node "
+				"%u:%u; %s, which has none, runs beside it", major(st.st_rdev),
+				minor(st.st_rdev), cands[chosen].props.deviceName);
+		} else {
 			mosaic_log(fail_level, "vulkan: no Vulkan device matches the DRM device "
 				"%u:%u; the devices are:", major(st.st_rdev), minor(st.st_rdev));
 			log_candidates(fail_level, cands, n_cands);
@@ -624,6 +645,12 @@ bool vk_device_init(struct vk_renderer *r, int drm_fd)
 	}
 	r->phdev = c.phdev;
 	r->props = c.props;
+	if (c.has_drm && c.drm.hasRender) {
+		r->base.drm_dev = makedev((unsigned)c.drm.renderMajor, (unsigned)c.drm.renderMinor);
+	} else if (c.has_drm && c.drm.hasPrimary) {
+		r->base.drm_dev = makedev((unsigned)c.drm.primaryMajor,
+			(unsigned)c.drm.primaryMinor);
+	}
 	vkGetPhysicalDeviceMemoryProperties(r->phdev, &r->mem_props);
 	if (!create_device(r, &c)) {
 		return false;

@@ -352,9 +352,21 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 	return ok;
 }
 
+/* The frame's submission waits for it; without sync_file import the core waits on the CPU. */
+static bool vk_pass_wait_sync_file(struct mosaic_pass *base, int fd)
+{
+	struct vk_pass *pass = vk_pass_from_base(base);
+	struct vk_renderer *r = pass->renderer;
+	if (!r->feat.sync_file_import || r->current->n_waits == VK_MAX_WAIT_SYNC_FILES) {
+		return false;
+	}
+	return vk_frame_wait_sync_file(r, fd);
+}
+
 static const struct mosaic_pass_impl vk_pass_impl = {
 	.add_rect = vk_pass_add_rect,
 	.add_texture = vk_pass_add_texture,
+	.wait_sync_file = vk_pass_wait_sync_file,
 	.submit = vk_pass_submit,
 };
 
@@ -365,16 +377,6 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 	char name[32];
 	if (r->open_pass != NULL) {
 		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: a pass is already being recorded");
-		return NULL;
-	}
-	if (options->n_wait_sync_files > 0 && !r->feat.sync_file_import) {
-		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: this device cannot wait for sync_files; "
-			"wait for them before beginning the pass");
-		return NULL;
-	}
-	if (options->n_wait_sync_files > VK_MAX_WAIT_SYNC_FILES) {
-		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: a pass can wait for at most %d sync_files",
-			VK_MAX_WAIT_SYNC_FILES);
 		return NULL;
 	}
 	struct vk_pass *pass = calloc(1, sizeof(*pass));

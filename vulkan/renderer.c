@@ -199,6 +199,8 @@ struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)
 		features |= MOSAIC_FEATURE_SYNC_FILE_IMPORT;
 	}
 	r->base.features = features;
+	// A GPU renders into device memory, which dmabufs share; CPU memory takes a copy.
+	r->base.render_buffer_caps = MOSAIC_BUFFER_CAP_DMABUF;
 	mosaic_log(MOSAIC_LOG_INFO, "vulkan: %s, %s%s", r->device_name,
 		r->feat.validation ? "validation on, " : "",
 		r->feat.debug_utils ? "debug names" : "no debug names");

@@ -94,11 +94,15 @@ struct mosaic_allocator *mosaic_drm_dumb_allocator_create(int drm_fd);
  * Picks and creates the allocator for the buffers `renderer` renders into:
  * - no DRM device (`drm_fd` < 0 and the renderer has none): shared memory
  *   (mosaic_shm_allocator_create());
- * - the pixman renderer on a device that has dumb buffers (a KMS primary
- *   node): dumb buffers, which the CPU reads and writes at full speed;
- * - another renderer that can render into dmabufs: GBM on the device;
+ * - a renderer that renders into dmabufs natively (a GPU: its backend
+ *   declares MOSAIC_BUFFER_CAP_DMABUF) and has dmabuf render formats: GBM
+ *   on the device;
+ * - a renderer that renders into CPU memory (pixman), on a device that has
+ *   dumb buffers (a KMS primary node): dumb buffers, which the CPU reads and
+ *   writes at full speed;
  * - otherwise shared memory.
- * `drm_fd` is borrowed (< 0: use mosaic_renderer_get_drm_fd()). The choice
+ * `drm_fd` is borrowed (< 0: use mosaic_renderer_get_drm_fd(), which is the
+ * caller's device or the renderer's own). The choice
  * is logged at INFO. NULL, with a log line, only when the chosen allocator
  * cannot be created.
  */

@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <pixman.h>
 
@@ -73,6 +74,22 @@ struct mosaic_renderer {
 	/** Render formats for CPU-accessible buffers and for dmabufs; filled by the backend. */
 	struct mosaic_format_set data_ptr_render_formats;
 	struct mosaic_format_set dmabuf_render_formats;
+	/**
+	 * The DRM node the backend's device sits on (from
+	 * VkPhysicalDeviceDrmPropertiesEXT, EGL_EXT_device_drm...): a render or
+	 * primary node's device number, or 0 when the device has none (pixman,
+	 * lavapipe, llvmpipe on the surfaceless platform). When the caller gave
+	 * no DRM fd, the core opens this node for mosaic_renderer_get_drm_fd().
+	 */
+	dev_t drm_dev;
+	/**
+	 * The MOSAIC_BUFFER_CAP_* kinds of buffer the backend renders into
+	 * natively: MOSAIC_BUFFER_CAP_DMABUF for a GPU that draws into dmabufs,
+	 * MOSAIC_BUFFER_CAP_DATA_PTR for a CPU renderer that draws into memory.
+	 * Other kinds may still work through a copy. The core picks allocators
+	 * from this (mosaic_allocator_autocreate()); 0 means DATA_PTR.
+	 */
+	uint32_t render_buffer_caps;
 
 	/* Private to the core. */
 	int drm_fd;
@@ -120,6 +137,12 @@ struct mosaic_texture {
 	struct mosaic_renderer *renderer;
 	int width, height;
 	uint32_t fourcc;
+
+	/* Private to the core. */
+	/* A duplicate of the dmabuf the texture samples (implicit sync), or -1. */
+	int dmabuf_fds[4];
+	/* The timeline point of the pass that last waited for its implicit fences. */
+	uint64_t implicit_wait_point;
 };
 
 /** Initializes the base and counts the texture as a child of the renderer. */
@@ -131,6 +154,16 @@ struct mosaic_pass_impl {
 	void (*add_rect)(struct mosaic_pass *pass, const struct mosaic_rect_options *options);
 	/** Mandatory. Options normalized by the core. */
 	void (*add_texture)(struct mosaic_pass *pass, const struct mosaic_texture_options *options);
+	/**
+	 * Optional: makes the pass's GPU work wait for the sync_file `fd`
+	 * (borrowed: duplicate it to keep it) without blocking the CPU. Called
+	 * by the core for the pass options' wait_sync_files and for the implicit
+	 * fences of the dmabufs the pass samples, any time between begin_pass
+	 * and submit. Returns false when the backend cannot wait on the GPU
+	 * (no log line needed): the core then waits on the CPU, bounded (see
+	 * struct mosaic_pass_options).
+	 */
+	bool (*wait_sync_file)(struct mosaic_pass *pass, int fd);
 	/**
 	 * Mandatory. Submits and frees the backend pass. `point` is the timeline
 	 * point the work must signal (reported by get_completed_point once done).
@@ -149,6 +182,10 @@ struct mosaic_pass {
 	/* Private to the core. */
 	pixman_region32_t clip;
 	bool signal_sync_file;
+	/* CLOCK_MONOTONIC ns until which CPU waits for sync_files may block; -1: unset. */
+	int64_t cpu_wait_deadline_ns;
+	int64_t cpu_wait_timeout_ns;
+	bool cpu_wait_expired;
 };
 
 /** Initializes the base of a pass created in begin_pass. */

@@ -57,8 +57,12 @@ struct mosaic_pass_options {
 	/** Measures the GPU time of the pass, or NULL. */
 	struct mosaic_render_timer *timer;
 	/**
-	 * sync_file fds the GPU waits for before rendering (e.g. the client's
-	 * acquire fences). Borrowed: the caller keeps ownership.
+	 * sync_file fds the pass waits for before rendering (e.g. the client's
+	 * acquire fences). Borrowed: the caller keeps ownership. Every backend
+	 * takes them: the GPU waits where the renderer can
+	 * (MOSAIC_FEATURE_SYNC_FILE_IMPORT, EGL_ANDROID_native_fence_sync);
+	 * otherwise mosaic_renderer_begin_pass() waits on the CPU, within the
+	 * bound of `sync_file_cpu_timeout_ns`.
 	 */
 	const int *wait_sync_files;
 	size_t n_wait_sync_files;
@@ -67,7 +71,31 @@ struct mosaic_pass_options {
 	 * MOSAIC_FEATURE_SYNC_FILE_EXPORT report -1 instead.
 	 */
 	bool signal_sync_file;
+	/**
+	 * The most time, in nanoseconds, the CPU may block in this pass for
+	 * fences it cannot hand to the GPU: the wait_sync_files above and the
+	 * implicit fences of the client dmabufs the pass samples
+	 * (mosaic_pass_add_texture() takes them with
+	 * DMA_BUF_IOCTL_EXPORT_SYNC_FILE). The budget is shared by every wait of
+	 * the pass; once it is spent the pass draws without waiting for the
+	 * rest, with one WARN line: a client whose fence never signals delays
+	 * a frame by at most this much and cannot hang the compositor. 0 means
+	 * MOSAIC_SYNC_FILE_CPU_TIMEOUT_DEFAULT_NS; values above
+	 * MOSAIC_SYNC_FILE_CPU_TIMEOUT_MAX_NS (or negative) are taken as that.
+	 */
+	int64_t sync_file_cpu_timeout_ns;
 };
+
+/**
+ * The default of mosaic_pass_options.sync_file_cpu_timeout_ns: 100 ms. It
+ * is also the most a CPU read of a dmabuf outside a pass waits for the
+ * dmabuf's writers (pixman copies a dmabuf into its texture in
+ * mosaic_texture_from_buffer()); a later writer is not waited for, with one
+ * WARN line.
+ */
+#define MOSAIC_SYNC_FILE_CPU_TIMEOUT_DEFAULT_NS (100 * 1000 * 1000LL)
+/** The largest mosaic_pass_options.sync_file_cpu_timeout_ns: 10 s. */
+#define MOSAIC_SYNC_FILE_CPU_TIMEOUT_MAX_NS (10 * 1000 * 1000 * 1000LL)
 
 /** How to learn that a submitted pass is complete. */
 struct mosaic_pass_completion {
@@ -134,8 +162,11 @@ struct mosaic_texture_options {
 
 /**
  * Draws (part of) a texture. The texture must come from the same renderer
- * and stay alive until the pass is submitted. Returns false with a log line
- * (and draws nothing) for invalid options.
+ * and stay alive until the pass is submitted. A texture made from a dmabuf
+ * is sampled after its implicit write fences (the ones on the dmabuf now:
+ * a client's rendering still in flight), once per pass; see
+ * mosaic_pass_options.sync_file_cpu_timeout_ns for how the wait is done.
+ * Returns false with a log line (and draws nothing) for invalid options.
  */
 bool mosaic_pass_add_texture(struct mosaic_pass *pass,
 	const struct mosaic_texture_options *options);
@@ -145,6 +176,13 @@ bool mosaic_pass_add_texture(struct mosaic_pass *pass,
  * NULL) so the caller can learn when the GPU is done; the buffer contents are
  * final once the point is complete. On failure the buffer contents are
  * undefined. The pass is freed in both cases.
+ *
+ * When `buffer` is a dmabuf, its readers (KMS, a parent compositor, another
+ * device) need not wait for the point: the pass's completion is attached to
+ * the dmabuf as a write fence (DMA_BUF_IOCTL_IMPORT_SYNC_FILE), so implicit
+ * sync orders them after the frame. Where the backend has no sync_file for
+ * the pass, or the kernel cannot attach one, submit waits on the CPU until
+ * the frame is complete (at most 2 s, then one WARN line).
  */
 bool mosaic_pass_submit(struct mosaic_pass *pass, struct mosaic_pass_completion *completion);
 

@@ -69,7 +69,12 @@ struct mosaic_renderer_options {
 	enum mosaic_backend backend;
 	/**
 	 * A DRM device fd (primary or render node) the renderer must run on, or
-	 * a value <= 0 for none. Borrowed: the renderer duplicates it.
+	 * a value <= 0 for none. Borrowed: the renderer duplicates it. When no
+	 * Vulkan device has that node and `backend` asks for Vulkan, a device
+	 * without a DRM node of its own (lavapipe) starts beside it: it imports
+	 * the dmabufs it can map, and the fd becomes the renderer's DRM device
+	 * (mosaic_renderer_get_drm_fd()). Auto-selection passes over it then,
+	 * in favour of GLES on the device.
 	 */
 	int drm_fd;
 	/**
@@ -103,8 +108,16 @@ const char *mosaic_renderer_get_device_name(const struct mosaic_renderer *render
 uint64_t mosaic_renderer_get_features(const struct mosaic_renderer *renderer);
 
 /**
- * The DRM fd the renderer runs on, or -1. Owned by the renderer: dup it to
- * keep it.
+ * The DRM device the renderer runs on, or -1: the caller's
+ * `options.drm_fd` (duplicated) when one was given, else the render node of
+ * the renderer's own device (Vulkan: VkPhysicalDeviceDrmPropertiesEXT;
+ * GLES: the EGL device's EGL_DRM_RENDER_NODE_FILE_EXT or
+ * EGL_DRM_DEVICE_FILE_EXT, or the GBM device), -1 for a device that has no
+ * DRM node (pixman, lavapipe, llvmpipe on the surfaceless platform) when
+ * the caller named none. Borrowed: owned by the renderer and closed by
+ * mosaic_renderer_destroy(); dup it to keep it. This is the device
+ * mosaic_linux_dmabuf_v1_create() names as the feedback's main device and
+ * mosaic_allocator_autocreate() allocates on.
  */
 int mosaic_renderer_get_drm_fd(const struct mosaic_renderer *renderer);
 

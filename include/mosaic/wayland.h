@@ -155,7 +155,10 @@ struct mosaic_linux_dmabuf_v1;
  * INVALID_FORMAT, and a buffer that the renderer cannot import gets
  * `failed` (create) or INVALID_WL_BUFFER (create_immed).
  * NULL with a log line on failure, and for a renderer without a DRM device
- * (mosaic_renderer_get_drm_fd() < 0): feedback must name one. Destroy it
+ * (mosaic_renderer_get_drm_fd() < 0): feedback must name one. That device
+ * is the caller's (mosaic_renderer_options.drm_fd) or, without one, the
+ * renderer's own DRM node; a device with no node of its own (lavapipe,
+ * llvmpipe) gets linux-dmabuf by being created with the caller's. Destroy it
  * (or the display) after the clients are gone.
  */
 struct mosaic_linux_dmabuf_v1 *mosaic_linux_dmabuf_v1_create(struct wl_display *display,

@@ -147,12 +147,6 @@ static const struct mosaic_pass_impl pixman_pass_impl = {
 struct mosaic_pass *pixman_begin_pass(struct mosaic_renderer *renderer,
 	struct mosaic_buffer *buffer, const struct mosaic_pass_options *options)
 {
-	if (options->n_wait_sync_files > 0) {
-		// A CPU renderer would have to block here; the caller must wait itself.
-		mosaic_log(MOSAIC_LOG_ERROR, "pixman: cannot wait for sync_files; wait for them "
-			"before beginning the pass");
-		return NULL;
-	}
 	struct pixman_pass *pass = calloc(1, sizeof(*pass));
 	if (pass == NULL) {
 		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");

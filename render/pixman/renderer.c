@@ -48,6 +48,7 @@ struct mosaic_renderer *mosaic_pixman_backend_create(void)
 	renderer->base.device_name = "pixman (CPU)";
 	// Linear dmabufs are mapped (see pixman_buffer_view_init).
 	renderer->base.features = MOSAIC_FEATURE_SOFTWARE | MOSAIC_FEATURE_DMABUF_IMPORT;
+	renderer->base.render_buffer_caps = MOSAIC_BUFFER_CAP_DATA_PTR;
 
 	// Every format of the table can be read and written by pixman, in memory
 	// or in linear dmabufs.
