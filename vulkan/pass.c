@@ -1,3 +1,4 @@
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -450,16 +451,12 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 		goto err_target;
 	}
 	// What can fail comes before anything is recorded: a pass that fails to begin
-	// leaves the frame as it found it, for the next pass or upload.
-	uint32_t n_waits = frame->n_waits;
-	for (size_t i = 0; i < options->n_wait_sync_files; i++) {
-		if (!vk_frame_wait_sync_file(r, options->wait_sync_files[i])) {
-			goto err_waits;
-		}
-	}
+	// leaves the frame as it found it, for the next pass or upload. (The core hands
+	// sync_files to the pass once it has begun: wait_sync_file below.)
+	assert(options->n_wait_sync_files == 0);
 	pass->cb = vk_frame_render_cb(r);
 	if (pass->cb == VK_NULL_HANDLE) {
-		goto err_waits;
+		goto err_target;
 	}
 	if (options->timer != NULL && frame->queries != VK_NULL_HANDLE) {
 		pass->timer = mosaic_container_of(options->timer, struct vk_timer, base);
@@ -491,10 +488,6 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 	mosaic_pass_init(&pass->base, &vk_pass_impl, renderer, buffer);
 	return &pass->base;
 
-err_waits:
-	// The frame no longer waits for them; the next import into the semaphores replaces
-	// the payloads imported here (temporary ones, never waited for).
-	frame->n_waits = n_waits;
 err_target:
 	vk_image_unref(pass->target);
 err:
