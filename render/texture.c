@@ -5,6 +5,7 @@
 #include <mosaic/interface.h>
 #include <mosaic/texture.h>
 
+#include "private/buffer_access.h"
 #include "private/export.h"
 #include "private/log.h"
 
@@ -112,10 +113,32 @@ MOSAIC_EXPORT bool mosaic_texture_update_from_buffer(struct mosaic_texture *text
 		pixman_region32_fini(&clipped);
 		return false;
 	}
-	bool ok = true;
-	if (pixman_region32_not_empty(&clipped)) {
-		ok = texture->impl->update_from_buffer(texture, buffer, &clipped);
+	if (!pixman_region32_not_empty(&clipped)) {
+		pixman_region32_fini(&clipped);
+		return true;
 	}
+	bool ok = false;
+	struct mosaic_buffer_access access;
+	// Logs its reason.
+	if (!mosaic_buffer_access_begin(&access, buffer, MOSAIC_BUFFER_DATA_READ)) {
+		goto out;
+	}
+	if (access.fourcc != texture->fourcc) {
+		char a[32], b[32];
+		mosaic_log(MOSAIC_LOG_ERROR, "buffer format %s differs from texture format %s",
+			mosaic_format_name(access.fourcc, a), mosaic_format_name(texture->fourcc, b));
+		goto out_access;
+	}
+	ok = texture->impl->update_from_buffer(texture, &(struct mosaic_texture_update){
+		.buffer = buffer,
+		.data = access.data,
+		.fourcc = access.fourcc,
+		.stride = access.stride,
+		.damage = &clipped,
+	});
+out_access:
+	mosaic_buffer_access_end(&access);
+out:
 	pixman_region32_fini(&clipped);
 	return ok;
 }

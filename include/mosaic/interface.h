@@ -13,9 +13,10 @@
  *   the destination box and the buffer bounds (never empty: empty draws are
  *   dropped by the core); `src_box` and `dst_box` are filled in and valid;
  *   `alpha` points at a value in 0..1.
- * - update_from_buffer: the buffer has the texture's size and `damage` is
- *   non-NULL, clipped to the texture and non-empty. The backend checks the
- *   buffer's format when it accesses the data.
+ * - update_from_buffer: the core has begun CPU access to the buffer (its data
+ *   pointer, or the mapping of a linear dmabuf), checked that it has the
+ *   texture's size and format and a valid layout, and clipped the damage to
+ *   the texture (never empty). It ends the access after the hook returns.
  * - read_pixels: `src_box` is non-empty and inside the texture, the format is
  *   known and the stride is large enough.
  */
@@ -96,12 +97,34 @@ void mosaic_renderer_init(struct mosaic_renderer *renderer,
  */
 void mosaic_renderer_set_lost(struct mosaic_renderer *renderer);
 
+/** What the core hands to a texture's update_from_buffer hook; valid during the hook. */
+struct mosaic_texture_update {
+	/**
+	 * The buffer being copied, for backends that import its memory directly
+	 * (host-pointer import). Borrowed; its CPU access is open.
+	 */
+	struct mosaic_buffer *buffer;
+	/** The buffer's top-left pixel, mapped for reading. */
+	const void *data;
+	/** The buffer's format: always the texture's. */
+	uint32_t fourcc;
+	/** Bytes per row: a valid layout for the texture's size (mosaic_format_check_layout()). */
+	uint32_t stride;
+	/** Texture coordinates, clipped to the texture, never empty. */
+	const pixman_region32_t *damage;
+};
+
 struct mosaic_texture_impl {
 	/** Mandatory. */
 	void (*destroy)(struct mosaic_texture *texture);
-	/** Optional (textures that cannot be updated fail cleanly without it). */
-	bool (*update_from_buffer)(struct mosaic_texture *texture, struct mosaic_buffer *buffer,
-		const pixman_region32_t *damage);
+	/**
+	 * Optional (textures that cannot be updated fail cleanly without it).
+	 * Copies `update->damage` of the mapped pixels into the texture; returns
+	 * false with one log line. See the top of this file for what the core
+	 * has checked.
+	 */
+	bool (*update_from_buffer)(struct mosaic_texture *texture,
+		const struct mosaic_texture_update *update);
 	/** Optional (reads fail cleanly without it). */
 	bool (*read_pixels)(struct mosaic_texture *texture,
 		const struct mosaic_read_pixels_options *options);

@@ -9,6 +9,8 @@
 
 #include <mosaic/interface.h>
 
+#include "private/buffer_access.h"
+
 struct pixman_renderer {
 	struct mosaic_renderer base;
 };
@@ -29,15 +31,15 @@ struct pixman_texture {
  */
 struct pixman_buffer_view {
 	pixman_image_t *image;
-	struct mosaic_buffer *buffer;
+	/** The access pixman_buffer_view_init() began (zeroed when someone else holds it). */
+	struct mosaic_buffer_access access;
+	void *data;
 	uint32_t fourcc;
+	uint32_t stride;
+	int width, height;
 	/** MOSAIC_BUFFER_DATA_* */
 	uint32_t flags;
-	void *data;
-	uint32_t stride;
 	bool shadow;
-	/** Reached through the core's dmabuf mapping rather than a data pointer. */
-	bool dmabuf;
 };
 
 struct pixman_pass {
