@@ -230,12 +230,8 @@ static inline void put_vertex(float *p, float x, float y, double u, double v,
  * point: the draw's transform applied exactly at the corners, which is exact
  * everywhere since the map is affine.
  */
-struct tex_map {
-	double m[6];
-};
-
 static void add_quads(struct gles_pass *pass, struct gles_cmd *cmd,
-	const pixman_region32_t *clip, const struct tex_map *map, const float color[4])
+	const pixman_region32_t *clip, const struct mosaic_affine *map, const float color[4])
 {
 	int n;
 	const pixman_box32_t *boxes = pixman_region32_rectangles(clip, &n);
@@ -285,28 +281,15 @@ static void gles_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rec
 	}
 }
 
-/*
- * Output point -> normalized texture coordinate: into the destination box
- * (0..1), through the inverse of the transform, into the source box, divided
- * by the texture size. As render/pixman/pass.c does it, without its nudge.
- */
-static void texture_map(struct tex_map *out, const struct mosaic_texture_options *opts)
+/* Output point -> normalized texture coordinate. */
+static void texture_map(struct mosaic_affine *out, const struct mosaic_texture_options *opts)
 {
-	const struct mosaic_fbox *src = &opts->src_box;
-	const struct mosaic_box *dst = &opts->dst_box;
-	float t[9];
-	mosaic_transform_matrix(t, mosaic_transform_invert(opts->transform));
-	double sx = 1.0 / dst->width, sy = 1.0 / dst->height;
+	mosaic_texture_coords_map(out, &opts->src_box, &opts->dst_box, opts->transform, 0, 0);
 	double tw = opts->texture->width, th = opts->texture->height;
-	// s = T * ((p - dst.xy) / dst.wh); uv = (src.xy + s * src.wh) / tex.wh
-	double a = t[0] * sx, b = t[1] * sy, c = t[2] - t[0] * sx * dst->x - t[1] * sy * dst->y;
-	double d = t[3] * sx, e = t[4] * sy, f = t[5] - t[3] * sx * dst->x - t[4] * sy * dst->y;
-	out->m[0] = a * src->width / tw;
-	out->m[1] = b * src->width / tw;
-	out->m[2] = (src->x + c * src->width) / tw;
-	out->m[3] = d * src->height / th;
-	out->m[4] = e * src->height / th;
-	out->m[5] = (src->y + f * src->height) / th;
+	for (int i = 0; i < 3; i++) {
+		out->m[i] /= tw;
+		out->m[3 + i] /= th;
+	}
 }
 
 static void gles_pass_add_texture(struct mosaic_pass *base,
@@ -323,7 +306,7 @@ static void gles_pass_add_texture(struct mosaic_pass *base,
 	if (cmd == NULL) {
 		return;
 	}
-	struct tex_map map;
+	struct mosaic_affine map;
 	texture_map(&map, opts);
 	const float color[4] = { alpha, alpha, alpha, alpha };
 	add_quads(pass, cmd, opts->clip, &map, color);

@@ -224,29 +224,24 @@ static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_
 
 /*
  * The affine map from the unit square of the destination box to normalized
- * texture coordinates: undo the output transform, then scale into the source
- * box (the inverse of what the pixman backend's source_transform does per pixel).
+ * texture coordinates: the core's map with the box's corner as the origin,
+ * scaled by the box's size.
  */
 static void uv_matrix(const struct mosaic_texture_options *opts, float uv_x[4],
 	float uv_y[4])
 {
-	float m[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
-	if (opts->transform != MOSAIC_TRANSFORM_NORMAL) {
-		mosaic_transform_matrix(m, mosaic_transform_invert(opts->transform));
+	const struct mosaic_box *dst = &opts->dst_box;
+	struct mosaic_affine map;
+	mosaic_texture_coords_map(&map, &opts->src_box, dst, opts->transform, dst->x, dst->y);
+	float *rows[2] = { uv_x, uv_y };
+	double size[2] = { opts->texture->width, opts->texture->height };
+	for (int i = 0; i < 2; i++) {
+		const double *m = &map.m[3 * i];
+		rows[i][0] = (float)(m[0] * dst->width / size[i]);
+		rows[i][1] = (float)(m[1] * dst->height / size[i]);
+		rows[i][2] = (float)(m[2] / size[i]);
+		rows[i][3] = 0.0f;
 	}
-	const struct mosaic_fbox *src = &opts->src_box;
-	float tw = (float)opts->texture->width, th = (float)opts->texture->height;
-	float sx = (float)src->width / tw, sy = (float)src->height / th;
-	float ox = (float)src->x / tw, oy = (float)src->y / th;
-	// Row 0: u = ox + sx * (m0 x + m1 y + m2); row 1: v = oy + sy * (m3 x + m4 y + m5).
-	uv_x[0] = sx * m[0];
-	uv_x[1] = sx * m[1];
-	uv_x[2] = sx * m[2] + ox;
-	uv_x[3] = 0.0f;
-	uv_y[0] = sy * m[3];
-	uv_y[1] = sy * m[4];
-	uv_y[2] = sy * m[5] + oy;
-	uv_y[3] = 0.0f;
 }
 
 static void vk_pass_add_texture(struct mosaic_pass *base,

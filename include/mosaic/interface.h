@@ -97,6 +97,30 @@ void mosaic_renderer_init(struct mosaic_renderer *renderer,
  */
 void mosaic_renderer_set_lost(struct mosaic_renderer *renderer);
 
+/**
+ * An affine map of the plane: (x, y) -> (m[0] x + m[1] y + m[2],
+ * m[3] x + m[4] y + m[5]).
+ */
+struct mosaic_affine {
+	double m[6];
+};
+
+/**
+ * The map every backend draws a texture with: from output pixel coordinates
+ * relative to (origin_x, origin_y) to texture pixel coordinates, such that
+ * `dst_box` shows `src_box` of the texture through `transform` (the
+ * transform is undone: with MOSAIC_TRANSFORM_90 the top-left corner of
+ * `dst_box` shows the top-right corner of `src_box`). Divide the rows by the
+ * texture's width and height for normalized coordinates. The origin keeps
+ * the constant terms small near the drawn pixels (pixman's 16.16 fixed
+ * point needs that); pass 0, 0 for plain output coordinates. `dst_box` must
+ * not be empty (the core guarantees it for add_texture); nothing is
+ * borrowed past the call.
+ */
+void mosaic_texture_coords_map(struct mosaic_affine *out, const struct mosaic_fbox *src_box,
+	const struct mosaic_box *dst_box, enum mosaic_transform transform, int origin_x,
+	int origin_y);
+
 /** What the core hands to a texture's update_from_buffer hook; valid during the hook. */
 struct mosaic_texture_update {
 	/**
