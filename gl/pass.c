@@ -13,6 +13,7 @@
 #include "gl/gles_private.h"
 #include "private/list.h"
 #include "private/log.h"
+#include "private/touched.h"
 
 /*
  * Draws are recorded and run at submit: consecutive draws that share a
@@ -56,8 +57,7 @@ struct gles_pass {
 	 */
 	pixman_region32_t touched;
 	pixman_region32_t replaced;
-	pixman_box32_t *touched_boxes;
-	size_t n_touched_boxes, cap_touched_boxes;
+	struct mosaic_touched touched_boxes;
 
 	struct mosaic_render_timer *timer;
 	int *wait_fds;
@@ -86,7 +86,7 @@ void gles_pass_destroy(struct gles_pass *pass)
 	free(pass->cmds);
 	free(pass->verts);
 	free(pass->rects);
-	free(pass->touched_boxes);
+	mosaic_touched_finish(&pass->touched_boxes);
 	free(pass);
 }
 
@@ -129,30 +129,17 @@ static struct gles_cmd *last_cmd(struct gles_pass *pass)
 /* Notes the bounding box of a draw's clip (CPU-memory targets only). */
 static void touch(struct gles_pass *pass, const pixman_region32_t *clip)
 {
-	if (!pass->data_target) {
-		return;
-	}
-	if (!grow((void **)&pass->touched_boxes, &pass->cap_touched_boxes,
-			pass->n_touched_boxes + 1, sizeof(*pass->touched_boxes))) {
+	if (pass->data_target && !mosaic_touched_add(&pass->touched_boxes, clip)) {
 		pass->failed = true;
-		return;
 	}
-	pass->touched_boxes[pass->n_touched_boxes++] = *pixman_region32_extents(clip);
 }
 
 /* Makes the touched region of the boxes noted by touch(). */
 static void build_touched(struct gles_pass *pass)
 {
-	pixman_region32_fini(&pass->touched);
-	pixman_region32_init_rects(&pass->touched, pass->touched_boxes,
-		(int)pass->n_touched_boxes);
-	// Each rectangle costs a copy each way at submit: past a few, one big one is cheaper.
 	// Through pixel buffers a rectangle is a call, not a wait: many more pay off.
 	int max_rects = pass->renderer->use_pbo ? 256 : 32;
-	if (pixman_region32_n_rects(&pass->touched) > max_rects) {
-		pixman_box32_t all = *pixman_region32_extents(&pass->touched);
-		pixman_region32_reset(&pass->touched, &all);
-	}
+	mosaic_touched_build(&pass->touched_boxes, &pass->touched, max_rects);
 }
 
 static void add_clear(struct gles_pass *pass, const struct mosaic_color *color,
@@ -657,11 +644,13 @@ struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *base,
 		}
 		pixman_region32_init(&pass->replaced);
 		pixman_region32_init(&pass->touched);
+		mosaic_touched_init(&pass->touched_boxes);
 	}
 	pass->renderer = r;
 	// setup_data_target reads it before mosaic_pass_init sets the rest.
 	pass->base.buffer = buffer;
-	pass->n_cmds = pass->n_verts = pass->n_rects = pass->n_touched_boxes = 0;
+	pass->n_cmds = pass->n_verts = pass->n_rects = 0;
+	mosaic_touched_reset(&pass->touched_boxes);
 	pass->failed = false;
 	pixman_region32_clear(&pass->touched);
 	pixman_region32_clear(&pass->replaced);

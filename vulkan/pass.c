@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "private/log.h"
+#include "private/touched.h"
 #include "vulkan/vulkan_private.h"
 
 struct vk_pass {
@@ -12,6 +13,7 @@ struct vk_pass {
 	/* Set for CPU buffers: their pixels go through this image. */
 	struct vk_shm_target *shm;
 	/* Pixels the draws may change (CPU targets): only these are copied. */
+	struct mosaic_touched touched_boxes;
 	pixman_region32_t touched;
 	struct vk_render_setup *setup;
 	struct vk_timer *timer;
@@ -32,18 +34,11 @@ static struct vk_pass *vk_pass_from_base(struct mosaic_pass *pass)
 	return mosaic_container_of(pass, struct vk_pass, base);
 }
 
-/* Adds a draw's clip to the touched region: its extents, all merged past 256 rectangles. */
+/* Notes the bounding box of a draw's clip (CPU targets only). */
 static void add_touched(struct vk_pass *pass, const pixman_region32_t *clip)
 {
-	if (pass->shm == NULL) {
-		return;
-	}
-	const pixman_box32_t *e = pixman_region32_extents(clip);
-	pixman_region32_union_rect(&pass->touched, &pass->touched, e->x1, e->y1,
-		(unsigned)(e->x2 - e->x1), (unsigned)(e->y2 - e->y1));
-	if (pixman_region32_n_rects(&pass->touched) > 256) {
-		pixman_box32_t all = *pixman_region32_extents(&pass->touched);
-		pixman_region32_reset(&pass->touched, &all);
+	if (pass->shm != NULL && !mosaic_touched_add(&pass->touched_boxes, clip)) {
+		pass->failed = true;
 	}
 }
 
@@ -301,6 +296,7 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 static void pass_free(struct vk_pass *pass)
 {
 	pixman_region32_fini(&pass->touched);
+	mosaic_touched_finish(&pass->touched_boxes);
 	pass->renderer->open_pass = NULL;
 	vk_image_unref(pass->target);
 	free(pass);
@@ -321,6 +317,7 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 	}
 	bool ok = !pass->failed;
 	if (pass->shm != NULL) {
+		mosaic_touched_build(&pass->touched_boxes, &pass->touched, 256);
 		// Recorded last, run first: the upload command buffer precedes the draws.
 		ok = vk_shm_target_record_load(pass->shm, pass->base.buffer, &pass->touched) && ok;
 		ok = vk_shm_target_record_store(pass->shm, pass->cb, &pass->touched) && ok;
@@ -377,6 +374,7 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 	pass->renderer = r;
 	pass->scissor = (pixman_box32_t){ 0, 0, -1, -1 };
 	pixman_region32_init(&pass->touched);
+	mosaic_touched_init(&pass->touched_boxes);
 
 	if (mosaic_buffer_is_vulkan(buffer)) {
 		struct vk_buffer *b = vk_buffer_from_base(buffer);
@@ -473,6 +471,7 @@ err_target:
 	vk_image_unref(pass->target);
 err:
 	pixman_region32_fini(&pass->touched);
+	mosaic_touched_finish(&pass->touched_boxes);
 	free(pass);
 	return NULL;
 }
