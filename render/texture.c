@@ -66,8 +66,8 @@ MOSAIC_EXPORT struct mosaic_texture *mosaic_texture_from_buffer(
 }
 
 MOSAIC_EXPORT struct mosaic_texture *mosaic_texture_from_pixels(
-	struct mosaic_renderer *renderer, uint32_t fourcc, uint32_t stride,
-	int width, int height, const void *data)
+	struct mosaic_renderer *renderer, int width, int height, uint32_t fourcc,
+	uint32_t stride, const void *data)
 {
 	if (!check_renderer(renderer)) {
 		return NULL;

@@ -478,8 +478,8 @@ static void test_texture_rejects(void **state)
 	// A texture of another renderer.
 	struct mosaic_renderer *other = mosaic_pixman_renderer_create();
 	uint32_t px = 0xffffffff;
-	struct mosaic_texture *foreign = mosaic_texture_from_pixels(other, DRM_FORMAT_ARGB8888,
-		4, 1, 1, &px);
+	struct mosaic_texture *foreign = mosaic_texture_from_pixels(other, 1, 1,
+		DRM_FORMAT_ARGB8888, 4, &px);
 	assert_non_null(foreign);
 	assert_false(mosaic_pass_add_texture(f->pass, &(struct mosaic_texture_options){
 		.texture = foreign,
@@ -587,20 +587,20 @@ static void test_texture_from_pixels_rejects(void **state)
 {
 	struct fixture *f = *state;
 	uint32_t px[16] = {0};
-	assert_null(mosaic_texture_from_pixels(NULL, DRM_FORMAT_ARGB8888, 16, 4, 4, px));
+	assert_null(mosaic_texture_from_pixels(NULL, 4, 4, DRM_FORMAT_ARGB8888, 16, px));
 	assert_one_error(&cap, "no renderer");
-	assert_null(mosaic_texture_from_pixels(f->renderer, DRM_FORMAT_ARGB8888, 16, 4, 4, NULL));
+	assert_null(mosaic_texture_from_pixels(f->renderer, 4, 4, DRM_FORMAT_ARGB8888, 16, NULL));
 	assert_one_error(&cap, "no data");
-	assert_null(mosaic_texture_from_pixels(f->renderer, DRM_FORMAT_NV12, 16, 4, 4, px));
+	assert_null(mosaic_texture_from_pixels(f->renderer, 4, 4, DRM_FORMAT_NV12, 16, px));
 	assert_one_error(&cap, "NV12");
-	assert_null(mosaic_texture_from_pixels(f->renderer, DRM_FORMAT_ARGB8888, 12, 4, 4, px));
+	assert_null(mosaic_texture_from_pixels(f->renderer, 4, 4, DRM_FORMAT_ARGB8888, 12, px));
 	assert_one_error(&cap, "too small");
-	assert_null(mosaic_texture_from_pixels(f->renderer, DRM_FORMAT_ARGB8888, 16, 0, 4, px));
+	assert_null(mosaic_texture_from_pixels(f->renderer, 0, 4, DRM_FORMAT_ARGB8888, 16, px));
 	assert_one_error(&cap, "invalid size");
-	assert_null(mosaic_texture_from_pixels(f->renderer, DRM_FORMAT_ARGB8888, 16, 4, -4, px));
+	assert_null(mosaic_texture_from_pixels(f->renderer, 4, -4, DRM_FORMAT_ARGB8888, 16, px));
 	assert_one_error(&cap, "invalid size");
-	assert_null(mosaic_texture_from_pixels(f->renderer, DRM_FORMAT_ARGB8888, 1u << 20,
-		MOSAIC_MAX_IMAGE_SIZE + 1, 1, px));
+	assert_null(mosaic_texture_from_pixels(f->renderer, MOSAIC_MAX_IMAGE_SIZE + 1, 1,
+		DRM_FORMAT_ARGB8888, 1u << 20, px));
 	assert_one_error(&cap, "invalid size");
 }
 

@@ -264,8 +264,7 @@ static void test_lost(void **state)
 	});
 	assert_non_null(r);
 	uint32_t px = 0xff000000;
-	struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, 4, 1, 1,
-		&px);
+	struct mosaic_texture *t = mosaic_texture_from_pixels(r, 1, 1, DRM_FORMAT_ARGB8888, 4, &px);
 	assert_non_null(t);
 
 	mosaic_renderer_set_lost(r);
@@ -278,7 +277,7 @@ static void test_lost(void **state)
 	assert_no_error(&cap);
 
 	// Every further call fails, with one line.
-	assert_null(mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, 4, 1, 1, &px));
+	assert_null(mosaic_texture_from_pixels(r, 1, 1, DRM_FORMAT_ARGB8888, 4, &px));
 	assert_one_error(&cap, "lost");
 	struct mosaic_buffer *b = mosaic_buffer_from_data(1, 1, DRM_FORMAT_ARGB8888, 4, &px);
 	assert_null(mosaic_renderer_begin_pass(r, b, NULL));
@@ -425,8 +424,8 @@ static void test_null_arguments(void **state)
 
 	NULL_CASE(mosaic_texture_from_buffer(NULL, b), NULL);
 	NULL_CASE(mosaic_texture_from_buffer(r, NULL), NULL);
-	NULL_CASE(mosaic_texture_from_pixels(NULL, DRM_FORMAT_XRGB8888, 4, 1, 1, &px), NULL);
-	NULL_CASE(mosaic_texture_from_pixels(r, DRM_FORMAT_XRGB8888, 4, 1, 1, NULL), NULL);
+	NULL_CASE(mosaic_texture_from_pixels(NULL, 1, 1, DRM_FORMAT_XRGB8888, 4, &px), NULL);
+	NULL_CASE(mosaic_texture_from_pixels(r, 1, 1, DRM_FORMAT_XRGB8888, 4, NULL), NULL);
 	NULL_CASE(mosaic_texture_update_from_buffer(NULL, b, NULL), false);
 	NULL_CASE(mosaic_texture_read_pixels(NULL, NULL), false);
 	NULL_CASE(mosaic_texture_read_pixels_start(NULL, NULL), NULL);

@@ -28,7 +28,7 @@ static uint32_t pixel;
 static void renderer_before_texture(void)
 {
 	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
-	struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_XRGB8888, 4, 1, 1,
+	struct mosaic_texture *t = mosaic_texture_from_pixels(r, 1, 1, DRM_FORMAT_XRGB8888, 4,
 		&pixel);
 	if (r == NULL || t == NULL) {
 		_exit(2);
@@ -39,7 +39,7 @@ static void renderer_before_texture(void)
 static void renderer_before_read_request(void)
 {
 	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
-	struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_XRGB8888, 4, 1, 1,
+	struct mosaic_texture *t = mosaic_texture_from_pixels(r, 1, 1, DRM_FORMAT_XRGB8888, 4,
 		&pixel);
 	uint32_t out;
 	struct mosaic_read_request *req = mosaic_texture_read_pixels_start(t,

@@ -56,8 +56,8 @@ static void test_read_pixels(void **state)
 	enum { W = 37, H = 23 };
 	uint32_t pixels[W * H], out[W * H];
 	test_pattern(pixels, W, H, 3);
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, W * 4,
-		W, H, pixels);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, W, H, DRM_FORMAT_ARGB8888, W * 4,
+		pixels);
 	assert_non_null(tex);
 	assert_true(test_read_texture(tex, out));
 	assert_memory_equal(pixels, out, sizeof(pixels));
@@ -196,8 +196,8 @@ static uint32_t *draw_into_shm(struct mosaic_renderer *r, int w, int h)
 	fill_shm(target, 5);
 	uint32_t pixels[64 * 64];
 	test_pattern(pixels, 64, 64, 6);
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, 64 * 4,
-		64, 64, pixels);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, 64, 64, DRM_FORMAT_ARGB8888,
+		64 * 4, pixels);
 	// Twice: the second pass finds the target cached and must still see new pixels.
 	for (int i = 0; i < 2; i++) {
 		struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, target, NULL);
@@ -251,8 +251,8 @@ static void test_partial_update(void **state)
 	uint32_t a[W * H], b[W * H], out[W * H];
 	test_pattern(a, W, H, 1);
 	test_pattern(b, W, H, 2);
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, W * 4,
-		W, H, a);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, W, H, DRM_FORMAT_ARGB8888, W * 4,
+		a);
 	assert_non_null(tex);
 	struct mosaic_buffer *buf = mosaic_buffer_from_data(W, H, DRM_FORMAT_ARGB8888, W * 4, b);
 	pixman_region32_t damage;
@@ -405,10 +405,10 @@ static void test_gpu_allocator(void **state)
 	test_pattern(pixels, TW, TH, 3);
 	struct mosaic_renderer *px = mosaic_pixman_renderer_create();
 	assert_non_null(px);
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, TW * 4,
-		TW, TH, pixels);
-	struct mosaic_texture *px_tex = mosaic_texture_from_pixels(px, DRM_FORMAT_ARGB8888,
-		TW * 4, TW, TH, pixels);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, TW, TH, DRM_FORMAT_ARGB8888,
+		TW * 4, pixels);
+	struct mosaic_texture *px_tex = mosaic_texture_from_pixels(px, TW, TH, DRM_FORMAT_ARGB8888,
+		TW * 4, pixels);
 	assert_non_null(tex);
 	assert_non_null(px_tex);
 
@@ -697,7 +697,7 @@ static void test_device_lost(void **state)
 	struct test_image img;
 	test_image_init(&img, 8, 8, DRM_FORMAT_ARGB8888, 0);
 	uint32_t px[4] = {0};
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, 8, 2, 2,
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, 2, 2, DRM_FORMAT_ARGB8888, 8,
 		px);
 	struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, img.buffer, NULL);
 	struct mosaic_pass_completion done;
@@ -710,7 +710,7 @@ static void test_device_lost(void **state)
 	assert_int_equal(lost_calls, 1);
 	assert_true(mosaic_renderer_is_lost(r));
 	assert_null(mosaic_renderer_begin_pass(r, img.buffer, NULL));
-	assert_null(mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, 8, 2, 2, px));
+	assert_null(mosaic_texture_from_pixels(r, 2, 2, DRM_FORMAT_ARGB8888, 8, px));
 	assert_null(mosaic_vulkan_buffer_create(r, 8, 8, DRM_FORMAT_ARGB8888));
 	assert_false(mosaic_renderer_wait_point(r, done.point, 0));
 	uint32_t out[4];
