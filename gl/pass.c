@@ -695,7 +695,7 @@ struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *base,
 	}
 	if (!use_dmabuf && !gpu_buffer) {
 		if (!mosaic_buffer_begin_data_access(buffer,
-				MOSAIC_BUFFER_DATA_READ | MOSAIC_BUFFER_DATA_WRITE, &pass->data,
+				MOSAIC_BUFFER_DATA_ACCESS_READ | MOSAIC_BUFFER_DATA_ACCESS_WRITE, &pass->data,
 				&pass->fourcc, &pass->stride)) {
 			mosaic_log(MOSAIC_LOG_ERROR, "gles: the buffer offers no CPU access or "
 				"dmabuf");

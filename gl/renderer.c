@@ -307,7 +307,7 @@ static uint64_t compute_features(const struct gles_renderer *r)
 
 struct mosaic_renderer *mosaic_gles_backend_create(int drm_fd, bool probing)
 {
-	enum mosaic_log_level level = mosaic_probe_level(probing);
+	enum mosaic_log level = mosaic_probe_level(probing);
 	struct gles_renderer *r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");

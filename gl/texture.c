@@ -268,7 +268,7 @@ static struct mosaic_texture *texture_from_data(struct gles_renderer *r,
 	char name[32];
 	void *data;
 	uint32_t fourcc, stride;
-	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data, &fourcc,
+	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_ACCESS_READ, &data, &fourcc,
 			&stride)) {
 		mosaic_log(MOSAIC_LOG_ERROR, "gles: the buffer offers no CPU access or dmabuf");
 		return NULL;

@@ -104,7 +104,7 @@ static bool commit_copy(struct mosaic_surface_texture *st, struct mosaic_buffer 
 		// Same size: the format decides whether the texture can be reused.
 		void *data;
 		uint32_t fourcc, stride;
-		if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data,
+		if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_ACCESS_READ, &data,
 				&fourcc, &stride)) {
 			return false;
 		}

@@ -131,17 +131,17 @@ bool mosaic_dmabuf_begin_cpu_access(struct mosaic_buffer *buffer, uint32_t flags
 			"(is it the target of an open pass?)");
 		return false;
 	}
-	if ((flags & MOSAIC_BUFFER_DATA_WRITE) && !m->writable) {
+	if ((flags & MOSAIC_BUFFER_DATA_ACCESS_WRITE) && !m->writable) {
 		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf: the buffer is read-only (its dmabuf was "
 			"exported without DRM_RDWR / O_RDWR) and cannot be written to");
 		return false;
 	}
 	// The kernel wants a direction; an access without one reads.
-	m->sync_flags = (flags & MOSAIC_BUFFER_DATA_WRITE) ? 0 : DMA_BUF_SYNC_READ;
-	if (flags & MOSAIC_BUFFER_DATA_READ) {
+	m->sync_flags = (flags & MOSAIC_BUFFER_DATA_ACCESS_WRITE) ? 0 : DMA_BUF_SYNC_READ;
+	if (flags & MOSAIC_BUFFER_DATA_ACCESS_READ) {
 		m->sync_flags |= DMA_BUF_SYNC_READ;
 	}
-	if (flags & MOSAIC_BUFFER_DATA_WRITE) {
+	if (flags & MOSAIC_BUFFER_DATA_ACCESS_WRITE) {
 		m->sync_flags |= DMA_BUF_SYNC_WRITE;
 	}
 	if (!dmabuf_sync(m->fd, DMA_BUF_SYNC_START | m->sync_flags)) {

@@ -68,7 +68,7 @@ static bool valid_unit(float v)
 	return isfinite(v) && v >= 0.0f && v <= 1.0f;
 }
 
-static bool valid_blend(enum mosaic_blend_mode blend)
+static bool valid_blend(enum mosaic_blend blend)
 {
 	return blend == MOSAIC_BLEND_PREMULTIPLIED || blend == MOSAIC_BLEND_NONE;
 }

@@ -120,7 +120,7 @@ MOSAIC_EXPORT bool mosaic_texture_update_from_buffer(struct mosaic_texture *text
 	bool ok = false;
 	struct mosaic_buffer_access access;
 	// Logs its reason.
-	if (!mosaic_buffer_access_begin(&access, buffer, MOSAIC_BUFFER_DATA_READ)) {
+	if (!mosaic_buffer_access_begin(&access, buffer, MOSAIC_BUFFER_DATA_ACCESS_READ)) {
 		goto out;
 	}
 	if (access.fourcc != texture->fourcc) {

@@ -55,7 +55,7 @@ static void flush_batch(struct vk_pass *pass)
 	}
 }
 
-static void bind_pipeline(struct vk_pass *pass, enum mosaic_blend_mode blend,
+static void bind_pipeline(struct vk_pass *pass, enum mosaic_blend blend,
 	enum vk_pipeline_kind kind)
 {
 	// Made on first use; looked up inline afterwards (once per draw).
@@ -391,7 +391,7 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 	} else if (mosaic_buffer_get_caps(buffer) & MOSAIC_BUFFER_CAP_DATA_PTR) {
 		void *data;
 		uint32_t fourcc, stride;
-		if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data,
+		if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_ACCESS_READ, &data,
 				&fourcc, &stride)) {
 			goto err;
 		}

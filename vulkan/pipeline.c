@@ -242,7 +242,7 @@ struct vk_render_setup *vk_render_setup_get(struct vk_renderer *r, VkFormat form
 }
 
 VkPipeline vk_pipeline_get(struct vk_renderer *r, struct vk_render_setup *setup,
-	enum mosaic_blend_mode blend, enum vk_pipeline_kind kind)
+	enum mosaic_blend blend, enum vk_pipeline_kind kind)
 {
 	VkPipeline *slot = &setup->pipelines[blend][kind];
 	if (*slot != VK_NULL_HANDLE) {

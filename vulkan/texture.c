@@ -564,7 +564,7 @@ struct mosaic_texture *vk_texture_from_buffer(struct mosaic_renderer *renderer,
 	}
 	void *data;
 	uint32_t fourcc, stride;
-	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data, &fourcc,
+	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_ACCESS_READ, &data, &fourcc,
 			&stride)) {
 		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: the buffer offers no CPU access");
 		return NULL;

@@ -412,7 +412,7 @@ bool vk_pipelines_init(struct vk_renderer *r);
 void vk_pipelines_finish(struct vk_renderer *r);
 struct vk_render_setup *vk_render_setup_get(struct vk_renderer *r, VkFormat format);
 VkPipeline vk_pipeline_get(struct vk_renderer *r, struct vk_render_setup *setup,
-	enum mosaic_blend_mode blend, enum vk_pipeline_kind kind);
+	enum mosaic_blend blend, enum vk_pipeline_kind kind);
 
 /* pass.c */
 struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,

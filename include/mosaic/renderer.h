@@ -36,7 +36,7 @@ enum mosaic_backend {
 };
 
 /** What a renderer can do, beyond the basics every backend has. */
-enum mosaic_renderer_feature {
+enum mosaic_feature {
 	/** Textures from dmabuf buffers. */
 	MOSAIC_FEATURE_DMABUF_IMPORT = 1 << 0,
 	/** Render targets and textures can be exported as dmabufs. */

@@ -11,7 +11,7 @@ static struct pixman_pass *pixman_pass_from_base(struct mosaic_pass *pass)
 	return mosaic_container_of(pass, struct pixman_pass, base);
 }
 
-static pixman_op_t blend_op(enum mosaic_blend_mode blend)
+static pixman_op_t blend_op(enum mosaic_blend blend)
 {
 	return blend == MOSAIC_BLEND_NONE ? PIXMAN_OP_SRC : PIXMAN_OP_OVER;
 }
@@ -145,7 +145,7 @@ struct mosaic_pass *pixman_begin_pass(struct mosaic_renderer *renderer,
 		return NULL;
 	}
 	if (!pixman_buffer_view_init(&pass->view, buffer,
-			MOSAIC_BUFFER_DATA_READ | MOSAIC_BUFFER_DATA_WRITE)) {
+			MOSAIC_BUFFER_DATA_ACCESS_READ | MOSAIC_BUFFER_DATA_ACCESS_WRITE)) {
 		free(pass);
 		return NULL;
 	}

@@ -37,7 +37,7 @@ struct pixman_buffer_view {
 	uint32_t fourcc;
 	uint32_t stride;
 	int width, height;
-	/** MOSAIC_BUFFER_DATA_* */
+	/** MOSAIC_BUFFER_DATA_ACCESS_* */
 	uint32_t flags;
 	bool shadow;
 };
@@ -59,7 +59,7 @@ struct mosaic_pass *pixman_begin_pass(struct mosaic_renderer *renderer,
 	struct mosaic_buffer *buffer, const struct mosaic_pass_options *options);
 
 /**
- * Starts CPU access to `buffer` (flags: MOSAIC_BUFFER_DATA_*). Returns false
+ * Starts CPU access to `buffer` (flags: MOSAIC_BUFFER_DATA_ACCESS_*). Returns false
  * with one log line on failure, with nothing left to finish.
  */
 bool pixman_buffer_view_init(struct pixman_buffer_view *view, struct mosaic_buffer *buffer,

@@ -80,7 +80,7 @@ static bool wrap_pixels(struct pixman_buffer_view *view, void *data, uint32_t fo
 		mosaic_log(MOSAIC_LOG_ERROR, "pixman: cannot wrap a %dx%d buffer", width, height);
 		return false;
 	}
-	if (view->shadow && (flags & MOSAIC_BUFFER_DATA_READ)) {
+	if (view->shadow && (flags & MOSAIC_BUFFER_DATA_ACCESS_READ)) {
 		pixman_copy_rows(pixman_image_get_data(view->image),
 			(uint32_t)pixman_image_get_stride(view->image), data, stride,
 			(size_t)width * (size_t)(PIXMAN_FORMAT_BPP(code) / 8), height);
@@ -106,7 +106,7 @@ bool pixman_buffer_view_init(struct pixman_buffer_view *view, struct mosaic_buff
 
 void pixman_buffer_view_finish(struct pixman_buffer_view *view)
 {
-	if (view->shadow && (view->flags & MOSAIC_BUFFER_DATA_WRITE)) {
+	if (view->shadow && (view->flags & MOSAIC_BUFFER_DATA_ACCESS_WRITE)) {
 		pixman_format_code_t code = pixman_image_get_format(view->image);
 		pixman_copy_rows(view->data, view->stride, pixman_image_get_data(view->image),
 			(uint32_t)pixman_image_get_stride(view->image),
@@ -126,7 +126,7 @@ static bool pixman_texture_update_from_buffer(struct mosaic_texture *texture,
 	struct pixman_buffer_view view = {0};
 	// The core holds the access; the data is only read.
 	if (!wrap_pixels(&view, (void *)update->data, update->fourcc, update->stride,
-			texture->width, texture->height, MOSAIC_BUFFER_DATA_READ)) {
+			texture->width, texture->height, MOSAIC_BUFFER_DATA_ACCESS_READ)) {
 		return false;
 	}
 	int n;
@@ -175,7 +175,7 @@ struct mosaic_texture *pixman_texture_from_buffer(struct mosaic_renderer *render
 	struct mosaic_buffer *buffer)
 {
 	struct pixman_buffer_view view;
-	if (!pixman_buffer_view_init(&view, buffer, MOSAIC_BUFFER_DATA_READ)) {
+	if (!pixman_buffer_view_init(&view, buffer, MOSAIC_BUFFER_DATA_ACCESS_READ)) {
 		return NULL;
 	}
 	struct pixman_texture *t = calloc(1, sizeof(*t));

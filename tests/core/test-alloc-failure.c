@@ -281,7 +281,7 @@ static void test_pass(void **state)
 			// texture at half alpha over black, outside untouched zero.
 			void *data;
 			uint32_t fourcc, stride;
-			assert_true(mosaic_buffer_begin_data_access(out, MOSAIC_BUFFER_DATA_READ,
+			assert_true(mosaic_buffer_begin_data_access(out, MOSAIC_BUFFER_DATA_ACCESS_READ,
 				&data, &fourcc, &stride));
 			const uint32_t *row0 = data;
 			const uint32_t *row4 = (const uint32_t *)((uint8_t *)data + 4 * stride);

@@ -188,7 +188,7 @@ static void test_no_caps(void **state)
 	assert_false(mosaic_buffer_get_shm(&b->base, &shm));
 	void *data;
 	uint32_t fourcc, stride;
-	assert_false(mosaic_buffer_begin_data_access(&b->base, MOSAIC_BUFFER_DATA_READ, &data,
+	assert_false(mosaic_buffer_begin_data_access(&b->base, MOSAIC_BUFFER_DATA_ACCESS_READ, &data,
 		&fourcc, &stride));
 	mosaic_buffer_drop(&b->base);
 	assert_string_equal(events, "destroy");
@@ -206,18 +206,18 @@ static void test_from_data(void **state)
 
 	void *data;
 	uint32_t fourcc, stride;
-	assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_READ, &data, &fourcc,
+	assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_ACCESS_READ, &data, &fourcc,
 		&stride));
 	assert_ptr_equal(data, pixels);
 	assert_int_equal(fourcc, DRM_FORMAT_XRGB8888);
 	assert_int_equal(stride, 16);
 	// Accesses do not nest.
 	void *data2;
-	assert_false(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_READ, &data2, &fourcc,
+	assert_false(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_ACCESS_READ, &data2, &fourcc,
 		&stride));
 	assert_one_error(&cap, "nest");
 	mosaic_buffer_end_data_access(b);
-	assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_WRITE, &data, &fourcc,
+	assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_ACCESS_WRITE, &data, &fourcc,
 		&stride));
 	mosaic_buffer_end_data_access(b);
 	mosaic_buffer_drop(b);
@@ -466,8 +466,8 @@ static void test_shm_allocator(void **state)
 
 		void *data;
 		uint32_t fourcc, stride;
-		assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_READ |
-			MOSAIC_BUFFER_DATA_WRITE, &data, &fourcc, &stride));
+		assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_ACCESS_READ |
+			MOSAIC_BUFFER_DATA_ACCESS_WRITE, &data, &fourcc, &stride));
 		assert_int_equal(fourcc, all[i].fourcc);
 		assert_int_equal(stride, shm.stride);
 		const uint8_t *bytes = data;
@@ -516,7 +516,7 @@ static void test_shm_allocator(void **state)
 	mosaic_allocator_destroy(alloc);
 	void *data;
 	uint32_t fourcc, stride;
-	assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_WRITE, &data, &fourcc,
+	assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_ACCESS_WRITE, &data, &fourcc,
 		&stride));
 	memset(data, 0xff, (size_t)stride * 8);
 	mosaic_buffer_end_data_access(b);

@@ -751,7 +751,7 @@ static void test_update_preamble(void **state)
 	b->refuse = false;
 	void *data;
 	uint32_t fourcc, stride;
-	assert_true(mosaic_buffer_begin_data_access(&b->base, MOSAIC_BUFFER_DATA_READ, &data,
+	assert_true(mosaic_buffer_begin_data_access(&b->base, MOSAIC_BUFFER_DATA_ACCESS_READ, &data,
 		&fourcc, &stride));
 	assert_false(mosaic_texture_update_from_buffer(f->texture, &b->base, &damage));
 	assert_one_error(&cap, "does not nest");

@@ -597,7 +597,7 @@ static void test_output_formats(void **state)
 
 		void *data;
 		uint32_t fourcc, stride;
-		assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_READ, &data,
+		assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_ACCESS_READ, &data,
 			&fourcc, &stride));
 		for (int x = 0; x < 3; x++) {
 			assert_encoded(l, load(l, (uint8_t *)data + x * l->bpp), colors[x], x);

@@ -301,11 +301,11 @@ static void test_lost(void **state)
 
 struct seen {
 	int calls;
-	enum mosaic_log_level level;
+	enum mosaic_log level;
 	char msg[256];
 };
 
-static void seen_handler(enum mosaic_log_level level, const char *msg, void *user_data)
+static void seen_handler(enum mosaic_log level, const char *msg, void *user_data)
 {
 	struct seen *s = user_data;
 	s->calls++;

@@ -791,7 +791,7 @@ static void test_completion_timer(void **state)
 	}
 	void *data;
 	uint32_t fourcc, stride;
-	assert_true(mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data,
+	assert_true(mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_ACCESS_READ, &data,
 		&fourcc, &stride));
 	// 50% gray: 127.5 may round to 0x7f or 0x80 depending on the GPU.
 	uint32_t px = ((uint32_t *)data)[0];

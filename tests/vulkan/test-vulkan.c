@@ -113,7 +113,7 @@ static void fill_shm(struct mosaic_buffer *buffer, uint32_t seed)
 {
 	void *data;
 	uint32_t fourcc, stride;
-	assert_true(mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_WRITE, &data,
+	assert_true(mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_ACCESS_WRITE, &data,
 		&fourcc, &stride));
 	uint32_t *pixels = malloc((size_t)buffer->width * buffer->height * 4);
 	test_pattern(pixels, buffer->width, buffer->height, seed);
@@ -214,7 +214,7 @@ static uint32_t *draw_into_shm(struct mosaic_renderer *r, int w, int h)
 	mosaic_texture_destroy(tex);
 	void *data;
 	uint32_t fourcc, stride;
-	assert_true(mosaic_buffer_begin_data_access(target, MOSAIC_BUFFER_DATA_READ, &data,
+	assert_true(mosaic_buffer_begin_data_access(target, MOSAIC_BUFFER_DATA_ACCESS_READ, &data,
 		&fourcc, &stride));
 	uint32_t *out = malloc((size_t)w * h * 4);
 	for (int y = 0; y < h; y++) {
