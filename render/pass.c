@@ -4,6 +4,7 @@
 #include <mosaic/interface.h>
 #include <mosaic/pass.h>
 
+#include "private/call.h"
 #include "private/export.h"
 #include "private/log.h"
 
@@ -29,6 +30,9 @@ MOSAIC_EXPORT struct mosaic_pass *mosaic_renderer_begin_pass(struct mosaic_rende
 	}
 	if (renderer->lost) {
 		mosaic_log(MOSAIC_LOG_ERROR, "begin pass: the renderer lost its device");
+		// A loss found outside these calls is delivered now.
+		mosaic_call_enter(renderer);
+		mosaic_call_leave(renderer);
 		return NULL;
 	}
 	if (buffer->width <= 0 || buffer->height <= 0 ||
@@ -52,14 +56,17 @@ MOSAIC_EXPORT struct mosaic_pass *mosaic_renderer_begin_pass(struct mosaic_rende
 		return NULL;
 	}
 
+	mosaic_call_enter(renderer);
 	mosaic_buffer_lock(buffer);
 	struct mosaic_pass *pass = renderer->impl->begin_pass(renderer, buffer, &opts);
 	if (pass == NULL) {
 		mosaic_buffer_unlock(buffer);
-		return NULL;
+	} else {
+		assert(pass->renderer == renderer && pass->buffer == buffer);
+		pass->signal_sync_file = opts.signal_sync_file;
+		renderer->n_open_passes++;
 	}
-	assert(pass->renderer == renderer && pass->buffer == buffer);
-	pass->signal_sync_file = opts.signal_sync_file;
+	mosaic_call_leave(renderer);
 	return pass;
 }
 
@@ -142,7 +149,10 @@ MOSAIC_EXPORT bool mosaic_pass_add_rect(struct mosaic_pass *pass,
 		return clipped == CLIP_EMPTY;
 	}
 	opts.clip = &pass->clip;
+	// With the pass open, a loss is delivered after submit, not here.
+	mosaic_call_enter(pass->renderer);
 	pass->impl->add_rect(pass, &opts);
+	mosaic_call_leave(pass->renderer);
 	return true;
 }
 
@@ -220,7 +230,9 @@ MOSAIC_EXPORT bool mosaic_pass_add_texture(struct mosaic_pass *pass,
 		return clipped == CLIP_EMPTY;
 	}
 	opts.clip = &pass->clip;
+	mosaic_call_enter(pass->renderer);
 	pass->impl->add_texture(pass, &opts);
+	mosaic_call_leave(pass->renderer);
 	return true;
 }
 
@@ -241,6 +253,7 @@ MOSAIC_EXPORT bool mosaic_pass_submit(struct mosaic_pass *pass,
 
 	uint64_t point = renderer->last_point + 1;
 	int sync_file = -1;
+	mosaic_call_enter(renderer);
 	bool ok = pass->impl->submit(pass, point, want_sync_file ? &sync_file : NULL);
 	if (ok) {
 		renderer->last_point = point;
@@ -249,6 +262,9 @@ MOSAIC_EXPORT bool mosaic_pass_submit(struct mosaic_pass *pass,
 			completion->sync_file_fd = sync_file;
 		}
 	}
+	renderer->n_open_passes--;
 	mosaic_buffer_unlock(buffer);
+	// A loss found during the pass is delivered here; it may destroy the renderer.
+	mosaic_call_leave(renderer);
 	return ok;
 }

@@ -9,6 +9,7 @@
 #include <mosaic/renderer.h>
 
 #include "private/backend.h"
+#include "private/call.h"
 #include "private/export.h"
 #include "private/log.h"
 
@@ -169,8 +170,7 @@ MOSAIC_EXPORT struct mosaic_renderer *mosaic_renderer_create(
 			return NULL;
 		}
 	}
-	renderer->lost_callback = opts.lost;
-	renderer->user_data = opts.user_data;
+	mosaic_renderer_set_lost_callback(renderer, opts.lost, opts.user_data);
 	mosaic_log(MOSAIC_LOG_INFO, "using the %s renderer on %s",
 		mosaic_backend_name(renderer->backend), renderer->device_name);
 	return renderer;
@@ -185,6 +185,11 @@ MOSAIC_EXPORT void mosaic_renderer_destroy(struct mosaic_renderer *renderer)
 		mosaic_log(MOSAIC_LOG_ERROR, "renderer destroyed before %zu of its textures, "
 			"timers or read requests", renderer->n_children);
 		assert(!"destroy textures, timers and read requests before their renderer");
+	}
+	if (renderer->call_depth > 0 || renderer->n_open_passes > 0) {
+		mosaic_log(MOSAIC_LOG_ERROR, "renderer destroyed inside one of its calls or with "
+			"%zu passes open", renderer->n_open_passes);
+		assert(!"destroy a renderer outside its calls, with no pass open");
 	}
 	if (renderer->drm_fd >= 0) {
 		close(renderer->drm_fd);
@@ -275,9 +280,37 @@ MOSAIC_EXPORT void mosaic_renderer_set_lost(struct mosaic_renderer *renderer)
 		return;
 	}
 	renderer->lost = true;
+	renderer->lost_pending = true;
 	mosaic_log(MOSAIC_LOG_ERROR, "the %s renderer lost its device",
 		mosaic_backend_name(renderer->backend));
+	// Delivered by mosaic_call_leave(), once the backend has unwound.
+}
+
+MOSAIC_EXPORT void mosaic_renderer_set_lost_callback(struct mosaic_renderer *renderer,
+	void (*lost)(struct mosaic_renderer *renderer, void *user_data), void *user_data)
+{
+	if (!check_renderer_arg(renderer)) {
+		return;
+	}
+	renderer->lost_callback = lost;
+	renderer->user_data = user_data;
+}
+
+void mosaic_call_enter(struct mosaic_renderer *renderer)
+{
+	renderer->call_depth++;
+}
+
+void mosaic_call_leave(struct mosaic_renderer *renderer)
+{
+	assert(renderer->call_depth > 0);
+	renderer->call_depth--;
+	if (!renderer->lost_pending || renderer->call_depth > 0 || renderer->n_open_passes > 0) {
+		return;
+	}
+	renderer->lost_pending = false;
 	if (renderer->lost_callback != NULL) {
+		// May destroy the renderer: nothing touches it after this.
 		renderer->lost_callback(renderer, renderer->user_data);
 	}
 }
@@ -290,7 +323,10 @@ MOSAIC_EXPORT uint64_t mosaic_renderer_get_completed_point(struct mosaic_rendere
 	if (renderer->impl->get_completed_point == NULL) {
 		return renderer->last_point;
 	}
-	return renderer->impl->get_completed_point(renderer);
+	mosaic_call_enter(renderer);
+	uint64_t point = renderer->impl->get_completed_point(renderer);
+	mosaic_call_leave(renderer);
+	return point;
 }
 
 MOSAIC_EXPORT bool mosaic_renderer_wait_point(struct mosaic_renderer *renderer, uint64_t point,
@@ -307,7 +343,10 @@ MOSAIC_EXPORT bool mosaic_renderer_wait_point(struct mosaic_renderer *renderer, 
 	if (renderer->impl->wait_point == NULL) {
 		return true;
 	}
-	return renderer->impl->wait_point(renderer, point, timeout_ns);
+	mosaic_call_enter(renderer);
+	bool ok = renderer->impl->wait_point(renderer, point, timeout_ns);
+	mosaic_call_leave(renderer);
+	return ok;
 }
 
 MOSAIC_EXPORT void mosaic_render_timer_init(struct mosaic_render_timer *timer,
@@ -329,7 +368,10 @@ MOSAIC_EXPORT struct mosaic_render_timer *mosaic_render_timer_create(
 			mosaic_backend_name(renderer->backend));
 		return NULL;
 	}
-	return renderer->impl->timer_create(renderer);
+	mosaic_call_enter(renderer);
+	struct mosaic_render_timer *timer = renderer->impl->timer_create(renderer);
+	mosaic_call_leave(renderer);
+	return timer;
 }
 
 MOSAIC_EXPORT int64_t mosaic_render_timer_get_duration_ns(struct mosaic_render_timer *timer)
@@ -338,7 +380,11 @@ MOSAIC_EXPORT int64_t mosaic_render_timer_get_duration_ns(struct mosaic_render_t
 		mosaic_log(MOSAIC_LOG_ERROR, "timer: no timer given");
 		return -1;
 	}
-	return timer->impl->get_duration_ns(timer);
+	struct mosaic_renderer *renderer = timer->renderer;
+	mosaic_call_enter(renderer);
+	int64_t ns = timer->impl->get_duration_ns(timer);
+	mosaic_call_leave(renderer);
+	return ns;
 }
 
 MOSAIC_EXPORT void mosaic_render_timer_destroy(struct mosaic_render_timer *timer)
@@ -346,6 +392,9 @@ MOSAIC_EXPORT void mosaic_render_timer_destroy(struct mosaic_render_timer *timer
 	if (timer == NULL) {
 		return;
 	}
-	timer->renderer->n_children--;
+	struct mosaic_renderer *renderer = timer->renderer;
+	renderer->n_children--;
+	mosaic_call_enter(renderer);
 	timer->impl->destroy(timer);
+	mosaic_call_leave(renderer);
 }

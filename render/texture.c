@@ -6,6 +6,7 @@
 #include <mosaic/texture.h>
 
 #include "private/buffer_access.h"
+#include "private/call.h"
 #include "private/export.h"
 #include "private/log.h"
 
@@ -32,6 +33,9 @@ static bool check_renderer(struct mosaic_renderer *renderer)
 	}
 	if (renderer->lost) {
 		mosaic_log(MOSAIC_LOG_ERROR, "the renderer lost its device");
+		// A loss found outside these calls is delivered now; the caller returns at once.
+		mosaic_call_enter(renderer);
+		mosaic_call_leave(renderer);
 		return false;
 	}
 	return true;
@@ -62,7 +66,10 @@ MOSAIC_EXPORT struct mosaic_texture *mosaic_texture_from_buffer(
 	if (!check_buffer_size(buffer)) {
 		return NULL;
 	}
-	return renderer->impl->texture_from_buffer(renderer, buffer);
+	mosaic_call_enter(renderer);
+	struct mosaic_texture *texture = renderer->impl->texture_from_buffer(renderer, buffer);
+	mosaic_call_leave(renderer);
+	return texture;
 }
 
 MOSAIC_EXPORT struct mosaic_texture *mosaic_texture_from_pixels(
@@ -78,8 +85,10 @@ MOSAIC_EXPORT struct mosaic_texture *mosaic_texture_from_pixels(
 	if (buffer == NULL) {
 		return NULL;
 	}
+	mosaic_call_enter(renderer);
 	struct mosaic_texture *texture = renderer->impl->texture_from_buffer(renderer, buffer);
 	mosaic_buffer_drop(buffer);
+	mosaic_call_leave(renderer);
 	return texture;
 }
 
@@ -129,6 +138,8 @@ MOSAIC_EXPORT bool mosaic_texture_update_from_buffer(struct mosaic_texture *text
 			mosaic_format_name(access.fourcc, a), mosaic_format_name(texture->fourcc, b));
 		goto out_access;
 	}
+	struct mosaic_renderer *renderer = texture->renderer;
+	mosaic_call_enter(renderer);
 	ok = texture->impl->update_from_buffer(texture, &(struct mosaic_texture_update){
 		.buffer = buffer,
 		.data = access.data,
@@ -136,6 +147,11 @@ MOSAIC_EXPORT bool mosaic_texture_update_from_buffer(struct mosaic_texture *text
 		.stride = access.stride,
 		.damage = &clipped,
 	});
+	mosaic_buffer_access_end(&access);
+	pixman_region32_fini(&clipped);
+	// May deliver a loss whose callback destroys the texture and the renderer.
+	mosaic_call_leave(renderer);
+	return ok;
 out_access:
 	mosaic_buffer_access_end(&access);
 out:
@@ -204,7 +220,11 @@ MOSAIC_EXPORT bool mosaic_texture_read_pixels(struct mosaic_texture *texture,
 		mosaic_log(MOSAIC_LOG_ERROR, "this texture cannot be read");
 		return false;
 	}
-	return texture->impl->read_pixels(texture, &opts);
+	struct mosaic_renderer *renderer = texture->renderer;
+	mosaic_call_enter(renderer);
+	bool ok = texture->impl->read_pixels(texture, &opts);
+	mosaic_call_leave(renderer);
+	return ok;
 }
 
 MOSAIC_EXPORT void mosaic_read_request_init(struct mosaic_read_request *request,
@@ -251,13 +271,12 @@ static const struct mosaic_read_request_impl done_request_impl = {
 	.finish = done_request_finish,
 };
 
-MOSAIC_EXPORT struct mosaic_read_request *mosaic_texture_read_pixels_start(
-	struct mosaic_texture *texture, const struct mosaic_read_pixels_options *options)
+static bool finish_request(struct mosaic_read_request *request);
+
+static struct mosaic_read_request *read_pixels_start(struct mosaic_texture *texture,
+	const struct mosaic_read_pixels_options *opts_in)
 {
-	struct mosaic_read_pixels_options opts;
-	if (!normalize_read_options(texture, options, &opts)) {
-		return NULL;
-	}
+	struct mosaic_read_pixels_options opts = *opts_in;
 	if (texture->impl->read_pixels_start != NULL) {
 		return texture->impl->read_pixels_start(texture, &opts);
 	}
@@ -273,10 +292,24 @@ MOSAIC_EXPORT struct mosaic_read_request *mosaic_texture_read_pixels_start(
 	mosaic_read_request_init(&request->base, &done_request_impl, texture, &opts);
 	request->ok = texture->impl->read_pixels(texture, &opts);
 	if (!request->ok) {
-		mosaic_read_request_finish(&request->base);
+		finish_request(&request->base);
 		return NULL;
 	}
 	return &request->base;
+}
+
+MOSAIC_EXPORT struct mosaic_read_request *mosaic_texture_read_pixels_start(
+	struct mosaic_texture *texture, const struct mosaic_read_pixels_options *options)
+{
+	struct mosaic_read_pixels_options opts;
+	if (!normalize_read_options(texture, options, &opts)) {
+		return NULL;
+	}
+	struct mosaic_renderer *renderer = texture->renderer;
+	mosaic_call_enter(renderer);
+	struct mosaic_read_request *request = read_pixels_start(texture, &opts);
+	mosaic_call_leave(renderer);
+	return request;
 }
 
 MOSAIC_EXPORT int mosaic_read_request_get_fd(struct mosaic_read_request *request)
@@ -285,7 +318,11 @@ MOSAIC_EXPORT int mosaic_read_request_get_fd(struct mosaic_read_request *request
 		mosaic_log(MOSAIC_LOG_ERROR, "read request: no request given");
 		return -1;
 	}
-	return request->impl->get_fd(request);
+	struct mosaic_renderer *renderer = request->texture->renderer;
+	mosaic_call_enter(renderer);
+	int fd = request->impl->get_fd(request);
+	mosaic_call_leave(renderer);
+	return fd;
 }
 
 MOSAIC_EXPORT bool mosaic_read_request_is_complete(struct mosaic_read_request *request)
@@ -294,7 +331,17 @@ MOSAIC_EXPORT bool mosaic_read_request_is_complete(struct mosaic_read_request *r
 		mosaic_log(MOSAIC_LOG_ERROR, "read request: no request given");
 		return false;
 	}
-	return request->impl->is_complete(request);
+	struct mosaic_renderer *renderer = request->texture->renderer;
+	mosaic_call_enter(renderer);
+	bool complete = request->impl->is_complete(request);
+	mosaic_call_leave(renderer);
+	return complete;
+}
+
+static bool finish_request(struct mosaic_read_request *request)
+{
+	request->texture->renderer->n_children--;
+	return request->impl->finish(request);
 }
 
 MOSAIC_EXPORT bool mosaic_read_request_finish(struct mosaic_read_request *request)
@@ -303,8 +350,11 @@ MOSAIC_EXPORT bool mosaic_read_request_finish(struct mosaic_read_request *reques
 		mosaic_log(MOSAIC_LOG_ERROR, "read request: no request given");
 		return false;
 	}
-	request->texture->renderer->n_children--;
-	return request->impl->finish(request);
+	struct mosaic_renderer *renderer = request->texture->renderer;
+	mosaic_call_enter(renderer);
+	bool ok = finish_request(request);
+	mosaic_call_leave(renderer);
+	return ok;
 }
 
 /* A NULL texture is a programmer error; it gets a log line instead of a crash. */
@@ -323,7 +373,11 @@ MOSAIC_EXPORT uint32_t mosaic_texture_get_preferred_read_format(struct mosaic_te
 		return 0;
 	}
 	if (texture->impl->preferred_read_format != NULL) {
-		return texture->impl->preferred_read_format(texture);
+		struct mosaic_renderer *renderer = texture->renderer;
+		mosaic_call_enter(renderer);
+		uint32_t fourcc = texture->impl->preferred_read_format(texture);
+		mosaic_call_leave(renderer);
+		return fourcc;
 	}
 	return texture->fourcc;
 }
@@ -357,6 +411,9 @@ MOSAIC_EXPORT void mosaic_texture_destroy(struct mosaic_texture *texture)
 	if (texture == NULL) {
 		return;
 	}
-	texture->renderer->n_children--;
+	struct mosaic_renderer *renderer = texture->renderer;
+	renderer->n_children--;
+	mosaic_call_enter(renderer);
 	texture->impl->destroy(texture);
+	mosaic_call_leave(renderer);
 }

@@ -78,10 +78,15 @@ struct mosaic_renderer {
 	/* Private to the core. */
 	int drm_fd;
 	bool lost;
+	/** The loss is not delivered yet (see mosaic_renderer_set_lost()). */
+	bool lost_pending;
 	void (*lost_callback)(struct mosaic_renderer *renderer, void *user_data);
 	void *user_data;
 	uint64_t last_point;
 	size_t n_children;
+	/** Public calls in progress on this renderer, and passes begun and not submitted. */
+	unsigned call_depth;
+	size_t n_open_passes;
 };
 
 /**
@@ -93,7 +98,10 @@ void mosaic_renderer_init(struct mosaic_renderer *renderer,
 
 /**
  * Called by a backend when it detects device loss. Marks the renderer lost
- * and calls the compositor's `lost` callback once.
+ * (every later call fails) and logs it. The compositor's `lost` callback
+ * runs once, later: when the public call that found the loss returns (after
+ * mosaic_pass_submit() when a pass is open), so that the callback may
+ * destroy the renderer. A backend keeps unwinding normally after this call.
  */
 void mosaic_renderer_set_lost(struct mosaic_renderer *renderer);
 

@@ -73,10 +73,15 @@ struct mosaic_renderer_options {
 	 */
 	int drm_fd;
 	/**
-	 * Called once, from inside whichever mosaic call found out, when the
-	 * device is lost (VK_ERROR_DEVICE_LOST, a GL context reset). The
-	 * renderer then fails every further call; destroy it and its textures
-	 * and create a new one. May be NULL.
+	 * Called once when the device is lost (VK_ERROR_DEVICE_LOST, a GL
+	 * context reset). The renderer then fails every further call; destroy
+	 * its textures, timers, read requests and itself, and create a new one.
+	 * Destroying them from the callback is safe: it runs when the mosaic
+	 * call that found the loss is about to return to the compositor (for a
+	 * loss found while a pass is open, at the end of mosaic_pass_submit();
+	 * for one found outside the calls of this header and texture.h/pass.h,
+	 * at the end of the next of those calls). The call then returns its
+	 * failure value. May be NULL.
 	 */
 	void (*lost)(struct mosaic_renderer *renderer, void *user_data);
 	/** Passed to `lost`. */
@@ -90,7 +95,12 @@ struct mosaic_renderer_options {
  */
 struct mosaic_renderer *mosaic_renderer_create(const struct mosaic_renderer_options *options);
 
-/** Destroys the renderer. Its textures must be gone. Accepts NULL. */
+/**
+ * Destroys the renderer. Its textures, timers and read requests must be gone
+ * (checked in debug builds), and no pass may be open. Not from inside a
+ * mosaic call (a log handler, a buffer's release hook); the `lost` callback
+ * is the exception. Accepts NULL.
+ */
 void mosaic_renderer_destroy(struct mosaic_renderer *renderer);
 
 /** The backend that was picked (never MOSAIC_BACKEND_AUTO). */
@@ -123,6 +133,16 @@ const struct mosaic_format_set *mosaic_renderer_get_render_formats(
 
 /** True once the device was lost. */
 bool mosaic_renderer_is_lost(const struct mosaic_renderer *renderer);
+
+/**
+ * Sets the `lost` callback and its `user_data` as struct
+ * mosaic_renderer_options does, for renderers made by a backend's own
+ * constructor (mosaic_vulkan_renderer_create() and the like). Replaces any
+ * earlier callback; `lost` may be NULL. A loss that was found and not
+ * delivered yet goes to the new callback.
+ */
+void mosaic_renderer_set_lost_callback(struct mosaic_renderer *renderer,
+	void (*lost)(struct mosaic_renderer *renderer, void *user_data), void *user_data);
 
 /**
  * Every submitted pass gets the next point of the renderer's timeline (see
