@@ -560,7 +560,7 @@ MOSAIC_EXPORT struct mosaic_linux_dmabuf_v1 *mosaic_linux_dmabuf_v1_create(
 	if (drm_fd < 0 || fstat(drm_fd, &st) != 0) {
 		mosaic_log(MOSAIC_LOG_ERROR, "linux-dmabuf: the %s renderer has no DRM device to "
 			"name in its feedback",
-			mosaic_backend_name(mosaic_renderer_get_backend(renderer)));
+			mosaic_renderer_get_name(renderer));
 		return NULL;
 	}
 	struct mosaic_linux_dmabuf_v1 *linux_dmabuf = calloc(1, sizeof(*linux_dmabuf));

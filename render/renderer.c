@@ -67,22 +67,22 @@ static bool check_renderer_arg(const struct mosaic_renderer *renderer)
 }
 
 MOSAIC_EXPORT void mosaic_renderer_init(struct mosaic_renderer *renderer,
-	const struct mosaic_renderer_impl *impl, enum mosaic_backend backend)
+	const struct mosaic_renderer_impl *impl)
 {
-	assert(impl != NULL);
+	assert(impl != NULL && impl->name != NULL);
 	assert(impl->destroy != NULL && impl->texture_from_buffer != NULL &&
 		impl->begin_pass != NULL);
 	assert((impl->get_completed_point == NULL) == (impl->wait_point == NULL));
 	*renderer = (struct mosaic_renderer){
 		.impl = impl,
-		.backend = backend,
-		.device_name = mosaic_backend_name(backend),
+		.backend = MOSAIC_BACKEND_AUTO,
+		.device_name = impl->name,
 		.drm_fd = -1,
 	};
 }
 
 /* The one place the core names backends: creating one. */
-static struct mosaic_renderer *create_backend(enum mosaic_backend backend, int drm_fd,
+static struct mosaic_renderer *construct_backend(enum mosaic_backend backend, int drm_fd,
 	bool probing)
 {
 	switch (backend) {
@@ -107,6 +107,17 @@ static struct mosaic_renderer *create_backend(enum mosaic_backend backend, int d
 		"the %s renderer was not built (meson option -Drenderers=%s)",
 		mosaic_backend_name(backend), mosaic_backend_name(backend));
 	return NULL;
+}
+
+/* Constructs a built-in backend and notes which one it is, for mosaic_renderer_get_backend(). */
+static struct mosaic_renderer *create_backend(enum mosaic_backend backend, int drm_fd,
+	bool probing)
+{
+	struct mosaic_renderer *renderer = construct_backend(backend, drm_fd, probing);
+	if (renderer != NULL) {
+		renderer->backend = backend;
+	}
+	return renderer;
 }
 
 static struct mosaic_renderer *create_auto(int drm_fd)
@@ -171,8 +182,8 @@ MOSAIC_EXPORT struct mosaic_renderer *mosaic_renderer_create(
 		}
 	}
 	mosaic_renderer_set_lost_callback(renderer, opts.lost, opts.user_data);
-	mosaic_log(MOSAIC_LOG_INFO, "using the %s renderer on %s",
-		mosaic_backend_name(renderer->backend), renderer->device_name);
+	mosaic_log(MOSAIC_LOG_INFO, "using the %s renderer on %s", renderer->impl->name,
+		renderer->device_name);
 	return renderer;
 }
 
@@ -208,6 +219,14 @@ MOSAIC_EXPORT enum mosaic_backend mosaic_renderer_get_backend(
 		return MOSAIC_BACKEND_AUTO;
 	}
 	return renderer->backend;
+}
+
+MOSAIC_EXPORT const char *mosaic_renderer_get_name(const struct mosaic_renderer *renderer)
+{
+	if (!check_renderer_arg(renderer)) {
+		return NULL;
+	}
+	return renderer->impl->name;
 }
 
 MOSAIC_EXPORT const char *mosaic_renderer_get_device_name(const struct mosaic_renderer *renderer)
@@ -281,8 +300,7 @@ MOSAIC_EXPORT void mosaic_renderer_set_lost(struct mosaic_renderer *renderer)
 	}
 	renderer->lost = true;
 	renderer->lost_pending = true;
-	mosaic_log(MOSAIC_LOG_ERROR, "the %s renderer lost its device",
-		mosaic_backend_name(renderer->backend));
+	mosaic_log(MOSAIC_LOG_ERROR, "the %s renderer lost its device", renderer->impl->name);
 	// Delivered by mosaic_call_leave(), once the backend has unwound.
 }
 
@@ -365,7 +383,7 @@ MOSAIC_EXPORT struct mosaic_render_timer *mosaic_render_timer_create(
 	}
 	if (renderer->impl->timer_create == NULL) {
 		mosaic_log(MOSAIC_LOG_DEBUG, "the %s renderer cannot measure GPU time",
-			mosaic_backend_name(renderer->backend));
+			renderer->impl->name);
 		return NULL;
 	}
 	mosaic_call_enter(renderer);

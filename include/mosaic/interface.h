@@ -34,6 +34,12 @@
 #include <mosaic/texture.h>
 
 struct mosaic_renderer_impl {
+	/**
+	 * Mandatory: the backend's name, static storage ("pixman", "vulkan",
+	 * "gles", or an out-of-tree backend's own). It identifies the backend in
+	 * logs and mosaic_renderer_get_name(); the core never branches on it.
+	 */
+	const char *name;
 	/** Mandatory. Frees the backend renderer (the core has finished the base). */
 	void (*destroy)(struct mosaic_renderer *renderer);
 	/** Mandatory. */
@@ -63,7 +69,6 @@ struct mosaic_renderer_impl {
  */
 struct mosaic_renderer {
 	const struct mosaic_renderer_impl *impl;
-	enum mosaic_backend backend;
 	/** MOSAIC_FEATURE_* bits. */
 	uint64_t features;
 	/** Static or renderer-owned; shown in logs and the scene tool. */
@@ -76,6 +81,8 @@ struct mosaic_renderer {
 	struct mosaic_format_set dmabuf_render_formats;
 
 	/* Private to the core. */
+	/** The built-in backend mosaic_renderer_create() picked; AUTO for any other. */
+	enum mosaic_backend backend;
 	int drm_fd;
 	bool lost;
 	/** The loss is not delivered yet (see mosaic_renderer_set_lost()). */
@@ -90,11 +97,12 @@ struct mosaic_renderer {
 };
 
 /**
- * Initializes the base. Asserts that the mandatory hooks are present. The
- * format sets start empty; the backend fills them.
+ * Initializes the base. Asserts that the mandatory hooks and the name are
+ * present. The device name starts as the backend's name and the format sets
+ * empty; the backend fills them.
  */
 void mosaic_renderer_init(struct mosaic_renderer *renderer,
-	const struct mosaic_renderer_impl *impl, enum mosaic_backend backend);
+	const struct mosaic_renderer_impl *impl);
 
 /**
  * Called by a backend when it detects device loss. Marks the renderer lost

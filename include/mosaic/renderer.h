@@ -103,8 +103,19 @@ struct mosaic_renderer *mosaic_renderer_create(const struct mosaic_renderer_opti
  */
 void mosaic_renderer_destroy(struct mosaic_renderer *renderer);
 
-/** The backend that was picked (never MOSAIC_BACKEND_AUTO). */
+/**
+ * The built-in backend mosaic_renderer_create() (or a backend's own
+ * constructor) picked. MOSAIC_BACKEND_AUTO for a renderer of a backend that
+ * is not built in (see interface.h): mosaic_renderer_get_name() names every
+ * backend.
+ */
 enum mosaic_backend mosaic_renderer_get_backend(const struct mosaic_renderer *renderer);
+
+/**
+ * The backend's name: "pixman", "vulkan", "gles" (as mosaic_backend_name()
+ * spells them) or an out-of-tree backend's own. Static storage.
+ */
+const char *mosaic_renderer_get_name(const struct mosaic_renderer *renderer);
 
 /** A short description of the device ("pixman", "llvmpipe (LLVM 15.0.6)"). Static storage. */
 const char *mosaic_renderer_get_device_name(const struct mosaic_renderer *renderer);

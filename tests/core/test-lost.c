@@ -153,6 +153,7 @@ static void fake_destroy(struct mosaic_renderer *renderer)
 }
 
 static const struct mosaic_renderer_impl fake_impl = {
+	.name = "recording",
 	.destroy = fake_destroy,
 	.texture_from_buffer = fake_texture_from_buffer,
 	.begin_pass = fake_begin_pass,
@@ -169,7 +170,7 @@ static int setup(void **state)
 	log_capture_start(&cap);
 	world = (struct world){0};
 	world.renderer = calloc(1, sizeof(*world.renderer));
-	mosaic_renderer_init(world.renderer, &fake_impl, MOSAIC_BACKEND_PIXMAN);
+	mosaic_renderer_init(world.renderer, &fake_impl);
 	mosaic_renderer_set_lost_callback(world.renderer, on_lost, &world);
 	buffer = mosaic_buffer_from_data(4, 4, DRM_FORMAT_ARGB8888, 16, pixels);
 	world.texture = mosaic_texture_from_buffer(world.renderer, buffer);

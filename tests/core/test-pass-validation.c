@@ -153,6 +153,7 @@ static struct mosaic_render_timer *fake_timer_create(struct mosaic_renderer *ren
 }
 
 static const struct mosaic_renderer_impl fake_impl = {
+	.name = "recording",
 	.destroy = fake_destroy,
 	.texture_from_buffer = fake_texture_from_buffer,
 	.begin_pass = fake_begin_pass,
@@ -162,7 +163,7 @@ static const struct mosaic_renderer_impl fake_impl = {
 static struct mosaic_renderer *fake_renderer_create(void)
 {
 	struct mosaic_renderer *r = calloc(1, sizeof(*r));
-	mosaic_renderer_init(r, &fake_impl, MOSAIC_BACKEND_PIXMAN);
+	mosaic_renderer_init(r, &fake_impl);
 	return r;
 }
 
@@ -547,6 +548,31 @@ static void test_begin_submit(void **state)
 	assert_int_equal(out->n_locks, 0);
 }
 
+/*
+ * A backend names itself through its impl: one that is not built in is a
+ * renderer like the others, and the core does not need to know it.
+ */
+static void test_backend_identity(void **state)
+{
+	struct fixture *f = *state;
+	assert_string_equal(mosaic_renderer_get_name(f->renderer), "recording");
+	assert_int_equal(mosaic_renderer_get_backend(f->renderer), MOSAIC_BACKEND_AUTO);
+	// Until the backend names its device, the device name is the backend's.
+	assert_string_equal(mosaic_renderer_get_device_name(f->renderer), "recording");
+	assert_null(mosaic_renderer_get_name(NULL));
+	assert_one_error(&cap, "no renderer");
+
+	struct mosaic_renderer *pixman = mosaic_renderer_create(&(struct mosaic_renderer_options){
+		.backend = MOSAIC_BACKEND_PIXMAN,
+	});
+	assert_non_null(pixman);
+	assert_int_equal(mosaic_renderer_get_backend(pixman), MOSAIC_BACKEND_PIXMAN);
+	assert_string_equal(mosaic_renderer_get_name(pixman),
+		mosaic_backend_name(MOSAIC_BACKEND_PIXMAN));
+	mosaic_renderer_destroy(pixman);
+	assert_no_error(&cap);
+}
+
 static void test_begin_rejects(void **state)
 {
 	struct fixture *f = *state;
@@ -849,6 +875,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_texture_from_pixels_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_damage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_preamble, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backend_identity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_pixels_checks, setup, teardown),
 	};
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);
