@@ -27,7 +27,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <mosaic/util.h>
+#include <mosaic/geometry.h>
 
 #define MOSAIC_DMABUF_MAX_PLANES 4
 

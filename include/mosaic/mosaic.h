@@ -25,12 +25,12 @@
 #include <mosaic/config.h>
 #include <mosaic/drm.h>
 #include <mosaic/format.h>
+#include <mosaic/geometry.h>
 #include <mosaic/log.h>
 #include <mosaic/pass.h>
 #include <mosaic/pixman.h>
 #include <mosaic/renderer.h>
 #include <mosaic/texture.h>
-#include <mosaic/util.h>
 #include <mosaic/wayland.h>
 
 #if MOSAIC_HAS_VULKAN

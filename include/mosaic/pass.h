@@ -28,9 +28,9 @@
 #include <pixman.h>
 
 #include <mosaic/buffer.h>
+#include <mosaic/geometry.h>
 #include <mosaic/renderer.h>
 #include <mosaic/texture.h>
-#include <mosaic/util.h>
 
 struct mosaic_pass;
 

@@ -11,8 +11,8 @@
 #include <pixman.h>
 
 #include <mosaic/buffer.h>
+#include <mosaic/geometry.h>
 #include <mosaic/renderer.h>
-#include <mosaic/util.h>
 
 struct mosaic_texture;
 

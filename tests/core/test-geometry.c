@@ -124,7 +124,7 @@ static void test_box_contains_point(void **state)
 
 /*
  * The box {1, 2, 3, 1} in a 10 x 6 space, through each transform, computed
- * by hand from the point rules of util.h:
+ * by hand from the point rules of geometry.h:
  *   90: (y, W-x)  180: (W-x, H-y)  270: (H-y, x)  flipped: (W-x, y),
  * flipped-N = flip, then rotate N. A box maps to the box spanned by its
  * mapped corners.
@@ -160,7 +160,7 @@ static void test_box_transform(void **state)
 		assert_box(inplace, e->x, e->y, e->width, e->height);
 	}
 
-	// The example of util.h: with 90 a 100x50 space becomes 50x100 and its
+	// The example of geometry.h: with 90 a 100x50 space becomes 50x100 and its
 	// top-left pixel ends at the bottom-left.
 	struct mosaic_box out;
 	mosaic_box_transform(&out, &(struct mosaic_box){ 0, 0, 1, 1 }, MOSAIC_TRANSFORM_90,

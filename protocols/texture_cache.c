@@ -1,3 +1,9 @@
+/*
+ * The texture cache of a Wayland surface (struct mosaic_surface_texture):
+ * keeps the texture of the surface's current buffer, updates copies with the
+ * damage, reuses dmabuf imports, and holds replaced buffers until the passes
+ * that read them complete.
+ */
 #include <stdlib.h>
 
 #include <wayland-server-core.h>

@@ -1,7 +1,7 @@
 #include <string.h>
 
 #include <mosaic/interface.h>
-#include <mosaic/util.h>
+#include <mosaic/geometry.h>
 
 #include "private/export.h"
 #include "private/log.h"
