@@ -325,6 +325,9 @@ static void test_lost_outside_a_call(void **state)
 /* The pixman backend's own constructor, with the callback set afterwards. */
 static void test_pixman_constructor(void **state)
 {
+	// Not the recording backend this time.
+	mosaic_texture_destroy(world.texture);
+	mosaic_renderer_destroy(world.renderer);
 	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
 	assert_non_null(r);
 	struct mosaic_texture *t = mosaic_texture_from_buffer(r, buffer);
