@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "private/buffer_access.h"
 #include "private/log.h"
 #include "private/touched.h"
 #include "vulkan/vulkan_private.h"
@@ -389,20 +390,17 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 			goto err;
 		}
 	} else if (mosaic_buffer_get_caps(buffer) & MOSAIC_BUFFER_CAP_DATA_PTR) {
-		void *data;
-		uint32_t fourcc, stride;
-		if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_ACCESS_READ, &data,
-				&fourcc, &stride)) {
+		// The core checks the layout and logs why it cannot reach the pixels.
+		struct mosaic_buffer_access access;
+		if (!mosaic_buffer_access_begin(&access, buffer, MOSAIC_BUFFER_DATA_ACCESS_READ)) {
 			goto err;
 		}
-		mosaic_buffer_end_data_access(buffer);
+		uint32_t fourcc = access.fourcc;
+		mosaic_buffer_access_end(&access);
 		const struct vk_format *format = vk_format_from_fourcc(r, fourcc);
 		if (format == NULL || !format->render) {
 			mosaic_log(MOSAIC_LOG_ERROR, "vulkan: cannot render into %s",
 				mosaic_format_name(fourcc, name));
-			goto err;
-		}
-		if (!mosaic_format_check_layout(fourcc, buffer->width, buffer->height, stride)) {
 			goto err;
 		}
 		pass->shm = vk_shm_target_get(r, buffer, format);

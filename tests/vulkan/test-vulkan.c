@@ -566,6 +566,57 @@ static const struct mosaic_buffer_impl fake_dmabuf_impl = {
 	.get_dmabuf = fake_dmabuf_get,
 };
 
+/* A CPU buffer whose data access refuses, or reports a stride too small. */
+struct refusing_buffer {
+	struct mosaic_buffer base;
+	bool refuse;
+	uint32_t pixels[8 * 8];
+};
+
+static void refusing_destroy(struct mosaic_buffer *buffer)
+{
+	free(buffer);
+}
+
+static bool refusing_begin(struct mosaic_buffer *buffer, uint32_t flags, void **data,
+	uint32_t *fourcc, uint32_t *stride)
+{
+	struct refusing_buffer *b = (struct refusing_buffer *)buffer;
+	*data = b->pixels;
+	*fourcc = DRM_FORMAT_ARGB8888;
+	*stride = 16;
+	return !b->refuse;
+}
+
+static void refusing_end(struct mosaic_buffer *buffer)
+{
+}
+
+static const struct mosaic_buffer_impl refusing_impl = {
+	.destroy = refusing_destroy,
+	.begin_data_access = refusing_begin,
+	.end_data_access = refusing_end,
+};
+
+/* A CPU target the renderer cannot reach: no pass, one log line, no access left open. */
+static void test_target_refuses(void **state)
+{
+	struct mosaic_renderer *r = *state;
+	test_log.quiet_errors = true;
+	for (int refuse = 0; refuse < 2; refuse++) {
+		struct refusing_buffer *b = calloc(1, sizeof(*b));
+		mosaic_buffer_init(&b->base, &refusing_impl, 8, 8);
+		b->refuse = refuse;
+		int errors = test_log.errors;
+		// Refused, or 16 bytes per row for 8 ARGB pixels.
+		assert_null(mosaic_renderer_begin_pass(r, &b->base, NULL));
+		assert_int_equal(test_log.errors, errors + 1);
+		assert_false(b->base.accessing_data);
+		mosaic_buffer_drop(&b->base);
+	}
+	test_log.quiet_errors = false;
+}
+
 static void test_dmabuf_absent(void **state)
 {
 	struct mosaic_renderer *r = *state;
@@ -811,6 +862,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vulkan_buffer, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_gpu_allocator, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_opaque_fd_roundtrip, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_target_refuses, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_dmabuf_absent, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_pipeline_cache, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_device_choice, test_setup, test_teardown),
