@@ -179,6 +179,23 @@ enum params_verdict {
 	PARAMS_OK,
 };
 
+/* The planes the client set, up to the last one, with the size and format of create. */
+static struct mosaic_dmabuf_attributes params_attribs(const struct params *p, int32_t width,
+	int32_t height, uint32_t format)
+{
+	struct mosaic_dmabuf_attributes attribs = p->attribs;
+	attribs.width = width;
+	attribs.height = height;
+	attribs.fourcc = format;
+	attribs.n_planes = 0;
+	for (int i = 0; i < MOSAIC_DMABUF_MAX_PLANES; i++) {
+		if (attribs.fd[i] >= 0) {
+			attribs.n_planes = i + 1;
+		}
+	}
+	return attribs;
+}
+
 /* Checks what the protocol defines errors for, with the core's layout check. */
 static enum params_verdict params_check(struct params *p, int32_t width, int32_t height,
 	uint32_t format)
@@ -189,17 +206,7 @@ static enum params_verdict params_check(struct params *p, int32_t width, int32_t
 			"the params were already used to create a buffer");
 		return PARAMS_ERROR_POSTED;
 	}
-	struct mosaic_dmabuf_attributes attribs = p->attribs;
-	attribs.width = width;
-	attribs.height = height;
-	attribs.fourcc = format;
-	// The planes the client set, up to the last one.
-	attribs.n_planes = 0;
-	for (int i = 0; i < MOSAIC_DMABUF_MAX_PLANES; i++) {
-		if (attribs.fd[i] >= 0) {
-			attribs.n_planes = i + 1;
-		}
-	}
+	struct mosaic_dmabuf_attributes attribs = params_attribs(p, width, height, format);
 	char why[256];
 	uint32_t code;
 	switch (mosaic_dmabuf_layout_check(&attribs, why, sizeof(why))) {
@@ -256,11 +263,8 @@ static struct dmabuf_buffer *params_import(struct params *p, int32_t width, int3
 		mosaic_log(MOSAIC_LOG_DEBUG, "linux-dmabuf: flags 0x%x are not supported", flags);
 		return NULL;
 	}
-	struct mosaic_dmabuf_attributes attribs = p->attribs;
-	attribs.width = width;
-	attribs.height = height;
-	attribs.fourcc = format;
-	attribs.n_planes = 1;
+	// params_check() accepted the layout: as many planes as the format has.
+	struct mosaic_dmabuf_attributes attribs = params_attribs(p, width, height, format);
 	struct mosaic_buffer *inner = mosaic_buffer_from_dmabuf(&attribs);
 	if (inner == NULL) {
 		return NULL;
