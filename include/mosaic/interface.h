@@ -19,6 +19,14 @@
  *   the texture (never empty). It ends the access after the hook returns.
  * - read_pixels: `src_box` is non-empty and inside the texture, the format is
  *   known and the stride is large enough.
+ *
+ * A backend identifies itself by the `name` of its renderer impl; nothing in
+ * the core depends on which backend it is, so a backend can live outside
+ * this tree. The core also does the arithmetic that does not depend on the
+ * graphics API: mosaic_texture_coords_map() is the map every draw of a
+ * texture uses. A loss of the device is reported with
+ * mosaic_renderer_set_lost() from wherever the backend finds it; the core
+ * tells the compositor once the call has unwound.
  */
 
 #include <stdbool.h>
