@@ -209,7 +209,8 @@ static enum params_verdict params_check(struct params *p, int32_t width, int32_t
 	struct mosaic_dmabuf_attributes attribs = params_attribs(p, width, height, format);
 	char why[256];
 	uint32_t code;
-	switch (mosaic_dmabuf_layout_check(&attribs, why, sizeof(why))) {
+	// Whether the fds are dmabufs is the import's to find out: `failed`, no protocol error.
+	switch (mosaic_dmabuf_layout_check(&attribs, 0, why, sizeof(why))) {
 	case MOSAIC_DMABUF_LAYOUT_ERROR_NONE:
 		break;
 	case MOSAIC_DMABUF_LAYOUT_ERROR_FORMAT:
@@ -227,6 +228,7 @@ static enum params_verdict params_check(struct params *p, int32_t width, int32_t
 	case MOSAIC_DMABUF_LAYOUT_ERROR_BOUNDS:
 		code = ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_OUT_OF_BOUNDS;
 		goto post;
+	case MOSAIC_DMABUF_LAYOUT_ERROR_NOT_DMABUF:
 	case MOSAIC_DMABUF_LAYOUT_ERROR_STRIDE:
 		// Rows that overlap cannot be an image, but the protocol has no error for it.
 		mosaic_log(MOSAIC_LOG_DEBUG, "linux-dmabuf: %s", why);

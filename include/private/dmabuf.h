@@ -25,6 +25,14 @@ enum mosaic_dmabuf_layout_error {
 	MOSAIC_DMABUF_LAYOUT_ERROR_BOUNDS,
 	/** A stride of 0, or, for linear and implicit modifiers, one too small for the width. */
 	MOSAIC_DMABUF_LAYOUT_ERROR_STRIDE,
+	/** With MOSAIC_DMABUF_CHECK_FDS: an fd that is invalid or no dmabuf. */
+	MOSAIC_DMABUF_LAYOUT_ERROR_NOT_DMABUF,
+};
+
+/** Flags of mosaic_dmabuf_layout_check(). */
+enum mosaic_dmabuf_check {
+	/** Also check that every plane fd is a dmabuf (before its size is asked). */
+	MOSAIC_DMABUF_CHECK_FDS = 1 << 0,
 };
 
 /**
@@ -34,16 +42,18 @@ enum mosaic_dmabuf_layout_error {
  * offsets and strides in 64-bit arithmetic that fit 32 bits and the fd's
  * size (where lseek can tell it). Strides are checked against the width for
  * linear and implicit modifiers only: tiled layouts are the driver's
- * business. Logs nothing: on failure it writes the reason to `why` (when
- * non-NULL, `why_size` bytes) and returns what failed first. Does not check
- * that the fds are dmabufs. The fds are borrowed (their file offset moves).
+ * business. `flags` is a mask of enum mosaic_dmabuf_check. Logs nothing: on
+ * failure it writes the reason to `why` (when non-NULL, `why_size` bytes)
+ * and returns what failed first. The fds are borrowed (their file offset
+ * moves).
  */
 enum mosaic_dmabuf_layout_error mosaic_dmabuf_layout_check(
-	const struct mosaic_dmabuf_attributes *attribs, char *why, size_t why_size);
+	const struct mosaic_dmabuf_attributes *attribs, uint32_t flags, char *why,
+	size_t why_size);
 
 /**
- * mosaic_dmabuf_layout_check(), then that every plane fd is a dmabuf. Logs
- * the reason and returns false otherwise. The fds are borrowed.
+ * mosaic_dmabuf_layout_check() with MOSAIC_DMABUF_CHECK_FDS. Logs the reason
+ * and returns false otherwise. The fds are borrowed.
  */
 bool mosaic_dmabuf_attributes_check(const struct mosaic_dmabuf_attributes *attribs);
 
