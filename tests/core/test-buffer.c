@@ -10,6 +10,7 @@
 #include <drm_fourcc.h>
 
 #include "common.h"
+#include "memfd_dmabuf.h"
 
 static struct log_capture cap;
 
@@ -236,26 +237,6 @@ static void test_from_data(void **state)
 	assert_null(mosaic_buffer_from_data(MOSAIC_MAX_IMAGE_SIZE + 1, 1, DRM_FORMAT_XRGB8888,
 		(MOSAIC_MAX_IMAGE_SIZE + 1) * 4, pixels));
 	assert_one_error(&cap, "invalid size");
-}
-
-static int make_memfd(size_t size)
-{
-	int fd = memfd_create("mosaic-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)size), 0);
-	return fd;
-}
-
-static struct mosaic_dmabuf_attributes attribs_for(int fd)
-{
-	return (struct mosaic_dmabuf_attributes){
-		.width = 16, .height = 16,
-		.fourcc = DRM_FORMAT_ARGB8888,
-		.modifier = DRM_FORMAT_MOD_LINEAR,
-		.n_planes = 1,
-		.stride = { 64 },
-		.fd = { fd, -1, -1, -1 },
-	};
 }
 
 static bool fd_is_open(int fd)

@@ -14,27 +14,7 @@
 #include "private/dmabuf.h"
 
 #include "common.h"
-
-static int make_memfd(size_t size)
-{
-	int fd = memfd_create("mosaic-test", MFD_CLOEXEC);
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)size), 0);
-	return fd;
-}
-
-/* 16x16 ARGB8888, one linear plane of 64-byte rows. */
-static struct mosaic_dmabuf_attributes attribs_for(int fd)
-{
-	return (struct mosaic_dmabuf_attributes){
-		.width = 16, .height = 16,
-		.fourcc = DRM_FORMAT_ARGB8888,
-		.modifier = DRM_FORMAT_MOD_LINEAR,
-		.n_planes = 1,
-		.stride = { 64 },
-		.fd = { fd, -1, -1, -1 },
-	};
-}
+#include "memfd_dmabuf.h"
 
 #define assert_check(a, flags, want, msg) do { \
 	char why[256] = ""; \
