@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 
+/** Log levels, most severe first (MOSAIC_LOG_SILENT: nothing). */
 enum mosaic_log {
 	MOSAIC_LOG_SILENT = 0,
 	MOSAIC_LOG_ERROR = 1,
