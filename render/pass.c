@@ -28,11 +28,7 @@ MOSAIC_EXPORT struct mosaic_pass *mosaic_renderer_begin_pass(struct mosaic_rende
 		mosaic_log(MOSAIC_LOG_ERROR, "begin pass: no renderer or buffer given");
 		return NULL;
 	}
-	if (renderer->lost) {
-		mosaic_log(MOSAIC_LOG_ERROR, "begin pass: the renderer lost its device");
-		// A loss found outside these calls is delivered now.
-		mosaic_call_enter(renderer);
-		mosaic_call_leave(renderer);
+	if (mosaic_call_refuse_lost(renderer, "begin pass")) {
 		return NULL;
 	}
 	if (buffer->width <= 0 || buffer->height <= 0 ||

@@ -314,6 +314,17 @@ MOSAIC_EXPORT void mosaic_renderer_set_lost_callback(struct mosaic_renderer *ren
 	renderer->user_data = user_data;
 }
 
+bool mosaic_call_refuse_lost(struct mosaic_renderer *renderer, const char *what)
+{
+	if (!renderer->lost) {
+		return false;
+	}
+	mosaic_log(MOSAIC_LOG_ERROR, "%s: the renderer lost its device", what);
+	mosaic_call_enter(renderer);
+	mosaic_call_leave(renderer);
+	return true;
+}
+
 void mosaic_call_enter(struct mosaic_renderer *renderer)
 {
 	renderer->call_depth++;

@@ -31,14 +31,7 @@ static bool check_renderer(struct mosaic_renderer *renderer)
 		mosaic_log(MOSAIC_LOG_ERROR, "no renderer given");
 		return false;
 	}
-	if (renderer->lost) {
-		mosaic_log(MOSAIC_LOG_ERROR, "the renderer lost its device");
-		// A loss found outside these calls is delivered now; the caller returns at once.
-		mosaic_call_enter(renderer);
-		mosaic_call_leave(renderer);
-		return false;
-	}
-	return true;
+	return !mosaic_call_refuse_lost(renderer, "texture");
 }
 
 static bool check_buffer_size(const struct mosaic_buffer *buffer)

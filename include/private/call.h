@@ -10,11 +10,21 @@
  * mosaic_call_leave().
  */
 
+#include <stdbool.h>
+
 struct mosaic_renderer;
 
 void mosaic_call_enter(struct mosaic_renderer *renderer);
 
 /** Closes the bracket; may call the `lost` callback, which may free `renderer`. */
 void mosaic_call_leave(struct mosaic_renderer *renderer);
+
+/**
+ * For a public call on a renderer that lost its device: logs "<what>: the
+ * renderer lost its device", delivers a loss not delivered yet (the callback
+ * may free `renderer`) and returns true; the caller then returns its failure
+ * value without touching the renderer. False, silently, for a working one.
+ */
+bool mosaic_call_refuse_lost(struct mosaic_renderer *renderer, const char *what);
 
 #endif
