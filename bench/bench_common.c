@@ -159,7 +159,7 @@ void bench_fill_buffer(struct mosaic_buffer *buffer, uint32_t seed)
 {
 	void *data;
 	uint32_t fourcc, stride;
-	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_WRITE, &data, &fourcc,
+	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_ACCESS_WRITE, &data, &fourcc,
 			&stride)) {
 		fprintf(stderr, "cannot write the buffer\n");
 		exit(1);

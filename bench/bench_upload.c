@@ -79,7 +79,7 @@ static void measure(struct mosaic_renderer *renderer, const struct bench_options
 
 	void *src_data;
 	uint32_t fourcc, stride;
-	if (!mosaic_buffer_begin_data_access(source, MOSAIC_BUFFER_DATA_READ, &src_data,
+	if (!mosaic_buffer_begin_data_access(source, MOSAIC_BUFFER_DATA_ACCESS_READ, &src_data,
 			&fourcc, &stride)) {
 		exit(1);
 	}
@@ -100,7 +100,7 @@ static void measure(struct mosaic_renderer *renderer, const struct bench_options
 	// processes during the run affects both alike.
 	for (int run = 0; run < options->runs; run++) {
 		// Access does not nest with the update's own: take it around the copies only.
-		if (!mosaic_buffer_begin_data_access(source, MOSAIC_BUFFER_DATA_READ, &src_data,
+		if (!mosaic_buffer_begin_data_access(source, MOSAIC_BUFFER_DATA_ACCESS_READ, &src_data,
 				&fourcc, &stride)) {
 			exit(1);
 		}

@@ -77,7 +77,7 @@ static void debug_callback(GLenum source, GLenum type, GLuint id, GLenum severit
 	GLsizei length, const GLchar *message, const void *user_data)
 {
 	const struct gles_renderer *r = user_data;
-	enum mosaic_log_level level = MOSAIC_LOG_DEBUG;
+	enum mosaic_log level = MOSAIC_LOG_DEBUG;
 	if (r->quiet_gl_errors) {
 		// Start-up probes provoke errors on purpose.
 		level = MOSAIC_LOG_DEBUG;
@@ -123,7 +123,7 @@ static bool egl_device_matches(struct gles_renderer *r, EGLDeviceEXT device,
  * first hardware device (software ones only when `allow_software`).
  */
 static EGLDeviceEXT find_egl_device(struct gles_renderer *r, int drm_fd, bool allow_software,
-	enum mosaic_log_level level)
+	enum mosaic_log level)
 {
 	EGLint n = 0;
 	if (!r->procs.eglQueryDevicesEXT(0, NULL, &n) || n <= 0) {
@@ -174,7 +174,7 @@ out:
 	return found;
 }
 
-static EGLDisplay open_gbm(struct gles_renderer *r, int drm_fd, enum mosaic_log_level level)
+static EGLDisplay open_gbm(struct gles_renderer *r, int drm_fd, enum mosaic_log level)
 {
 #if MOSAIC_GLES_HAS_GBM
 	r->gbm_fd = fcntl(drm_fd, F_DUPFD_CLOEXEC, 0);
@@ -219,7 +219,7 @@ static EGLDisplay get_display(struct gles_renderer *r, EGLenum platform, void *n
 }
 
 static bool try_initialize(struct gles_renderer *r, EGLDisplay display, const char *platform,
-	enum mosaic_log_level level)
+	enum mosaic_log level)
 {
 	if (display == EGL_NO_DISPLAY) {
 		mosaic_log(level, "gles: no EGL display on the %s platform: %s", platform,
@@ -243,8 +243,8 @@ static bool try_initialize(struct gles_renderer *r, EGLDisplay display, const ch
 static bool open_display(struct gles_renderer *r, int drm_fd, bool probing)
 {
 	// Each platform that fails says why at DEBUG; the last line says it at `final`.
-	enum mosaic_log_level level = MOSAIC_LOG_DEBUG;
-	enum mosaic_log_level final = mosaic_probe_level(probing);
+	enum mosaic_log level = MOSAIC_LOG_DEBUG;
+	enum mosaic_log final = mosaic_probe_level(probing);
 	const char *client_exts = eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS);
 	if (client_exts == NULL || !gles_has_extension(client_exts, "EGL_EXT_platform_base")) {
 		mosaic_log(final, "gles: EGL has no client extensions (EGL_EXT_platform_base)");
@@ -326,7 +326,7 @@ static bool open_display(struct gles_renderer *r, int drm_fd, bool probing)
 
 static bool create_context(struct gles_renderer *r, bool probing)
 {
-	enum mosaic_log_level level = mosaic_probe_level(probing);
+	enum mosaic_log level = mosaic_probe_level(probing);
 	const char *exts = eglQueryString(r->display, EGL_EXTENSIONS);
 	if (!gles_has_extension(exts, "EGL_KHR_surfaceless_context")) {
 		mosaic_log(level, "gles: EGL_KHR_surfaceless_context is missing");
@@ -552,7 +552,7 @@ static void find_drm_node(struct gles_renderer *r, int drm_fd)
 
 bool gles_egl_init(struct gles_renderer *r, int drm_fd, bool probing)
 {
-	enum mosaic_log_level level = mosaic_probe_level(probing);
+	enum mosaic_log level = mosaic_probe_level(probing);
 	r->gbm_fd = -1;
 	r->display = EGL_NO_DISPLAY;
 	r->context = EGL_NO_CONTEXT;

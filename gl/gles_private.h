@@ -304,7 +304,7 @@ bool gles_texture_bind_read_fbo(struct gles_texture *texture);
 /* The GL storage readback sees: the texture's format, a GPU buffer's or the dmabuf's. */
 const struct gles_format *gles_texture_read_storage(struct gles_texture *texture);
 
-/* pass.c */
+/* pass.c (with draw.c and cpu_target.c: pass_private.h) */
 struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *renderer,
 	struct mosaic_buffer *buffer, const struct mosaic_pass_options *options);
 void gles_pass_destroy(struct gles_pass *pass);

@@ -263,6 +263,7 @@ static struct mosaic_render_timer *gles_timer_create(struct mosaic_renderer *bas
 }
 
 static const struct mosaic_renderer_impl gles_renderer_impl = {
+	.name = "gles",
 	.destroy = gles_renderer_destroy,
 	.texture_from_buffer = gles_texture_from_buffer,
 	.begin_pass = gles_begin_pass,
@@ -307,13 +308,13 @@ static uint64_t compute_features(const struct gles_renderer *r)
 
 struct mosaic_renderer *mosaic_gles_backend_create(int drm_fd, bool probing)
 {
-	enum mosaic_log_level level = mosaic_probe_level(probing);
+	enum mosaic_log level = mosaic_probe_level(probing);
 	struct gles_renderer *r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
 		return NULL;
 	}
-	mosaic_renderer_init(&r->base, &gles_renderer_impl, MOSAIC_BACKEND_GLES);
+	mosaic_renderer_init(&r->base, &gles_renderer_impl);
 	mosaic_list_init(&r->buffers);
 	if (!gles_egl_init(r, drm_fd, probing)) {
 		goto err;

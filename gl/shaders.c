@@ -15,7 +15,7 @@ enum {
 };
 
 static GLuint compile(GLenum stage, const char *source, const char *define,
-	enum mosaic_log_level level)
+	enum mosaic_log level)
 {
 	// The define goes right after the #version line, which must come first.
 	char *text = NULL;
@@ -50,7 +50,7 @@ static GLuint compile(GLenum stage, const char *source, const char *define,
 }
 
 static bool link_program(struct gles_program *out, GLuint vert, const char *define,
-	enum mosaic_log_level level)
+	enum mosaic_log level)
 {
 	GLuint frag = compile(GL_FRAGMENT_SHADER, gles_shader_quad_frag, define, level);
 	if (frag == 0) {
@@ -87,7 +87,7 @@ static bool link_program(struct gles_program *out, GLuint vert, const char *defi
 
 bool gles_shaders_init(struct gles_renderer *r, bool probing)
 {
-	enum mosaic_log_level level = mosaic_probe_level(probing);
+	enum mosaic_log level = mosaic_probe_level(probing);
 	static const char *const defines[GLES_SOURCE_COUNT] = {
 		[GLES_SOURCE_SOLID] = "SOURCE_SOLID",
 		[GLES_SOURCE_RGBA] = "SOURCE_RGBA",

@@ -141,7 +141,7 @@ static void gles_texture_destroy(struct mosaic_texture *texture)
 }
 
 static bool gles_texture_update_from_buffer(struct mosaic_texture *texture,
-	struct mosaic_buffer *buffer, const pixman_region32_t *damage)
+	const struct mosaic_texture_update *update)
 {
 	struct gles_texture *t = gles_texture_from_base(texture);
 	struct gles_renderer *r = gles_renderer_from_base(texture->renderer);
@@ -150,36 +150,17 @@ static bool gles_texture_update_from_buffer(struct mosaic_texture *texture,
 			"updated by rendering into their buffer");
 		return false;
 	}
-	void *data;
-	uint32_t fourcc, stride;
-	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data, &fourcc,
-			&stride)) {
-		mosaic_log(MOSAIC_LOG_ERROR, "gles: the buffer offers no CPU access");
-		return false;
-	}
-	bool ok = false;
-	if (fourcc != texture->fourcc) {
-		char a[32], b[32];
-		mosaic_log(MOSAIC_LOG_ERROR, "gles: buffer format %s differs from texture format %s",
-			mosaic_format_name(fourcc, a), mosaic_format_name(texture->fourcc, b));
-		goto out;
-	}
-	if (!mosaic_format_check_layout(fourcc, buffer->width, buffer->height, stride)) {
-		goto out;
-	}
 	struct gles_saved_context saved;
 	if (!gles_push_context(r, &saved)) {
-		goto out;
+		return false;
 	}
 	glBindTexture(GL_TEXTURE_2D, t->tex);
 	int n;
-	const pixman_box32_t *rects = pixman_region32_rectangles(damage, &n);
-	gles_upload_boxes(r, t->format, data, stride, rects, n);
+	const pixman_box32_t *rects = pixman_region32_rectangles(update->damage, &n);
+	gles_upload_boxes(r, t->format, update->data, update->stride, rects, n);
 	glBindTexture(GL_TEXTURE_2D, 0);
-	ok = gles_check_errors(r, "texture update") && !gles_check_reset(r);
+	bool ok = gles_check_errors(r, "texture update") && !gles_check_reset(r);
 	gles_pop_context(r, &saved);
-out:
-	mosaic_buffer_end_data_access(buffer);
 	return ok;
 }
 
@@ -287,7 +268,7 @@ static struct mosaic_texture *texture_from_data(struct gles_renderer *r,
 	char name[32];
 	void *data;
 	uint32_t fourcc, stride;
-	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data, &fourcc,
+	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_ACCESS_READ, &data, &fourcc,
 			&stride)) {
 		mosaic_log(MOSAIC_LOG_ERROR, "gles: the buffer offers no CPU access or dmabuf");
 		return NULL;

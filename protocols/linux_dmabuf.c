@@ -14,6 +14,7 @@
 #include <mosaic/wayland.h>
 
 #include "linux-dmabuf-unstable-v1-protocol.h"
+#include "private/dmabuf.h"
 #include "private/export.h"
 #include "private/list.h"
 #include "private/log.h"
@@ -169,89 +170,90 @@ err:
 	close(fd);
 }
 
-/*
- * Checks what the protocol defines errors for. Returns false after posting
- * the error (the client is then disconnected).
- */
-static bool params_check(struct params *p, int32_t width, int32_t height, uint32_t format)
+/* What params_check() decided. */
+enum params_verdict {
+	/** A protocol error was posted (the client is then disconnected). */
+	PARAMS_ERROR_POSTED,
+	/** Nothing the protocol has an error for, but the import cannot succeed. */
+	PARAMS_IMPORT_FAILS,
+	PARAMS_OK,
+};
+
+/* The planes the client set, up to the last one, with the size and format of create. */
+static struct mosaic_dmabuf_attributes params_attribs(const struct params *p, int32_t width,
+	int32_t height, uint32_t format)
+{
+	struct mosaic_dmabuf_attributes attribs = p->attribs;
+	attribs.width = width;
+	attribs.height = height;
+	attribs.fourcc = format;
+	attribs.n_planes = 0;
+	for (int i = 0; i < MOSAIC_DMABUF_MAX_PLANES; i++) {
+		if (attribs.fd[i] >= 0) {
+			attribs.n_planes = i + 1;
+		}
+	}
+	return attribs;
+}
+
+/* Checks what the protocol defines errors for, with the core's layout check. */
+static enum params_verdict params_check(struct params *p, int32_t width, int32_t height,
+	uint32_t format)
 {
 	struct wl_resource *res = p->resource;
-	char name[32];
 	if (p->used) {
 		wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_ALREADY_USED,
 			"the params were already used to create a buffer");
-		return false;
+		return PARAMS_ERROR_POSTED;
 	}
-	const struct mosaic_format_info *info = mosaic_format_get_info(format);
-	if (info == NULL) {
-		wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_FORMAT,
-			"format %s is not supported", mosaic_format_name(format, name));
-		return false;
-	}
-	// Every format mosaic knows has one plane.
-	int n_planes = 1;
-	for (int i = 0; i < MOSAIC_DMABUF_MAX_PLANES; i++) {
-		if (i < n_planes && p->attribs.fd[i] < 0) {
-			wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INCOMPLETE,
-				"plane %d of %s is missing", i, info->name);
-			return false;
-		}
-		if (i >= n_planes && p->attribs.fd[i] >= 0) {
-			wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_PLANE_IDX,
-				"%s has %d plane(s), plane %d was given", info->name, n_planes, i);
-			return false;
-		}
-	}
-	if (width <= 0 || height <= 0 || width > MOSAIC_MAX_IMAGE_SIZE ||
-			height > MOSAIC_MAX_IMAGE_SIZE) {
-		wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_DIMENSIONS,
-			"invalid size %dx%d (must be 1..%d)", width, height, MOSAIC_MAX_IMAGE_SIZE);
-		return false;
-	}
-	for (int i = 0; i < n_planes; i++) {
-		uint64_t offset = p->attribs.offset[i], stride = p->attribs.stride[i];
-		// 32-bit protocol values, 64-bit arithmetic: nothing can wrap.
-		uint64_t end = offset + stride * (uint64_t)height;
-		if (offset + stride > UINT32_MAX || end > UINT32_MAX) {
-			wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_OUT_OF_BOUNDS,
-				"plane %d: offset %" PRIu64 " + stride %" PRIu64 " x height %d "
-				"overflows", i, offset, stride, height);
-			return false;
-		}
-		// Not every fd can tell its size; those that can must hold the plane.
-		off_t size = lseek(p->attribs.fd[i], 0, SEEK_END);
-		if (size < 0) {
-			continue;
-		}
-		if (offset >= (uint64_t)size) {
-			wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_OUT_OF_BOUNDS,
-				"plane %d: offset %" PRIu64 " is past the end of the "
-				"%lld-byte buffer", i, offset, (long long)size);
-			return false;
-		}
-		if (end > (uint64_t)size) {
-			wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_OUT_OF_BOUNDS,
-				"plane %d: offset %" PRIu64 " + stride %" PRIu64 " x height %d "
-				"ends past the %lld-byte buffer", i, offset, stride, height,
-				(long long)size);
-			return false;
-		}
+	struct mosaic_dmabuf_attributes attribs = params_attribs(p, width, height, format);
+	char why[256];
+	uint32_t code;
+	// Whether the fds are dmabufs is the import's to find out: `failed`, no protocol error.
+	switch (mosaic_dmabuf_layout_check(&attribs, 0, why, sizeof(why))) {
+	case MOSAIC_DMABUF_LAYOUT_ERROR_NONE:
+		break;
+	case MOSAIC_DMABUF_LAYOUT_ERROR_FORMAT:
+		code = ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_FORMAT;
+		goto post;
+	case MOSAIC_DMABUF_LAYOUT_ERROR_SIZE:
+		code = ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_DIMENSIONS;
+		goto post;
+	case MOSAIC_DMABUF_LAYOUT_ERROR_PLANE_MISSING:
+		code = ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INCOMPLETE;
+		goto post;
+	case MOSAIC_DMABUF_LAYOUT_ERROR_PLANE_EXTRA:
+		code = ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_PLANE_IDX;
+		goto post;
+	case MOSAIC_DMABUF_LAYOUT_ERROR_BOUNDS:
+		code = ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_OUT_OF_BOUNDS;
+		goto post;
+	case MOSAIC_DMABUF_LAYOUT_ERROR_NOT_DMABUF:
+	case MOSAIC_DMABUF_LAYOUT_ERROR_STRIDE:
+		// Rows that overlap cannot be an image, but the protocol has no error for it.
+		mosaic_log(MOSAIC_LOG_DEBUG, "linux-dmabuf: %s", why);
+		return PARAMS_IMPORT_FAILS;
 	}
 	const struct mosaic_format_set *formats = mosaic_renderer_get_texture_formats(
 		p->linux_dmabuf->renderer, MOSAIC_BUFFER_CAP_DMABUF);
 	if (!mosaic_format_set_has(formats, format, p->attribs.modifier)) {
+		char name[32];
 		wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_FORMAT,
-			"format %s with modifier 0x%016" PRIx64 " is not supported", info->name,
-			p->attribs.modifier);
-		return false;
+			"format %s with modifier 0x%016" PRIx64 " is not supported",
+			mosaic_format_name(format, name), p->attribs.modifier);
+		return PARAMS_ERROR_POSTED;
 	}
-	return true;
+	return PARAMS_OK;
+
+post:
+	wl_resource_post_error(res, code, "%s", why);
+	return PARAMS_ERROR_POSTED;
 }
 
 /*
  * Imports the planes. Returns NULL when the renderer cannot use them (not a
- * dmabuf, stride too small for the width, import refused): the client gets
- * `failed` or INVALID_WL_BUFFER, as the protocol asks.
+ * dmabuf, import refused): the client gets `failed` or INVALID_WL_BUFFER, as
+ * the protocol asks.
  */
 static struct dmabuf_buffer *params_import(struct params *p, int32_t width, int32_t height,
 	uint32_t format, uint32_t flags)
@@ -263,21 +265,8 @@ static struct dmabuf_buffer *params_import(struct params *p, int32_t width, int3
 		mosaic_log(MOSAIC_LOG_DEBUG, "linux-dmabuf: flags 0x%x are not supported", flags);
 		return NULL;
 	}
-	// Rows that overlap cannot be a linear image. Tiled layouts are the
-	// driver's to check, at import.
-	const struct mosaic_format_info *info = mosaic_format_get_info(format);
-	if ((p->attribs.modifier == DRM_FORMAT_MOD_LINEAR ||
-			p->attribs.modifier == DRM_FORMAT_MOD_INVALID) &&
-			(uint64_t)p->attribs.stride[0] < (uint64_t)width * info->bytes_per_pixel) {
-		mosaic_log(MOSAIC_LOG_DEBUG, "linux-dmabuf: stride %u is too small for %d pixels "
-			"of %s", p->attribs.stride[0], width, info->name);
-		return NULL;
-	}
-	struct mosaic_dmabuf_attributes attribs = p->attribs;
-	attribs.width = width;
-	attribs.height = height;
-	attribs.fourcc = format;
-	attribs.n_planes = 1;
+	// params_check() accepted the layout: as many planes as the format has.
+	struct mosaic_dmabuf_attributes attribs = params_attribs(p, width, height, format);
 	struct mosaic_buffer *inner = mosaic_buffer_from_dmabuf(&attribs);
 	if (inner == NULL) {
 		return NULL;
@@ -311,11 +300,15 @@ static void params_create_common(struct wl_client *client, struct wl_resource *r
 	uint32_t buffer_id, int32_t width, int32_t height, uint32_t format, uint32_t flags)
 {
 	struct params *p = wl_resource_get_user_data(resource);
-	if (!params_check(p, width, height, format)) {
+	enum params_verdict verdict = params_check(p, width, height, format);
+	if (verdict == PARAMS_ERROR_POSTED) {
 		return;
 	}
 	p->used = true;
-	struct dmabuf_buffer *b = params_import(p, width, height, format, flags);
+	struct dmabuf_buffer *b = NULL;
+	if (verdict == PARAMS_OK) {
+		b = params_import(p, width, height, format, flags);
+	}
 	if (b == NULL) {
 		if (buffer_id == 0) {
 			zwp_linux_buffer_params_v1_send_failed(resource);
@@ -573,7 +566,7 @@ MOSAIC_EXPORT struct mosaic_linux_dmabuf_v1 *mosaic_linux_dmabuf_v1_create(
 	if (drm_fd < 0 || fstat(drm_fd, &st) != 0) {
 		mosaic_log(MOSAIC_LOG_ERROR, "linux-dmabuf: the %s renderer has no DRM device to "
 			"name in its feedback",
-			mosaic_backend_name(mosaic_renderer_get_backend(renderer)));
+			mosaic_renderer_get_name(renderer));
 		return NULL;
 	}
 	struct mosaic_linux_dmabuf_v1 *linux_dmabuf = calloc(1, sizeof(*linux_dmabuf));

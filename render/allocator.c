@@ -66,7 +66,7 @@ MOSAIC_EXPORT struct mosaic_allocator *mosaic_renderer_create_gpu_allocator(
 	}
 	if (renderer->impl->create_gpu_allocator == NULL) {
 		mosaic_log(MOSAIC_LOG_DEBUG, "the %s renderer has no GPU images",
-			mosaic_backend_name(renderer->backend));
+			mosaic_renderer_get_name(renderer));
 		return NULL;
 	}
 	return renderer->impl->create_gpu_allocator(renderer);
@@ -124,7 +124,7 @@ MOSAIC_EXPORT struct mosaic_allocator *mosaic_allocator_autocreate(
 	} else if ((native & MOSAIC_BUFFER_CAP_DMABUF) && mosaic_renderer_get_render_formats(
 			renderer, MOSAIC_BUFFER_CAP_DMABUF)->n_formats > 0) {
 		mosaic_log(MOSAIC_LOG_INFO, "allocator: GBM for the %s renderer",
-			mosaic_backend_name(mosaic_renderer_get_backend(renderer)));
+			mosaic_renderer_get_name(renderer));
 		return mosaic_gbm_allocator_create(drm_fd);
 	} else if (native & MOSAIC_BUFFER_CAP_DATA_PTR) {
 		// The CPU reads and writes dumb buffers at memory speed; GBM buffers

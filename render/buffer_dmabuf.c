@@ -1,8 +1,4 @@
 #include <stdlib.h>
-#include <sys/vfs.h>
-#include <unistd.h>
-
-#include <drm_fourcc.h>
 
 #include <mosaic/buffer.h>
 #include <mosaic/format.h>
@@ -11,9 +7,6 @@
 #include "private/export.h"
 #include "private/list.h"
 #include "private/log.h"
-
-/* Every dmabuf fd lives on the kernel's dma-buf pseudo file system. */
-#define DMA_BUF_MAGIC 0x444d4142
 
 /* A buffer owning dmabuf planes (mosaic_buffer_from_dmabuf). */
 struct dmabuf_buffer {
@@ -41,81 +34,17 @@ static const struct mosaic_buffer_impl dmabuf_buffer_impl = {
 	.get_dmabuf = dmabuf_buffer_get_dmabuf,
 };
 
-/* Checks one plane against the real size of its fd. */
-static bool check_plane(const struct mosaic_dmabuf_attributes *a, int i, uint32_t bpp)
-{
-	struct statfs fs;
-	if (fstatfs(a->fd[i], &fs) != 0) {
-		mosaic_log_errno(MOSAIC_LOG_ERROR, "dmabuf plane %d: invalid fd %d", i, a->fd[i]);
-		return false;
-	}
-	if (fs.f_type != DMA_BUF_MAGIC) {
-		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf plane %d: fd %d is not a dmabuf", i, a->fd[i]);
-		return false;
-	}
-	off_t size = lseek(a->fd[i], 0, SEEK_END);
-	if (size < 0) {
-		mosaic_log_errno(MOSAIC_LOG_ERROR, "dmabuf plane %d: cannot get the size", i);
-		return false;
-	}
-	if ((uint64_t)a->offset[i] >= (uint64_t)size) {
-		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf plane %d: offset %u is past the end (%lld bytes)",
-			i, a->offset[i], (long long)size);
-		return false;
-	}
-	if (a->stride[i] == 0) {
-		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf plane %d: stride is 0", i);
-		return false;
-	}
-	// The layout of tiled modifiers is the driver's business; linear ones are ours.
-	if (a->modifier == DRM_FORMAT_MOD_LINEAR || a->modifier == DRM_FORMAT_MOD_INVALID) {
-		if ((uint64_t)a->stride[i] < (uint64_t)a->width * bpp) {
-			mosaic_log(MOSAIC_LOG_ERROR, "dmabuf plane %d: stride %u too small for %d pixels",
-				i, a->stride[i], a->width);
-			return false;
-		}
-		uint64_t end = (uint64_t)a->offset[i] + (uint64_t)a->stride[i] * (uint64_t)a->height;
-		if (end > (uint64_t)size) {
-			mosaic_log(MOSAIC_LOG_ERROR,
-				"dmabuf plane %d: offset %u + stride %u x height %d ends past the "
-				"buffer (%lld bytes)", i, a->offset[i], a->stride[i], a->height,
-				(long long)size);
-			return false;
-		}
-	}
-	return true;
-}
-
 bool mosaic_dmabuf_attributes_check(const struct mosaic_dmabuf_attributes *attribs)
 {
-	char name[32];
 	if (attribs == NULL) {
 		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf: no dmabuf attributes given");
-		return NULL;
-	}
-	const struct mosaic_format_info *info = mosaic_format_get_info(attribs->fourcc);
-	if (info == NULL) {
-		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf: unsupported format %s",
-			mosaic_format_name(attribs->fourcc, name));
 		return false;
 	}
-	if (attribs->width <= 0 || attribs->height <= 0 ||
-			attribs->width > MOSAIC_MAX_IMAGE_SIZE ||
-			attribs->height > MOSAIC_MAX_IMAGE_SIZE) {
-		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf: invalid size %dx%d", attribs->width,
-			attribs->height);
+	char why[256];
+	if (mosaic_dmabuf_layout_check(attribs, MOSAIC_DMABUF_CHECK_FDS, why, sizeof(why)) !=
+			MOSAIC_DMABUF_LAYOUT_ERROR_NONE) {
+		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf: %s", why);
 		return false;
-	}
-	// Every format of the table is single-plane.
-	if (attribs->n_planes != 1) {
-		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf: %s has 1 plane, %d given", info->name,
-			attribs->n_planes);
-		return false;
-	}
-	for (int i = 0; i < attribs->n_planes; i++) {
-		if (!check_plane(attribs, i, info->bytes_per_pixel)) {
-			return false;
-		}
 	}
 	return true;
 }

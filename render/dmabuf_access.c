@@ -133,22 +133,22 @@ bool mosaic_dmabuf_begin_cpu_access(struct mosaic_buffer *buffer, uint32_t flags
 			"(is it the target of an open pass?)");
 		return false;
 	}
-	if ((flags & MOSAIC_BUFFER_DATA_WRITE) && !m->writable) {
+	if ((flags & MOSAIC_BUFFER_DATA_ACCESS_WRITE) && !m->writable) {
 		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf: the buffer is read-only (its dmabuf was "
 			"exported without DRM_RDWR / O_RDWR) and cannot be written to");
 		return false;
 	}
 	// The kernel wants a direction; an access without one reads.
-	m->sync_flags = (flags & MOSAIC_BUFFER_DATA_WRITE) ? 0 : DMA_BUF_SYNC_READ;
-	if (flags & MOSAIC_BUFFER_DATA_READ) {
+	m->sync_flags = (flags & MOSAIC_BUFFER_DATA_ACCESS_WRITE) ? 0 : DMA_BUF_SYNC_READ;
+	if (flags & MOSAIC_BUFFER_DATA_ACCESS_READ) {
 		m->sync_flags |= DMA_BUF_SYNC_READ;
 	}
-	if (flags & MOSAIC_BUFFER_DATA_WRITE) {
+	if (flags & MOSAIC_BUFFER_DATA_ACCESS_WRITE) {
 		m->sync_flags |= DMA_BUF_SYNC_WRITE;
 	}
 	// DMA_BUF_IOCTL_SYNC waits for the dmabuf's fences without a bound: a reader
 	// waits for the writers here first, bounded, and skips it when they are late.
-	if (!(flags & MOSAIC_BUFFER_DATA_WRITE)) {
+	if (!(flags & MOSAIC_BUFFER_DATA_ACCESS_WRITE)) {
 		// poll's POLLIN on a dma-buf: its write fences signaled.
 		int ret = mosaic_sync_file_wait(m->fd, MOSAIC_SYNC_FILE_CPU_TIMEOUT_DEFAULT_NS);
 		if (ret <= 0) {

@@ -304,7 +304,7 @@ MOSAIC_EXPORT void mosaic_drm_devices_free(struct mosaic_drm_device *devices)
 }
 
 MOSAIC_EXPORT int mosaic_drm_device_open(const struct mosaic_drm_device *device,
-	enum mosaic_drm_node_type type)
+	enum mosaic_drm_node type)
 {
 	const char *node = type == MOSAIC_DRM_NODE_RENDER ? device->render_node :
 		device->primary_node;
@@ -322,7 +322,7 @@ MOSAIC_EXPORT int mosaic_drm_device_open(const struct mosaic_drm_device *device,
 	return fd;
 }
 
-MOSAIC_EXPORT int mosaic_drm_open_default(enum mosaic_drm_node_type type)
+MOSAIC_EXPORT int mosaic_drm_open_default(enum mosaic_drm_node type)
 {
 	uint32_t flags = type == MOSAIC_DRM_NODE_RENDER ? MOSAIC_DRM_LIST_RENDER_ONLY : 0;
 	struct mosaic_drm_device *devices;

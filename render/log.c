@@ -9,7 +9,7 @@
 #include "private/export.h"
 #include "private/log.h"
 
-static enum mosaic_log_level verbosity = MOSAIC_LOG_WARN;
+static enum mosaic_log verbosity = MOSAIC_LOG_WARN;
 static mosaic_log_func_t handler;
 static void *handler_data;
 static bool env_checked;
@@ -33,7 +33,7 @@ static void check_env(void)
 	}
 }
 
-MOSAIC_EXPORT void mosaic_log_init(enum mosaic_log_level level, mosaic_log_func_t func,
+MOSAIC_EXPORT void mosaic_log_init(enum mosaic_log level, mosaic_log_func_t func,
 	void *user_data)
 {
 	verbosity = level;
@@ -43,7 +43,7 @@ MOSAIC_EXPORT void mosaic_log_init(enum mosaic_log_level level, mosaic_log_func_
 	check_env();
 }
 
-MOSAIC_EXPORT enum mosaic_log_level mosaic_log_get_verbosity(void)
+MOSAIC_EXPORT enum mosaic_log mosaic_log_get_verbosity(void)
 {
 	check_env();
 	return verbosity;
@@ -63,7 +63,7 @@ static const char *base_name(const char *file)
 	return slash != NULL ? slash + 1 : file;
 }
 
-void mosaic_vlog_impl(enum mosaic_log_level level, const char *file, int line,
+void mosaic_vlog_impl(enum mosaic_log level, const char *file, int line,
 	const char *fmt, va_list args)
 {
 	check_env();
@@ -86,7 +86,7 @@ void mosaic_vlog_impl(enum mosaic_log_level level, const char *file, int line,
 	fprintf(stderr, "mosaic %s: %s\n", name, msg);
 }
 
-void mosaic_log_impl(enum mosaic_log_level level, const char *file, int line,
+void mosaic_log_impl(enum mosaic_log level, const char *file, int line,
 	const char *fmt, ...)
 {
 	va_list args;

@@ -5,6 +5,7 @@
 #include <mosaic/interface.h>
 #include <mosaic/pass.h>
 
+#include "private/call.h"
 #include "private/export.h"
 #include "private/log.h"
 #include "private/sync.h"
@@ -31,8 +32,7 @@ MOSAIC_EXPORT struct mosaic_pass *mosaic_renderer_begin_pass(struct mosaic_rende
 		mosaic_log(MOSAIC_LOG_ERROR, "begin pass: no renderer or buffer given");
 		return NULL;
 	}
-	if (renderer->lost) {
-		mosaic_log(MOSAIC_LOG_ERROR, "begin pass: the renderer lost its device");
+	if (mosaic_call_refuse_lost(renderer, "begin pass")) {
 		return NULL;
 	}
 	if (buffer->width <= 0 || buffer->height <= 0 ||
@@ -61,22 +61,26 @@ MOSAIC_EXPORT struct mosaic_pass *mosaic_renderer_begin_pass(struct mosaic_rende
 	struct mosaic_pass_options backend_opts = opts;
 	backend_opts.wait_sync_files = NULL;
 	backend_opts.n_wait_sync_files = 0;
+	mosaic_call_enter(renderer);
 	mosaic_buffer_lock(buffer);
 	struct mosaic_pass *pass = renderer->impl->begin_pass(renderer, buffer, &backend_opts);
 	if (pass == NULL) {
 		mosaic_buffer_unlock(buffer);
-		return NULL;
+	} else {
+		assert(pass->renderer == renderer && pass->buffer == buffer);
+		pass->signal_sync_file = opts.signal_sync_file;
+		renderer->n_open_passes++;
+		if (opts.sync_file_cpu_timeout_ns != 0) {
+			pass->cpu_wait_timeout_ns = opts.sync_file_cpu_timeout_ns < 0 ||
+				opts.sync_file_cpu_timeout_ns > MOSAIC_SYNC_FILE_CPU_TIMEOUT_MAX_NS ?
+				MOSAIC_SYNC_FILE_CPU_TIMEOUT_MAX_NS : opts.sync_file_cpu_timeout_ns;
+		}
+		for (size_t i = 0; i < opts.n_wait_sync_files; i++) {
+			mosaic_pass_wait_sync_file(pass, opts.wait_sync_files[i],
+				"a wait_sync_files fence");
+		}
 	}
-	assert(pass->renderer == renderer && pass->buffer == buffer);
-	pass->signal_sync_file = opts.signal_sync_file;
-	if (opts.sync_file_cpu_timeout_ns != 0) {
-		pass->cpu_wait_timeout_ns = opts.sync_file_cpu_timeout_ns < 0 ||
-			opts.sync_file_cpu_timeout_ns > MOSAIC_SYNC_FILE_CPU_TIMEOUT_MAX_NS ?
-			MOSAIC_SYNC_FILE_CPU_TIMEOUT_MAX_NS : opts.sync_file_cpu_timeout_ns;
-	}
-	for (size_t i = 0; i < opts.n_wait_sync_files; i++) {
-		mosaic_pass_wait_sync_file(pass, opts.wait_sync_files[i], "a wait_sync_files fence");
-	}
+	mosaic_call_leave(renderer);
 	return pass;
 }
 
@@ -85,7 +89,7 @@ static bool valid_unit(float v)
 	return isfinite(v) && v >= 0.0f && v <= 1.0f;
 }
 
-static bool valid_blend(enum mosaic_blend_mode blend)
+static bool valid_blend(enum mosaic_blend blend)
 {
 	return blend == MOSAIC_BLEND_PREMULTIPLIED || blend == MOSAIC_BLEND_NONE;
 }
@@ -159,7 +163,10 @@ MOSAIC_EXPORT bool mosaic_pass_add_rect(struct mosaic_pass *pass,
 		return clipped == CLIP_EMPTY;
 	}
 	opts.clip = &pass->clip;
+	// With the pass open, a loss is delivered after submit, not here.
+	mosaic_call_enter(pass->renderer);
 	pass->impl->add_rect(pass, &opts);
+	mosaic_call_leave(pass->renderer);
 	return true;
 }
 
@@ -237,8 +244,10 @@ MOSAIC_EXPORT bool mosaic_pass_add_texture(struct mosaic_pass *pass,
 		return clipped == CLIP_EMPTY;
 	}
 	opts.clip = &pass->clip;
+	mosaic_call_enter(pass->renderer);
 	mosaic_pass_wait_texture(pass, texture);
 	pass->impl->add_texture(pass, &opts);
+	mosaic_call_leave(pass->renderer);
 	return true;
 }
 
@@ -261,6 +270,7 @@ MOSAIC_EXPORT bool mosaic_pass_submit(struct mosaic_pass *pass,
 
 	uint64_t point = renderer->last_point + 1;
 	int sync_file = -1;
+	mosaic_call_enter(renderer);
 	bool ok = pass->impl->submit(pass, point,
 		want_sync_file || dmabuf ? &sync_file : NULL);
 	if (ok) {
@@ -278,6 +288,9 @@ MOSAIC_EXPORT bool mosaic_pass_submit(struct mosaic_pass *pass,
 	} else if (sync_file >= 0) {
 		close(sync_file);
 	}
+	renderer->n_open_passes--;
 	mosaic_buffer_unlock(buffer);
+	// A loss found during the pass is delivered here; it may destroy the renderer.
+	mosaic_call_leave(renderer);
 	return ok;
 }

@@ -11,6 +11,7 @@
 
 #include "private/backend.h"
 #include "private/drm.h"
+#include "private/call.h"
 #include "private/export.h"
 #include "private/log.h"
 
@@ -68,22 +69,22 @@ static bool check_renderer_arg(const struct mosaic_renderer *renderer)
 }
 
 MOSAIC_EXPORT void mosaic_renderer_init(struct mosaic_renderer *renderer,
-	const struct mosaic_renderer_impl *impl, enum mosaic_backend backend)
+	const struct mosaic_renderer_impl *impl)
 {
-	assert(impl != NULL);
+	assert(impl != NULL && impl->name != NULL);
 	assert(impl->destroy != NULL && impl->texture_from_buffer != NULL &&
 		impl->begin_pass != NULL);
 	assert((impl->get_completed_point == NULL) == (impl->wait_point == NULL));
 	*renderer = (struct mosaic_renderer){
 		.impl = impl,
-		.backend = backend,
-		.device_name = mosaic_backend_name(backend),
+		.backend = MOSAIC_BACKEND_AUTO,
+		.device_name = impl->name,
 		.drm_fd = -1,
 	};
 }
 
 /* The one place the core names backends: creating one. */
-static struct mosaic_renderer *create_backend(enum mosaic_backend backend, int drm_fd,
+static struct mosaic_renderer *construct_backend(enum mosaic_backend backend, int drm_fd,
 	bool probing)
 {
 	switch (backend) {
@@ -108,6 +109,17 @@ static struct mosaic_renderer *create_backend(enum mosaic_backend backend, int d
 		"the %s renderer was not built (meson option -Drenderers=%s)",
 		mosaic_backend_name(backend), mosaic_backend_name(backend));
 	return NULL;
+}
+
+/* Constructs a built-in backend and notes which one it is, for mosaic_renderer_get_backend(). */
+static struct mosaic_renderer *create_backend(enum mosaic_backend backend, int drm_fd,
+	bool probing)
+{
+	struct mosaic_renderer *renderer = construct_backend(backend, drm_fd, probing);
+	if (renderer != NULL) {
+		renderer->backend = backend;
+	}
+	return renderer;
 }
 
 static struct mosaic_renderer *create_auto(int drm_fd)
@@ -182,10 +194,9 @@ MOSAIC_EXPORT struct mosaic_renderer *mosaic_renderer_create(
 				renderer->device_name, strerror(-fd));
 		}
 	}
-	renderer->lost_callback = opts.lost;
-	renderer->user_data = opts.user_data;
-	mosaic_log(MOSAIC_LOG_INFO, "using the %s renderer on %s",
-		mosaic_backend_name(renderer->backend), renderer->device_name);
+	mosaic_renderer_set_lost_callback(renderer, opts.lost, opts.user_data);
+	mosaic_log(MOSAIC_LOG_INFO, "using the %s renderer on %s", renderer->impl->name,
+		renderer->device_name);
 	return renderer;
 }
 
@@ -198,6 +209,11 @@ MOSAIC_EXPORT void mosaic_renderer_destroy(struct mosaic_renderer *renderer)
 		mosaic_log(MOSAIC_LOG_ERROR, "renderer destroyed before %zu of its textures, "
 			"timers or read requests", renderer->n_children);
 		assert(!"destroy textures, timers and read requests before their renderer");
+	}
+	if (renderer->call_depth > 0 || renderer->n_open_passes > 0) {
+		mosaic_log(MOSAIC_LOG_ERROR, "renderer destroyed inside one of its calls or with "
+			"%zu passes open", renderer->n_open_passes);
+		assert(!"destroy a renderer outside its calls, with no pass open");
 	}
 	if (renderer->drm_fd >= 0) {
 		close(renderer->drm_fd);
@@ -216,6 +232,14 @@ MOSAIC_EXPORT enum mosaic_backend mosaic_renderer_get_backend(
 		return MOSAIC_BACKEND_AUTO;
 	}
 	return renderer->backend;
+}
+
+MOSAIC_EXPORT const char *mosaic_renderer_get_name(const struct mosaic_renderer *renderer)
+{
+	if (!check_renderer_arg(renderer)) {
+		return NULL;
+	}
+	return renderer->impl->name;
 }
 
 MOSAIC_EXPORT const char *mosaic_renderer_get_device_name(const struct mosaic_renderer *renderer)
@@ -288,9 +312,47 @@ MOSAIC_EXPORT void mosaic_renderer_set_lost(struct mosaic_renderer *renderer)
 		return;
 	}
 	renderer->lost = true;
-	mosaic_log(MOSAIC_LOG_ERROR, "the %s renderer lost its device",
-		mosaic_backend_name(renderer->backend));
+	renderer->lost_pending = true;
+	mosaic_log(MOSAIC_LOG_ERROR, "the %s renderer lost its device", renderer->impl->name);
+	// Delivered by mosaic_call_leave(), once the backend has unwound.
+}
+
+MOSAIC_EXPORT void mosaic_renderer_set_lost_callback(struct mosaic_renderer *renderer,
+	void (*lost)(struct mosaic_renderer *renderer, void *user_data), void *user_data)
+{
+	if (!check_renderer_arg(renderer)) {
+		return;
+	}
+	renderer->lost_callback = lost;
+	renderer->user_data = user_data;
+}
+
+bool mosaic_call_refuse_lost(struct mosaic_renderer *renderer, const char *what)
+{
+	if (!renderer->lost) {
+		return false;
+	}
+	mosaic_log(MOSAIC_LOG_ERROR, "%s: the renderer lost its device", what);
+	mosaic_call_enter(renderer);
+	mosaic_call_leave(renderer);
+	return true;
+}
+
+void mosaic_call_enter(struct mosaic_renderer *renderer)
+{
+	renderer->call_depth++;
+}
+
+void mosaic_call_leave(struct mosaic_renderer *renderer)
+{
+	assert(renderer->call_depth > 0);
+	renderer->call_depth--;
+	if (!renderer->lost_pending || renderer->call_depth > 0 || renderer->n_open_passes > 0) {
+		return;
+	}
+	renderer->lost_pending = false;
 	if (renderer->lost_callback != NULL) {
+		// May destroy the renderer: nothing touches it after this.
 		renderer->lost_callback(renderer, renderer->user_data);
 	}
 }
@@ -303,7 +365,10 @@ MOSAIC_EXPORT uint64_t mosaic_renderer_get_completed_point(struct mosaic_rendere
 	if (renderer->impl->get_completed_point == NULL) {
 		return renderer->last_point;
 	}
-	return renderer->impl->get_completed_point(renderer);
+	mosaic_call_enter(renderer);
+	uint64_t point = renderer->impl->get_completed_point(renderer);
+	mosaic_call_leave(renderer);
+	return point;
 }
 
 MOSAIC_EXPORT bool mosaic_renderer_wait_point(struct mosaic_renderer *renderer, uint64_t point,
@@ -320,7 +385,10 @@ MOSAIC_EXPORT bool mosaic_renderer_wait_point(struct mosaic_renderer *renderer, 
 	if (renderer->impl->wait_point == NULL) {
 		return true;
 	}
-	return renderer->impl->wait_point(renderer, point, timeout_ns);
+	mosaic_call_enter(renderer);
+	bool ok = renderer->impl->wait_point(renderer, point, timeout_ns);
+	mosaic_call_leave(renderer);
+	return ok;
 }
 
 MOSAIC_EXPORT void mosaic_render_timer_init(struct mosaic_render_timer *timer,
@@ -339,10 +407,13 @@ MOSAIC_EXPORT struct mosaic_render_timer *mosaic_render_timer_create(
 	}
 	if (renderer->impl->timer_create == NULL) {
 		mosaic_log(MOSAIC_LOG_DEBUG, "the %s renderer cannot measure GPU time",
-			mosaic_backend_name(renderer->backend));
+			renderer->impl->name);
 		return NULL;
 	}
-	return renderer->impl->timer_create(renderer);
+	mosaic_call_enter(renderer);
+	struct mosaic_render_timer *timer = renderer->impl->timer_create(renderer);
+	mosaic_call_leave(renderer);
+	return timer;
 }
 
 MOSAIC_EXPORT int64_t mosaic_render_timer_get_duration_ns(struct mosaic_render_timer *timer)
@@ -351,7 +422,11 @@ MOSAIC_EXPORT int64_t mosaic_render_timer_get_duration_ns(struct mosaic_render_t
 		mosaic_log(MOSAIC_LOG_ERROR, "timer: no timer given");
 		return -1;
 	}
-	return timer->impl->get_duration_ns(timer);
+	struct mosaic_renderer *renderer = timer->renderer;
+	mosaic_call_enter(renderer);
+	int64_t ns = timer->impl->get_duration_ns(timer);
+	mosaic_call_leave(renderer);
+	return ns;
 }
 
 MOSAIC_EXPORT void mosaic_render_timer_destroy(struct mosaic_render_timer *timer)
@@ -359,6 +434,9 @@ MOSAIC_EXPORT void mosaic_render_timer_destroy(struct mosaic_render_timer *timer
 	if (timer == NULL) {
 		return;
 	}
-	timer->renderer->n_children--;
+	struct mosaic_renderer *renderer = timer->renderer;
+	renderer->n_children--;
+	mosaic_call_enter(renderer);
 	timer->impl->destroy(timer);
+	mosaic_call_leave(renderer);
 }

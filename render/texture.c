@@ -5,6 +5,8 @@
 #include <mosaic/interface.h>
 #include <mosaic/texture.h>
 
+#include "private/buffer_access.h"
+#include "private/call.h"
 #include "private/export.h"
 #include "private/log.h"
 #include "private/sync.h"
@@ -31,11 +33,7 @@ static bool check_renderer(struct mosaic_renderer *renderer)
 		mosaic_log(MOSAIC_LOG_ERROR, "no renderer given");
 		return false;
 	}
-	if (renderer->lost) {
-		mosaic_log(MOSAIC_LOG_ERROR, "the renderer lost its device");
-		return false;
-	}
-	return true;
+	return !mosaic_call_refuse_lost(renderer, "texture");
 }
 
 static bool check_buffer_size(const struct mosaic_buffer *buffer)
@@ -63,7 +61,9 @@ MOSAIC_EXPORT struct mosaic_texture *mosaic_texture_from_buffer(
 	if (!check_buffer_size(buffer)) {
 		return NULL;
 	}
+	mosaic_call_enter(renderer);
 	struct mosaic_texture *texture = renderer->impl->texture_from_buffer(renderer, buffer);
+	mosaic_call_leave(renderer);
 	if (texture != NULL) {
 		mosaic_texture_track_dmabuf(texture, buffer);
 	}
@@ -71,8 +71,8 @@ MOSAIC_EXPORT struct mosaic_texture *mosaic_texture_from_buffer(
 }
 
 MOSAIC_EXPORT struct mosaic_texture *mosaic_texture_from_pixels(
-	struct mosaic_renderer *renderer, uint32_t fourcc, uint32_t stride,
-	int width, int height, const void *data)
+	struct mosaic_renderer *renderer, int width, int height, uint32_t fourcc,
+	uint32_t stride, const void *data)
 {
 	if (!check_renderer(renderer)) {
 		return NULL;
@@ -83,8 +83,10 @@ MOSAIC_EXPORT struct mosaic_texture *mosaic_texture_from_pixels(
 	if (buffer == NULL) {
 		return NULL;
 	}
+	mosaic_call_enter(renderer);
 	struct mosaic_texture *texture = renderer->impl->texture_from_buffer(renderer, buffer);
 	mosaic_buffer_drop(buffer);
+	mosaic_call_leave(renderer);
 	return texture;
 }
 
@@ -118,10 +120,39 @@ MOSAIC_EXPORT bool mosaic_texture_update_from_buffer(struct mosaic_texture *text
 		pixman_region32_fini(&clipped);
 		return false;
 	}
-	bool ok = true;
-	if (pixman_region32_not_empty(&clipped)) {
-		ok = texture->impl->update_from_buffer(texture, buffer, &clipped);
+	if (!pixman_region32_not_empty(&clipped)) {
+		pixman_region32_fini(&clipped);
+		return true;
 	}
+	bool ok = false;
+	struct mosaic_buffer_access access;
+	// Logs its reason.
+	if (!mosaic_buffer_access_begin(&access, buffer, MOSAIC_BUFFER_DATA_ACCESS_READ)) {
+		goto out;
+	}
+	if (access.fourcc != texture->fourcc) {
+		char a[32], b[32];
+		mosaic_log(MOSAIC_LOG_ERROR, "buffer format %s differs from texture format %s",
+			mosaic_format_name(access.fourcc, a), mosaic_format_name(texture->fourcc, b));
+		goto out_access;
+	}
+	struct mosaic_renderer *renderer = texture->renderer;
+	mosaic_call_enter(renderer);
+	ok = texture->impl->update_from_buffer(texture, &(struct mosaic_texture_update){
+		.buffer = buffer,
+		.data = access.data,
+		.fourcc = access.fourcc,
+		.stride = access.stride,
+		.damage = &clipped,
+	});
+	mosaic_buffer_access_end(&access);
+	pixman_region32_fini(&clipped);
+	// May deliver a loss whose callback destroys the texture and the renderer.
+	mosaic_call_leave(renderer);
+	return ok;
+out_access:
+	mosaic_buffer_access_end(&access);
+out:
 	pixman_region32_fini(&clipped);
 	return ok;
 }
@@ -187,7 +218,11 @@ MOSAIC_EXPORT bool mosaic_texture_read_pixels(struct mosaic_texture *texture,
 		mosaic_log(MOSAIC_LOG_ERROR, "this texture cannot be read");
 		return false;
 	}
-	return texture->impl->read_pixels(texture, &opts);
+	struct mosaic_renderer *renderer = texture->renderer;
+	mosaic_call_enter(renderer);
+	bool ok = texture->impl->read_pixels(texture, &opts);
+	mosaic_call_leave(renderer);
+	return ok;
 }
 
 MOSAIC_EXPORT void mosaic_read_request_init(struct mosaic_read_request *request,
@@ -234,13 +269,12 @@ static const struct mosaic_read_request_impl done_request_impl = {
 	.finish = done_request_finish,
 };
 
-MOSAIC_EXPORT struct mosaic_read_request *mosaic_texture_read_pixels_start(
-	struct mosaic_texture *texture, const struct mosaic_read_pixels_options *options)
+static bool finish_request(struct mosaic_read_request *request);
+
+static struct mosaic_read_request *read_pixels_start(struct mosaic_texture *texture,
+	const struct mosaic_read_pixels_options *opts_in)
 {
-	struct mosaic_read_pixels_options opts;
-	if (!normalize_read_options(texture, options, &opts)) {
-		return NULL;
-	}
+	struct mosaic_read_pixels_options opts = *opts_in;
 	if (texture->impl->read_pixels_start != NULL) {
 		return texture->impl->read_pixels_start(texture, &opts);
 	}
@@ -256,10 +290,24 @@ MOSAIC_EXPORT struct mosaic_read_request *mosaic_texture_read_pixels_start(
 	mosaic_read_request_init(&request->base, &done_request_impl, texture, &opts);
 	request->ok = texture->impl->read_pixels(texture, &opts);
 	if (!request->ok) {
-		mosaic_read_request_finish(&request->base);
+		finish_request(&request->base);
 		return NULL;
 	}
 	return &request->base;
+}
+
+MOSAIC_EXPORT struct mosaic_read_request *mosaic_texture_read_pixels_start(
+	struct mosaic_texture *texture, const struct mosaic_read_pixels_options *options)
+{
+	struct mosaic_read_pixels_options opts;
+	if (!normalize_read_options(texture, options, &opts)) {
+		return NULL;
+	}
+	struct mosaic_renderer *renderer = texture->renderer;
+	mosaic_call_enter(renderer);
+	struct mosaic_read_request *request = read_pixels_start(texture, &opts);
+	mosaic_call_leave(renderer);
+	return request;
 }
 
 MOSAIC_EXPORT int mosaic_read_request_get_fd(struct mosaic_read_request *request)
@@ -268,7 +316,11 @@ MOSAIC_EXPORT int mosaic_read_request_get_fd(struct mosaic_read_request *request
 		mosaic_log(MOSAIC_LOG_ERROR, "read request: no request given");
 		return -1;
 	}
-	return request->impl->get_fd(request);
+	struct mosaic_renderer *renderer = request->texture->renderer;
+	mosaic_call_enter(renderer);
+	int fd = request->impl->get_fd(request);
+	mosaic_call_leave(renderer);
+	return fd;
 }
 
 MOSAIC_EXPORT bool mosaic_read_request_is_complete(struct mosaic_read_request *request)
@@ -277,7 +329,17 @@ MOSAIC_EXPORT bool mosaic_read_request_is_complete(struct mosaic_read_request *r
 		mosaic_log(MOSAIC_LOG_ERROR, "read request: no request given");
 		return false;
 	}
-	return request->impl->is_complete(request);
+	struct mosaic_renderer *renderer = request->texture->renderer;
+	mosaic_call_enter(renderer);
+	bool complete = request->impl->is_complete(request);
+	mosaic_call_leave(renderer);
+	return complete;
+}
+
+static bool finish_request(struct mosaic_read_request *request)
+{
+	request->texture->renderer->n_children--;
+	return request->impl->finish(request);
 }
 
 MOSAIC_EXPORT bool mosaic_read_request_finish(struct mosaic_read_request *request)
@@ -286,8 +348,11 @@ MOSAIC_EXPORT bool mosaic_read_request_finish(struct mosaic_read_request *reques
 		mosaic_log(MOSAIC_LOG_ERROR, "read request: no request given");
 		return false;
 	}
-	request->texture->renderer->n_children--;
-	return request->impl->finish(request);
+	struct mosaic_renderer *renderer = request->texture->renderer;
+	mosaic_call_enter(renderer);
+	bool ok = finish_request(request);
+	mosaic_call_leave(renderer);
+	return ok;
 }
 
 /* A NULL texture is a programmer error; it gets a log line instead of a crash. */
@@ -306,7 +371,11 @@ MOSAIC_EXPORT uint32_t mosaic_texture_get_preferred_read_format(struct mosaic_te
 		return 0;
 	}
 	if (texture->impl->preferred_read_format != NULL) {
-		return texture->impl->preferred_read_format(texture);
+		struct mosaic_renderer *renderer = texture->renderer;
+		mosaic_call_enter(renderer);
+		uint32_t fourcc = texture->impl->preferred_read_format(texture);
+		mosaic_call_leave(renderer);
+		return fourcc;
 	}
 	return texture->fourcc;
 }
@@ -340,7 +409,10 @@ MOSAIC_EXPORT void mosaic_texture_destroy(struct mosaic_texture *texture)
 	if (texture == NULL) {
 		return;
 	}
-	texture->renderer->n_children--;
+	struct mosaic_renderer *renderer = texture->renderer;
+	renderer->n_children--;
 	mosaic_texture_forget_dmabuf(texture);
+	mosaic_call_enter(renderer);
 	texture->impl->destroy(texture);
+	mosaic_call_leave(renderer);
 }

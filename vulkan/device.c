@@ -71,7 +71,7 @@ static VKAPI_ATTR VkBool32 VKAPI_CALL debug_callback(
 	const VkDebugUtilsMessengerCallbackDataEXT *data, void *user_data)
 {
 	struct vk_renderer *r = user_data;
-	enum mosaic_log_level level = MOSAIC_LOG_DEBUG;
+	enum mosaic_log level = MOSAIC_LOG_DEBUG;
 	if (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT) {
 		level = MOSAIC_LOG_ERROR;
 	} else if (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) {
@@ -119,7 +119,7 @@ static bool has_layer(const char *name)
 
 static bool create_instance(struct vk_renderer *r)
 {
-	enum mosaic_log_level fail_level = mosaic_probe_level(r->probing);
+	enum mosaic_log fail_level = mosaic_probe_level(r->probing);
 	VkResult res = volkInitialize();
 	if (res != VK_SUCCESS) {
 		mosaic_log(fail_level, "vulkan: no Vulkan loader (libvulkan.so.1): %s",
@@ -332,7 +332,7 @@ static bool has_drm_node(const struct candidate *c)
 	return c->has_drm && (c->drm.hasPrimary || c->drm.hasRender);
 }
 
-static void log_candidates(enum mosaic_log_level level, const struct candidate *cands, size_t n)
+static void log_candidates(enum mosaic_log level, const struct candidate *cands, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct candidate *c = &cands[i];
@@ -349,7 +349,7 @@ static void log_candidates(enum mosaic_log_level level, const struct candidate *
 
 static bool choose_device(struct vk_renderer *r, int drm_fd, struct candidate *out)
 {
-	enum mosaic_log_level fail_level = mosaic_probe_level(r->probing);
+	enum mosaic_log fail_level = mosaic_probe_level(r->probing);
 	uint32_t n = 0;
 	VkResult res = vkEnumeratePhysicalDevices(r->instance, &n, NULL);
 	if (res != VK_SUCCESS || n == 0) {
@@ -477,7 +477,7 @@ static void missing(const char *what, const char *consequence)
 
 static bool create_device(struct vk_renderer *r, const struct candidate *c)
 {
-	enum mosaic_log_level fail_level = mosaic_probe_level(r->probing);
+	enum mosaic_log fail_level = mosaic_probe_level(r->probing);
 	VkPhysicalDevice phdev = c->phdev;
 	struct vk_features *f = &r->feat;
 	f->api_version = c->props.apiVersion;

@@ -2,7 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "private/buffer_access.h"
 #include "private/log.h"
+#include "private/touched.h"
 #include "vulkan/vulkan_private.h"
 
 /* Quads the frame's first quad buffer holds (made when a pass begins). */
@@ -16,6 +18,7 @@ struct vk_pass {
 	/* Set for CPU buffers: their pixels go through this image. */
 	struct vk_shm_target *shm;
 	/* Pixels the draws may change (CPU targets): only these are copied. */
+	struct mosaic_touched touched_boxes;
 	pixman_region32_t touched;
 	struct vk_render_setup *setup;
 	struct vk_timer *timer;
@@ -36,18 +39,11 @@ static struct vk_pass *vk_pass_from_base(struct mosaic_pass *pass)
 	return mosaic_container_of(pass, struct vk_pass, base);
 }
 
-/* Adds a draw's clip to the touched region: its extents, all merged past 256 rectangles. */
+/* Notes the bounding box of a draw's clip (CPU targets only). */
 static void add_touched(struct vk_pass *pass, const pixman_region32_t *clip)
 {
-	if (pass->shm == NULL) {
-		return;
-	}
-	const pixman_box32_t *e = pixman_region32_extents(clip);
-	pixman_region32_union_rect(&pass->touched, &pass->touched, e->x1, e->y1,
-		(unsigned)(e->x2 - e->x1), (unsigned)(e->y2 - e->y1));
-	if (pixman_region32_n_rects(&pass->touched) > 256) {
-		pixman_box32_t all = *pixman_region32_extents(&pass->touched);
-		pixman_region32_reset(&pass->touched, &all);
+	if (pass->shm != NULL && !mosaic_touched_add(&pass->touched_boxes, clip)) {
+		pass->failed = true;
 	}
 }
 
@@ -64,7 +60,7 @@ static void flush_batch(struct vk_pass *pass)
 	}
 }
 
-static void bind_pipeline(struct vk_pass *pass, enum mosaic_blend_mode blend,
+static void bind_pipeline(struct vk_pass *pass, enum mosaic_blend blend,
 	enum vk_pipeline_kind kind)
 {
 	// Made with the setup, before the pass began.
@@ -224,29 +220,24 @@ static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_
 
 /*
  * The affine map from the unit square of the destination box to normalized
- * texture coordinates: undo the output transform, then scale into the source
- * box (the inverse of what the pixman backend's source_transform does per pixel).
+ * texture coordinates: the core's map with the box's corner as the origin,
+ * scaled by the box's size.
  */
 static void uv_matrix(const struct mosaic_texture_options *opts, float uv_x[4],
 	float uv_y[4])
 {
-	float m[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
-	if (opts->transform != MOSAIC_TRANSFORM_NORMAL) {
-		mosaic_transform_matrix(m, mosaic_transform_invert(opts->transform));
+	const struct mosaic_box *dst = &opts->dst_box;
+	struct mosaic_affine map;
+	mosaic_texture_coords_map(&map, &opts->src_box, dst, opts->transform, dst->x, dst->y);
+	float *rows[2] = { uv_x, uv_y };
+	double size[2] = { opts->texture->width, opts->texture->height };
+	for (int i = 0; i < 2; i++) {
+		const double *m = &map.m[3 * i];
+		rows[i][0] = (float)(m[0] * dst->width / size[i]);
+		rows[i][1] = (float)(m[1] * dst->height / size[i]);
+		rows[i][2] = (float)(m[2] / size[i]);
+		rows[i][3] = 0.0f;
 	}
-	const struct mosaic_fbox *src = &opts->src_box;
-	float tw = (float)opts->texture->width, th = (float)opts->texture->height;
-	float sx = (float)src->width / tw, sy = (float)src->height / th;
-	float ox = (float)src->x / tw, oy = (float)src->y / th;
-	// Row 0: u = ox + sx * (m0 x + m1 y + m2); row 1: v = oy + sy * (m3 x + m4 y + m5).
-	uv_x[0] = sx * m[0];
-	uv_x[1] = sx * m[1];
-	uv_x[2] = sx * m[2] + ox;
-	uv_x[3] = 0.0f;
-	uv_y[0] = sy * m[3];
-	uv_y[1] = sy * m[4];
-	uv_y[2] = sy * m[5] + oy;
-	uv_y[3] = 0.0f;
 }
 
 static void vk_pass_add_texture(struct mosaic_pass *base,
@@ -305,6 +296,7 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 static void pass_free(struct vk_pass *pass)
 {
 	pixman_region32_fini(&pass->touched);
+	mosaic_touched_finish(&pass->touched_boxes);
 	pass->renderer->open_pass = NULL;
 	vk_image_unref(pass->target);
 	free(pass);
@@ -330,6 +322,7 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 		vk_image_store_linear(pass->target, pass->cb);
 	}
 	if (pass->shm != NULL) {
+		mosaic_touched_build(&pass->touched_boxes, &pass->touched, 256);
 		// Recorded last, run first: the upload command buffer precedes the draws.
 		ok = vk_shm_target_record_load(pass->shm, pass->base.buffer, &pass->touched) && ok;
 		ok = vk_shm_target_record_store(pass->shm, pass->cb, &pass->touched) && ok;
@@ -388,6 +381,7 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 	pass->renderer = r;
 	pass->scissor = (pixman_box32_t){ 0, 0, -1, -1 };
 	pixman_region32_init(&pass->touched);
+	mosaic_touched_init(&pass->touched_boxes);
 
 	if (mosaic_buffer_is_vulkan(buffer)) {
 		struct vk_buffer *b = vk_buffer_from_base(buffer);
@@ -402,20 +396,17 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 			goto err;
 		}
 	} else if (mosaic_buffer_get_caps(buffer) & MOSAIC_BUFFER_CAP_DATA_PTR) {
-		void *data;
-		uint32_t fourcc, stride;
-		if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data,
-				&fourcc, &stride)) {
+		// The core checks the layout and logs why it cannot reach the pixels.
+		struct mosaic_buffer_access access;
+		if (!mosaic_buffer_access_begin(&access, buffer, MOSAIC_BUFFER_DATA_ACCESS_READ)) {
 			goto err;
 		}
-		mosaic_buffer_end_data_access(buffer);
+		uint32_t fourcc = access.fourcc;
+		mosaic_buffer_access_end(&access);
 		const struct vk_format *format = vk_format_from_fourcc(r, fourcc);
 		if (format == NULL || !format->render) {
 			mosaic_log(MOSAIC_LOG_ERROR, "vulkan: cannot render into %s",
 				mosaic_format_name(fourcc, name));
-			goto err;
-		}
-		if (!mosaic_format_check_layout(fourcc, buffer->width, buffer->height, stride)) {
 			goto err;
 		}
 		pass->shm = vk_shm_target_get(r, buffer, format);
@@ -492,6 +483,7 @@ err_target:
 	vk_image_unref(pass->target);
 err:
 	pixman_region32_fini(&pass->touched);
+	mosaic_touched_finish(&pass->touched_boxes);
 	free(pass);
 	return NULL;
 }

@@ -199,7 +199,7 @@ void vk_pipelines_finish(struct vk_renderer *r)
 }
 
 static bool create_pipeline(struct vk_renderer *r, struct vk_render_setup *setup,
-	enum mosaic_blend_mode blend, enum vk_pipeline_kind kind)
+	enum mosaic_blend blend, enum vk_pipeline_kind kind)
 {
 	VkPipeline *slot = &setup->pipelines[blend][kind];
 	VkPipelineShaderStageCreateInfo stages[2] = {
@@ -350,7 +350,7 @@ struct vk_render_setup *vk_render_setup_get(struct vk_renderer *r, VkFormat form
 	// a pass then creates nothing, however its draws mix blending and kinds.
 	for (int b = 0; b < 2; b++) {
 		for (int k = 0; k < 2; k++) {
-			if (!create_pipeline(r, s, (enum mosaic_blend_mode)b, (enum vk_pipeline_kind)k)) {
+			if (!create_pipeline(r, s, (enum mosaic_blend)b, (enum vk_pipeline_kind)k)) {
 				setup_finish(r, s);
 				return NULL;
 			}

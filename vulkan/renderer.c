@@ -119,6 +119,7 @@ static void vk_renderer_destroy(struct mosaic_renderer *renderer)
 }
 
 static const struct mosaic_renderer_impl vk_renderer_impl = {
+	.name = "vulkan",
 	.destroy = vk_renderer_destroy,
 	.texture_from_buffer = vk_texture_from_buffer,
 	.begin_pass = vk_begin_pass,
@@ -135,7 +136,7 @@ struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)
 		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
 		return NULL;
 	}
-	mosaic_renderer_init(&r->base, &vk_renderer_impl, MOSAIC_BACKEND_VULKAN);
+	mosaic_renderer_init(&r->base, &vk_renderer_impl);
 	r->probing = probing;
 	mosaic_list_init(&r->descriptor_pools);
 	mosaic_list_init(&r->garbage);

@@ -110,7 +110,7 @@ static bool copy_host(struct vk_shm_target *target, struct mosaic_buffer *buffer
 {
 	void *data;
 	uint32_t fourcc, stride;
-	uint32_t flags = to_buffer ? MOSAIC_BUFFER_DATA_WRITE : MOSAIC_BUFFER_DATA_READ;
+	uint32_t flags = to_buffer ? MOSAIC_BUFFER_DATA_ACCESS_WRITE : MOSAIC_BUFFER_DATA_ACCESS_READ;
 	if (!mosaic_buffer_begin_data_access(buffer, flags, &data, &fourcc, &stride)) {
 		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: the target buffer offers no CPU access");
 		return false;

@@ -227,7 +227,7 @@ static void vk_texture_destroy(struct mosaic_texture *base)
 }
 
 static bool vk_texture_update_from_buffer(struct mosaic_texture *base,
-	struct mosaic_buffer *buffer, const pixman_region32_t *damage)
+	const struct mosaic_texture_update *update)
 {
 	struct vk_texture *t = vk_texture_from_base(base);
 	if (t->buffer != NULL) {
@@ -235,24 +235,8 @@ static bool vk_texture_update_from_buffer(struct mosaic_texture *base,
 			"buffer itself and cannot be updated");
 		return false;
 	}
-	void *data;
-	uint32_t fourcc, stride;
-	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data, &fourcc,
-			&stride)) {
-		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: the buffer offers no CPU access");
-		return false;
-	}
-	bool ok = false;
-	if (fourcc != base->fourcc) {
-		char a[32], b[32];
-		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: buffer format %s differs from texture "
-			"format %s", mosaic_format_name(fourcc, a), mosaic_format_name(base->fourcc, b));
-	} else if (mosaic_format_check_layout(fourcc, buffer->width, buffer->height, stride)) {
-		ok = vk_host_import_upload(t->image, buffer, damage) ||
-			vk_image_upload(t->image, data, stride, damage);
-	}
-	mosaic_buffer_end_data_access(buffer);
-	return ok;
+	return vk_host_import_upload(t->image, update->buffer, update->damage) ||
+		vk_image_upload(t->image, update->data, update->stride, update->damage);
 }
 
 static const struct mosaic_texture_impl vk_texture_impl = {
@@ -324,7 +308,7 @@ struct mosaic_texture *vk_texture_from_buffer(struct mosaic_renderer *renderer,
 	}
 	void *data;
 	uint32_t fourcc, stride;
-	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data, &fourcc,
+	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_ACCESS_READ, &data, &fourcc,
 			&stride)) {
 		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: the buffer offers no CPU access");
 		return NULL;

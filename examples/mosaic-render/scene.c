@@ -300,7 +300,7 @@ static bool parse_format(struct parser *p, json_object *obj, const char *where, 
 }
 
 static bool parse_blend(struct parser *p, json_object *layer, const char *where,
-	enum mosaic_blend_mode *out)
+	enum mosaic_blend *out)
 {
 	bool ok = true;
 	json_object *v = member(p, layer, where, "blend", false, &ok);

@@ -93,7 +93,7 @@ struct scene_layer {
 	struct scene_color color;
 
 	/* Both. */
-	enum mosaic_blend_mode blend;
+	enum mosaic_blend blend;
 	bool has_clip;
 	/** In output pixels; owned. */
 	struct mosaic_box *clip_boxes;

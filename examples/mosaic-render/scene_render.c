@@ -59,7 +59,7 @@ static struct mosaic_buffer *create_source(const struct scene_layer *layer,
 	}
 	void *data;
 	uint32_t fourcc, stride;
-	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_WRITE, &data, &fourcc,
+	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_ACCESS_WRITE, &data, &fourcc,
 			&stride)) {
 		mosaic_buffer_drop(buffer);
 		return NULL;
@@ -313,7 +313,7 @@ uint8_t *scene_renderer_read_rgba(struct scene_renderer *sr)
 	struct mosaic_buffer *buffer = sr->output;
 	void *data;
 	uint32_t fourcc, stride;
-	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data, &fourcc,
+	if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_ACCESS_READ, &data, &fourcc,
 			&stride)) {
 		return NULL;
 	}

@@ -42,7 +42,7 @@ static void usage(FILE *f)
 }
 
 /* Log lines from mosaic, with the level in front. */
-static void log_handler(enum mosaic_log_level level, const char *msg, void *data)
+static void log_handler(enum mosaic_log level, const char *msg, void *data)
 {
 	static const char *const names[] = { "", "error", "warning", "info", "debug" };
 	fprintf(stderr, "mosaic %s: %s\n", names[level], msg);

@@ -27,7 +27,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <mosaic/util.h>
+#include <mosaic/geometry.h>
 
 #define MOSAIC_DMABUF_MAX_PLANES 4
 
@@ -77,8 +77,8 @@ struct mosaic_shm_attributes {
 
 /** Flags for mosaic_buffer_begin_data_access(). */
 enum mosaic_buffer_data_access {
-	MOSAIC_BUFFER_DATA_READ = 1 << 0,
-	MOSAIC_BUFFER_DATA_WRITE = 1 << 1,
+	MOSAIC_BUFFER_DATA_ACCESS_READ = 1 << 0,
+	MOSAIC_BUFFER_DATA_ACCESS_WRITE = 1 << 1,
 };
 
 struct mosaic_buffer;

@@ -39,7 +39,7 @@ enum mosaic_drm_bus {
 };
 
 /** The two kinds of node a renderer or allocator opens. */
-enum mosaic_drm_node_type {
+enum mosaic_drm_node {
 	/** /dev/dri/cardN: KMS (if the device has it) and rendering. */
 	MOSAIC_DRM_NODE_PRIMARY = 0,
 	/** /dev/dri/renderDN: rendering only, no KMS, no master needed. */
@@ -69,7 +69,7 @@ struct mosaic_drm_device {
 };
 
 /** Flags for mosaic_drm_list_devices(). */
-enum mosaic_drm_list_flags {
+enum mosaic_drm_list {
 	/** Only devices that can drive displays (kms is true). */
 	MOSAIC_DRM_LIST_KMS_ONLY = 1 << 0,
 	/** Only devices with a render node. */
@@ -80,7 +80,7 @@ enum mosaic_drm_list_flags {
 
 /**
  * Lists the DRM devices, boot VGA device first, then in the kernel's order.
- * `flags` is a mask of enum mosaic_drm_list_flags.
+ * `flags` is a mask of enum mosaic_drm_list.
  *
  * On success returns the number of devices (0 is a success) and stores in
  * *devices an array the caller frees with mosaic_drm_devices_free() (NULL
@@ -99,7 +99,7 @@ void mosaic_drm_devices_free(struct mosaic_drm_device *devices);
  * type) with a log line.
  */
 int mosaic_drm_device_open(const struct mosaic_drm_device *device,
-	enum mosaic_drm_node_type type);
+	enum mosaic_drm_node type);
 
 /**
  * Opens the default device for rendering: MOSAIC_DRM_DEVICE when set, else
@@ -107,7 +107,7 @@ int mosaic_drm_device_open(const struct mosaic_drm_device *device,
  * Returns an fd owned by the caller, or a negative errno: -ENODEV when the
  * machine has no suitable device (logged once, at INFO, as this is normal).
  */
-int mosaic_drm_open_default(enum mosaic_drm_node_type type);
+int mosaic_drm_open_default(enum mosaic_drm_node type);
 
 /**
  * Finds the device an open DRM fd (primary or render node) belongs to and

@@ -13,11 +13,20 @@
  *   the destination box and the buffer bounds (never empty: empty draws are
  *   dropped by the core); `src_box` and `dst_box` are filled in and valid;
  *   `alpha` points at a value in 0..1.
- * - update_from_buffer: the buffer has the texture's size and `damage` is
- *   non-NULL, clipped to the texture and non-empty. The backend checks the
- *   buffer's format when it accesses the data.
+ * - update_from_buffer: the core has begun CPU access to the buffer (its data
+ *   pointer, or the mapping of a linear dmabuf), checked that it has the
+ *   texture's size and format and a valid layout, and clipped the damage to
+ *   the texture (never empty). It ends the access after the hook returns.
  * - read_pixels: `src_box` is non-empty and inside the texture, the format is
  *   known and the stride is large enough.
+ *
+ * A backend identifies itself by the `name` of its renderer impl; nothing in
+ * the core depends on which backend it is, so a backend can live outside
+ * this tree. The core also does the arithmetic that does not depend on the
+ * graphics API: mosaic_texture_coords_map() is the map every draw of a
+ * texture uses. A loss of the device is reported with
+ * mosaic_renderer_set_lost() from wherever the backend finds it; the core
+ * tells the compositor once the call has unwound.
  */
 
 #include <stdbool.h>
@@ -34,6 +43,12 @@
 #include <mosaic/texture.h>
 
 struct mosaic_renderer_impl {
+	/**
+	 * Mandatory: the backend's name, static storage ("pixman", "vulkan",
+	 * "gles", or an out-of-tree backend's own). It identifies the backend in
+	 * logs and mosaic_renderer_get_name(); the core never branches on it.
+	 */
+	const char *name;
 	/** Mandatory. Frees the backend renderer (the core has finished the base). */
 	void (*destroy)(struct mosaic_renderer *renderer);
 	/** Mandatory. */
@@ -63,7 +78,6 @@ struct mosaic_renderer_impl {
  */
 struct mosaic_renderer {
 	const struct mosaic_renderer_impl *impl;
-	enum mosaic_backend backend;
 	/** MOSAIC_FEATURE_* bits. */
 	uint64_t features;
 	/** Static or renderer-owned; shown in logs and the scene tool. */
@@ -92,33 +106,90 @@ struct mosaic_renderer {
 	uint32_t render_buffer_caps;
 
 	/* Private to the core. */
+	/** The built-in backend mosaic_renderer_create() picked; AUTO for any other. */
+	enum mosaic_backend backend;
 	int drm_fd;
 	bool lost;
+	/** The loss is not delivered yet (see mosaic_renderer_set_lost()). */
+	bool lost_pending;
 	void (*lost_callback)(struct mosaic_renderer *renderer, void *user_data);
 	void *user_data;
 	uint64_t last_point;
 	size_t n_children;
+	/** Public calls in progress on this renderer, and passes begun and not submitted. */
+	unsigned call_depth;
+	size_t n_open_passes;
 };
 
 /**
- * Initializes the base. Asserts that the mandatory hooks are present. The
- * format sets start empty; the backend fills them.
+ * Initializes the base. Asserts that the mandatory hooks and the name are
+ * present. The device name starts as the backend's name and the format sets
+ * empty; the backend fills them.
  */
 void mosaic_renderer_init(struct mosaic_renderer *renderer,
-	const struct mosaic_renderer_impl *impl, enum mosaic_backend backend);
+	const struct mosaic_renderer_impl *impl);
 
 /**
  * Called by a backend when it detects device loss. Marks the renderer lost
- * and calls the compositor's `lost` callback once.
+ * (every later call fails) and logs it. The compositor's `lost` callback
+ * runs once, later: when the public call that found the loss returns (after
+ * mosaic_pass_submit() when a pass is open), so that the callback may
+ * destroy the renderer. A backend keeps unwinding normally after this call.
  */
 void mosaic_renderer_set_lost(struct mosaic_renderer *renderer);
+
+/**
+ * An affine map of the plane: (x, y) -> (m[0] x + m[1] y + m[2],
+ * m[3] x + m[4] y + m[5]).
+ */
+struct mosaic_affine {
+	double m[6];
+};
+
+/**
+ * The map every backend draws a texture with: from output pixel coordinates
+ * relative to (origin_x, origin_y) to texture pixel coordinates, such that
+ * `dst_box` shows `src_box` of the texture through `transform` (the
+ * transform is undone: with MOSAIC_TRANSFORM_90 the top-left corner of
+ * `dst_box` shows the top-right corner of `src_box`). Divide the rows by the
+ * texture's width and height for normalized coordinates. The origin keeps
+ * the constant terms small near the drawn pixels (pixman's 16.16 fixed
+ * point needs that); pass 0, 0 for plain output coordinates. `dst_box` must
+ * not be empty (the core guarantees it for add_texture); nothing is
+ * borrowed past the call.
+ */
+void mosaic_texture_coords_map(struct mosaic_affine *out, const struct mosaic_fbox *src_box,
+	const struct mosaic_box *dst_box, enum mosaic_transform transform, int origin_x,
+	int origin_y);
+
+/** What the core hands to a texture's update_from_buffer hook; valid during the hook. */
+struct mosaic_texture_update {
+	/**
+	 * The buffer being copied, for backends that import its memory directly
+	 * (host-pointer import). Borrowed; its CPU access is open.
+	 */
+	struct mosaic_buffer *buffer;
+	/** The buffer's top-left pixel, mapped for reading. */
+	const void *data;
+	/** The buffer's format: always the texture's. */
+	uint32_t fourcc;
+	/** Bytes per row: a valid layout for the texture's size (mosaic_format_check_layout()). */
+	uint32_t stride;
+	/** Texture coordinates, clipped to the texture, never empty. */
+	const pixman_region32_t *damage;
+};
 
 struct mosaic_texture_impl {
 	/** Mandatory. */
 	void (*destroy)(struct mosaic_texture *texture);
-	/** Optional (textures that cannot be updated fail cleanly without it). */
-	bool (*update_from_buffer)(struct mosaic_texture *texture, struct mosaic_buffer *buffer,
-		const pixman_region32_t *damage);
+	/**
+	 * Optional (textures that cannot be updated fail cleanly without it).
+	 * Copies `update->damage` of the mapped pixels into the texture; returns
+	 * false with one log line. See the top of this file for what the core
+	 * has checked.
+	 */
+	bool (*update_from_buffer)(struct mosaic_texture *texture,
+		const struct mosaic_texture_update *update);
 	/** Optional (reads fail cleanly without it). */
 	bool (*read_pixels)(struct mosaic_texture *texture,
 		const struct mosaic_read_pixels_options *options);

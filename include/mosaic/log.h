@@ -12,7 +12,8 @@
 
 #include <stdarg.h>
 
-enum mosaic_log_level {
+/** Log levels, most severe first (MOSAIC_LOG_SILENT: nothing). */
+enum mosaic_log {
 	MOSAIC_LOG_SILENT = 0,
 	MOSAIC_LOG_ERROR = 1,
 	MOSAIC_LOG_WARN = 2,
@@ -24,7 +25,7 @@ enum mosaic_log_level {
  * A log handler. `msg` is one line without a trailing newline, already
  * prefixed with "[file:line] "; it is only valid during the call.
  */
-typedef void (*mosaic_log_func_t)(enum mosaic_log_level level, const char *msg,
+typedef void (*mosaic_log_func_t)(enum mosaic_log level, const char *msg,
 	void *user_data);
 
 /**
@@ -34,10 +35,10 @@ typedef void (*mosaic_log_func_t)(enum mosaic_log_level level, const char *msg,
  * unchanged; mosaic never dereferences it. The environment variable
  * MOSAIC_DEBUG=1 raises the verbosity to MOSAIC_LOG_DEBUG.
  */
-void mosaic_log_init(enum mosaic_log_level verbosity, mosaic_log_func_t func,
+void mosaic_log_init(enum mosaic_log verbosity, mosaic_log_func_t func,
 	void *user_data);
 
 /** The verbosity set by mosaic_log_init(), MOSAIC_LOG_WARN before any call. */
-enum mosaic_log_level mosaic_log_get_verbosity(void);
+enum mosaic_log mosaic_log_get_verbosity(void);
 
 #endif

@@ -28,9 +28,9 @@
 #include <pixman.h>
 
 #include <mosaic/buffer.h>
+#include <mosaic/geometry.h>
 #include <mosaic/renderer.h>
 #include <mosaic/texture.h>
-#include <mosaic/util.h>
 
 struct mosaic_pass;
 
@@ -39,7 +39,7 @@ struct mosaic_color {
 	float r, g, b, a;
 };
 
-enum mosaic_blend_mode {
+enum mosaic_blend {
 	/** Porter-Duff OVER with premultiplied alpha (the default). */
 	MOSAIC_BLEND_PREMULTIPLIED = 0,
 	/** Replace the destination (SRC). */
@@ -127,7 +127,7 @@ struct mosaic_rect_options {
 	struct mosaic_color color;
 	/** Only pixels inside this region are touched; NULL = no clip. Borrowed. */
 	const pixman_region32_t *clip;
-	enum mosaic_blend_mode blend;
+	enum mosaic_blend blend;
 };
 
 /**
@@ -157,7 +157,7 @@ struct mosaic_texture_options {
 	/** Applied to the source (see enum mosaic_transform). */
 	enum mosaic_transform transform;
 	enum mosaic_filter filter;
-	enum mosaic_blend_mode blend;
+	enum mosaic_blend blend;
 };
 
 /**

@@ -36,7 +36,7 @@ enum mosaic_backend {
 };
 
 /** What a renderer can do, beyond the basics every backend has. */
-enum mosaic_renderer_feature {
+enum mosaic_feature {
 	/** Textures from dmabuf buffers. */
 	MOSAIC_FEATURE_DMABUF_IMPORT = 1 << 0,
 	/** Render targets and textures can be exported as dmabufs. */
@@ -78,10 +78,15 @@ struct mosaic_renderer_options {
 	 */
 	int drm_fd;
 	/**
-	 * Called once, from inside whichever mosaic call found out, when the
-	 * device is lost (VK_ERROR_DEVICE_LOST, a GL context reset). The
-	 * renderer then fails every further call; destroy it and its textures
-	 * and create a new one. May be NULL.
+	 * Called once when the device is lost (VK_ERROR_DEVICE_LOST, a GL
+	 * context reset). The renderer then fails every further call; destroy
+	 * its textures, timers, read requests and itself, and create a new one.
+	 * Destroying them from the callback is safe: it runs when the mosaic
+	 * call that found the loss is about to return to the compositor (for a
+	 * loss found while a pass is open, at the end of mosaic_pass_submit();
+	 * for one found outside the calls of this header and texture.h/pass.h,
+	 * at the end of the next of those calls). The call then returns its
+	 * failure value. May be NULL.
 	 */
 	void (*lost)(struct mosaic_renderer *renderer, void *user_data);
 	/** Passed to `lost`. */
@@ -95,11 +100,27 @@ struct mosaic_renderer_options {
  */
 struct mosaic_renderer *mosaic_renderer_create(const struct mosaic_renderer_options *options);
 
-/** Destroys the renderer. Its textures must be gone. Accepts NULL. */
+/**
+ * Destroys the renderer. Its textures, timers and read requests must be gone
+ * (checked in debug builds), and no pass may be open. Not from inside a
+ * mosaic call (a log handler, a buffer's release hook); the `lost` callback
+ * is the exception. Accepts NULL.
+ */
 void mosaic_renderer_destroy(struct mosaic_renderer *renderer);
 
-/** The backend that was picked (never MOSAIC_BACKEND_AUTO). */
+/**
+ * The built-in backend mosaic_renderer_create() (or a backend's own
+ * constructor) picked. MOSAIC_BACKEND_AUTO for a renderer of a backend that
+ * is not built in (see interface.h): mosaic_renderer_get_name() names every
+ * backend.
+ */
 enum mosaic_backend mosaic_renderer_get_backend(const struct mosaic_renderer *renderer);
+
+/**
+ * The backend's name: "pixman", "vulkan", "gles" (as mosaic_backend_name()
+ * spells them) or an out-of-tree backend's own. Static storage.
+ */
+const char *mosaic_renderer_get_name(const struct mosaic_renderer *renderer);
 
 /** A short description of the device ("pixman", "llvmpipe (LLVM 15.0.6)"). Static storage. */
 const char *mosaic_renderer_get_device_name(const struct mosaic_renderer *renderer);
@@ -136,6 +157,16 @@ const struct mosaic_format_set *mosaic_renderer_get_render_formats(
 
 /** True once the device was lost. */
 bool mosaic_renderer_is_lost(const struct mosaic_renderer *renderer);
+
+/**
+ * Sets the `lost` callback and its `user_data` as struct
+ * mosaic_renderer_options does, for renderers made by a backend's own
+ * constructor (mosaic_vulkan_renderer_create() and the like). Replaces any
+ * earlier callback; `lost` may be NULL. A loss that was found and not
+ * delivered yet goes to the new callback.
+ */
+void mosaic_renderer_set_lost_callback(struct mosaic_renderer *renderer,
+	void (*lost)(struct mosaic_renderer *renderer, void *user_data), void *user_data);
 
 /**
  * Every submitted pass gets the next point of the renderer's timeline (see

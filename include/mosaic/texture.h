@@ -11,8 +11,8 @@
 #include <pixman.h>
 
 #include <mosaic/buffer.h>
+#include <mosaic/geometry.h>
 #include <mosaic/renderer.h>
-#include <mosaic/util.h>
 
 struct mosaic_texture;
 
@@ -28,10 +28,12 @@ struct mosaic_texture *mosaic_texture_from_buffer(struct mosaic_renderer *render
 
 /**
  * Makes a texture from `height` rows of `stride` bytes at `data`, `width`
- * pixels of `fourcc` each. The data is copied; the caller keeps it.
+ * pixels of `fourcc` each: the arguments of mosaic_buffer_from_data(), in
+ * its order. The data is copied; the caller keeps it. Returns NULL with a
+ * log line for an invalid layout or an unsupported format.
  */
 struct mosaic_texture *mosaic_texture_from_pixels(struct mosaic_renderer *renderer,
-	uint32_t fourcc, uint32_t stride, int width, int height, const void *data);
+	int width, int height, uint32_t fourcc, uint32_t stride, const void *data);
 
 /**
  * Copies the pixels of `buffer` inside `damage` (buffer coordinates; NULL =

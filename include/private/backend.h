@@ -23,7 +23,7 @@ struct mosaic_renderer *mosaic_gles_backend_create(int drm_fd, bool probing);
 #endif
 
 /** The level a backend logs a start-up failure at. */
-static inline enum mosaic_log_level mosaic_probe_level(bool probing)
+static inline enum mosaic_log mosaic_probe_level(bool probing)
 {
 	return probing ? MOSAIC_LOG_DEBUG : MOSAIC_LOG_ERROR;
 }

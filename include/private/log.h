@@ -6,9 +6,9 @@
 
 #include <mosaic/log.h>
 
-void mosaic_log_impl(enum mosaic_log_level level, const char *file, int line,
+void mosaic_log_impl(enum mosaic_log level, const char *file, int line,
 	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-void mosaic_vlog_impl(enum mosaic_log_level level, const char *file, int line,
+void mosaic_vlog_impl(enum mosaic_log level, const char *file, int line,
 	const char *fmt, va_list args) __attribute__((format(printf, 4, 0)));
 
 /** Logs one line with "[file:line] " in front. */

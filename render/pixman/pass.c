@@ -11,7 +11,7 @@ static struct pixman_pass *pixman_pass_from_base(struct mosaic_pass *pass)
 	return mosaic_container_of(pass, struct pixman_pass, base);
 }
 
-static pixman_op_t blend_op(enum mosaic_blend_mode blend)
+static pixman_op_t blend_op(enum mosaic_blend blend)
 {
 	return blend == MOSAIC_BLEND_NONE ? PIXMAN_OP_SRC : PIXMAN_OP_OVER;
 }
@@ -31,8 +31,7 @@ static void pixman_pass_add_rect(struct mosaic_pass *base, const struct mosaic_r
 
 /*
  * The transform from output pixels, relative to (origin_x, origin_y), to
- * texture pixels: move to the destination box, normalize to it, undo the
- * output transform, scale and move into the source box. pixman works in
+ * texture pixels (the core's map, moved to the origin). pixman works in
  * 16.16 fixed point, so the origin must be a point near the drawn pixels
  * (the clip's top-left): then the coordinates pixman handles stay small even
  * for destination boxes that reach far outside the buffer.
@@ -40,31 +39,18 @@ static void pixman_pass_add_rect(struct mosaic_pass *base, const struct mosaic_r
 static void source_transform(struct pixman_f_transform *out,
 	const struct mosaic_texture_options *opts, int origin_x, int origin_y)
 {
-	const struct mosaic_fbox *src = &opts->src_box;
-	const struct mosaic_box *dst = &opts->dst_box;
-
-	struct pixman_f_transform t;
-	pixman_f_transform_init_translate(out, (double)origin_x - dst->x,
-		(double)origin_y - dst->y);
-	pixman_f_transform_init_scale(&t, 1.0 / dst->width, 1.0 / dst->height);
-	pixman_f_transform_multiply(out, &t, out);
-
-	float m[9];
-	mosaic_transform_matrix(m, mosaic_transform_invert(opts->transform));
-	t = (struct pixman_f_transform){ .m = {
-		{ m[0], m[1], m[2] },
-		{ m[3], m[4], m[5] },
-		{ m[6], m[7], m[8] },
-	} };
-	pixman_f_transform_multiply(out, &t, out);
-
-	pixman_f_transform_init_scale(&t, src->width, src->height);
-	pixman_f_transform_multiply(out, &t, out);
-
+	struct mosaic_affine map;
+	mosaic_texture_coords_map(&map, &opts->src_box, &opts->dst_box, opts->transform,
+		origin_x, origin_y);
+	const double *m = map.m;
 	// pixman picks the nearest texel with floor(x - e); GPUs use floor(x).
 	// Moving by e makes exact ties (2:1 downscales) land on the same texel.
-	pixman_f_transform_init_translate(&t, src->x + 1.0 / 65536.0, src->y + 1.0 / 65536.0);
-	pixman_f_transform_multiply(out, &t, out);
+	const double e = 1.0 / 65536.0;
+	*out = (struct pixman_f_transform){ .m = {
+		{ m[0], m[1], m[2] + e },
+		{ m[3], m[4], m[5] + e },
+		{ 0, 0, 1 },
+	} };
 }
 
 static void pixman_pass_add_texture(struct mosaic_pass *base,
@@ -153,7 +139,7 @@ struct mosaic_pass *pixman_begin_pass(struct mosaic_renderer *renderer,
 		return NULL;
 	}
 	if (!pixman_buffer_view_init(&pass->view, buffer,
-			MOSAIC_BUFFER_DATA_READ | MOSAIC_BUFFER_DATA_WRITE)) {
+			MOSAIC_BUFFER_DATA_ACCESS_READ | MOSAIC_BUFFER_DATA_ACCESS_WRITE)) {
 		free(pass);
 		return NULL;
 	}

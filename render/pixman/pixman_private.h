@@ -9,6 +9,8 @@
 
 #include <mosaic/interface.h>
 
+#include "private/buffer_access.h"
+
 struct pixman_renderer {
 	struct mosaic_renderer base;
 };
@@ -29,15 +31,15 @@ struct pixman_texture {
  */
 struct pixman_buffer_view {
 	pixman_image_t *image;
-	struct mosaic_buffer *buffer;
-	uint32_t fourcc;
-	/** MOSAIC_BUFFER_DATA_* */
-	uint32_t flags;
+	/** The access pixman_buffer_view_init() began (zeroed when someone else holds it). */
+	struct mosaic_buffer_access access;
 	void *data;
+	uint32_t fourcc;
 	uint32_t stride;
+	int width, height;
+	/** MOSAIC_BUFFER_DATA_ACCESS_* */
+	uint32_t flags;
 	bool shadow;
-	/** Reached through the core's dmabuf mapping rather than a data pointer. */
-	bool dmabuf;
 };
 
 struct pixman_pass {
@@ -57,7 +59,7 @@ struct mosaic_pass *pixman_begin_pass(struct mosaic_renderer *renderer,
 	struct mosaic_buffer *buffer, const struct mosaic_pass_options *options);
 
 /**
- * Starts CPU access to `buffer` (flags: MOSAIC_BUFFER_DATA_*). Returns false
+ * Starts CPU access to `buffer` (flags: MOSAIC_BUFFER_DATA_ACCESS_*). Returns false
  * with one log line on failure, with nothing left to finish.
  */
 bool pixman_buffer_view_init(struct pixman_buffer_view *view, struct mosaic_buffer *buffer,

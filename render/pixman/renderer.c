@@ -17,6 +17,7 @@ static void pixman_renderer_destroy(struct mosaic_renderer *renderer)
 }
 
 static const struct mosaic_renderer_impl pixman_renderer_impl = {
+	.name = "pixman",
 	.destroy = pixman_renderer_destroy,
 	.texture_from_buffer = pixman_texture_from_buffer,
 	.begin_pass = pixman_begin_pass,
@@ -44,7 +45,7 @@ struct mosaic_renderer *mosaic_pixman_backend_create(void)
 		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
 		return NULL;
 	}
-	mosaic_renderer_init(&renderer->base, &pixman_renderer_impl, MOSAIC_BACKEND_PIXMAN);
+	mosaic_renderer_init(&renderer->base, &pixman_renderer_impl);
 	renderer->base.device_name = "pixman (CPU)";
 	// Linear dmabufs are mapped (see pixman_buffer_view_init).
 	renderer->base.features = MOSAIC_FEATURE_SOFTWARE | MOSAIC_FEATURE_DMABUF_IMPORT;

@@ -6,7 +6,7 @@
 #include <mosaic/format.h>
 #include <mosaic/pixman.h>
 
-#include "private/dmabuf.h"
+#include "private/buffer_access.h"
 #include "private/export.h"
 #include "private/format.h"
 #include "private/list.h"
@@ -56,119 +56,88 @@ void pixman_copy_rows(void *dst, uint32_t dst_stride, const void *src, uint32_t 
 	}
 }
 
-static void end_access(struct pixman_buffer_view *view)
+/* Wraps mapped pixels as an image; the access stays the caller's. */
+static bool wrap_pixels(struct pixman_buffer_view *view, void *data, uint32_t fourcc,
+	uint32_t stride, int width, int height, uint32_t flags)
 {
-	if (view->dmabuf) {
-		mosaic_dmabuf_end_cpu_access(view->buffer);
-	} else {
-		mosaic_buffer_end_data_access(view->buffer);
+	char name[32];
+	pixman_format_code_t code = mosaic_format_to_pixman(fourcc);
+	if (code == 0) {
+		mosaic_log(MOSAIC_LOG_ERROR, "pixman: unsupported format %s",
+			mosaic_format_name(fourcc, name));
+		return false;
 	}
+	view->data = data;
+	view->fourcc = fourcc;
+	view->stride = stride;
+	view->width = width;
+	view->height = height;
+	view->flags = flags;
+	view->shadow = !pixman_layout_is_aligned(data, stride);
+	view->image = pixman_image_create_bits_no_clear(code, width, height,
+		view->shadow ? NULL : data, view->shadow ? 0 : (int)stride);
+	if (view->image == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "pixman: cannot wrap a %dx%d buffer", width, height);
+		return false;
+	}
+	if (view->shadow && (flags & MOSAIC_BUFFER_DATA_ACCESS_READ)) {
+		pixman_copy_rows(pixman_image_get_data(view->image),
+			(uint32_t)pixman_image_get_stride(view->image), data, stride,
+			(size_t)width * (size_t)(PIXMAN_FORMAT_BPP(code) / 8), height);
+	}
+	return true;
 }
 
 bool pixman_buffer_view_init(struct pixman_buffer_view *view, struct mosaic_buffer *buffer,
 	uint32_t flags)
 {
-	char name[32];
-	uint32_t caps = mosaic_buffer_get_caps(buffer);
-	*view = (struct pixman_buffer_view){
-		.buffer = buffer,
-		.flags = flags,
-		// Buffers without a CPU pointer are mapped when they are linear dmabufs.
-		.dmabuf = !(caps & MOSAIC_BUFFER_CAP_DATA_PTR) && (caps & MOSAIC_BUFFER_CAP_DMABUF),
-	};
-	if (view->dmabuf) {
-		// Logs its reason.
-		if (!mosaic_dmabuf_begin_cpu_access(buffer, flags, &view->data, &view->fourcc,
-				&view->stride)) {
-			return false;
-		}
-	} else if (!(caps & MOSAIC_BUFFER_CAP_DATA_PTR)) {
-		mosaic_log(MOSAIC_LOG_ERROR, "pixman: the buffer offers no CPU access");
-		return false;
-	} else if (buffer->accessing_data) {
-		// Checked here so that the failure is reported once, with the likely cause.
-		mosaic_log(MOSAIC_LOG_ERROR, "pixman: CPU access to the buffer does not nest "
-			"(is it the target of an open pass?)");
-		return false;
-	} else if (!mosaic_buffer_begin_data_access(buffer, flags, &view->data, &view->fourcc,
-			&view->stride)) {
-		mosaic_log(MOSAIC_LOG_ERROR, "pixman: the buffer refused CPU access");
+	*view = (struct pixman_buffer_view){0};
+	// Logs its reason.
+	if (!mosaic_buffer_access_begin(&view->access, buffer, flags)) {
 		return false;
 	}
-	pixman_format_code_t code = mosaic_format_to_pixman(view->fourcc);
-	if (code == 0) {
-		mosaic_log(MOSAIC_LOG_ERROR, "pixman: unsupported format %s",
-			mosaic_format_name(view->fourcc, name));
-		goto err;
-	}
-	if (!mosaic_format_check_layout(view->fourcc, buffer->width, buffer->height,
-			view->stride)) {
-		goto err;
-	}
-	view->shadow = !pixman_layout_is_aligned(view->data, view->stride);
-	if (view->shadow) {
-		view->image = pixman_image_create_bits_no_clear(code, buffer->width,
-			buffer->height, NULL, 0);
-	} else {
-		view->image = pixman_image_create_bits_no_clear(code, buffer->width,
-			buffer->height, view->data, (int)view->stride);
-	}
-	if (view->image == NULL) {
-		mosaic_log(MOSAIC_LOG_ERROR, "pixman: cannot wrap a %dx%d buffer",
-			buffer->width, buffer->height);
-		goto err;
-	}
-	if (view->shadow && (flags & MOSAIC_BUFFER_DATA_READ)) {
-		pixman_copy_rows(pixman_image_get_data(view->image),
-			(uint32_t)pixman_image_get_stride(view->image), view->data, view->stride,
-			(size_t)buffer->width * (size_t)(PIXMAN_FORMAT_BPP(code) / 8),
-			buffer->height);
+	if (!wrap_pixels(view, view->access.data, view->access.fourcc, view->access.stride,
+			buffer->width, buffer->height, flags)) {
+		mosaic_buffer_access_end(&view->access);
+		return false;
 	}
 	return true;
-
-err:
-	end_access(view);
-	return false;
 }
 
 void pixman_buffer_view_finish(struct pixman_buffer_view *view)
 {
-	if (view->shadow && (view->flags & MOSAIC_BUFFER_DATA_WRITE)) {
+	if (view->shadow && (view->flags & MOSAIC_BUFFER_DATA_ACCESS_WRITE)) {
 		pixman_format_code_t code = pixman_image_get_format(view->image);
 		pixman_copy_rows(view->data, view->stride, pixman_image_get_data(view->image),
 			(uint32_t)pixman_image_get_stride(view->image),
-			(size_t)view->buffer->width * (size_t)(PIXMAN_FORMAT_BPP(code) / 8),
-			view->buffer->height);
+			(size_t)view->width * (size_t)(PIXMAN_FORMAT_BPP(code) / 8), view->height);
 	}
 	pixman_image_unref(view->image);
-	end_access(view);
+	if (view->access.buffer != NULL) {
+		mosaic_buffer_access_end(&view->access);
+	}
 	*view = (struct pixman_buffer_view){0};
 }
 
 static bool pixman_texture_update_from_buffer(struct mosaic_texture *texture,
-	struct mosaic_buffer *buffer, const pixman_region32_t *damage)
+	const struct mosaic_texture_update *update)
 {
 	struct pixman_texture *t = pixman_texture_from_base(texture);
-	struct pixman_buffer_view view;
-	if (!pixman_buffer_view_init(&view, buffer, MOSAIC_BUFFER_DATA_READ)) {
+	struct pixman_buffer_view view = {0};
+	// The core holds the access; the data is only read.
+	if (!wrap_pixels(&view, (void *)update->data, update->fourcc, update->stride,
+			texture->width, texture->height, MOSAIC_BUFFER_DATA_ACCESS_READ)) {
 		return false;
 	}
-	bool ok = view.fourcc == texture->fourcc;
-	if (!ok) {
-		char a[32], b[32];
-		mosaic_log(MOSAIC_LOG_ERROR, "pixman: buffer format %s differs from texture format %s",
-			mosaic_format_name(view.fourcc, a), mosaic_format_name(texture->fourcc, b));
-	} else {
-		int n;
-		const pixman_box32_t *rects = pixman_region32_rectangles(damage, &n);
-		for (int i = 0; i < n; i++) {
-			const pixman_box32_t *r = &rects[i];
-			pixman_image_composite32(PIXMAN_OP_SRC, view.image, NULL, t->image,
-				r->x1, r->y1, 0, 0, r->x1, r->y1, r->x2 - r->x1, r->y2 - r->y1);
-		}
+	int n;
+	const pixman_box32_t *rects = pixman_region32_rectangles(update->damage, &n);
+	for (int i = 0; i < n; i++) {
+		const pixman_box32_t *r = &rects[i];
+		pixman_image_composite32(PIXMAN_OP_SRC, view.image, NULL, t->image,
+			r->x1, r->y1, 0, 0, r->x1, r->y1, r->x2 - r->x1, r->y2 - r->y1);
 	}
 	pixman_buffer_view_finish(&view);
-	return ok;
+	return true;
 }
 
 static bool pixman_texture_read_pixels(struct mosaic_texture *texture,
@@ -206,7 +175,7 @@ struct mosaic_texture *pixman_texture_from_buffer(struct mosaic_renderer *render
 	struct mosaic_buffer *buffer)
 {
 	struct pixman_buffer_view view;
-	if (!pixman_buffer_view_init(&view, buffer, MOSAIC_BUFFER_DATA_READ)) {
+	if (!pixman_buffer_view_init(&view, buffer, MOSAIC_BUFFER_DATA_ACCESS_READ)) {
 		return NULL;
 	}
 	struct pixman_texture *t = calloc(1, sizeof(*t));

@@ -87,7 +87,7 @@ bool test_image_read_buffer(struct test_image *image, struct mosaic_buffer *buff
 	if (mosaic_buffer_get_caps(buffer) & MOSAIC_BUFFER_CAP_DATA_PTR) {
 		void *data;
 		uint32_t fourcc, stride;
-		if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data,
+		if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_ACCESS_READ, &data,
 				&fourcc, &stride)) {
 			return false;
 		}

@@ -86,7 +86,7 @@ struct probe_log {
 	size_t size;
 };
 
-static void collect_log(enum mosaic_log_level level, const char *msg, void *user_data)
+static void collect_log(enum mosaic_log level, const char *msg, void *user_data)
 {
 	struct probe_log *log = user_data;
 	// The first error is the cause; later ones are consequences.
@@ -120,7 +120,7 @@ size_t test_backends_probe(struct test_backend list[static TEST_MAX_BACKENDS], b
 		MOSAIC_BACKEND_GLES,
 	};
 	size_t n_available = 0;
-	enum mosaic_log_level verbosity = mosaic_log_get_verbosity();
+	enum mosaic_log verbosity = mosaic_log_get_verbosity();
 	for (size_t i = 0; i < TEST_MAX_BACKENDS; i++) {
 		struct test_backend *b = &list[i];
 		*b = (struct test_backend){

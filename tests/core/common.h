@@ -27,7 +27,7 @@ struct log_capture {
 	char last_error[1024];
 };
 
-static inline void log_capture_handler(enum mosaic_log_level level, const char *msg,
+static inline void log_capture_handler(enum mosaic_log level, const char *msg,
 	void *user_data)
 {
 	struct log_capture *cap = user_data;

@@ -172,8 +172,8 @@ static void test_textures(void **state)
 	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
 	FOR_EACH_FAILURE(n) {
 		arm(n);
-		struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, 16,
-			4, 4, px);
+		struct mosaic_texture *t = mosaic_texture_from_pixels(r, 4, 4, DRM_FORMAT_ARGB8888,
+			16, px);
 		armed = false;
 		if (t == NULL) {
 			assert_int_equal(cap.n_errors, 1);
@@ -181,8 +181,7 @@ static void test_textures(void **state)
 		mosaic_texture_destroy(t);
 	}
 
-	struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, 16, 4, 4,
-		px);
+	struct mosaic_texture *t = mosaic_texture_from_pixels(r, 4, 4, DRM_FORMAT_ARGB8888, 16, px);
 	FOR_EACH_FAILURE(n) {
 		uint32_t out[16] = {0};
 		arm(n);
@@ -214,7 +213,7 @@ static void test_update(void **state)
 	pixman_region32_init_rect(&damage, -1, -1, 2, 2);
 	pixman_region32_union_rect(&damage, &damage, 2, 1, 5, 5);
 	FOR_EACH_FAILURE(n) {
-		struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_RGB565, 6, 3, 2,
+		struct mosaic_texture *t = mosaic_texture_from_pixels(r, 3, 2, DRM_FORMAT_RGB565, 6,
 			a);
 		arm(n);
 		bool ok = mosaic_texture_update_from_buffer(t, buf, &damage);
@@ -241,8 +240,7 @@ static void test_pass(void **state)
 {
 	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
 	uint32_t tpx[4] = { 0xffff0000, 0xff00ff00, 0xff0000ff, 0xffffffff };
-	struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, 8, 2, 2,
-		tpx);
+	struct mosaic_texture *t = mosaic_texture_from_pixels(r, 2, 2, DRM_FORMAT_ARGB8888, 8, tpx);
 	struct mosaic_allocator *alloc = mosaic_shm_allocator_create();
 	FOR_EACH_FAILURE(n) {
 		arm(n);
@@ -283,7 +281,7 @@ static void test_pass(void **state)
 			// texture at half alpha over black, outside untouched zero.
 			void *data;
 			uint32_t fourcc, stride;
-			assert_true(mosaic_buffer_begin_data_access(out, MOSAIC_BUFFER_DATA_READ,
+			assert_true(mosaic_buffer_begin_data_access(out, MOSAIC_BUFFER_DATA_ACCESS_READ,
 				&data, &fourcc, &stride));
 			const uint32_t *row0 = data;
 			const uint32_t *row4 = (const uint32_t *)((uint8_t *)data + 4 * stride);

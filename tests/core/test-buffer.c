@@ -10,6 +10,7 @@
 #include <drm_fourcc.h>
 
 #include "common.h"
+#include "memfd_dmabuf.h"
 
 static struct log_capture cap;
 
@@ -188,7 +189,7 @@ static void test_no_caps(void **state)
 	assert_false(mosaic_buffer_get_shm(&b->base, &shm));
 	void *data;
 	uint32_t fourcc, stride;
-	assert_false(mosaic_buffer_begin_data_access(&b->base, MOSAIC_BUFFER_DATA_READ, &data,
+	assert_false(mosaic_buffer_begin_data_access(&b->base, MOSAIC_BUFFER_DATA_ACCESS_READ, &data,
 		&fourcc, &stride));
 	mosaic_buffer_drop(&b->base);
 	assert_string_equal(events, "destroy");
@@ -206,18 +207,18 @@ static void test_from_data(void **state)
 
 	void *data;
 	uint32_t fourcc, stride;
-	assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_READ, &data, &fourcc,
+	assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_ACCESS_READ, &data, &fourcc,
 		&stride));
 	assert_ptr_equal(data, pixels);
 	assert_int_equal(fourcc, DRM_FORMAT_XRGB8888);
 	assert_int_equal(stride, 16);
 	// Accesses do not nest.
 	void *data2;
-	assert_false(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_READ, &data2, &fourcc,
+	assert_false(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_ACCESS_READ, &data2, &fourcc,
 		&stride));
 	assert_one_error(&cap, "nest");
 	mosaic_buffer_end_data_access(b);
-	assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_WRITE, &data, &fourcc,
+	assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_ACCESS_WRITE, &data, &fourcc,
 		&stride));
 	mosaic_buffer_end_data_access(b);
 	mosaic_buffer_drop(b);
@@ -236,26 +237,6 @@ static void test_from_data(void **state)
 	assert_null(mosaic_buffer_from_data(MOSAIC_MAX_IMAGE_SIZE + 1, 1, DRM_FORMAT_XRGB8888,
 		(MOSAIC_MAX_IMAGE_SIZE + 1) * 4, pixels));
 	assert_one_error(&cap, "invalid size");
-}
-
-static int make_memfd(size_t size)
-{
-	int fd = memfd_create("mosaic-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)size), 0);
-	return fd;
-}
-
-static struct mosaic_dmabuf_attributes attribs_for(int fd)
-{
-	return (struct mosaic_dmabuf_attributes){
-		.width = 16, .height = 16,
-		.fourcc = DRM_FORMAT_ARGB8888,
-		.modifier = DRM_FORMAT_MOD_LINEAR,
-		.n_planes = 1,
-		.stride = { 64 },
-		.fd = { fd, -1, -1, -1 },
-	};
 }
 
 static bool fd_is_open(int fd)
@@ -311,6 +292,31 @@ static void test_from_dmabuf_rejects(void **state)
 
 	assert_null(mosaic_buffer_from_dmabuf(NULL));
 	assert_one_error(&cap, "no dmabuf attributes");
+}
+
+/*
+ * mosaic_buffer_from_dmabuf() runs the layout check of test-dmabuf-layout.c
+ * with the fd check: what arithmetic alone rejects is reported first, then
+ * an fd that is no dmabuf, before anything is asked of its size.
+ */
+static void test_dmabuf_check_order(void **state)
+{
+	int fd = make_memfd(64 * 16);
+	struct mosaic_dmabuf_attributes a = attribs_for(fd);
+	a.offset[0] = 1u << 31;
+	a.stride[0] = 1u << 31;
+	assert_null(mosaic_buffer_from_dmabuf(&a));
+	assert_one_error(&cap, "overflows");
+	// Past the end of the memfd, but the memfd is no dmabuf: that is the reason.
+	a = attribs_for(fd);
+	a.offset[0] = 64 * 16;
+	assert_null(mosaic_buffer_from_dmabuf(&a));
+	assert_one_error(&cap, "not a dmabuf");
+	a = attribs_for(fd);
+	a.fd[0] = -1;
+	assert_null(mosaic_buffer_from_dmabuf(&a));
+	assert_one_error(&cap, "plane 0 of ARGB8888 is missing");
+	close(fd);
 }
 
 /*
@@ -392,8 +398,8 @@ static void test_shm_allocator(void **state)
 
 		void *data;
 		uint32_t fourcc, stride;
-		assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_READ |
-			MOSAIC_BUFFER_DATA_WRITE, &data, &fourcc, &stride));
+		assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_ACCESS_READ |
+			MOSAIC_BUFFER_DATA_ACCESS_WRITE, &data, &fourcc, &stride));
 		assert_int_equal(fourcc, all[i].fourcc);
 		assert_int_equal(stride, shm.stride);
 		const uint8_t *bytes = data;
@@ -442,7 +448,7 @@ static void test_shm_allocator(void **state)
 	mosaic_allocator_destroy(alloc);
 	void *data;
 	uint32_t fourcc, stride;
-	assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_WRITE, &data, &fourcc,
+	assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_ACCESS_WRITE, &data, &fourcc,
 		&stride));
 	memset(data, 0xff, (size_t)stride * 8);
 	mosaic_buffer_end_data_access(b);
@@ -461,6 +467,7 @@ int main(void)
 		cmocka_unit_test_setup(test_no_caps, setup),
 		cmocka_unit_test_setup(test_from_data, setup),
 		cmocka_unit_test_setup(test_from_dmabuf_rejects, setup),
+		cmocka_unit_test_setup(test_dmabuf_check_order, setup),
 		cmocka_unit_test_setup(test_dmabuf_attributes_copy, setup),
 		cmocka_unit_test_setup(test_shm_allocator, setup),
 	};

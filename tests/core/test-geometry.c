@@ -2,6 +2,8 @@
 #include <limits.h>
 #include <math.h>
 
+#include <mosaic/interface.h>
+
 #include "common.h"
 
 #define ALL_TRANSFORMS 8
@@ -122,7 +124,7 @@ static void test_box_contains_point(void **state)
 
 /*
  * The box {1, 2, 3, 1} in a 10 x 6 space, through each transform, computed
- * by hand from the point rules of util.h:
+ * by hand from the point rules of geometry.h:
  *   90: (y, W-x)  180: (W-x, H-y)  270: (H-y, x)  flipped: (W-x, y),
  * flipped-N = flip, then rotate N. A box maps to the box spanned by its
  * mapped corners.
@@ -158,7 +160,7 @@ static void test_box_transform(void **state)
 		assert_box(inplace, e->x, e->y, e->width, e->height);
 	}
 
-	// The example of util.h: with 90 a 100x50 space becomes 50x100 and its
+	// The example of geometry.h: with 90 a 100x50 space becomes 50x100 and its
 	// top-left pixel ends at the bottom-left.
 	struct mosaic_box out;
 	mosaic_box_transform(&out, &(struct mosaic_box){ 0, 0, 1, 1 }, MOSAIC_TRANSFORM_90,
@@ -351,6 +353,86 @@ static void test_matrix_matches_box_transform(void **state)
 	}
 }
 
+static void map_point(const struct mosaic_affine *a, double x, double y, double *u, double *v)
+{
+	*u = a->m[0] * x + a->m[1] * y + a->m[2];
+	*v = a->m[3] * x + a->m[4] * y + a->m[5];
+}
+
+/*
+ * The texture-coordinate map of every transform against corners worked out
+ * by hand: the source box {2, 4, 8, 6} (corners (2,4) (10,4) (2,10) (10,10))
+ * drawn into the destination box {10, 20, 30, 40}. For each transform, the
+ * texture pixel shown at the destination's top-left, top-right and
+ * bottom-left corners.
+ */
+static void test_texture_coords_map(void **state)
+{
+	const struct mosaic_fbox src = { 2, 4, 8, 6 };
+	const struct mosaic_box dst = { 10, 20, 30, 40 };
+	const double want[ALL_TRANSFORMS][3][2] = {
+		[MOSAIC_TRANSFORM_NORMAL] = { { 2, 4 }, { 10, 4 }, { 2, 10 } },
+		// Rotated 90 degrees counter-clockwise: the top-right corner is now top-left.
+		[MOSAIC_TRANSFORM_90] = { { 10, 4 }, { 10, 10 }, { 2, 4 } },
+		[MOSAIC_TRANSFORM_180] = { { 10, 10 }, { 2, 10 }, { 10, 4 } },
+		[MOSAIC_TRANSFORM_270] = { { 2, 10 }, { 2, 4 }, { 10, 10 } },
+		[MOSAIC_TRANSFORM_FLIPPED] = { { 10, 4 }, { 2, 4 }, { 10, 10 } },
+		[MOSAIC_TRANSFORM_FLIPPED_90] = { { 2, 4 }, { 2, 10 }, { 10, 4 } },
+		[MOSAIC_TRANSFORM_FLIPPED_180] = { { 2, 10 }, { 10, 10 }, { 2, 4 } },
+		[MOSAIC_TRANSFORM_FLIPPED_270] = { { 10, 10 }, { 10, 4 }, { 2, 10 } },
+	};
+	const double corners[3][2] = { { 10, 20 }, { 40, 20 }, { 10, 60 } };
+	for (int t = 0; t < ALL_TRANSFORMS; t++) {
+		struct mosaic_affine map;
+		mosaic_texture_coords_map(&map, &src, &dst, (enum mosaic_transform)t, 0, 0);
+		for (int c = 0; c < 3; c++) {
+			double u, v;
+			map_point(&map, corners[c][0], corners[c][1], &u, &v);
+			assert_float_equal(u, want[t][c][0], 1e-9);
+			assert_float_equal(v, want[t][c][1], 1e-9);
+		}
+		// The centre shows the centre, whatever the transform.
+		double u, v;
+		map_point(&map, 25, 40, &u, &v);
+		assert_float_equal(u, 6, 1e-9);
+		assert_float_equal(v, 7, 1e-9);
+
+		// With an origin, the same points relative to it.
+		struct mosaic_affine moved;
+		mosaic_texture_coords_map(&moved, &src, &dst, (enum mosaic_transform)t, 13, -7);
+		for (int c = 0; c < 3; c++) {
+			map_point(&moved, corners[c][0] - 13, corners[c][1] + 7, &u, &v);
+			assert_float_equal(u, want[t][c][0], 1e-9);
+			assert_float_equal(v, want[t][c][1], 1e-9);
+		}
+	}
+
+	// The matrix itself, for two cases: 1:1 at the origin is the identity
+	// moved by the source offset; 90 degrees swaps the axes and scales.
+	struct mosaic_affine map;
+	mosaic_texture_coords_map(&map, &(struct mosaic_fbox){ 3, 5, 30, 40 },
+		&(struct mosaic_box){ 0, 0, 30, 40 }, MOSAIC_TRANSFORM_NORMAL, 0, 0);
+	const double identity[6] = { 1, 0, 3, 0, 1, 5 };
+	for (int i = 0; i < 6; i++) {
+		assert_float_equal(map.m[i], identity[i], 1e-12);
+	}
+	// 90: u = src.x + src.w (1 - y / dst.h), v = src.y + src.h x / dst.w.
+	mosaic_texture_coords_map(&map, &(struct mosaic_fbox){ 0, 0, 8, 6 },
+		&(struct mosaic_box){ 0, 0, 12, 16 }, MOSAIC_TRANSFORM_90, 0, 0);
+	const double rot[6] = { 0, -0.5, 8, 0.5, 0, 0 };
+	for (int i = 0; i < 6; i++) {
+		assert_float_equal(map.m[i], rot[i], 1e-12);
+	}
+
+	// A destination box far outside the buffer: with the origin near the
+	// drawn pixels the constant terms stay small and exact.
+	mosaic_texture_coords_map(&map, &(struct mosaic_fbox){ 0, 0, 100, 100 },
+		&(struct mosaic_box){ INT_MIN + 1, INT_MIN + 1, 100, 100 },
+		MOSAIC_TRANSFORM_NORMAL, INT_MIN + 51, INT_MIN + 1);
+	assert_float_equal(map.m[2], 50, 1e-9);
+	assert_float_equal(map.m[5], 0, 1e-9);
+}
+
 static void test_names(void **state)
 {
 	const char *want[ALL_TRANSFORMS] = { "normal", "90", "180", "270", "flipped",
@@ -403,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_compose_all_pairs),
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_matrix_matches_box_transform),
+		cmocka_unit_test(test_texture_coords_map),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

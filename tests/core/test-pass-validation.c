@@ -24,6 +24,8 @@ struct record {
 	float alpha;
 	pixman_region32_t clip;
 	pixman_region32_t damage;
+	struct mosaic_texture_update update;
+	bool accessing_in_update;
 	struct mosaic_read_pixels_options read;
 	uint64_t point;
 	bool asked_sync_file;
@@ -84,13 +86,15 @@ static void fake_texture_destroy(struct mosaic_texture *texture)
 	free(texture);
 }
 
-static bool fake_update(struct mosaic_texture *texture, struct mosaic_buffer *buffer,
-	const pixman_region32_t *damage)
+static bool fake_update(struct mosaic_texture *texture,
+	const struct mosaic_texture_update *update)
 {
 	rec.n_updates++;
+	rec.update = *update;
+	rec.accessing_in_update = update->buffer->accessing_data;
 	pixman_region32_fini(&rec.damage);
 	pixman_region32_init(&rec.damage);
-	pixman_region32_copy(&rec.damage, damage);
+	pixman_region32_copy(&rec.damage, update->damage);
 	return true;
 }
 
@@ -149,6 +153,7 @@ static struct mosaic_render_timer *fake_timer_create(struct mosaic_renderer *ren
 }
 
 static const struct mosaic_renderer_impl fake_impl = {
+	.name = "recording",
 	.destroy = fake_destroy,
 	.texture_from_buffer = fake_texture_from_buffer,
 	.begin_pass = fake_begin_pass,
@@ -158,7 +163,7 @@ static const struct mosaic_renderer_impl fake_impl = {
 static struct mosaic_renderer *fake_renderer_create(void)
 {
 	struct mosaic_renderer *r = calloc(1, sizeof(*r));
-	mosaic_renderer_init(r, &fake_impl, MOSAIC_BACKEND_PIXMAN);
+	mosaic_renderer_init(r, &fake_impl);
 	return r;
 }
 
@@ -474,8 +479,8 @@ static void test_texture_rejects(void **state)
 	// A texture of another renderer.
 	struct mosaic_renderer *other = mosaic_pixman_renderer_create();
 	uint32_t px = 0xffffffff;
-	struct mosaic_texture *foreign = mosaic_texture_from_pixels(other, DRM_FORMAT_ARGB8888,
-		4, 1, 1, &px);
+	struct mosaic_texture *foreign = mosaic_texture_from_pixels(other, 1, 1,
+		DRM_FORMAT_ARGB8888, 4, &px);
 	assert_non_null(foreign);
 	assert_false(mosaic_pass_add_texture(f->pass, &(struct mosaic_texture_options){
 		.texture = foreign,
@@ -543,6 +548,31 @@ static void test_begin_submit(void **state)
 	assert_int_equal(out->n_locks, 0);
 }
 
+/*
+ * A backend names itself through its impl: one that is not built in is a
+ * renderer like the others, and the core does not need to know it.
+ */
+static void test_backend_identity(void **state)
+{
+	struct fixture *f = *state;
+	assert_string_equal(mosaic_renderer_get_name(f->renderer), "recording");
+	assert_int_equal(mosaic_renderer_get_backend(f->renderer), MOSAIC_BACKEND_AUTO);
+	// Until the backend names its device, the device name is the backend's.
+	assert_string_equal(mosaic_renderer_get_device_name(f->renderer), "recording");
+	assert_null(mosaic_renderer_get_name(NULL));
+	assert_one_error(&cap, "no renderer");
+
+	struct mosaic_renderer *pixman = mosaic_renderer_create(&(struct mosaic_renderer_options){
+		.backend = MOSAIC_BACKEND_PIXMAN,
+	});
+	assert_non_null(pixman);
+	assert_int_equal(mosaic_renderer_get_backend(pixman), MOSAIC_BACKEND_PIXMAN);
+	assert_string_equal(mosaic_renderer_get_name(pixman),
+		mosaic_backend_name(MOSAIC_BACKEND_PIXMAN));
+	mosaic_renderer_destroy(pixman);
+	assert_no_error(&cap);
+}
+
 static void test_begin_rejects(void **state)
 {
 	struct fixture *f = *state;
@@ -583,36 +613,37 @@ static void test_texture_from_pixels_rejects(void **state)
 {
 	struct fixture *f = *state;
 	uint32_t px[16] = {0};
-	assert_null(mosaic_texture_from_pixels(NULL, DRM_FORMAT_ARGB8888, 16, 4, 4, px));
+	assert_null(mosaic_texture_from_pixels(NULL, 4, 4, DRM_FORMAT_ARGB8888, 16, px));
 	assert_one_error(&cap, "no renderer");
-	assert_null(mosaic_texture_from_pixels(f->renderer, DRM_FORMAT_ARGB8888, 16, 4, 4, NULL));
+	assert_null(mosaic_texture_from_pixels(f->renderer, 4, 4, DRM_FORMAT_ARGB8888, 16, NULL));
 	assert_one_error(&cap, "no data");
-	assert_null(mosaic_texture_from_pixels(f->renderer, DRM_FORMAT_NV12, 16, 4, 4, px));
+	assert_null(mosaic_texture_from_pixels(f->renderer, 4, 4, DRM_FORMAT_NV12, 16, px));
 	assert_one_error(&cap, "NV12");
-	assert_null(mosaic_texture_from_pixels(f->renderer, DRM_FORMAT_ARGB8888, 12, 4, 4, px));
+	assert_null(mosaic_texture_from_pixels(f->renderer, 4, 4, DRM_FORMAT_ARGB8888, 12, px));
 	assert_one_error(&cap, "too small");
-	assert_null(mosaic_texture_from_pixels(f->renderer, DRM_FORMAT_ARGB8888, 16, 0, 4, px));
+	assert_null(mosaic_texture_from_pixels(f->renderer, 0, 4, DRM_FORMAT_ARGB8888, 16, px));
 	assert_one_error(&cap, "invalid size");
-	assert_null(mosaic_texture_from_pixels(f->renderer, DRM_FORMAT_ARGB8888, 16, 4, -4, px));
+	assert_null(mosaic_texture_from_pixels(f->renderer, 4, -4, DRM_FORMAT_ARGB8888, 16, px));
 	assert_one_error(&cap, "invalid size");
-	assert_null(mosaic_texture_from_pixels(f->renderer, DRM_FORMAT_ARGB8888, 1u << 20,
-		MOSAIC_MAX_IMAGE_SIZE + 1, 1, px));
+	assert_null(mosaic_texture_from_pixels(f->renderer, MOSAIC_MAX_IMAGE_SIZE + 1, 1,
+		DRM_FORMAT_ARGB8888, 1u << 20, px));
 	assert_one_error(&cap, "invalid size");
 }
 
 static void test_update_damage(void **state)
 {
 	struct fixture *f = *state;
-	struct size_buffer *b = size_buffer_create(20, 10);
+	uint32_t px[20 * 10] = {0};
+	struct mosaic_buffer *b = mosaic_buffer_from_data(20, 10, DRM_FORMAT_ARGB8888, 80, px);
 
-	assert_true(mosaic_texture_update_from_buffer(f->texture, &b->base, NULL));
+	assert_true(mosaic_texture_update_from_buffer(f->texture, b, NULL));
 	assert_int_equal(rec.n_updates, 1);
 	assert_region(&rec.damage, &(struct mosaic_box){ 0, 0, 20, 10 }, 1);
 
 	pixman_region32_t damage;
 	pixman_region32_init_rect(&damage, -5, -5, 10, 10);
 	pixman_region32_union_rect(&damage, &damage, 15, 8, 100, 100);
-	assert_true(mosaic_texture_update_from_buffer(f->texture, &b->base, &damage));
+	assert_true(mosaic_texture_update_from_buffer(f->texture, b, &damage));
 	const struct mosaic_box want[] = { { 0, 0, 5, 5 }, { 15, 8, 5, 2 } };
 	assert_region(&rec.damage, want, 2);
 	assert_int_equal(rec.n_updates, 2);
@@ -620,10 +651,10 @@ static void test_update_damage(void **state)
 	// Damage outside the texture: nothing to do, success.
 	pixman_region32_fini(&damage);
 	pixman_region32_init_rect(&damage, 20, 0, 10, 10);
-	assert_true(mosaic_texture_update_from_buffer(f->texture, &b->base, &damage));
+	assert_true(mosaic_texture_update_from_buffer(f->texture, b, &damage));
 	pixman_region32_fini(&damage);
 	pixman_region32_init(&damage);
-	assert_true(mosaic_texture_update_from_buffer(f->texture, &b->base, &damage));
+	assert_true(mosaic_texture_update_from_buffer(f->texture, b, &damage));
 	assert_int_equal(rec.n_updates, 2);
 	pixman_region32_fini(&damage);
 	assert_no_error(&cap);
@@ -631,12 +662,129 @@ static void test_update_damage(void **state)
 	struct size_buffer *wrong = size_buffer_create(20, 11);
 	assert_false(mosaic_texture_update_from_buffer(f->texture, &wrong->base, NULL));
 	assert_one_error(&cap, "20x11");
-	assert_false(mosaic_texture_update_from_buffer(NULL, &b->base, NULL));
+	assert_false(mosaic_texture_update_from_buffer(NULL, b, NULL));
 	assert_one_error(&cap, "no texture or buffer");
 	assert_false(mosaic_texture_update_from_buffer(f->texture, NULL, NULL));
 	assert_one_error(&cap, "no texture or buffer");
 	assert_int_equal(rec.n_updates, 2);
 	mosaic_buffer_drop(&wrong->base);
+	mosaic_buffer_drop(b);
+}
+
+/* A 20x10 buffer whose data access reports what the test asks for. */
+struct access_buffer {
+	struct mosaic_buffer base;
+	uint32_t fourcc, stride;
+	bool refuse;
+	int n_begin, n_end;
+	uint32_t pixels[40 * 10];
+};
+
+static void access_buffer_destroy(struct mosaic_buffer *buffer)
+{
+	free(buffer);
+}
+
+static bool access_buffer_begin(struct mosaic_buffer *buffer, uint32_t flags, void **data,
+	uint32_t *fourcc, uint32_t *stride)
+{
+	struct access_buffer *b = (struct access_buffer *)buffer;
+	b->n_begin++;
+	if (b->refuse) {
+		return false;
+	}
+	*data = b->pixels;
+	*fourcc = b->fourcc;
+	*stride = b->stride;
+	return true;
+}
+
+static void access_buffer_end(struct mosaic_buffer *buffer)
+{
+	struct access_buffer *b = (struct access_buffer *)buffer;
+	b->n_end++;
+}
+
+static const struct mosaic_buffer_impl access_buffer_impl = {
+	.destroy = access_buffer_destroy,
+	.begin_data_access = access_buffer_begin,
+	.end_data_access = access_buffer_end,
+};
+
+/*
+ * The update preamble is the core's: it maps the buffer, checks its format
+ * and layout, hands the mapped pixels to the hook and ends the access. A
+ * failed check is one log line and the hook is not called.
+ */
+static void test_update_preamble(void **state)
+{
+	struct fixture *f = *state;
+	struct access_buffer *b = calloc(1, sizeof(*b));
+	mosaic_buffer_init(&b->base, &access_buffer_impl, 20, 10);
+	b->fourcc = DRM_FORMAT_ARGB8888;
+	b->stride = 160;
+
+	pixman_region32_t damage;
+	pixman_region32_init_rect(&damage, 2, 3, 4, 5);
+	assert_true(mosaic_texture_update_from_buffer(f->texture, &b->base, &damage));
+	assert_no_error(&cap);
+	assert_int_equal(rec.n_updates, 1);
+	assert_ptr_equal(rec.update.buffer, &b->base);
+	assert_ptr_equal(rec.update.data, b->pixels);
+	assert_int_equal(rec.update.fourcc, DRM_FORMAT_ARGB8888);
+	assert_int_equal(rec.update.stride, 160);
+	assert_true(rec.accessing_in_update);
+	assert_region(&rec.damage, &(struct mosaic_box){ 2, 3, 4, 5 }, 1);
+	assert_int_equal(b->n_begin, 1);
+	assert_int_equal(b->n_end, 1);
+	assert_false(b->base.accessing_data);
+
+	struct {
+		uint32_t fourcc, stride;
+		bool refuse;
+		const char *msg;
+	} bad[] = {
+		{ DRM_FORMAT_XRGB8888, 160, false, "differs from texture format" },
+		{ DRM_FORMAT_NV12, 160, false, "unsupported format" },
+		{ DRM_FORMAT_ARGB8888, 76, false, "too small" },
+		{ DRM_FORMAT_ARGB8888, 82, false, "not a multiple" },
+		{ DRM_FORMAT_ARGB8888, 160, true, "refused" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		b->fourcc = bad[i].fourcc;
+		b->stride = bad[i].stride;
+		b->refuse = bad[i].refuse;
+		b->n_begin = b->n_end = 0;
+		assert_false(mosaic_texture_update_from_buffer(f->texture, &b->base, &damage));
+		assert_one_error(&cap, bad[i].msg);
+		assert_int_equal(rec.n_updates, 1);
+		assert_int_equal(b->n_begin, 1);
+		// Every access that began has ended.
+		assert_int_equal(b->n_end, bad[i].refuse ? 0 : 1);
+		assert_false(b->base.accessing_data);
+	}
+
+	// No CPU access at all: one line, nothing begun.
+	struct size_buffer *opaque = size_buffer_create(20, 10);
+	assert_false(mosaic_texture_update_from_buffer(f->texture, &opaque->base, &damage));
+	assert_one_error(&cap, "no CPU access");
+	assert_int_equal(rec.n_updates, 1);
+	mosaic_buffer_drop(&opaque->base);
+
+	// A buffer whose data is already being accessed: accesses do not nest.
+	b->fourcc = DRM_FORMAT_ARGB8888;
+	b->stride = 160;
+	b->refuse = false;
+	void *data;
+	uint32_t fourcc, stride;
+	assert_true(mosaic_buffer_begin_data_access(&b->base, MOSAIC_BUFFER_DATA_ACCESS_READ, &data,
+		&fourcc, &stride));
+	assert_false(mosaic_texture_update_from_buffer(f->texture, &b->base, &damage));
+	assert_one_error(&cap, "does not nest");
+	assert_int_equal(rec.n_updates, 1);
+	mosaic_buffer_end_data_access(&b->base);
+
+	pixman_region32_fini(&damage);
 	mosaic_buffer_drop(&b->base);
 }
 
@@ -726,6 +874,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_begin_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_texture_from_pixels_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_damage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_preamble, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backend_identity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_pixels_checks, setup, teardown),
 	};
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);

@@ -73,8 +73,8 @@ static uint32_t at(const struct output *o, int x, int y)
 
 static struct mosaic_texture *texture_argb(int width, int height, const uint32_t *px)
 {
-	struct mosaic_texture *t = mosaic_texture_from_pixels(renderer, DRM_FORMAT_ARGB8888,
-		(uint32_t)width * 4, width, height, px);
+	struct mosaic_texture *t = mosaic_texture_from_pixels(renderer, width, height,
+		DRM_FORMAT_ARGB8888, (uint32_t)width * 4, px);
 	assert_non_null(t);
 	return t;
 }
@@ -597,7 +597,7 @@ static void test_output_formats(void **state)
 
 		void *data;
 		uint32_t fourcc, stride;
-		assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_READ, &data,
+		assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_ACCESS_READ, &data,
 			&fourcc, &stride));
 		for (int x = 0; x < 3; x++) {
 			assert_encoded(l, load(l, (uint8_t *)data + x * l->bpp), colors[x], x);
@@ -623,8 +623,8 @@ static void test_texture_formats(void **state)
 			}
 			memcpy(mem + x * l->bpp, &v, (size_t)l->bpp);
 		}
-		struct mosaic_texture *tex = mosaic_texture_from_pixels(renderer, l->fourcc,
-			(uint32_t)(3 * l->bpp), 3, 1, mem);
+		struct mosaic_texture *tex = mosaic_texture_from_pixels(renderer, 3, 1, l->fourcc,
+			(uint32_t)(3 * l->bpp), mem);
 		assert_non_null(tex);
 		assert_int_equal(mosaic_texture_get_fourcc(tex), l->fourcc);
 		uint32_t got[3];
@@ -671,8 +671,8 @@ static void test_read_pixels_convert(void **state)
 
 	// XRGB8888 texture with garbage in X reads back opaque.
 	uint32_t xpx[2] = { 0x12345678, 0x00abcdef };
-	struct mosaic_texture *xtex = mosaic_texture_from_pixels(renderer, DRM_FORMAT_XRGB8888, 8,
-		2, 1, xpx);
+	struct mosaic_texture *xtex = mosaic_texture_from_pixels(renderer, 2, 1,
+		DRM_FORMAT_XRGB8888, 8, xpx);
 	uint32_t xout[2];
 	assert_true(mosaic_texture_read_pixels(xtex, &(struct mosaic_read_pixels_options){
 		.fourcc = DRM_FORMAT_ARGB8888, .stride = 8, .data = xout,
@@ -741,8 +741,8 @@ static void test_unaligned_rows(void **state)
 	// wl_shm allows tightly packed RGB565 rows of odd width (6 bytes here),
 	// which are not 4-byte aligned.
 	uint16_t px[3 * 2] = { 0xf800, 0x07e0, 0x001f, 0xffff, 0x0000, 0xf81f };
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(renderer, DRM_FORMAT_RGB565, 6,
-		3, 2, px);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(renderer, 3, 2, DRM_FORMAT_RGB565,
+		6, px);
 	assert_non_null(tex);
 	uint32_t got[6];
 	read_argb(tex, &(struct mosaic_box){ 0, 0, 3, 2 }, got);
@@ -772,7 +772,7 @@ static void test_unaligned_rows(void **state)
 	uint8_t raw[2 * 4 + 1];
 	const uint32_t argb_px[2] = { 0x80402010, 0xff00ff00 };
 	memcpy(raw + 1, argb_px, sizeof(argb_px));
-	tex = mosaic_texture_from_pixels(renderer, DRM_FORMAT_ARGB8888, 8, 2, 1, raw + 1);
+	tex = mosaic_texture_from_pixels(renderer, 2, 1, DRM_FORMAT_ARGB8888, 8, raw + 1);
 	assert_non_null(tex);
 	uint8_t out[2 * 4 + 3];
 	assert_true(mosaic_texture_read_pixels(tex, &(struct mosaic_read_pixels_options){

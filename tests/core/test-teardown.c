@@ -16,7 +16,7 @@
 #ifndef NDEBUG
 static int log_fd = -1;
 
-static void pipe_handler(enum mosaic_log_level level, const char *msg, void *user_data)
+static void pipe_handler(enum mosaic_log level, const char *msg, void *user_data)
 {
 	if (level == MOSAIC_LOG_ERROR) {
 		dprintf(log_fd, "%s\n", msg);
@@ -28,7 +28,7 @@ static uint32_t pixel;
 static void renderer_before_texture(void)
 {
 	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
-	struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_XRGB8888, 4, 1, 1,
+	struct mosaic_texture *t = mosaic_texture_from_pixels(r, 1, 1, DRM_FORMAT_XRGB8888, 4,
 		&pixel);
 	if (r == NULL || t == NULL) {
 		_exit(2);
@@ -39,7 +39,7 @@ static void renderer_before_texture(void)
 static void renderer_before_read_request(void)
 {
 	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
-	struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_XRGB8888, 4, 1, 1,
+	struct mosaic_texture *t = mosaic_texture_from_pixels(r, 1, 1, DRM_FORMAT_XRGB8888, 4,
 		&pixel);
 	uint32_t out;
 	struct mosaic_read_request *req = mosaic_texture_read_pixels_start(t,
@@ -78,7 +78,7 @@ static void drop_while_accessing(void)
 	struct mosaic_buffer *b = mosaic_buffer_from_data(1, 1, DRM_FORMAT_XRGB8888, 4, &pixel);
 	void *data;
 	uint32_t fourcc, stride;
-	if (!mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_READ, &data, &fourcc,
+	if (!mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_ACCESS_READ, &data, &fourcc,
 			&stride)) {
 		_exit(2);
 	}

@@ -28,7 +28,7 @@ struct log_capture {
 
 static struct log_capture test_log;
 
-static inline void test_log_handler(enum mosaic_log_level level, const char *msg,
+static inline void test_log_handler(enum mosaic_log level, const char *msg,
 	void *user_data)
 {
 	struct log_capture *cap = user_data;

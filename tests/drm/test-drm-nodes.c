@@ -261,7 +261,7 @@ static void test_dumb_allocation(void **state)
 	// The CPU pointer shows what went through the dmabuf.
 	void *data;
 	uint32_t fourcc, stride;
-	assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_READ, &data,
+	assert_true(mosaic_buffer_begin_data_access(b, MOSAIC_BUFFER_DATA_ACCESS_READ, &data,
 		&fourcc, &stride));
 	assert_int_equal(stride, a.stride[0]);
 	assert_int_equal(fourcc, DRM_FORMAT_XRGB8888);

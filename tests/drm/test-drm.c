@@ -70,7 +70,7 @@ static void test_no_device(void **state)
 
 static int n_no_device_lines;
 
-static void count_no_device(enum mosaic_log_level level, const char *msg, void *user_data)
+static void count_no_device(enum mosaic_log level, const char *msg, void *user_data)
 {
 	n_no_device_lines += strstr(msg, "no DRM device found") != NULL;
 }

@@ -74,7 +74,7 @@ static int card_fd = -1;
 static int vgem_fd = -1;
 static int n_wait_warnings;
 
-static void log_handler(enum mosaic_log_level level, const char *msg, void *user_data)
+static void log_handler(enum mosaic_log level, const char *msg, void *user_data)
 {
 	if (level == MOSAIC_LOG_WARN && strstr(msg, "did not signal within") != NULL) {
 		n_wait_warnings++;
@@ -162,7 +162,7 @@ static uint32_t shm_pixel(struct mosaic_buffer *buffer, int x, int y)
 {
 	void *data;
 	uint32_t fourcc, stride;
-	assert_true(mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data,
+	assert_true(mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_ACCESS_READ, &data,
 		&fourcc, &stride));
 	uint32_t p = ((uint32_t *)((char *)data + (size_t)y * stride))[x];
 	mosaic_buffer_end_data_access(buffer);

@@ -35,8 +35,8 @@ static void draw_frame(struct mosaic_renderer *r, struct mosaic_buffer *target, 
 				((uint32_t)(x ^ y ^ seed) & 0x3f) * a / 255 << 8 | (a / 2);
 		}
 	}
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888,
-		64 * 4, 64, 64, pattern);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, 64,
+		64, DRM_FORMAT_ARGB8888, 64 * 4, pattern);
 	assert_non_null(tex);
 	struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, target, NULL);
 	assert_non_null(pass);

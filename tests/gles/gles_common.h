@@ -21,7 +21,7 @@
 static int gles_test_log_errors;
 static int gles_test_gl_errors;
 
-static void gles_test_log(enum mosaic_log_level level, const char *msg, void *user_data)
+static void gles_test_log(enum mosaic_log level, const char *msg, void *user_data)
 {
 	if (level == MOSAIC_LOG_ERROR) {
 		gles_test_log_errors++;

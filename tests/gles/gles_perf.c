@@ -46,8 +46,8 @@ static struct mosaic_texture *make_texture(struct mosaic_renderer *r, int w, int
 		uint32_t c = a / 2;
 		pixels[i] = a << 24 | c << 16 | (c / 2) << 8 | c / 3;
 	}
-	struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888,
-		(uint32_t)w * 4, w, h, pixels);
+	struct mosaic_texture *t = mosaic_texture_from_pixels(r, w, h, DRM_FORMAT_ARGB8888,
+		(uint32_t)w * 4, pixels);
 	if (t == NULL) {
 		die("no texture");
 	}

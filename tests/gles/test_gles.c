@@ -146,9 +146,9 @@ static void make_textures(struct mosaic_renderer *r, struct mosaic_texture **out
 {
 	for (int i = 0; i < N_TEXTURES; i++) {
 		// ARGB pixels reinterpreted as ABGR stay premultiplied: only r and b swap.
-		out[i] = mosaic_texture_from_pixels(r, texture_specs[i].fourcc,
-			(uint32_t)texture_specs[i].width * 4, texture_specs[i].width,
-			texture_specs[i].height, texture_pixels[i]);
+		out[i] = mosaic_texture_from_pixels(r, texture_specs[i].width,
+			texture_specs[i].height, texture_specs[i].fourcc,
+			(uint32_t)texture_specs[i].width * 4, texture_pixels[i]);
 		assert_non_null(out[i]);
 	}
 }
@@ -511,7 +511,7 @@ static void run_gpu_scene(struct mosaic_allocator *alloc, scene_func scene, uint
 	assert_int_equal(compare(fourcc, out_gl, out_ref, stride, w, h / 2, tol, what), 0);
 
 	// Sampled without a copy, into memory on both sides.
-	struct mosaic_texture *ref_tex = mosaic_texture_from_pixels(ref, fourcc, stride, w, h,
+	struct mosaic_texture *ref_tex = mosaic_texture_from_pixels(ref, w, h, fourcc, stride,
 		read);
 	assert_non_null(ref_tex);
 	struct mosaic_texture *sources[2] = { gpu_tex, ref_tex };
@@ -642,7 +642,7 @@ static void test_context_restore(void **state)
 	assert_true(eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, mine));
 
 	uint32_t pixels[4 * 4] = {0};
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(gl, DRM_FORMAT_ARGB8888, 16, 4, 4,
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(gl, 4, 4, DRM_FORMAT_ARGB8888, 16,
 		pixels);
 	assert_non_null(tex);
 	assert_true(eglGetCurrentContext() == mine);
@@ -662,7 +662,7 @@ static void test_context_restore(void **state)
 
 	assert_true(eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT));
 	eglDestroyContext(display, mine);
-	tex = mosaic_texture_from_pixels(gl, DRM_FORMAT_ARGB8888, 16, 4, 4, pixels);
+	tex = mosaic_texture_from_pixels(gl, 4, 4, DRM_FORMAT_ARGB8888, 16, pixels);
 	assert_true(eglGetCurrentContext() == EGL_NO_CONTEXT);
 	mosaic_texture_destroy(tex);
 	assert_true(eglGetCurrentContext() == EGL_NO_CONTEXT);
@@ -683,7 +683,7 @@ static void test_upload_read(void **state)
 			// Refused when the texture is made, with one line saying why.
 			uint8_t *zeros = calloc(1, (size_t)stride * h);
 			int errors = gles_test_log_errors;
-			assert_null(mosaic_texture_from_pixels(gl, fourcc, stride, w, h, zeros));
+			assert_null(mosaic_texture_from_pixels(gl, w, h, fourcc, stride, zeros));
 			assert_int_equal(gles_test_log_errors, errors + 1);
 			gles_test_log_errors = errors;
 			free(zeros);
@@ -695,7 +695,7 @@ static void test_upload_read(void **state)
 		for (size_t k = 0; k < size; k++) {
 			data[k] = (uint8_t)rng();
 		}
-		struct mosaic_texture *tex = mosaic_texture_from_pixels(gl, fourcc, stride, w, h,
+		struct mosaic_texture *tex = mosaic_texture_from_pixels(gl, w, h, fourcc, stride,
 			data);
 		assert_non_null(tex);
 		CHECK_GL();
@@ -796,7 +796,7 @@ static void test_completion_timer(void **state)
 	}
 	void *data;
 	uint32_t fourcc, stride;
-	assert_true(mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data,
+	assert_true(mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_ACCESS_READ, &data,
 		&fourcc, &stride));
 	// 50% gray: 127.5 may round to 0x7f or 0x80 depending on the GPU.
 	uint32_t px = ((uint32_t *)data)[0];
@@ -823,7 +823,7 @@ static void test_device_platform(void **state)
 	}
 	assert_string_equal(mosaic_gles_renderer_get_egl_platform(dev), "device");
 	uint32_t px = 0xff336699, out = 0;
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(dev, DRM_FORMAT_ARGB8888, 4, 1, 1,
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(dev, 1, 1, DRM_FORMAT_ARGB8888, 4,
 		&px);
 	assert_non_null(tex);
 	assert_true(mosaic_texture_read_pixels(tex, &(struct mosaic_read_pixels_options){
@@ -866,7 +866,7 @@ static void test_dmabuf_features(void **state)
 	// Import advertised iff some dmabuf format is listed.
 	assert_int_equal((f & MOSAIC_FEATURE_DMABUF_IMPORT) != 0, set->n_formats > 0);
 	uint32_t px = 0;
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(gl, DRM_FORMAT_ARGB8888, 4, 1, 1,
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(gl, 1, 1, DRM_FORMAT_ARGB8888, 4,
 		&px);
 	struct mosaic_dmabuf_attributes attribs;
 	int errors = gles_test_log_errors;

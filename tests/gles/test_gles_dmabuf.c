@@ -159,8 +159,8 @@ static void test_import(void **state)
 	for (int i = 0; i < W * H; i++) {
 		src[i] = pattern(i % W, i / W);
 	}
-	struct mosaic_texture *ref_tex = mosaic_texture_from_pixels(ref, DRM_FORMAT_XRGB8888,
-		W * 4, W, H, src);
+	struct mosaic_texture *ref_tex = mosaic_texture_from_pixels(ref, W, H, DRM_FORMAT_XRGB8888,
+		W * 4, src);
 	target = mosaic_buffer_from_data(H, W, DRM_FORMAT_XRGB8888, H * 4, ref_out);
 	pass = mosaic_renderer_begin_pass(ref, target, NULL);
 	assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
@@ -197,8 +197,8 @@ static void test_render_into(void **state)
 	for (int i = 0; i < W * H; i++) {
 		src[i] = pattern(i % W, i / W);
 	}
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(gl, DRM_FORMAT_ARGB8888, W * 4,
-		W, H, src);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(gl, W, H, DRM_FORMAT_ARGB8888,
+		W * 4, src);
 	// Twice: the second pass reuses the cached framebuffer.
 	for (int round = 0; round < 2; round++) {
 		struct mosaic_pass *pass = mosaic_renderer_begin_pass(gl, d.buffer, NULL);
@@ -278,8 +278,8 @@ static void test_export(void **state)
 	for (int i = 0; i < W * H; i++) {
 		src[i] = pattern(i % W, i / W);
 	}
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(gl, DRM_FORMAT_ARGB8888, W * 4,
-		W, H, src);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(gl, W, H, DRM_FORMAT_ARGB8888,
+		W * 4, src);
 	struct mosaic_dmabuf_attributes attribs;
 	assert_true(mosaic_gles_texture_export_dmabuf(tex, &attribs));
 	check_gl();

@@ -78,8 +78,8 @@ int main(int argc, char *argv[])
 	for (int i = 0; i < 256 * 256; i++) {
 		pixels[i] = 0x80402010u + (uint32_t)i * 0x10101u % 0x7f;
 	}
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, 256 * 4,
-		256, 256, pixels);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, 256, 256, DRM_FORMAT_ARGB8888,
+		256 * 4, pixels);
 	struct mosaic_buffer *target = mosaic_vulkan_buffer_create(r, 1920, 1080,
 		DRM_FORMAT_XRGB8888);
 	if (tex == NULL || target == NULL) {

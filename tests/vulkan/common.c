@@ -13,7 +13,7 @@
 
 struct test_log test_log;
 
-static void log_handler(enum mosaic_log_level level, const char *msg, void *user_data)
+static void log_handler(enum mosaic_log level, const char *msg, void *user_data)
 {
 	struct test_log *log = user_data;
 	bool validation = strstr(msg, "vulkan validation") != NULL;

@@ -253,14 +253,14 @@ static void test_render_target(void **state)
 			m.map + m.offset + (size_t)y * m.stride, (size_t)m.width * 4);
 	}
 	struct mosaic_renderer *pixman = mosaic_pixman_renderer_create();
-	struct mosaic_texture *ref_tex = mosaic_texture_from_pixels(pixman, DRM_FORMAT_ARGB8888,
-		16 * 4, 16, 16, pixels);
+	struct mosaic_texture *ref_tex = mosaic_texture_from_pixels(pixman, 16,
+		16, DRM_FORMAT_ARGB8888, 16 * 4, pixels);
 	draw_into(pixman, ref.buffer, ref_tex);
 	mosaic_texture_destroy(ref_tex);
 	mosaic_renderer_destroy(pixman);
 
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, 16 * 4,
-		16, 16, pixels);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, 16, 16,
+		DRM_FORMAT_ARGB8888, 16 * 4, pixels);
 	assert_non_null(tex);
 	draw_into(r, m.buffer, tex);
 	struct test_image seen = memfd_view(&m);

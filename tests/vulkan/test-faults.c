@@ -241,8 +241,8 @@ static void test_read_after_failed_buffer(void **state)
 	enum { W = 128, H = 128 };
 	uint32_t *pixels = malloc(W * H * 4), *out = malloc(W * H * 4);
 	test_pattern(pixels, W, H, 7);
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, W * 4,
-		W, H, pixels);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, W, H,
+		DRM_FORMAT_ARGB8888, W * 4, pixels);
 	assert_non_null(tex);
 	// A small read: a small readback buffer is kept for the next one.
 	assert_true(read_box(tex, (struct mosaic_box){ 0, 0, 32, 32 }, out));
@@ -269,7 +269,7 @@ static void fill_shm(struct mosaic_buffer *buffer, const uint32_t *pixels)
 {
 	void *data;
 	uint32_t fourcc, stride;
-	assert_true(mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_WRITE, &data,
+	assert_true(mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_ACCESS_WRITE, &data,
 		&fourcc, &stride));
 	for (int y = 0; y < buffer->height; y++) {
 		memcpy((uint8_t *)data + (size_t)y * stride, pixels + y * buffer->width,
@@ -293,8 +293,8 @@ static void test_host_import_fails(void **state)
 	enum { W = 96, H = 64 };
 	uint32_t *pixels = malloc(W * H * 4), *out = malloc(W * H * 4);
 	test_pattern(pixels, W, H, 1);
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, W * 4,
-		W, H, pixels);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, W, H,
+		DRM_FORMAT_ARGB8888, W * 4, pixels);
 	assert_non_null(tex);
 	struct mosaic_allocator *alloc = mosaic_shm_allocator_create();
 	for (int step = 0; step < 2; step++) {

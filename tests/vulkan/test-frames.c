@@ -49,7 +49,7 @@ static void test_staging_ring(void **state)
 	struct mosaic_texture *tex[N];
 	for (int i = 0; i < N; i++) {
 		test_pattern(pixels, W, H, 1000 + (uint32_t)i);
-		tex[i] = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, W * 4, W, H, pixels);
+		tex[i] = mosaic_texture_from_pixels(r, W, H, DRM_FORMAT_ARGB8888, W * 4, pixels);
 		assert_non_null(tex[i]);
 		// One upload per frame, as below: the ring must not need to grow.
 		assert_true(test_read_texture(tex[i], out));
@@ -91,8 +91,8 @@ static void test_staging_ring(void **state)
 	}
 	enum { TW = 512, TH = 512 };
 	test_pattern(pixels, TW, TH, 0);
-	struct mosaic_texture *t = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, TW * 4,
-		TW, TH, pixels);
+	struct mosaic_texture *t = mosaic_texture_from_pixels(r, TW, TH, DRM_FORMAT_ARGB8888,
+		TW * 4, pixels);
 	mosaic_buffer_drop(buf);
 	buf = mosaic_buffer_from_data(TW, TH, DRM_FORMAT_ARGB8888, TW * 4, pixels);
 
@@ -100,8 +100,8 @@ static void test_staging_ring(void **state)
 	enum { BW = 2048, BH = 1024 };
 	uint32_t *big = malloc(BW * BH * 4), *big_out = malloc(BW * BH * 4);
 	test_pattern(big, BW, BH, 99);
-	struct mosaic_texture *big_tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888,
-		BW * 4, BW, BH, big);
+	struct mosaic_texture *big_tex = mosaic_texture_from_pixels(r, BW, BH, DRM_FORMAT_ARGB8888,
+		BW * 4, big);
 	assert_non_null(big_tex);
 	assert_true(test_log.staging_grows >= 1);
 	assert_true(test_read_texture(big_tex, big_out));
@@ -145,8 +145,8 @@ static void test_many_textures(void **state)
 	for (int round = 0; round < ROUNDS; round++) {
 		for (int i = 0; i < N; i++) {
 			test_pattern(pixels, S, S, (uint32_t)i);
-			textures[i] = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, S * 4, S, S,
-				pixels);
+			textures[i] = mosaic_texture_from_pixels(r, S, S, DRM_FORMAT_ARGB8888,
+				S * 4, pixels);
 			assert_non_null(textures[i]);
 		}
 		// Round 0 draws all of them in one pass; later rounds in passes of 50, which

@@ -23,8 +23,8 @@ static struct mosaic_texture *make(struct mosaic_renderer *r, uint32_t *pixels, 
 	int size)
 {
 	test_pattern(pixels, size, size, seed);
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888,
-		(uint32_t)size * 4, size, size, pixels);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, size,
+		size, DRM_FORMAT_ARGB8888, (uint32_t)size * 4, pixels);
 	assert_non_null(tex);
 	return tex;
 }

@@ -35,16 +35,16 @@ static void make_textures(struct scene_ctx *ctx)
 {
 	uint32_t pixels[TEX_W * TEX_H];
 	test_pattern(pixels, TEX_W, TEX_H, 7);
-	ctx->tex = mosaic_texture_from_pixels(ctx->renderer, DRM_FORMAT_ARGB8888, TEX_W * 4,
-		TEX_W, TEX_H, pixels);
+	ctx->tex = mosaic_texture_from_pixels(ctx->renderer, TEX_W, TEX_H, DRM_FORMAT_ARGB8888,
+		TEX_W * 4, pixels);
 	assert_non_null(ctx->tex);
 	// XRGB with garbage in the X byte: it must read as opaque.
 	test_pattern(pixels, TEX_W, TEX_H, 9);
 	for (int i = 0; i < TEX_W * TEX_H; i++) {
 		pixels[i] = (pixels[i] & 0x00ffffff) | ((uint32_t)i << 26);
 	}
-	ctx->opaque_tex = mosaic_texture_from_pixels(ctx->renderer, DRM_FORMAT_XRGB8888,
-		TEX_W * 4, TEX_W, TEX_H, pixels);
+	ctx->opaque_tex = mosaic_texture_from_pixels(ctx->renderer, TEX_W, TEX_H,
+		DRM_FORMAT_XRGB8888, TEX_W * 4, pixels);
 	assert_non_null(ctx->opaque_tex);
 }
 

@@ -68,8 +68,8 @@ static void test_failed_submit(void **state)
 		W / 2 * 4, c);
 	// Submissions 1 and 2: a frame drawing texture A, then a readback (the target
 	// is left in the transfer layout).
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(renderer, DRM_FORMAT_ARGB8888,
-		W / 2 * 4, W / 2, H, a);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(renderer, W / 2,
+		H, DRM_FORMAT_ARGB8888, W / 2 * 4, a);
 	assert_non_null(tex);
 	assert_true(draw(target, tex, tex));
 	check(target, a, a);
@@ -77,8 +77,8 @@ static void test_failed_submit(void **state)
 	// Submission 3 fails: it held an update of the texture, a new texture's
 	// first upload and the target's move back to the attachment layout.
 	assert_true(mosaic_texture_update_from_buffer(tex, b_buf, NULL));
-	struct mosaic_texture *fresh = mosaic_texture_from_pixels(renderer, DRM_FORMAT_ARGB8888,
-		W / 2 * 4, W / 2, H, c);
+	struct mosaic_texture *fresh = mosaic_texture_from_pixels(renderer, W / 2,
+		H, DRM_FORMAT_ARGB8888, W / 2 * 4, c);
 	assert_non_null(fresh);
 	test_log.quiet_errors = true;
 	int errors = test_log.errors;

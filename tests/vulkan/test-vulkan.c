@@ -72,8 +72,8 @@ static void test_read_pixels(void **state)
 	enum { W = 37, H = 23 };
 	uint32_t pixels[W * H], out[W * H];
 	test_pattern(pixels, W, H, 3);
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, W * 4,
-		W, H, pixels);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, W, H, DRM_FORMAT_ARGB8888, W * 4,
+		pixels);
 	assert_non_null(tex);
 	assert_true(test_read_texture(tex, out));
 	assert_memory_equal(pixels, out, sizeof(pixels));
@@ -129,7 +129,7 @@ static void fill_shm(struct mosaic_buffer *buffer, uint32_t seed)
 {
 	void *data;
 	uint32_t fourcc, stride;
-	assert_true(mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_WRITE, &data,
+	assert_true(mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_ACCESS_WRITE, &data,
 		&fourcc, &stride));
 	uint32_t *pixels = malloc((size_t)buffer->width * buffer->height * 4);
 	test_pattern(pixels, buffer->width, buffer->height, seed);
@@ -212,8 +212,8 @@ static uint32_t *draw_into_shm(struct mosaic_renderer *r, int w, int h)
 	fill_shm(target, 5);
 	uint32_t pixels[64 * 64];
 	test_pattern(pixels, 64, 64, 6);
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, 64 * 4,
-		64, 64, pixels);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, 64, 64, DRM_FORMAT_ARGB8888,
+		64 * 4, pixels);
 	// Twice: the second pass finds the target cached and must still see new pixels.
 	for (int i = 0; i < 2; i++) {
 		struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, target, NULL);
@@ -230,7 +230,7 @@ static uint32_t *draw_into_shm(struct mosaic_renderer *r, int w, int h)
 	mosaic_texture_destroy(tex);
 	void *data;
 	uint32_t fourcc, stride;
-	assert_true(mosaic_buffer_begin_data_access(target, MOSAIC_BUFFER_DATA_READ, &data,
+	assert_true(mosaic_buffer_begin_data_access(target, MOSAIC_BUFFER_DATA_ACCESS_READ, &data,
 		&fourcc, &stride));
 	uint32_t *out = malloc((size_t)w * h * 4);
 	for (int y = 0; y < h; y++) {
@@ -267,8 +267,8 @@ static void test_partial_update(void **state)
 	uint32_t a[W * H], b[W * H], out[W * H];
 	test_pattern(a, W, H, 1);
 	test_pattern(b, W, H, 2);
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, W * 4,
-		W, H, a);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, W, H, DRM_FORMAT_ARGB8888, W * 4,
+		a);
 	assert_non_null(tex);
 	struct mosaic_buffer *buf = mosaic_buffer_from_data(W, H, DRM_FORMAT_ARGB8888, W * 4, b);
 	pixman_region32_t damage;
@@ -421,10 +421,10 @@ static void test_gpu_allocator(void **state)
 	test_pattern(pixels, TW, TH, 3);
 	struct mosaic_renderer *px = mosaic_pixman_renderer_create();
 	assert_non_null(px);
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, TW * 4,
-		TW, TH, pixels);
-	struct mosaic_texture *px_tex = mosaic_texture_from_pixels(px, DRM_FORMAT_ARGB8888,
-		TW * 4, TW, TH, pixels);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, TW, TH, DRM_FORMAT_ARGB8888,
+		TW * 4, pixels);
+	struct mosaic_texture *px_tex = mosaic_texture_from_pixels(px, TW, TH, DRM_FORMAT_ARGB8888,
+		TW * 4, pixels);
 	assert_non_null(tex);
 	assert_non_null(px_tex);
 
@@ -582,6 +582,57 @@ static const struct mosaic_buffer_impl fake_dmabuf_impl = {
 	.get_dmabuf = fake_dmabuf_get,
 };
 
+/* A CPU buffer whose data access refuses, or reports a stride too small. */
+struct refusing_buffer {
+	struct mosaic_buffer base;
+	bool refuse;
+	uint32_t pixels[8 * 8];
+};
+
+static void refusing_destroy(struct mosaic_buffer *buffer)
+{
+	free(buffer);
+}
+
+static bool refusing_begin(struct mosaic_buffer *buffer, uint32_t flags, void **data,
+	uint32_t *fourcc, uint32_t *stride)
+{
+	struct refusing_buffer *b = (struct refusing_buffer *)buffer;
+	*data = b->pixels;
+	*fourcc = DRM_FORMAT_ARGB8888;
+	*stride = 16;
+	return !b->refuse;
+}
+
+static void refusing_end(struct mosaic_buffer *buffer)
+{
+}
+
+static const struct mosaic_buffer_impl refusing_impl = {
+	.destroy = refusing_destroy,
+	.begin_data_access = refusing_begin,
+	.end_data_access = refusing_end,
+};
+
+/* A CPU target the renderer cannot reach: no pass, one log line, no access left open. */
+static void test_target_refuses(void **state)
+{
+	struct mosaic_renderer *r = *state;
+	test_log.quiet_errors = true;
+	for (int refuse = 0; refuse < 2; refuse++) {
+		struct refusing_buffer *b = calloc(1, sizeof(*b));
+		mosaic_buffer_init(&b->base, &refusing_impl, 8, 8);
+		b->refuse = refuse;
+		int errors = test_log.errors;
+		// Refused, or 16 bytes per row for 8 ARGB pixels.
+		assert_null(mosaic_renderer_begin_pass(r, &b->base, NULL));
+		assert_int_equal(test_log.errors, errors + 1);
+		assert_false(b->base.accessing_data);
+		mosaic_buffer_drop(&b->base);
+	}
+	test_log.quiet_errors = false;
+}
+
 static void test_dmabuf_absent(void **state)
 {
 	struct mosaic_renderer *r = *state;
@@ -719,7 +770,7 @@ static void test_device_lost(void **state)
 	struct test_image img;
 	test_image_init(&img, 8, 8, DRM_FORMAT_ARGB8888, 0);
 	uint32_t px[4] = {0};
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, 8, 2, 2,
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, 2, 2, DRM_FORMAT_ARGB8888, 8,
 		px);
 	struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, img.buffer, NULL);
 	struct mosaic_pass_completion done;
@@ -729,10 +780,12 @@ static void test_device_lost(void **state)
 	lost_calls = 0;
 	mosaic_renderer_set_lost(r);
 	mosaic_renderer_set_lost(r);
-	assert_int_equal(lost_calls, 1);
+	// Delivered once, when the next call returns.
+	assert_int_equal(lost_calls, 0);
 	assert_true(mosaic_renderer_is_lost(r));
 	assert_null(mosaic_renderer_begin_pass(r, img.buffer, NULL));
-	assert_null(mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, 8, 2, 2, px));
+	assert_int_equal(lost_calls, 1);
+	assert_null(mosaic_texture_from_pixels(r, 2, 2, DRM_FORMAT_ARGB8888, 8, px));
 	assert_null(mosaic_vulkan_buffer_create(r, 8, 8, DRM_FORMAT_ARGB8888));
 	assert_false(mosaic_renderer_wait_point(r, done.point, 0));
 	uint32_t out[4];
@@ -831,8 +884,8 @@ static void test_pipelines_at_begin(void **state)
 	enum { W = 64, H = 48 };
 	uint32_t *pixels = malloc(W * H * 4);
 	test_pattern(pixels, W, H, 3);
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, W * 4,
-		W, H, pixels);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, W, H,
+		DRM_FORMAT_ARGB8888, W * 4, pixels);
 	assert_non_null(tex);
 	static const uint32_t fourccs[] = {
 		DRM_FORMAT_XRGB8888, DRM_FORMAT_ABGR8888, DRM_FORMAT_XRGB2101010, DRM_FORMAT_RGB565,
@@ -851,7 +904,7 @@ static void test_pipelines_at_begin(void **state)
 			uint64_t before = mosaic_vulkan_renderer_get_create_count(r);
 			float alpha = 0.5f;
 			for (int blend = 0; blend < 2; blend++) {
-				enum mosaic_blend_mode mode = blend ? MOSAIC_BLEND_PREMULTIPLIED :
+				enum mosaic_blend mode = blend ? MOSAIC_BLEND_PREMULTIPLIED :
 					MOSAIC_BLEND_NONE;
 				assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
 					.box = { 1, 2, 30, 20 },
@@ -890,8 +943,8 @@ static void test_huge_boxes(void **state)
 	for (int i = 0; i < W * H; i++) {
 		pixels[i] = 0xff00ff00;
 	}
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, DRM_FORMAT_ARGB8888, W * 4,
-		W, H, pixels);
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, W, H,
+		DRM_FORMAT_ARGB8888, W * 4, pixels);
 	assert_non_null(tex);
 	struct mosaic_buffer *target = mosaic_vulkan_buffer_create(r, W, H, DRM_FORMAT_ARGB8888);
 	assert_non_null(target);
@@ -952,6 +1005,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vulkan_buffer, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_gpu_allocator, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_opaque_fd_roundtrip, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_target_refuses, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_dmabuf_absent, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_pipeline_cache, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_device_choice, test_setup, test_teardown),

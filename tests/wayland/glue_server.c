@@ -36,7 +36,7 @@ static pid_t server_pid;
 static char log_path[256];
 static FILE *log_file;
 
-static void log_handler(enum mosaic_log_level level, const char *msg, void *data)
+static void log_handler(enum mosaic_log level, const char *msg, void *data)
 {
 	fprintf(log_file, "%s\n", msg);
 	fflush(log_file);

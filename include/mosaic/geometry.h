@@ -1,5 +1,5 @@
-#ifndef MOSAIC_UTIL_H
-#define MOSAIC_UTIL_H
+#ifndef MOSAIC_GEOMETRY_H
+#define MOSAIC_GEOMETRY_H
 
 /**
  * Boxes and output transforms: the geometry every other header uses.

@@ -1,3 +1,9 @@
+/*
+ * The texture cache of a Wayland surface (struct mosaic_surface_texture):
+ * keeps the texture of the surface's current buffer, updates copies with the
+ * damage, reuses dmabuf imports, and holds replaced buffers until the passes
+ * that read them complete.
+ */
 #include <stdlib.h>
 
 #include <wayland-server-core.h>
@@ -104,7 +110,7 @@ static bool commit_copy(struct mosaic_surface_texture *st, struct mosaic_buffer 
 		// Same size: the format decides whether the texture can be reused.
 		void *data;
 		uint32_t fourcc, stride;
-		if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_READ, &data,
+		if (!mosaic_buffer_begin_data_access(buffer, MOSAIC_BUFFER_DATA_ACCESS_READ, &data,
 				&fourcc, &stride)) {
 			return false;
 		}

@@ -1,6 +1,7 @@
 #include <string.h>
 
-#include <mosaic/util.h>
+#include <mosaic/interface.h>
+#include <mosaic/geometry.h>
 
 #include "private/export.h"
 #include "private/log.h"
@@ -155,6 +156,27 @@ MOSAIC_EXPORT void mosaic_transform_matrix(float mat[static 9], enum mosaic_tran
 		[MOSAIC_TRANSFORM_FLIPPED_270] = { 0, -1, 1, -1, 0, 1, 0, 0, 1 },
 	};
 	memcpy(mat, matrices[transform & 7], sizeof(matrices[0]));
+}
+
+MOSAIC_EXPORT void mosaic_texture_coords_map(struct mosaic_affine *out,
+	const struct mosaic_fbox *src, const struct mosaic_box *dst,
+	enum mosaic_transform transform, int origin_x, int origin_y)
+{
+	float t[9];
+	mosaic_transform_matrix(t, mosaic_transform_invert(transform));
+	// s = (origin + q - dst.xy) / dst.wh in the unit square, through the
+	// inverse transform, then into the source box: uv = src.xy + T(s) src.wh.
+	// The origin's offset is an exact integer, so that a map that should hit
+	// texel boundaries exactly does.
+	double sx = 1.0 / dst->width, sy = 1.0 / dst->height;
+	double ox = sx * (double)((int64_t)origin_x - dst->x);
+	double oy = sy * (double)((int64_t)origin_y - dst->y);
+	double u0 = t[0] * ox + t[1] * oy + t[2];
+	double v0 = t[3] * ox + t[4] * oy + t[5];
+	*out = (struct mosaic_affine){ .m = {
+		t[0] * sx * src->width, t[1] * sy * src->width, u0 * src->width + src->x,
+		t[3] * sx * src->height, t[4] * sy * src->height, v0 * src->height + src->y,
+	} };
 }
 
 static const char *const transform_names[] = {

@@ -1,0 +1,264 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "gl/pass_private.h"
+#include "private/log.h"
+
+static bool grow(void **array, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap) {
+		return true;
+	}
+	size_t new_cap = *cap == 0 ? 64 : *cap;
+	while (new_cap < need) {
+		new_cap *= 2;
+	}
+	void *p = realloc(*array, new_cap * elem);
+	if (p == NULL) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+		return false;
+	}
+	*array = p;
+	*cap = new_cap;
+	return true;
+}
+
+static struct gles_cmd *push_cmd(struct gles_pass *pass)
+{
+	if (!grow((void **)&pass->cmds, &pass->cap_cmds, pass->n_cmds + 1,
+			sizeof(*pass->cmds))) {
+		pass->failed = true;
+		return NULL;
+	}
+	struct gles_cmd *cmd = &pass->cmds[pass->n_cmds++];
+	*cmd = (struct gles_cmd){0};
+	return cmd;
+}
+
+static struct gles_cmd *last_cmd(struct gles_pass *pass)
+{
+	return pass->n_cmds > 0 ? &pass->cmds[pass->n_cmds - 1] : NULL;
+}
+
+static void add_clear(struct gles_pass *pass, const struct mosaic_color *color,
+	const pixman_region32_t *clip)
+{
+	int n;
+	const pixman_box32_t *boxes = pixman_region32_rectangles(clip, &n);
+	if (!grow((void **)&pass->rects, &pass->cap_rects, pass->n_rects + (size_t)n,
+			sizeof(*pass->rects))) {
+		pass->failed = true;
+		return;
+	}
+	struct gles_cmd *cmd = last_cmd(pass);
+	if (cmd == NULL || cmd->type != GLES_CMD_CLEAR ||
+			memcmp(&cmd->color, color, sizeof(*color)) != 0) {
+		if (pass->n_cmds == 0 && pass->data_target) {
+			pixman_region32_copy(&pass->replaced, clip);
+		}
+		cmd = push_cmd(pass);
+		if (cmd == NULL) {
+			return;
+		}
+		cmd->type = GLES_CMD_CLEAR;
+		cmd->color = *color;
+		cmd->first = pass->n_rects;
+	}
+	gles_cpu_target_touch(pass, clip);
+	for (int i = 0; i < n; i++) {
+		pass->rects[pass->n_rects++] = (struct mosaic_box){
+			boxes[i].x1, boxes[i].y1, boxes[i].x2 - boxes[i].x1, boxes[i].y2 - boxes[i].y1,
+		};
+	}
+	cmd->count += (size_t)n;
+}
+
+/* The command the next vertices go to: the last one when its state matches. */
+static struct gles_cmd *draw_cmd(struct gles_pass *pass, enum gles_source source,
+	GLenum target, GLuint tex, GLint filter, bool blend)
+{
+	struct gles_cmd *cmd = last_cmd(pass);
+	if (cmd != NULL && cmd->type == GLES_CMD_DRAW && cmd->source == source &&
+			cmd->target == target && cmd->tex == tex && cmd->filter == filter &&
+			cmd->blend == blend) {
+		return cmd;
+	}
+	cmd = push_cmd(pass);
+	if (cmd == NULL) {
+		return NULL;
+	}
+	*cmd = (struct gles_cmd){
+		.type = GLES_CMD_DRAW,
+		.first = pass->n_verts,
+		.source = source,
+		.target = target,
+		.tex = tex,
+		.filter = filter,
+		.blend = blend,
+	};
+	return cmd;
+}
+
+static inline void put_vertex(float *p, float x, float y, double u, double v,
+	const float color[4])
+{
+	p[0] = x;
+	p[1] = y;
+	p[2] = (float)u;
+	p[3] = (float)v;
+	memcpy(&p[4], color, 4 * sizeof(float));
+}
+
+/*
+ * Appends a quad (4 vertices, drawn as 2 indexed triangles) per clip
+ * rectangle. `map` (may be NULL) gives the texture coordinate of an output
+ * point: the draw's transform applied exactly at the corners, which is exact
+ * everywhere since the map is affine.
+ */
+static void add_quads(struct gles_pass *pass, struct gles_cmd *cmd,
+	const pixman_region32_t *clip, const struct mosaic_affine *map, const float color[4])
+{
+	int n;
+	const pixman_box32_t *boxes = pixman_region32_rectangles(clip, &n);
+	if (!grow((void **)&pass->verts, &pass->cap_verts, pass->n_verts + 4 * (size_t)n,
+			FLOATS_PER_VERTEX * sizeof(float))) {
+		pass->failed = true;
+		return;
+	}
+	gles_cpu_target_touch(pass, clip);
+	const double sx = 2.0 / pass->base.buffer->width, sy = 2.0 / pass->base.buffer->height;
+	static const double zero[6] = {0};
+	const double *m = map != NULL ? map->m : zero;
+	float *p = &pass->verts[pass->n_verts * FLOATS_PER_VERTEX];
+	for (int i = 0; i < n; i++) {
+		const double x0 = boxes[i].x1, x1 = boxes[i].x2;
+		const double y0 = boxes[i].y1, y1 = boxes[i].y2;
+		const float nx0 = (float)(x0 * sx - 1.0), nx1 = (float)(x1 * sx - 1.0);
+		const float ny0 = (float)(y0 * sy - 1.0), ny1 = (float)(y1 * sy - 1.0);
+		// The map at the first corner, then steps along x and y.
+		const double u = m[0] * x0 + m[1] * y0 + m[2];
+		const double v = m[3] * x0 + m[4] * y0 + m[5];
+		const double ux = m[0] * (x1 - x0), vx = m[3] * (x1 - x0);
+		const double uy = m[1] * (y1 - y0), vy = m[4] * (y1 - y0);
+		put_vertex(p, nx0, ny0, u, v, color);
+		put_vertex(p + FLOATS_PER_VERTEX, nx1, ny0, u + ux, v + vx, color);
+		put_vertex(p + 2 * FLOATS_PER_VERTEX, nx0, ny1, u + uy, v + vy, color);
+		put_vertex(p + 3 * FLOATS_PER_VERTEX, nx1, ny1, u + ux + uy, v + vx + vy, color);
+		p += 4 * FLOATS_PER_VERTEX;
+	}
+	pass->n_verts += 4 * (size_t)n;
+	cmd->count += 4 * (size_t)n;
+}
+
+void gles_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_options *opts)
+{
+	struct gles_pass *pass = gles_pass_from_base(base);
+	const struct mosaic_color *c = &opts->color;
+	if (opts->blend == MOSAIC_BLEND_NONE || c->a >= 1.0f) {
+		// Replacing pixels: a scissored clear per rectangle, no shader.
+		add_clear(pass, c, opts->clip);
+		return;
+	}
+	struct gles_cmd *cmd = draw_cmd(pass, GLES_SOURCE_SOLID, 0, 0, 0, true);
+	if (cmd != NULL) {
+		const float color[4] = { c->r, c->g, c->b, c->a };
+		add_quads(pass, cmd, opts->clip, NULL, color);
+	}
+}
+
+/* Output point -> normalized texture coordinate. */
+static void texture_map(struct mosaic_affine *out, const struct mosaic_texture_options *opts)
+{
+	mosaic_texture_coords_map(out, &opts->src_box, &opts->dst_box, opts->transform, 0, 0);
+	double tw = opts->texture->width, th = opts->texture->height;
+	for (int i = 0; i < 3; i++) {
+		out->m[i] /= tw;
+		out->m[3 + i] /= th;
+	}
+}
+
+void gles_pass_add_texture(struct mosaic_pass *base,
+	const struct mosaic_texture_options *opts)
+{
+	struct gles_pass *pass = gles_pass_from_base(base);
+	struct gles_texture *t = gles_texture_from_base(opts->texture);
+	float alpha = *opts->alpha;
+	// Opaque content drawn opaquely: OVER and SRC agree, and no blending is cheaper.
+	bool blend = opts->blend == MOSAIC_BLEND_PREMULTIPLIED &&
+		!(t->source == GLES_SOURCE_RGBX && alpha >= 1.0f);
+	GLint filter = opts->filter == MOSAIC_FILTER_NEAREST ? GL_NEAREST : GL_LINEAR;
+	struct gles_cmd *cmd = draw_cmd(pass, t->source, t->target, t->tex, filter, blend);
+	if (cmd == NULL) {
+		return;
+	}
+	struct mosaic_affine map;
+	texture_map(&map, opts);
+	const float color[4] = { alpha, alpha, alpha, alpha };
+	add_quads(pass, cmd, opts->clip, &map, color);
+}
+
+void gles_pass_run_commands(struct gles_pass *pass)
+{
+	struct gles_renderer *r = pass->renderer;
+	if (pass->n_verts > 0) {
+		glBindBuffer(GL_ARRAY_BUFFER, r->vbo);
+		glBufferData(GL_ARRAY_BUFFER,
+			(GLsizeiptr)(pass->n_verts * FLOATS_PER_VERTEX * sizeof(float)),
+			pass->verts, GL_STREAM_DRAW);
+		glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, r->ibo);
+	}
+	glBlendFunc(GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+	glDisable(GL_BLEND);
+	bool blending = false;
+	GLuint program = 0;
+	for (size_t i = 0; i < pass->n_cmds; i++) {
+		const struct gles_cmd *cmd = &pass->cmds[i];
+		if (cmd->type == GLES_CMD_CLEAR) {
+			glEnable(GL_SCISSOR_TEST);
+			glClearColor(cmd->color.r, cmd->color.g, cmd->color.b, cmd->color.a);
+			for (size_t j = 0; j < cmd->count; j++) {
+				const struct mosaic_box *b = &pass->rects[cmd->first + j];
+				glScissor(b->x, b->y, b->width, b->height);
+				glClear(GL_COLOR_BUFFER_BIT);
+			}
+			glDisable(GL_SCISSOR_TEST);
+			continue;
+		}
+		if (cmd->blend != blending) {
+			if (cmd->blend) {
+				glEnable(GL_BLEND);
+			} else {
+				glDisable(GL_BLEND);
+			}
+			blending = cmd->blend;
+		}
+		const struct gles_program *prog = &r->programs[cmd->source];
+		if (prog->program != program) {
+			glUseProgram(prog->program);
+			program = prog->program;
+		}
+		if (cmd->source != GLES_SOURCE_SOLID) {
+			glActiveTexture(GL_TEXTURE0);
+			glBindTexture(cmd->target, cmd->tex);
+			glTexParameteri(cmd->target, GL_TEXTURE_MIN_FILTER, cmd->filter);
+			glTexParameteri(cmd->target, GL_TEXTURE_MAG_FILTER, cmd->filter);
+		}
+		// 16-bit indices: past GLES_MAX_QUADS_PER_DRAW quads, the attributes move on.
+		for (size_t q = 0; q < cmd->count / 4; q += GLES_MAX_QUADS_PER_DRAW) {
+			size_t n = cmd->count / 4 - q;
+			n = n < GLES_MAX_QUADS_PER_DRAW ? n : GLES_MAX_QUADS_PER_DRAW;
+			gles_set_vertex_offset(cmd->first + 4 * q);
+			glDrawElements(GL_TRIANGLES, (GLsizei)(6 * n), GL_UNSIGNED_SHORT, NULL);
+		}
+		if (cmd->source != GLES_SOURCE_SOLID) {
+			glBindTexture(cmd->target, 0);
+		}
+	}
+	if (blending) {
+		glDisable(GL_BLEND);
+	}
+	glUseProgram(0);
+	glBindBuffer(GL_ARRAY_BUFFER, 0);
+	glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, 0);
+}
+
