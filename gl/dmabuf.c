@@ -104,7 +104,7 @@ EGLImageKHR gles_create_dmabuf_image(struct gles_renderer *r,
 			"EGL_EXT_image_dma_buf_import_modifiers");
 		return EGL_NO_IMAGE_KHR;
 	}
-	EGLint attribs[8 + MOSAIC_DMABUF_MAX_PLANES * 10 + 1];
+	EGLint attribs[8 + MOSAIC_DMABUF_MAX_PLANES * 10 + 8 + 1];
 	size_t i = 0;
 	attribs[i++] = EGL_WIDTH;
 	attribs[i++] = a->width;
@@ -127,6 +127,23 @@ EGLImageKHR gles_create_dmabuf_image(struct gles_renderer *r,
 			attribs[i++] = plane_attribs[p][4];
 			attribs[i++] = (EGLint)(a->modifier >> 32);
 		}
+	}
+	const struct mosaic_format_info *info = mosaic_format_get_info(a->fourcc);
+	if (info != NULL && info->is_yuv) {
+		// Chroma sample k sits at luma coordinate 2k (siting 0) or 2k + 0.5 (0.5).
+		bool center = a->yuv.chroma_location == MOSAIC_CHROMA_LOCATION_CENTER;
+		bool top_left = a->yuv.chroma_location == MOSAIC_CHROMA_LOCATION_TOP_LEFT;
+		attribs[i++] = EGL_YUV_COLOR_SPACE_HINT_EXT;
+		attribs[i++] = a->yuv.matrix == MOSAIC_YUV_MATRIX_BT709 ? EGL_ITU_REC709_EXT :
+			EGL_ITU_REC601_EXT;
+		attribs[i++] = EGL_SAMPLE_RANGE_HINT_EXT;
+		attribs[i++] = a->yuv.range == MOSAIC_YUV_RANGE_FULL ? EGL_YUV_FULL_RANGE_EXT :
+			EGL_YUV_NARROW_RANGE_EXT;
+		attribs[i++] = EGL_YUV_CHROMA_HORIZONTAL_SITING_HINT_EXT;
+		attribs[i++] = center ? EGL_YUV_CHROMA_SITING_0_5_EXT : EGL_YUV_CHROMA_SITING_0_EXT;
+		attribs[i++] = EGL_YUV_CHROMA_VERTICAL_SITING_HINT_EXT;
+		attribs[i++] = top_left ? EGL_YUV_CHROMA_SITING_0_EXT :
+			EGL_YUV_CHROMA_SITING_0_5_EXT;
 	}
 	attribs[i++] = EGL_NONE;
 	EGLImageKHR image = r->procs.eglCreateImageKHR(r->display, EGL_NO_CONTEXT,
@@ -268,7 +285,8 @@ bool gles_dmabuf_formats_init(struct gles_renderer *r)
 	bool ok = true;
 	for (size_t i = 0; i < n && ok; i++) {
 		uint32_t fourcc = infos[i].fourcc;
-		bool listed = formats == NULL;
+		// Without the query, which YUV formats import is the driver's secret.
+		bool listed = formats == NULL && !infos[i].is_yuv;
 		for (EGLint j = 0; formats != NULL && j < n_formats; j++) {
 			listed = listed || (uint32_t)formats[j] == fourcc;
 		}
@@ -276,10 +294,11 @@ bool gles_dmabuf_formats_init(struct gles_renderer *r)
 			continue;
 		}
 		// An implicit modifier is always worth a try: the driver picks the layout.
+		// YUV formats are sampled (external-only), never rendered to.
 		ok = mosaic_format_set_add(&r->base.dmabuf_texture_formats, fourcc,
-				DRM_FORMAT_MOD_INVALID) &&
+				DRM_FORMAT_MOD_INVALID) && (infos[i].is_yuv ||
 			mosaic_format_set_add(&r->base.dmabuf_render_formats, fourcc,
-				DRM_FORMAT_MOD_INVALID);
+				DRM_FORMAT_MOD_INVALID));
 		if (!ok || formats == NULL) {
 			continue;
 		}
@@ -296,7 +315,7 @@ bool gles_dmabuf_formats_init(struct gles_renderer *r)
 			for (EGLint j = 0; j < n_mods && ok; j++) {
 				ok = mosaic_format_set_add(&r->base.dmabuf_texture_formats, fourcc,
 					mods[j]);
-				if (ok && !external[j]) {
+				if (ok && !external[j] && !infos[i].is_yuv) {
 					ok = mosaic_format_set_add(&r->base.dmabuf_render_formats,
 						fourcc, mods[j]);
 				}

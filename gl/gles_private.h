@@ -31,9 +31,11 @@ struct gles_format {
 	 */
 	uint32_t memory_fourcc;
 	size_t bpp;
+	/* No GL upload equivalent: only imported as a dmabuf (YUV formats). */
+	bool dmabuf_only;
 };
 
-/* The table entry, or NULL when GL has no equivalent. */
+/* The table entry, or NULL when GL has no upload equivalent. */
 const struct gles_format *gles_format_get(uint32_t fourcc);
 
 /* Fragment programs (gl/shaders/quad.frag variants). */

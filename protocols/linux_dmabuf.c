@@ -188,8 +188,7 @@ static bool params_check(struct params *p, int32_t width, int32_t height, uint32
 			"format %s is not supported", mosaic_format_name(format, name));
 		return false;
 	}
-	// Every format mosaic knows has one plane.
-	int n_planes = 1;
+	int n_planes = info->n_planes;
 	for (int i = 0; i < MOSAIC_DMABUF_MAX_PLANES; i++) {
 		if (i < n_planes && p->attribs.fd[i] < 0) {
 			wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INCOMPLETE,
@@ -277,7 +276,7 @@ static struct dmabuf_buffer *params_import(struct params *p, int32_t width, int3
 	attribs.width = width;
 	attribs.height = height;
 	attribs.fourcc = format;
-	attribs.n_planes = 1;
+	attribs.n_planes = info->n_planes;
 	struct mosaic_buffer *inner = mosaic_buffer_from_dmabuf(&attribs);
 	if (inner == NULL) {
 		return NULL;

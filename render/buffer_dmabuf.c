@@ -41,16 +41,21 @@ static const struct mosaic_buffer_impl dmabuf_buffer_impl = {
 	.get_dmabuf = dmabuf_buffer_get_dmabuf,
 };
 
+/* Shared memory (memfd_create) lives on tmpfs. */
+#define TMPFS_MAGIC 0x01021994
+
 /* Checks one plane against the real size of its fd. */
-static bool check_plane(const struct mosaic_dmabuf_attributes *a, int i, uint32_t bpp)
+static bool check_plane(const struct mosaic_dmabuf_attributes *a, int i,
+	const struct mosaic_format_info *info, bool allow_memfd)
 {
 	struct statfs fs;
 	if (fstatfs(a->fd[i], &fs) != 0) {
 		mosaic_log_errno(MOSAIC_LOG_ERROR, "dmabuf plane %d: invalid fd %d", i, a->fd[i]);
 		return false;
 	}
-	if (fs.f_type != DMA_BUF_MAGIC) {
-		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf plane %d: fd %d is not a dmabuf", i, a->fd[i]);
+	if (fs.f_type != DMA_BUF_MAGIC && !(allow_memfd && fs.f_type == TMPFS_MAGIC)) {
+		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf plane %d: fd %d is not a dmabuf%s", i, a->fd[i],
+			allow_memfd ? " nor a memfd" : "");
 		return false;
 	}
 	off_t size = lseek(a->fd[i], 0, SEEK_END);
@@ -69,16 +74,23 @@ static bool check_plane(const struct mosaic_dmabuf_attributes *a, int i, uint32_
 	}
 	// The layout of tiled modifiers is the driver's business; linear ones are ours.
 	if (a->modifier == DRM_FORMAT_MOD_LINEAR || a->modifier == DRM_FORMAT_MOD_INVALID) {
-		if ((uint64_t)a->stride[i] < (uint64_t)a->width * bpp) {
-			mosaic_log(MOSAIC_LOG_ERROR, "dmabuf plane %d: stride %u too small for %d pixels",
-				i, a->stride[i], a->width);
+		uint64_t row_bytes;
+		uint32_t rows;
+		if (!mosaic_format_plane_size(info, i, a->width, a->height, &row_bytes, &rows)) {
 			return false;
 		}
-		uint64_t end = (uint64_t)a->offset[i] + (uint64_t)a->stride[i] * (uint64_t)a->height;
+		if ((uint64_t)a->stride[i] < row_bytes) {
+			mosaic_log(MOSAIC_LOG_ERROR, "dmabuf plane %d: stride %u too small for %d "
+				"pixels of %s (%llu bytes per row)", i, a->stride[i], a->width,
+				info->name, (unsigned long long)row_bytes);
+			return false;
+		}
+		// 32-bit offset plus 32-bit stride x 14-bit rows: fits in 64 bits.
+		uint64_t end = (uint64_t)a->offset[i] + (uint64_t)a->stride[i] * rows;
 		if (end > (uint64_t)size) {
 			mosaic_log(MOSAIC_LOG_ERROR,
-				"dmabuf plane %d: offset %u + stride %u x height %d ends past the "
-				"buffer (%lld bytes)", i, a->offset[i], a->stride[i], a->height,
+				"dmabuf plane %d: offset %u + stride %u x %u rows ends past the "
+				"buffer (%lld bytes)", i, a->offset[i], a->stride[i], rows,
 				(long long)size);
 			return false;
 		}
@@ -86,12 +98,13 @@ static bool check_plane(const struct mosaic_dmabuf_attributes *a, int i, uint32_
 	return true;
 }
 
-bool mosaic_dmabuf_attributes_check(const struct mosaic_dmabuf_attributes *attribs)
+bool mosaic_dmabuf_attributes_check(const struct mosaic_dmabuf_attributes *attribs,
+	bool allow_memfd)
 {
 	char name[32];
 	if (attribs == NULL) {
 		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf: no dmabuf attributes given");
-		return NULL;
+		return false;
 	}
 	const struct mosaic_format_info *info = mosaic_format_get_info(attribs->fourcc);
 	if (info == NULL) {
@@ -106,16 +119,23 @@ bool mosaic_dmabuf_attributes_check(const struct mosaic_dmabuf_attributes *attri
 			attribs->height);
 		return false;
 	}
-	// Every format of the table is single-plane.
-	if (attribs->n_planes != 1) {
-		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf: %s has 1 plane, %d given", info->name,
-			attribs->n_planes);
+	if (attribs->n_planes != info->n_planes) {
+		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf: %s has %d plane%s, %d given", info->name,
+			info->n_planes, info->n_planes == 1 ? "" : "s", attribs->n_planes);
 		return false;
 	}
 	for (int i = 0; i < attribs->n_planes; i++) {
-		if (!check_plane(attribs, i, info->bytes_per_pixel)) {
+		if (!check_plane(attribs, i, info, allow_memfd)) {
 			return false;
 		}
+	}
+	if (info->is_yuv && ((unsigned)attribs->yuv.matrix > MOSAIC_YUV_MATRIX_BT709 ||
+			(unsigned)attribs->yuv.range > MOSAIC_YUV_RANGE_FULL ||
+			(unsigned)attribs->yuv.chroma_location > MOSAIC_CHROMA_LOCATION_TOP_LEFT)) {
+		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf: unknown YUV matrix %d, range %d or chroma "
+			"location %d", (int)attribs->yuv.matrix, (int)attribs->yuv.range,
+			(int)attribs->yuv.chroma_location);
+		return false;
 	}
 	return true;
 }
@@ -123,7 +143,15 @@ bool mosaic_dmabuf_attributes_check(const struct mosaic_dmabuf_attributes *attri
 MOSAIC_EXPORT struct mosaic_buffer *mosaic_buffer_from_dmabuf(
 	const struct mosaic_dmabuf_attributes *attribs)
 {
-	if (!mosaic_dmabuf_attributes_check(attribs)) {
+	return mosaic_buffer_from_dmabuf_with_options(attribs, NULL);
+}
+
+MOSAIC_EXPORT struct mosaic_buffer *mosaic_buffer_from_dmabuf_with_options(
+	const struct mosaic_dmabuf_attributes *attribs,
+	const struct mosaic_dmabuf_buffer_options *options)
+{
+	bool allow_memfd = options != NULL && options->allow_memfd;
+	if (!mosaic_dmabuf_attributes_check(attribs, allow_memfd)) {
 		return NULL;
 	}
 

@@ -138,7 +138,7 @@ static bool normalize_read_options(struct mosaic_texture *texture,
 		return false;
 	}
 	const struct mosaic_format_info *info = mosaic_format_get_info(out->fourcc);
-	if (info == NULL) {
+	if (info == NULL || info->is_yuv) {
 		mosaic_log(MOSAIC_LOG_ERROR, "read pixels: unsupported format %s",
 			mosaic_format_name(out->fourcc, name));
 		return false;
