@@ -1,0 +1,184 @@
+/* YUV dmabufs: per-format validation and the pixman conversion. */
+#define _GNU_SOURCE /* memfd_create */
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+
+#include "common.h"
+
+static struct log_capture cap;
+
+static int setup(void **state)
+{
+	log_capture_start(&cap);
+	return 0;
+}
+
+/* A W x H NV12 image in one memfd: Y at 0 (stride 16), CbCr after it. */
+#define W 5
+#define H 3
+static int nv12_memfd(uint8_t y, uint8_t cb, uint8_t cr)
+{
+	int fd = memfd_create("test-yuv", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 16 * H + 16 * 2), 0);
+	uint8_t *m = mmap(NULL, 16 * H + 16 * 2, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(m != MAP_FAILED);
+	memset(m, y, 16 * H);
+	for (int i = 0; i < 16; i++) {
+		m[16 * H + 2 * i] = cb;
+		m[16 * H + 2 * i + 1] = cr;
+	}
+	munmap(m, 16 * H + 16 * 2);
+	return fd;
+}
+
+static struct mosaic_dmabuf_attributes nv12_attribs(int fd)
+{
+	return (struct mosaic_dmabuf_attributes){
+		.width = W, .height = H,
+		.fourcc = DRM_FORMAT_NV12,
+		.modifier = DRM_FORMAT_MOD_LINEAR,
+		.n_planes = 2,
+		.offset = { 0, 16 * H },
+		.stride = { 16, 16 },
+		.fd = { fd, fd, -1, -1 },
+	};
+}
+
+static const struct mosaic_dmabuf_buffer_options memfd_ok = { .allow_memfd = true };
+
+static void test_validation(void **state)
+{
+	int fd = nv12_memfd(16, 128, 128);
+	struct mosaic_dmabuf_attributes a = nv12_attribs(fd);
+	// A memfd is no dmabuf unless the producer says it stands in for one.
+	assert_null(mosaic_buffer_from_dmabuf(&a));
+	assert_one_error(&cap, "not a dmabuf");
+	assert_null(mosaic_buffer_from_dmabuf_with_options(&a, NULL));
+	assert_one_error(&cap, "not a dmabuf");
+
+	a.n_planes = 1;
+	assert_null(mosaic_buffer_from_dmabuf_with_options(&a, &memfd_ok));
+	assert_one_error(&cap, "NV12 has 2 planes, 1 given");
+	a = nv12_attribs(fd);
+	a.n_planes = 3;
+	a.fd[2] = fd;
+	assert_null(mosaic_buffer_from_dmabuf_with_options(&a, &memfd_ok));
+	assert_one_error(&cap, "3 given");
+	// The chroma plane of a 5-pixel row holds 3 pairs: 6 bytes.
+	a = nv12_attribs(fd);
+	a.stride[1] = 5;
+	assert_null(mosaic_buffer_from_dmabuf_with_options(&a, &memfd_ok));
+	assert_one_error(&cap, "plane 1: stride 5 too small");
+	// 2 chroma rows of 16 bytes after the luma must fit.
+	a = nv12_attribs(fd);
+	a.offset[1] = 16 * H + 1;
+	assert_null(mosaic_buffer_from_dmabuf_with_options(&a, &memfd_ok));
+	assert_one_error(&cap, "ends past the buffer");
+	// Overflow: a huge stride times the rows is computed in 64 bits.
+	a = nv12_attribs(fd);
+	a.stride[1] = UINT32_MAX;
+	assert_null(mosaic_buffer_from_dmabuf_with_options(&a, &memfd_ok));
+	assert_one_error(&cap, "ends past the buffer");
+	a = nv12_attribs(fd);
+	a.yuv.matrix = (enum mosaic_yuv_matrix)7;
+	assert_null(mosaic_buffer_from_dmabuf_with_options(&a, &memfd_ok));
+	assert_one_error(&cap, "unknown YUV matrix");
+
+	// The caller keeps its fd on failure; on success the buffer owns both.
+	a = nv12_attribs(fd);
+	a.fd[1] = dup(fd);
+	struct mosaic_buffer *b = mosaic_buffer_from_dmabuf_with_options(&a, &memfd_ok);
+	assert_non_null(b);
+	assert_no_error(&cap);
+	mosaic_buffer_drop(b);
+}
+
+static void read_one(struct mosaic_renderer *r, int fd, const struct mosaic_yuv_info *yuv,
+	uint8_t rgb[3])
+{
+	struct mosaic_dmabuf_attributes a = nv12_attribs(fd);
+	a.fd[1] = dup(fd);
+	a.yuv = *yuv;
+	struct mosaic_buffer *b = mosaic_buffer_from_dmabuf_with_options(&a, &memfd_ok);
+	assert_non_null(b);
+	struct mosaic_texture *t = mosaic_texture_from_buffer(r, b);
+	assert_non_null(t);
+	assert_int_equal(mosaic_texture_get_fourcc(t), DRM_FORMAT_NV12);
+	assert_int_equal(mosaic_texture_get_preferred_read_format(t), DRM_FORMAT_XRGB8888);
+	uint32_t px[W * H];
+	assert_true(mosaic_texture_read_pixels(t, &(struct mosaic_read_pixels_options){
+		.fourcc = DRM_FORMAT_XRGB8888, .stride = W * 4, .data = px,
+	}));
+	for (int i = 1; i < W * H; i++) {
+		assert_int_equal(px[i], px[0]);
+	}
+	rgb[0] = (uint8_t)(px[0] >> 16);
+	rgb[1] = (uint8_t)(px[0] >> 8);
+	rgb[2] = (uint8_t)px[0];
+	// YUV is no read format.
+	assert_false(mosaic_texture_read_pixels(t, &(struct mosaic_read_pixels_options){
+		.fourcc = DRM_FORMAT_NV12, .stride = W * 4, .data = px,
+	}));
+	assert_one_error(&cap, "unsupported format NV12");
+	mosaic_texture_destroy(t);
+	mosaic_buffer_drop(b);
+}
+
+/*
+ * Codes of known colors, from the definitions of BT.601 and BT.709 (ITU-R
+ * BT.601-7 and BT.709-6, 8-bit): limited-range red is Y 81, Cb 90, Cr 240
+ * in BT.601 and Y 63, Cb 102, Cr 240 in BT.709; full-range white is 255,
+ * 128, 128 in both.
+ */
+static void test_pixman_conversion(void **state)
+{
+	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
+	assert_non_null(r);
+	assert_true(mosaic_format_set_has(mosaic_renderer_get_texture_formats(r,
+		MOSAIC_BUFFER_CAP_DMABUF), DRM_FORMAT_NV12, DRM_FORMAT_MOD_LINEAR));
+	assert_false(mosaic_format_set_has(mosaic_renderer_get_render_formats(r,
+		MOSAIC_BUFFER_CAP_DMABUF), DRM_FORMAT_NV12, DRM_FORMAT_MOD_LINEAR));
+	const struct {
+		uint8_t y, cb, cr;
+		struct mosaic_yuv_info yuv;
+		uint8_t rgb[3];
+	} cases[] = {
+		{ 81, 90, 240, { MOSAIC_YUV_MATRIX_BT601, MOSAIC_YUV_RANGE_LIMITED, 0 },
+			{ 255, 0, 0 } },
+		{ 63, 102, 240, { MOSAIC_YUV_MATRIX_BT709, MOSAIC_YUV_RANGE_LIMITED, 0 },
+			{ 255, 0, 0 } },
+		{ 16, 128, 128, { MOSAIC_YUV_MATRIX_BT601, MOSAIC_YUV_RANGE_LIMITED, 0 },
+			{ 0, 0, 0 } },
+		{ 255, 128, 128, { MOSAIC_YUV_MATRIX_BT709, MOSAIC_YUV_RANGE_FULL, 1 },
+			{ 255, 255, 255 } },
+		// Full range: BT.601 red is Y 76, Cb 85, Cr 255.
+		{ 76, 85, 255, { MOSAIC_YUV_MATRIX_BT601, MOSAIC_YUV_RANGE_FULL, 2 },
+			{ 254, 0, 0 } },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int fd = nv12_memfd(cases[i].y, cases[i].cb, cases[i].cr);
+		uint8_t rgb[3];
+		read_one(r, fd, &cases[i].yuv, rgb);
+		close(fd);
+		for (int c = 0; c < 3; c++) {
+			if (abs(rgb[c] - cases[i].rgb[c]) > 1) {
+				print_error("case %zu: got %d,%d,%d\n", i, rgb[0], rgb[1], rgb[2]);
+				fail();
+			}
+		}
+	}
+	mosaic_renderer_destroy(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_validation, setup),
+		cmocka_unit_test_setup(test_pixman_conversion, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
