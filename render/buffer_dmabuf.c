@@ -54,8 +54,8 @@ static bool check_plane(const struct mosaic_dmabuf_attributes *a, int i,
 		return false;
 	}
 	if (fs.f_type != DMA_BUF_MAGIC && !(allow_memfd && fs.f_type == TMPFS_MAGIC)) {
-		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf plane %d: fd %d is not a dmabuf%s", i, a->fd[i],
-			allow_memfd ? " nor a memfd" : "");
+		mosaic_log(MOSAIC_LOG_ERROR, "dmabuf plane %d: fd %d is not a dmabuf%s", i,
+			a->fd[i], allow_memfd ? " nor a memfd" : "");
 		return false;
 	}
 	off_t size = lseek(a->fd[i], 0, SEEK_END);

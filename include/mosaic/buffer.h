@@ -190,8 +190,9 @@ struct mosaic_buffer *mosaic_buffer_from_data(int width, int height, uint32_t fo
  * Wraps dmabuf planes. Validates the layout: a known format, the format's
  * plane count, fds that are dmabufs, and for linear (and implicit) modifiers
  * every plane's stride at least its subsampled row size and offset + stride
- * x subsampled rows inside its fd, computed without overflow. On success the buffer owns the fds in `attribs`; on
- * failure (NULL, with a log line) the caller keeps them.
+ * x subsampled rows inside its fd, computed without overflow. On success the
+ * buffer owns the fds in `attribs`; on failure (NULL, with a log line) the
+ * caller keeps them.
  */
 struct mosaic_buffer *mosaic_buffer_from_dmabuf(const struct mosaic_dmabuf_attributes *attribs);
 

@@ -177,7 +177,9 @@ static bool convert_yuv(struct mosaic_buffer *buffer, uint32_t fourcc, pixman_im
 		const struct mosaic_format_info *info = mosaic_format_get_info(fourcc);
 		struct mosaic_yuv_plane yuv_planes[MOSAIC_FORMAT_MAX_PLANES];
 		for (int p = 0; p < info->n_planes; p++) {
-			yuv_planes[p] = (struct mosaic_yuv_plane){ planes.data[p], planes.stride[p] };
+			yuv_planes[p] = (struct mosaic_yuv_plane){
+				planes.data[p], planes.stride[p],
+			};
 		}
 		int n = 1;
 		pixman_box32_t whole = { 0, 0, buffer->width, buffer->height };

@@ -301,8 +301,10 @@ static bool yuv_reference(const char *name, const struct scene *scene,
 		if (l->kind != SCENE_LAYER_TEXTURE || !mosaic_format_get_info(l->format)->is_yuv ||
 				l->transform != MOSAIC_TRANSFORM_NORMAL || l->alpha != 1.0f ||
 				l->has_clip || l->src.x != 0 || l->src.y != 0 ||
-				l->src.width != l->image_width || l->src.height != l->image_height ||
-				l->dst.width != l->image_width || l->dst.height != l->image_height) {
+				l->src.width != l->image_width ||
+				l->src.height != l->image_height ||
+				l->dst.width != l->image_width ||
+				l->dst.height != l->image_height) {
 			printf("FAIL %s: %s: YUV scenes hold only YUV layers drawn 1:1, "
 				"untransformed, opaque, unclipped\n", name, l->where);
 			return false;
