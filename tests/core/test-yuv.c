@@ -1,6 +1,7 @@
 /* YUV dmabufs: per-format validation and the pixman conversion. */
 #define _GNU_SOURCE /* memfd_create */
 #include <fcntl.h>
+#include <math.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -174,11 +175,78 @@ static void test_pixman_conversion(void **state)
 	mosaic_renderer_destroy(r);
 }
 
+/*
+ * Where chroma sits: a 4x4 NV12 image whose Cr grows along x and Cb along y
+ * (over a 2x2 chroma grid), read back per pixel and compared with the
+ * weights the chroma location implies (H.273: chroma sample k at luma
+ * coordinate 2k + offset, offset 0 cosited, 0.5 midpoint; edges clamp).
+ */
+static void test_chroma_location(void **state)
+{
+	static const double weights[3][2][4] = {
+		// x weights, y weights of the second chroma sample, per pixel.
+		[MOSAIC_CHROMA_LOCATION_LEFT] = { { 0, 0.5, 1, 1 }, { 0, 0.25, 0.75, 1 } },
+		[MOSAIC_CHROMA_LOCATION_CENTER] = { { 0, 0.25, 0.75, 1 }, { 0, 0.25, 0.75, 1 } },
+		[MOSAIC_CHROMA_LOCATION_TOP_LEFT] = { { 0, 0.5, 1, 1 }, { 0, 0.5, 1, 1 } },
+	};
+	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
+	assert_non_null(r);
+	for (int loc = 0; loc < 3; loc++) {
+		int fd = memfd_create("test-yuv", MFD_CLOEXEC);
+		assert_true(fd >= 0);
+		assert_int_equal(ftruncate(fd, 4 * 4 + 4 * 2), 0);
+		uint8_t *m = mmap(NULL, 24, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		assert_true(m != MAP_FAILED);
+		memset(m, 100, 16);
+		for (int j = 0; j < 2; j++) {
+			for (int k = 0; k < 2; k++) {
+				m[16 + j * 4 + k * 2] = (uint8_t)(128 + 60 * j);
+				m[16 + j * 4 + k * 2 + 1] = (uint8_t)(128 + 50 * k);
+			}
+		}
+		munmap(m, 24);
+		struct mosaic_dmabuf_attributes a = {
+			.width = 4, .height = 4, .fourcc = DRM_FORMAT_NV12,
+			.modifier = DRM_FORMAT_MOD_LINEAR, .n_planes = 2,
+			.offset = { 0, 16 }, .stride = { 4, 4 }, .fd = { fd, dup(fd), -1, -1 },
+			.yuv = { .chroma_location = (enum mosaic_chroma_location)loc },
+		};
+		struct mosaic_buffer *b = mosaic_buffer_from_dmabuf_with_options(&a, &memfd_ok);
+		assert_non_null(b);
+		struct mosaic_texture *t = mosaic_texture_from_buffer(r, b);
+		assert_non_null(t);
+		uint32_t px[16];
+		assert_true(mosaic_texture_read_pixels(t, &(struct mosaic_read_pixels_options){
+			.fourcc = DRM_FORMAT_XRGB8888, .stride = 16, .data = px,
+		}));
+		for (int y = 0; y < 4; y++) {
+			for (int x = 0; x < 4; x++) {
+				double ey = (100.0 - 16.0) / 219.0;
+				double cr = 50.0 * weights[loc][0][x] / 224.0;
+				double cb = 60.0 * weights[loc][1][y] / 224.0;
+				double red = (ey + 1.402 * cr) * 255.0;
+				double blue = (ey + 1.772 * cb) * 255.0;
+				int got_r = (int)(px[y * 4 + x] >> 16 & 0xff);
+				int got_b = (int)(px[y * 4 + x] & 0xff);
+				if (fabs(got_r - red) > 1.0 || fabs(got_b - blue) > 1.0) {
+					print_error("location %d, pixel %d,%d: R %d B %d, expected "
+						"%.1f %.1f\n", loc, x, y, got_r, got_b, red, blue);
+					fail();
+				}
+			}
+		}
+		mosaic_texture_destroy(t);
+		mosaic_buffer_drop(b);
+	}
+	mosaic_renderer_destroy(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_validation, setup),
 		cmocka_unit_test_setup(test_pixman_conversion, setup),
+		cmocka_unit_test_setup(test_chroma_location, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
