@@ -3,6 +3,7 @@
  * platform on CI): start-up, context hygiene, uploads, reads, and pixel
  * comparisons of small scenes with the pixman reference.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -878,6 +880,96 @@ static void test_dmabuf_features(void **state)
 	CHECK_GL();
 }
 
+/*
+ * YUV formats: the texture set holds exactly the modifiers EGL lists for
+ * each (plus the implicit one), the render sets none; a YUYV memfd (a dmabuf
+ * stand-in llvmpipe maps) imports with the colour hints and draws red.
+ */
+static void test_yuv_dmabuf(void **state)
+{
+	EGLDisplay display = mosaic_gles_renderer_get_egl_display(gl);
+	PFNEGLQUERYDMABUFMODIFIERSEXTPROC query_modifiers =
+		(PFNEGLQUERYDMABUFMODIFIERSEXTPROC)eglGetProcAddress("eglQueryDmaBufModifiersEXT");
+	const char *exts = eglQueryString(display, EGL_EXTENSIONS);
+	if (query_modifiers == NULL || exts == NULL ||
+			strstr(exts, "EGL_EXT_image_dma_buf_import_modifiers") == NULL) {
+		skip();
+	}
+	const struct mosaic_format_set *tex = mosaic_renderer_get_texture_formats(gl,
+		MOSAIC_BUFFER_CAP_DMABUF);
+	const struct mosaic_format_set *render = mosaic_renderer_get_render_formats(gl,
+		MOSAIC_BUFFER_CAP_DMABUF);
+	size_t n;
+	const struct mosaic_format_info *all = mosaic_format_get_all(&n);
+	for (size_t i = 0; i < n; i++) {
+		if (!all[i].is_yuv) {
+			continue;
+		}
+		assert_null(mosaic_format_set_get(render, all[i].fourcc));
+		EGLuint64KHR mods[64];
+		EGLBoolean external[64];
+		EGLint n_mods = 0;
+		assert_true(query_modifiers(display, (EGLint)all[i].fourcc, 64, mods, external,
+			&n_mods));
+		const struct mosaic_format *f = mosaic_format_set_get(tex, all[i].fourcc);
+		if (n_mods == 0) {
+			// Not listed: not advertised (unless only the implicit modifier).
+			assert_true(f == NULL || (f->n_modifiers == 1 &&
+				f->modifiers[0] == DRM_FORMAT_MOD_INVALID));
+			continue;
+		}
+		assert_non_null(f);
+		assert_int_equal(f->n_modifiers, (size_t)n_mods + 1);
+		assert_true(mosaic_format_set_has(tex, all[i].fourcc, DRM_FORMAT_MOD_INVALID));
+		for (EGLint j = 0; j < n_mods; j++) {
+			assert_true(mosaic_format_set_has(tex, all[i].fourcc, mods[j]));
+		}
+	}
+	if (!mosaic_format_set_has(tex, DRM_FORMAT_YUYV, DRM_FORMAT_MOD_LINEAR)) {
+		return;
+	}
+
+	// BT.709 limited red: Y 63, Cb 102, Cr 240.
+	int fd = memfd_create("test-gles-yuyv", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	const uint8_t pair[4] = { 63, 102, 63, 240 };
+	uint8_t rows[2][8];
+	for (int i = 0; i < 2; i++) {
+		memcpy(rows[i], pair, 4);
+		memcpy(rows[i] + 4, pair, 4);
+	}
+	assert_int_equal(write(fd, rows, sizeof(rows)), (ssize_t)sizeof(rows));
+	struct mosaic_dmabuf_attributes a = {
+		.width = 4, .height = 2, .fourcc = DRM_FORMAT_YUYV,
+		.modifier = DRM_FORMAT_MOD_LINEAR, .n_planes = 1,
+		.stride = { 8 }, .fd = { fd, -1, -1, -1 },
+		.yuv = { .matrix = MOSAIC_YUV_MATRIX_BT709 },
+	};
+	struct mosaic_buffer *b = mosaic_buffer_from_dmabuf_with_options(&a,
+		&(struct mosaic_dmabuf_buffer_options){ .allow_memfd = true });
+	assert_non_null(b);
+	struct mosaic_texture *t = mosaic_texture_from_buffer(gl, b);
+	assert_non_null(t);
+	uint32_t out[4 * 2] = {0};
+	struct mosaic_buffer *target = mosaic_buffer_from_data(4, 2, DRM_FORMAT_XRGB8888, 16,
+		out);
+	struct mosaic_pass *pass = mosaic_renderer_begin_pass(gl, target, NULL);
+	assert_non_null(pass);
+	assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+		.texture = t, .filter = MOSAIC_FILTER_NEAREST,
+	}));
+	assert_true(mosaic_pass_submit(pass, NULL));
+	for (int i = 0; i < 8; i++) {
+		uint32_t p = out[i];
+		// Red within 2 steps: the driver rounds its own way.
+		assert_true((p >> 16 & 0xff) >= 253 && (p >> 8 & 0xff) <= 2 && (p & 0xff) <= 2);
+	}
+	mosaic_buffer_drop(target);
+	mosaic_texture_destroy(t);
+	mosaic_buffer_drop(b);
+	CHECK_GL();
+}
+
 static int setup(void **state)
 {
 	gles_test_log_errors = 0;
@@ -925,6 +1017,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_device_platform, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_renderer_before_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dmabuf_features, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_yuv_dmabuf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gpu_allocator, setup, teardown),
 	};
 	int failed = cmocka_run_group_tests_name("gles", tests, NULL, NULL);
