@@ -209,12 +209,18 @@ static bool params_check(struct params *p, int32_t width, int32_t height, uint32
 	}
 	for (int i = 0; i < n_planes; i++) {
 		uint64_t offset = p->attribs.offset[i], stride = p->attribs.stride[i];
+		// Subsampled planes have fewer rows (NV12's chroma: half, rounded up).
+		uint64_t row_bytes;
+		uint32_t rows = (uint32_t)height;
+		if (!mosaic_format_plane_size(info, i, width, height, &row_bytes, &rows)) {
+			rows = (uint32_t)height;
+		}
 		// 32-bit protocol values, 64-bit arithmetic: nothing can wrap.
-		uint64_t end = offset + stride * (uint64_t)height;
+		uint64_t end = offset + stride * (uint64_t)rows;
 		if (offset + stride > UINT32_MAX || end > UINT32_MAX) {
 			wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_OUT_OF_BOUNDS,
-				"plane %d: offset %" PRIu64 " + stride %" PRIu64 " x height %d "
-				"overflows", i, offset, stride, height);
+				"plane %d: offset %" PRIu64 " + stride %" PRIu64 " x %u rows "
+				"overflows", i, offset, stride, rows);
 			return false;
 		}
 		// Not every fd can tell its size; those that can must hold the plane.
@@ -230,8 +236,8 @@ static bool params_check(struct params *p, int32_t width, int32_t height, uint32
 		}
 		if (end > (uint64_t)size) {
 			wl_resource_post_error(res, ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_OUT_OF_BOUNDS,
-				"plane %d: offset %" PRIu64 " + stride %" PRIu64 " x height %d "
-				"ends past the %lld-byte buffer", i, offset, stride, height,
+				"plane %d: offset %" PRIu64 " + stride %" PRIu64 " x %u rows "
+				"ends past the %lld-byte buffer", i, offset, stride, rows,
 				(long long)size);
 			return false;
 		}
