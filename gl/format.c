@@ -1,3 +1,5 @@
+#include <assert.h>
+
 #include <drm_fourcc.h>
 
 #include <mosaic/format.h>
@@ -143,6 +145,8 @@ bool gles_formats_init(struct gles_renderer *r)
 	size_t n;
 	const struct mosaic_format_info *infos = mosaic_format_get_all(&n);
 	for (size_t i = 0; i < n; i++) {
+		// Each column entry describes its own row (a wrong macro would not).
+		assert(formats[i].fourcc == infos[i].fourcc);
 		const struct gles_format *fmt = gles_format_get(infos[i].fourcc);
 		if (!gles_format_supported(r, fmt)) {
 			continue;

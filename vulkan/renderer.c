@@ -81,6 +81,8 @@ static bool init_formats(struct vk_renderer *r)
 		VK_FORMAT_FEATURE_TRANSFER_DST_BIT | VK_FORMAT_FEATURE_TRANSFER_SRC_BIT;
 	for (size_t i = 0; i < sizeof(format_table) / sizeof(format_table[0]); i++) {
 		struct vk_format f = format_table[i];
+		// Each column entry describes its own row of the core table.
+		assert(f.fourcc == mosaic_format_get_all(&(size_t){0})[i].fourcc);
 		if (f.format == VK_FORMAT_UNDEFINED) {
 			continue;
 		}
