@@ -223,6 +223,11 @@ bool mosaic_dmabuf_begin_cpu_access_planes(struct mosaic_buffer *buffer, uint32_
 		.n_planes = m->attribs.n_planes,
 		.yuv = m->attribs.yuv,
 	};
+	// The planes stay; the colour facts are the buffer's of the moment.
+	struct mosaic_dmabuf_attributes now;
+	if (mosaic_buffer_get_dmabuf(buffer, &now)) {
+		out->yuv = now.yuv;
+	}
 	for (int p = 0; p < m->attribs.n_planes; p++) {
 		out->data[p] = (uint8_t *)m->maps[m->plane_map[p]].map + m->attribs.offset[p];
 		out->stride[p] = m->attribs.stride[p];
