@@ -1,6 +1,8 @@
 #include <assert.h>
 #include <stdlib.h>
 
+#include <drm_fourcc.h>
+
 #include <mosaic/format.h>
 #include <mosaic/interface.h>
 #include <mosaic/texture.h>
@@ -299,10 +301,14 @@ MOSAIC_EXPORT uint32_t mosaic_texture_get_preferred_read_format(struct mosaic_te
 	if (!check_texture_arg(texture)) {
 		return 0;
 	}
-	if (texture->impl->preferred_read_format != NULL) {
-		return texture->impl->preferred_read_format(texture);
+	uint32_t fourcc = texture->impl->preferred_read_format != NULL ?
+		texture->impl->preferred_read_format(texture) : texture->fourcc;
+	// YUV is no read format: such textures read as RGB of their depth.
+	const struct mosaic_format_info *info = mosaic_format_get_info(fourcc);
+	if (info != NULL && info->is_yuv) {
+		fourcc = info->yuv_depth > 8 ? DRM_FORMAT_XRGB2101010 : DRM_FORMAT_XRGB8888;
 	}
-	return texture->fourcc;
+	return fourcc;
 }
 
 MOSAIC_EXPORT int mosaic_texture_get_width(const struct mosaic_texture *texture)

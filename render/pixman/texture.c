@@ -251,18 +251,10 @@ static bool pixman_texture_read_pixels(struct mosaic_texture *texture,
 	return true;
 }
 
-/* YUV textures hold converted RGB: reads of their own format are no option. */
-static uint32_t pixman_texture_preferred_read_format(struct mosaic_texture *texture)
-{
-	struct pixman_texture *t = pixman_texture_from_base(texture);
-	return mosaic_format_from_pixman(pixman_image_get_format(t->image));
-}
-
 static const struct mosaic_texture_impl pixman_texture_impl = {
 	.destroy = pixman_texture_destroy,
 	.update_from_buffer = pixman_texture_update_from_buffer,
 	.read_pixels = pixman_texture_read_pixels,
-	.preferred_read_format = pixman_texture_preferred_read_format,
 };
 
 static struct mosaic_texture *texture_from_yuv(struct mosaic_renderer *renderer,

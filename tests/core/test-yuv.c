@@ -300,6 +300,40 @@ static void test_update_reads_facts(void **state)
 	mosaic_renderer_destroy(r);
 }
 
+/* P010 keeps 10 bits: its textures read as XRGB2101010, full-range white exactly. */
+static void test_p010(void **state)
+{
+	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
+	assert_non_null(r);
+	int fd = memfd_create("test-yuv", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	// 2x2: Y plane of 4 words, CbCr plane of one pair; 1023 << 6 and 512 << 6.
+	const uint16_t words[6] = { 0xffc0, 0xffc0, 0xffc0, 0xffc0, 0x8000, 0x8000 };
+	assert_int_equal(write(fd, words, sizeof(words)), (ssize_t)sizeof(words));
+	struct mosaic_dmabuf_attributes a = {
+		.width = 2, .height = 2, .fourcc = DRM_FORMAT_P010,
+		.modifier = DRM_FORMAT_MOD_LINEAR, .n_planes = 2,
+		.offset = { 0, 8 }, .stride = { 4, 4 }, .fd = { fd, dup(fd), -1, -1 },
+		.yuv = { .range = MOSAIC_YUV_RANGE_FULL },
+	};
+	struct mosaic_buffer *b = mosaic_buffer_from_dmabuf_with_options(&a, &memfd_ok);
+	assert_non_null(b);
+	struct mosaic_texture *t = mosaic_texture_from_buffer(r, b);
+	assert_non_null(t);
+	assert_int_equal(mosaic_texture_get_preferred_read_format(t), DRM_FORMAT_XRGB2101010);
+	uint32_t px[4];
+	assert_true(mosaic_texture_read_pixels(t, &(struct mosaic_read_pixels_options){
+		.fourcc = DRM_FORMAT_XRGB2101010, .stride = 8, .data = px,
+	}));
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(px[i] & 0x3fffffff, 0x3fffffff);
+	}
+	mosaic_texture_destroy(t);
+	mosaic_buffer_drop(b);
+	mosaic_renderer_destroy(r);
+	assert_no_error(&cap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +341,7 @@ int main(void)
 		cmocka_unit_test_setup(test_pixman_conversion, setup),
 		cmocka_unit_test_setup(test_chroma_location, setup),
 		cmocka_unit_test_setup(test_update_reads_facts, setup),
+		cmocka_unit_test_setup(test_p010, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
