@@ -19,6 +19,8 @@
 struct dmabuf_buffer {
 	struct mosaic_buffer base;
 	struct mosaic_dmabuf_attributes attribs;
+	/* Made with mosaic_dmabuf_buffer_options.allow_memfd. */
+	bool allow_memfd;
 };
 
 static void dmabuf_buffer_destroy(struct mosaic_buffer *buffer)
@@ -140,6 +142,12 @@ bool mosaic_dmabuf_attributes_check(const struct mosaic_dmabuf_attributes *attri
 	return true;
 }
 
+bool mosaic_dmabuf_buffer_allows_memfd(const struct mosaic_buffer *buffer)
+{
+	return buffer->impl == &dmabuf_buffer_impl &&
+		mosaic_container_of(buffer, struct dmabuf_buffer, base)->allow_memfd;
+}
+
 MOSAIC_EXPORT struct mosaic_buffer *mosaic_buffer_from_dmabuf(
 	const struct mosaic_dmabuf_attributes *attribs)
 {
@@ -162,6 +170,7 @@ MOSAIC_EXPORT struct mosaic_buffer *mosaic_buffer_from_dmabuf_with_options(
 	}
 	mosaic_buffer_init(&b->base, &dmabuf_buffer_impl, attribs->width, attribs->height);
 	b->attribs = *attribs;
+	b->allow_memfd = allow_memfd;
 	for (int i = attribs->n_planes; i < MOSAIC_DMABUF_MAX_PLANES; i++) {
 		b->attribs.fd[i] = -1;
 	}

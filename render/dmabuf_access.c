@@ -120,8 +120,9 @@ static struct dmabuf_mapping *map_buffer(struct mosaic_buffer *buffer)
 		free(name);
 		return NULL;
 	}
-	// The buffer was checked when it was made; memfd stand-ins map like dmabufs.
-	if (!mosaic_dmabuf_attributes_check(&attribs, true)) {
+	// Memfd stand-ins map like dmabufs, where their producer said so.
+	if (!mosaic_dmabuf_attributes_check(&attribs,
+			mosaic_dmabuf_buffer_allows_memfd(buffer))) {
 		return NULL;
 	}
 

@@ -31,6 +31,13 @@ bool mosaic_dmabuf_attributes_check(const struct mosaic_dmabuf_attributes *attri
 bool mosaic_dmabuf_begin_cpu_access(struct mosaic_buffer *buffer, uint32_t flags,
 	void **data, uint32_t *fourcc, uint32_t *stride);
 
+/**
+ * True for buffers of mosaic_buffer_from_dmabuf_with_options() made with
+ * allow_memfd: only their planes may be memfds. A compositor's own buffers
+ * must hold dmabufs.
+ */
+bool mosaic_dmabuf_buffer_allows_memfd(const struct mosaic_buffer *buffer);
+
 /** Every plane of a dmabuf buffer in CPU memory (mosaic_dmabuf_begin_cpu_access_planes()). */
 struct mosaic_dmabuf_cpu_planes {
 	uint32_t fourcc;

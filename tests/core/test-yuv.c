@@ -241,7 +241,12 @@ static void test_chroma_location(void **state)
 	mosaic_renderer_destroy(r);
 }
 
-/* A compositor's own buffer whose colour facts change (a new commit's). */
+/*
+ * A compositor's own buffer must hold dmabufs: its memfd is refused when
+ * pixman maps it (only mosaic_buffer_from_dmabuf_with_options() opts in).
+ * That the facts are read again at every update is tested with a real
+ * dmabuf in the DRM test VM (tests/drm/test-drm-nodes.c).
+ */
 struct own_buffer {
 	struct mosaic_buffer base;
 	struct mosaic_dmabuf_attributes attribs;
@@ -265,37 +270,16 @@ static const struct mosaic_buffer_impl own_impl = {
 	.get_dmabuf = own_get_dmabuf,
 };
 
-static uint32_t read_first(struct mosaic_texture *t)
-{
-	uint32_t px[W * H];
-	assert_true(mosaic_texture_read_pixels(t, &(struct mosaic_read_pixels_options){
-		.fourcc = DRM_FORMAT_XRGB8888, .stride = W * 4, .data = px,
-	}));
-	return px[0];
-}
-
-/* pixman reads the facts again at every update: the same planes, a new matrix. */
-static void test_update_reads_facts(void **state)
+static void test_own_buffer_memfd_refused(void **state)
 {
 	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
 	assert_non_null(r);
 	struct own_buffer *b = calloc(1, sizeof(*b));
 	assert_non_null(b);
 	mosaic_buffer_init(&b->base, &own_impl, W, H);
-	int fd = nv12_memfd(81, 90, 240);
-	b->attribs = nv12_attribs(fd);
-	struct mosaic_texture *t = mosaic_texture_from_buffer(r, &b->base);
-	assert_non_null(t);
-	// BT.601 red, then the same codes read as BT.709: green rises to 24.
-	uint32_t p = read_first(t);
-	assert_true((p >> 16 & 0xff) >= 254 && (p & 0xffff) == 0);
-	b->attribs.yuv.matrix = MOSAIC_YUV_MATRIX_BT709;
-	assert_true(mosaic_texture_update_from_buffer(t, &b->base, NULL));
-	p = read_first(t);
-	assert_int_equal(p >> 16 & 0xff, 255);
-	assert_true(abs((int)(p >> 8 & 0xff) - 24) <= 1);
-	assert_no_error(&cap);
-	mosaic_texture_destroy(t);
+	b->attribs = nv12_attribs(nv12_memfd(81, 90, 240));
+	assert_null(mosaic_texture_from_buffer(r, &b->base));
+	assert_one_error(&cap, "is not a dmabuf");
 	mosaic_buffer_drop(&b->base);
 	mosaic_renderer_destroy(r);
 }
@@ -340,7 +324,7 @@ int main(void)
 		cmocka_unit_test_setup(test_validation, setup),
 		cmocka_unit_test_setup(test_pixman_conversion, setup),
 		cmocka_unit_test_setup(test_chroma_location, setup),
-		cmocka_unit_test_setup(test_update_reads_facts, setup),
+		cmocka_unit_test_setup(test_own_buffer_memfd_refused, setup),
 		cmocka_unit_test_setup(test_p010, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
