@@ -147,8 +147,9 @@ static void convert_span(const struct yuv_reader *r, const struct yuv_constants 
 		first = i0[c] < first ? i0[c] : first;
 		last = i1[c] > last ? i1[c] : last;
 	}
-	// A span of CHUNK pixels touches at most CHUNK / 2 + 2 chroma columns.
-	float cb[CHUNK / 2 + 2], cr[CHUNK / 2 + 2];
+	// A span of CHUNK pixels touches at most CHUNK + 1 chroma columns (without
+	// horizontal subsampling; half as many with it).
+	float cb[CHUNK + 2], cr[CHUNK + 2];
 	for (int i = first; i <= last; i++) {
 		float cb0, cr0, cb1, cr1;
 		read_chroma(r, i, j0, &cb0, &cr0);
