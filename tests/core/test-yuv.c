@@ -318,6 +318,50 @@ static void test_p010(void **state)
 	assert_no_error(&cap);
 }
 
+static int memfd_with(const void *bytes, size_t size)
+{
+	int fd = memfd_create("test-yuv", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, bytes, size), (ssize_t)size);
+	return fd;
+}
+
+/* Disjoint planes: YUV420 with Y, Cb and Cr in three memfds, each mapped. */
+static void test_disjoint_planes(void **state)
+{
+	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
+	assert_non_null(r);
+	// 3x3: chroma planes of 2x2; BT.601 limited red everywhere.
+	const uint8_t y[9] = { 81, 81, 81, 81, 81, 81, 81, 81, 81 };
+	const uint8_t cb[4] = { 90, 90, 90, 90 }, cr[4] = { 240, 240, 240, 240 };
+	struct mosaic_dmabuf_attributes a = {
+		.width = 3, .height = 3, .fourcc = DRM_FORMAT_YUV420,
+		.modifier = DRM_FORMAT_MOD_LINEAR, .n_planes = 3,
+		.stride = { 3, 2, 2 },
+		.fd = { memfd_with(y, 9), memfd_with(cb, 4), memfd_with(cr, 4), -1 },
+	};
+	// A chroma plane one row short is refused, naming the plane.
+	a.stride[2] = 3;
+	assert_null(mosaic_buffer_from_dmabuf_with_options(&a, &memfd_ok));
+	assert_one_error(&cap, "dmabuf plane 2: offset 0 + stride 3 x 2 rows ends past");
+	a.stride[2] = 2;
+	struct mosaic_buffer *b = mosaic_buffer_from_dmabuf_with_options(&a, &memfd_ok);
+	assert_non_null(b);
+	struct mosaic_texture *t = mosaic_texture_from_buffer(r, b);
+	assert_non_null(t);
+	uint32_t px[9];
+	assert_true(mosaic_texture_read_pixels(t, &(struct mosaic_read_pixels_options){
+		.fourcc = DRM_FORMAT_XRGB8888, .stride = 12, .data = px,
+	}));
+	for (int i = 0; i < 9; i++) {
+		assert_true((px[i] >> 16 & 0xff) >= 254 && (px[i] & 0xffff) == 0);
+	}
+	assert_no_error(&cap);
+	mosaic_texture_destroy(t);
+	mosaic_buffer_drop(b);
+	mosaic_renderer_destroy(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +370,7 @@ int main(void)
 		cmocka_unit_test_setup(test_chroma_location, setup),
 		cmocka_unit_test_setup(test_own_buffer_memfd_refused, setup),
 		cmocka_unit_test_setup(test_p010, setup),
+		cmocka_unit_test_setup(test_disjoint_planes, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
