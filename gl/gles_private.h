@@ -235,8 +235,9 @@ GLuint gles_buffer_get_fbo(struct gles_buffer *buffer);
 void gles_buffers_finish(struct gles_renderer *renderer);
 bool gles_dmabuf_formats_init(struct gles_renderer *renderer);
 bool gles_probe_export(struct gles_renderer *renderer);
+/* `probing`: a failure is expected and logged at DEBUG. */
 EGLImageKHR gles_create_dmabuf_image(struct gles_renderer *renderer,
-	const struct mosaic_dmabuf_attributes *attribs);
+	const struct mosaic_dmabuf_attributes *attribs, bool probing);
 
 /* allocator.c (the context is current) */
 struct mosaic_allocator *gles_create_gpu_allocator(struct mosaic_renderer *renderer);

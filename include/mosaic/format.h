@@ -102,7 +102,12 @@ enum mosaic_chroma_location {
  *   EGL_SAMPLE_RANGE_HINT_EXT and EGL_YUV_CHROMA_{HORIZONTAL,VERTICAL}_SITING_HINT_EXT
  *   when the dmabuf is imported; the driver samples it through
  *   GL_OES_EGL_image_external and may treat the hints as hints (Mesa's
- *   llvmpipe honours matrix and range).
+ *   llvmpipe honours matrix and range, not the chroma location, and
+ *   replicates YUYV chroma over each pixel pair). On software drivers the
+ *   YUV formats EGL lists are probe-imported at start-up (from a memfd, or
+ *   a GBM buffer on the GBM platform) and those that fail are left out of
+ *   the renderer's format set (Mesa 25's llvmpipe refuses NV12, NV21, P010
+ *   and YUV420).
  * - Vulkan does not sample YUV formats yet.
  * The values are read when a texture is made from the buffer (and, by
  * pixman, at each update); GPU backends cache the import per buffer, so a

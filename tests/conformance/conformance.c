@@ -46,7 +46,8 @@
  * about 4 steps more than the reconstruction pixman does.
  * A backend that advertises a YUV format but refuses the memfd that stands
  * in for a dmabuf on this machine (no /dev/udmabuf) is reported and skipped:
- * such a driver imports real dmabufs only.
+ * such a driver imports real dmabufs only. (llvmpipe maps memfds; the GLES
+ * renderer leaves out the YUV formats it cannot import at all.)
  *
  * Exit status: 0 when every backend matched, 1 on a mismatch or a scene that
  * pixman cannot draw, 77 when pixman is the only backend (after still
