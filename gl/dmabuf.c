@@ -1,11 +1,19 @@
+#define _GNU_SOURCE /* memfd_create */
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
 
 #include <mosaic/format.h>
 
+#include "gles_config.h"
+#if MOSAIC_GLES_HAS_GBM
+#include <gbm.h>
+#endif
+
 #include "gl/gles_private.h"
+#include "private/backend.h"
 #include "private/list.h"
 #include "private/log.h"
 
@@ -82,7 +90,7 @@ void gles_buffers_finish(struct gles_renderer *r)
 }
 
 EGLImageKHR gles_create_dmabuf_image(struct gles_renderer *r,
-	const struct mosaic_dmabuf_attributes *a)
+	const struct mosaic_dmabuf_attributes *a, bool probing)
 {
 	static const EGLint plane_attribs[MOSAIC_DMABUF_MAX_PLANES][5] = {
 		{ EGL_DMA_BUF_PLANE0_FD_EXT, EGL_DMA_BUF_PLANE0_OFFSET_EXT,
@@ -106,7 +114,7 @@ EGLImageKHR gles_create_dmabuf_image(struct gles_renderer *r,
 			"EGL_EXT_image_dma_buf_import_modifiers");
 		return EGL_NO_IMAGE_KHR;
 	}
-	EGLint attribs[8 + MOSAIC_DMABUF_MAX_PLANES * 10 + 1];
+	EGLint attribs[8 + MOSAIC_DMABUF_MAX_PLANES * 10 + 8 + 1];
 	size_t i = 0;
 	attribs[i++] = EGL_WIDTH;
 	attribs[i++] = a->width;
@@ -130,12 +138,29 @@ EGLImageKHR gles_create_dmabuf_image(struct gles_renderer *r,
 			attribs[i++] = (EGLint)(a->modifier >> 32);
 		}
 	}
+	const struct mosaic_format_info *info = mosaic_format_get_info(a->fourcc);
+	if (info != NULL && info->is_yuv) {
+		// Chroma sample k sits at luma coordinate 2k (siting 0) or 2k + 0.5 (0.5).
+		bool center = a->yuv.chroma_location == MOSAIC_CHROMA_LOCATION_CENTER;
+		bool top_left = a->yuv.chroma_location == MOSAIC_CHROMA_LOCATION_TOP_LEFT;
+		attribs[i++] = EGL_YUV_COLOR_SPACE_HINT_EXT;
+		attribs[i++] = a->yuv.matrix == MOSAIC_YUV_MATRIX_BT709 ? EGL_ITU_REC709_EXT :
+			EGL_ITU_REC601_EXT;
+		attribs[i++] = EGL_SAMPLE_RANGE_HINT_EXT;
+		attribs[i++] = a->yuv.range == MOSAIC_YUV_RANGE_FULL ? EGL_YUV_FULL_RANGE_EXT :
+			EGL_YUV_NARROW_RANGE_EXT;
+		attribs[i++] = EGL_YUV_CHROMA_HORIZONTAL_SITING_HINT_EXT;
+		attribs[i++] = center ? EGL_YUV_CHROMA_SITING_0_5_EXT : EGL_YUV_CHROMA_SITING_0_EXT;
+		attribs[i++] = EGL_YUV_CHROMA_VERTICAL_SITING_HINT_EXT;
+		attribs[i++] = top_left ? EGL_YUV_CHROMA_SITING_0_EXT :
+			EGL_YUV_CHROMA_SITING_0_5_EXT;
+	}
 	attribs[i++] = EGL_NONE;
 	EGLImageKHR image = r->procs.eglCreateImageKHR(r->display, EGL_NO_CONTEXT,
 		EGL_LINUX_DMA_BUF_EXT, NULL, attribs);
 	if (image == EGL_NO_IMAGE_KHR) {
 		char name[32];
-		mosaic_log(MOSAIC_LOG_ERROR, "gles: cannot import a %dx%d %s dmabuf "
+		mosaic_log(mosaic_probe_level(probing), "gles: cannot import a %dx%d %s dmabuf "
 			"(modifier 0x%llx): EGL error 0x%x", a->width, a->height,
 			mosaic_format_name(a->fourcc, name), (unsigned long long)a->modifier,
 			eglGetError());
@@ -172,7 +197,7 @@ bool gles_buffer_import_dmabuf(struct gles_buffer *b, bool for_render)
 		b->external_only = r->force_external ||
 			!mosaic_format_set_has(&r->base.dmabuf_render_formats, attribs.fourcc,
 				attribs.modifier);
-		b->image = gles_create_dmabuf_image(r, &attribs);
+		b->image = gles_create_dmabuf_image(r, &attribs, false);
 		if (b->image == EGL_NO_IMAGE_KHR) {
 			return false;
 		}
@@ -246,6 +271,88 @@ GLuint gles_buffer_get_fbo(struct gles_buffer *b)
 	return b->fbo;
 }
 
+/* Whether a 16x16 linear image of `fourcc` in `fd` (zeroed, large enough) imports. */
+static bool probe_import(struct gles_renderer *r, int fd, uint32_t fourcc)
+{
+	const struct mosaic_format_info *info = mosaic_format_get_info(fourcc);
+	struct mosaic_dmabuf_attributes a = {
+		.width = 16, .height = 16, .fourcc = fourcc, .modifier = DRM_FORMAT_MOD_LINEAR,
+		.n_planes = info->n_planes,
+	};
+	uint32_t offset = 0;
+	for (int p = 0; p < info->n_planes; p++) {
+		uint64_t row_bytes;
+		uint32_t rows;
+		if (!mosaic_format_plane_size(info, p, 16, 16, &row_bytes, &rows)) {
+			return false;
+		}
+		a.fd[p] = fd;
+		a.offset[p] = offset;
+		a.stride[p] = (uint32_t)row_bytes;
+		offset += (uint32_t)row_bytes * rows;
+	}
+	EGLImageKHR image = gles_create_dmabuf_image(r, &a, true);
+	if (image == EGL_NO_IMAGE_KHR) {
+		return false;
+	}
+	r->procs.eglDestroyImageKHR(r->display, image);
+	return true;
+}
+
+/*
+ * Software drivers list every YUV format as importable, and Mesa 25's
+ * llvmpipe (kms_swrast too, from real dmabufs) then refuses the two- and
+ * three-plane ones with EGL_BAD_ALLOC. A probe import tells, from a memfd
+ * where the driver maps any fd (surfaceless llvmpipe), else from a GBM
+ * buffer: the YUV formats that do not import are left out. With neither (the
+ * device platform of a driver that wants real dmabufs) nothing is probed.
+ */
+static void drop_unimportable_yuv(struct gles_renderer *r)
+{
+	int fd = memfd_create("mosaic-gles-probe", MFD_CLOEXEC);
+	if (fd >= 0 && ftruncate(fd, 16 * 16 * 4) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	// A driver that refuses a memfd even for RGB wants a real dmabuf: a GBM
+	// buffer of 16x16 XRGB8888 holds every 16x16 YUV layout.
+	if (fd >= 0 && !probe_import(r, fd, DRM_FORMAT_XRGB8888)) {
+		close(fd);
+		fd = -1;
+	}
+#if MOSAIC_GLES_HAS_GBM
+	struct gbm_bo *bo = NULL;
+	if (fd < 0 && r->gbm != NULL) {
+		bo = gbm_bo_create(r->gbm, 16, 16, GBM_FORMAT_XRGB8888, GBM_BO_USE_LINEAR);
+		fd = bo != NULL ? gbm_bo_get_fd(bo) : -1;
+	}
+#endif
+	if (fd >= 0) {
+		size_t n;
+		const struct mosaic_format_info *infos = mosaic_format_get_all(&n);
+		for (size_t i = 0; i < n; i++) {
+			const struct mosaic_format *f = mosaic_format_set_get(
+				&r->base.dmabuf_texture_formats, infos[i].fourcc);
+			if (!infos[i].is_yuv || f == NULL || probe_import(r, fd, infos[i].fourcc)) {
+				continue;
+			}
+			mosaic_log(MOSAIC_LOG_INFO, "gles: %s lists %s dmabufs but cannot import "
+				"them: left out", r->device_name, infos[i].name);
+			while ((f = mosaic_format_set_get(&r->base.dmabuf_texture_formats,
+					infos[i].fourcc)) != NULL) {
+				mosaic_format_set_remove(&r->base.dmabuf_texture_formats,
+					infos[i].fourcc, f->modifiers[0]);
+			}
+		}
+		close(fd);
+	}
+#if MOSAIC_GLES_HAS_GBM
+	if (bo != NULL) {
+		gbm_bo_destroy(bo);
+	}
+#endif
+}
+
 /* Adds the (format, modifier) pairs EGL imports for formats of the core table. */
 bool gles_dmabuf_formats_init(struct gles_renderer *r)
 {
@@ -270,7 +377,8 @@ bool gles_dmabuf_formats_init(struct gles_renderer *r)
 	bool ok = true;
 	for (size_t i = 0; i < n && ok; i++) {
 		uint32_t fourcc = infos[i].fourcc;
-		bool listed = formats == NULL;
+		// Without the query, which YUV formats import is the driver's secret.
+		bool listed = formats == NULL && !infos[i].is_yuv;
 		for (EGLint j = 0; formats != NULL && j < n_formats; j++) {
 			listed = listed || (uint32_t)formats[j] == fourcc;
 		}
@@ -278,10 +386,11 @@ bool gles_dmabuf_formats_init(struct gles_renderer *r)
 			continue;
 		}
 		// An implicit modifier is always worth a try: the driver picks the layout.
+		// YUV formats are sampled (external-only), never rendered to.
 		ok = mosaic_format_set_add(&r->base.dmabuf_texture_formats, fourcc,
-				DRM_FORMAT_MOD_INVALID) &&
+				DRM_FORMAT_MOD_INVALID) && (infos[i].is_yuv ||
 			mosaic_format_set_add(&r->base.dmabuf_render_formats, fourcc,
-				DRM_FORMAT_MOD_INVALID);
+				DRM_FORMAT_MOD_INVALID));
 		if (!ok || formats == NULL) {
 			continue;
 		}
@@ -298,7 +407,7 @@ bool gles_dmabuf_formats_init(struct gles_renderer *r)
 			for (EGLint j = 0; j < n_mods && ok; j++) {
 				ok = mosaic_format_set_add(&r->base.dmabuf_texture_formats, fourcc,
 					mods[j]);
-				if (ok && !external[j]) {
+				if (ok && !external[j] && !infos[i].is_yuv) {
 					ok = mosaic_format_set_add(&r->base.dmabuf_render_formats,
 						fourcc, mods[j]);
 				}
@@ -308,8 +417,11 @@ bool gles_dmabuf_formats_init(struct gles_renderer *r)
 		free(external);
 	}
 	free(formats);
+	if (ok && r->software) {
+		drop_unimportable_yuv(r);
+	}
 	// A software driver lays every buffer out linearly: clients that allocate
-	// LINEAR buffers (and say so) import as implicit ones.
+	// LINEAR buffers (and say so) import as implicit ones. YUV ones are sampled only.
 	for (size_t i = 0; i < n && ok && r->software; i++) {
 		uint32_t fourcc = infos[i].fourcc;
 		if (mosaic_format_set_has(&r->base.dmabuf_texture_formats, fourcc,
@@ -317,9 +429,9 @@ bool gles_dmabuf_formats_init(struct gles_renderer *r)
 				&r->base.dmabuf_texture_formats, fourcc, DRM_FORMAT_MOD_LINEAR)) {
 			r->linear_is_implicit = true;
 			ok = mosaic_format_set_add(&r->base.dmabuf_texture_formats, fourcc,
-					DRM_FORMAT_MOD_LINEAR) &&
+					DRM_FORMAT_MOD_LINEAR) && (infos[i].is_yuv ||
 				mosaic_format_set_add(&r->base.dmabuf_render_formats, fourcc,
-					DRM_FORMAT_MOD_LINEAR);
+					DRM_FORMAT_MOD_LINEAR));
 		}
 	}
 	return ok;

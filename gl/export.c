@@ -133,7 +133,7 @@ static bool move_to_gbm(struct gles_renderer *r, struct gles_texture *t)
 		.stride = { gbm_bo_get_stride(bo) },
 		.fd = { fd, -1, -1, -1 },
 	};
-	EGLImageKHR image = gles_create_dmabuf_image(r, &planes);
+	EGLImageKHR image = gles_create_dmabuf_image(r, &planes, false);
 	if (image == EGL_NO_IMAGE_KHR) {
 		mosaic_dmabuf_attributes_finish(&planes);
 		gbm_bo_destroy(bo);

@@ -1,8 +1,11 @@
+#include <assert.h>
+
 #include <drm_fourcc.h>
 
 #include <mosaic/format.h>
 
 #include "gl/gles_private.h"
+#include "private/format.h"
 #include "private/log.h"
 
 #ifndef GL_RGB10_A2
@@ -10,69 +13,85 @@
 #endif
 
 /*
- * DRM fourccs name a little-endian word from its most significant end; GL
- * names bytes in memory order: ABGR8888 is GL_RGBA bytes, ARGB8888 GL_BGRA.
- * The 2101010 layouts are GL_UNSIGNED_INT_2_10_10_10_REV words with red in
- * the low bits (ABGR); ARGB2101010 is sampled through a red/blue swizzle.
+ * The GL column of the format table (one GLES_COLUMN_<row> per row of
+ * MOSAIC_FORMAT_ROWS; a missing one does not compile). DRM fourccs name a
+ * little-endian word from its most significant end; GL names bytes in memory
+ * order: ABGR8888 is GL_RGBA bytes, ARGB8888 GL_BGRA. The 2101010 layouts are
+ * GL_UNSIGNED_INT_2_10_10_10_REV words with red in the low bits (ABGR);
+ * ARGB2101010 is sampled through a red/blue swizzle.
  */
-static const struct gles_format formats[] = {
-	{
-		.fourcc = DRM_FORMAT_ABGR8888, .internal_format = GL_RGBA,
-		.format = GL_RGBA, .type = GL_UNSIGNED_BYTE, .has_alpha = true,
-		.memory_fourcc = DRM_FORMAT_ABGR8888, .bpp = 4,
-	},
-	{
-		.fourcc = DRM_FORMAT_XBGR8888, .internal_format = GL_RGBA,
-		.format = GL_RGBA, .type = GL_UNSIGNED_BYTE,
-		.memory_fourcc = DRM_FORMAT_XBGR8888, .bpp = 4,
-	},
-	{
-		.fourcc = DRM_FORMAT_ARGB8888, .internal_format = GL_BGRA_EXT,
-		.format = GL_BGRA_EXT, .type = GL_UNSIGNED_BYTE, .has_alpha = true,
-		.needs_bgra = true, .memory_fourcc = DRM_FORMAT_ARGB8888, .bpp = 4,
-	},
-	{
-		.fourcc = DRM_FORMAT_XRGB8888, .internal_format = GL_BGRA_EXT,
-		.format = GL_BGRA_EXT, .type = GL_UNSIGNED_BYTE,
-		.needs_bgra = true, .memory_fourcc = DRM_FORMAT_XRGB8888, .bpp = 4,
-	},
-	{
-		.fourcc = DRM_FORMAT_RGB565, .internal_format = GL_RGB,
-		.format = GL_RGB, .type = GL_UNSIGNED_SHORT_5_6_5,
-		.memory_fourcc = DRM_FORMAT_RGB565, .bpp = 2,
-	},
-	{
-		.fourcc = DRM_FORMAT_ABGR2101010, .internal_format = GL_RGB10_A2,
-		.format = GL_RGBA, .type = GL_UNSIGNED_INT_2_10_10_10_REV, .has_alpha = true,
-		.needs_gles3 = true, .memory_fourcc = DRM_FORMAT_ABGR2101010, .bpp = 4,
-	},
-	{
-		.fourcc = DRM_FORMAT_XBGR2101010, .internal_format = GL_RGB10_A2,
-		.format = GL_RGBA, .type = GL_UNSIGNED_INT_2_10_10_10_REV,
-		.needs_gles3 = true, .memory_fourcc = DRM_FORMAT_XBGR2101010, .bpp = 4,
-	},
-	{
-		.fourcc = DRM_FORMAT_ARGB2101010, .internal_format = GL_RGB10_A2,
-		.format = GL_RGBA, .type = GL_UNSIGNED_INT_2_10_10_10_REV, .has_alpha = true,
-		.swap_rb = true, .needs_gles3 = true, .memory_fourcc = DRM_FORMAT_ARGB2101010,
-		.bpp = 4,
-	},
-	{
-		.fourcc = DRM_FORMAT_XRGB2101010, .internal_format = GL_RGB10_A2,
-		.format = GL_RGBA, .type = GL_UNSIGNED_INT_2_10_10_10_REV,
-		.swap_rb = true, .needs_gles3 = true, .memory_fourcc = DRM_FORMAT_XRGB2101010,
-		.bpp = 4,
-	},
+#define GLES_COLUMN_ABGR8888 { \
+		.fourcc = DRM_FORMAT_ABGR8888, .internal_format = GL_RGBA, \
+		.format = GL_RGBA, .type = GL_UNSIGNED_BYTE, .has_alpha = true, \
+		.memory_fourcc = DRM_FORMAT_ABGR8888, .bpp = 4, \
+	}
+#define GLES_COLUMN_XBGR8888 { \
+		.fourcc = DRM_FORMAT_XBGR8888, .internal_format = GL_RGBA, \
+		.format = GL_RGBA, .type = GL_UNSIGNED_BYTE, \
+		.memory_fourcc = DRM_FORMAT_XBGR8888, .bpp = 4, \
+	}
+#define GLES_COLUMN_ARGB8888 { \
+		.fourcc = DRM_FORMAT_ARGB8888, .internal_format = GL_BGRA_EXT, \
+		.format = GL_BGRA_EXT, .type = GL_UNSIGNED_BYTE, .has_alpha = true, \
+		.needs_bgra = true, .memory_fourcc = DRM_FORMAT_ARGB8888, .bpp = 4, \
+	}
+#define GLES_COLUMN_XRGB8888 { \
+		.fourcc = DRM_FORMAT_XRGB8888, .internal_format = GL_BGRA_EXT, \
+		.format = GL_BGRA_EXT, .type = GL_UNSIGNED_BYTE, \
+		.needs_bgra = true, .memory_fourcc = DRM_FORMAT_XRGB8888, .bpp = 4, \
+	}
+#define GLES_COLUMN_RGB565 { \
+		.fourcc = DRM_FORMAT_RGB565, .internal_format = GL_RGB, \
+		.format = GL_RGB, .type = GL_UNSIGNED_SHORT_5_6_5, \
+		.memory_fourcc = DRM_FORMAT_RGB565, .bpp = 2, \
+	}
+#define GLES_COLUMN_ABGR2101010 { \
+		.fourcc = DRM_FORMAT_ABGR2101010, .internal_format = GL_RGB10_A2, \
+		.format = GL_RGBA, .type = GL_UNSIGNED_INT_2_10_10_10_REV, .has_alpha = true, \
+		.needs_gles3 = true, .memory_fourcc = DRM_FORMAT_ABGR2101010, .bpp = 4, \
+	}
+#define GLES_COLUMN_XBGR2101010 { \
+		.fourcc = DRM_FORMAT_XBGR2101010, .internal_format = GL_RGB10_A2, \
+		.format = GL_RGBA, .type = GL_UNSIGNED_INT_2_10_10_10_REV, \
+		.needs_gles3 = true, .memory_fourcc = DRM_FORMAT_XBGR2101010, .bpp = 4, \
+	}
+#define GLES_COLUMN_ARGB2101010 { \
+		.fourcc = DRM_FORMAT_ARGB2101010, .internal_format = GL_RGB10_A2, \
+		.format = GL_RGBA, .type = GL_UNSIGNED_INT_2_10_10_10_REV, .has_alpha = true, \
+		.swap_rb = true, .needs_gles3 = true, .memory_fourcc = DRM_FORMAT_ARGB2101010, \
+		.bpp = 4, \
+	}
+#define GLES_COLUMN_XRGB2101010 { \
+		.fourcc = DRM_FORMAT_XRGB2101010, .internal_format = GL_RGB10_A2, \
+		.format = GL_RGBA, .type = GL_UNSIGNED_INT_2_10_10_10_REV, \
+		.swap_rb = true, .needs_gles3 = true, .memory_fourcc = DRM_FORMAT_XRGB2101010, \
+		.bpp = 4, \
+	}
+/*
+ * YUV formats have no GL upload equivalent: they come only as dmabufs,
+ * imported with EGL_EXT_image_dma_buf_import where the driver lists them and
+ * sampled as GL_TEXTURE_EXTERNAL_OES (gl/dmabuf.c).
+ */
+#define GLES_COLUMN_YUV(fmt) { .fourcc = DRM_FORMAT_##fmt, .dmabuf_only = true }
+#define GLES_COLUMN_NV12 GLES_COLUMN_YUV(NV12)
+#define GLES_COLUMN_NV21 GLES_COLUMN_YUV(NV21)
+#define GLES_COLUMN_P010 GLES_COLUMN_YUV(P010)
+#define GLES_COLUMN_YUV420 GLES_COLUMN_YUV(YUV420)
+#define GLES_COLUMN_YUYV GLES_COLUMN_YUV(YUYV)
+
+static const struct gles_format formats[MOSAIC_FORMAT_N_ROWS] = {
+#define GLES_ROW(name) [MOSAIC_FORMAT_ROW_##name] = GLES_COLUMN_##name,
+	MOSAIC_FORMAT_ROWS(GLES_ROW)
+#undef GLES_ROW
 };
 
 const struct gles_format *gles_format_get(uint32_t fourcc)
 {
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-		if (formats[i].fourcc == fourcc) {
-			return &formats[i];
-		}
+	int row = mosaic_format_row(fourcc);
+	if (row < 0 || formats[row].dmabuf_only) {
+		return NULL;
 	}
-	return NULL;
+	return &formats[row];
 }
 
 bool gles_format_supported(const struct gles_renderer *r, const struct gles_format *fmt)
@@ -126,6 +145,8 @@ bool gles_formats_init(struct gles_renderer *r)
 	size_t n;
 	const struct mosaic_format_info *infos = mosaic_format_get_all(&n);
 	for (size_t i = 0; i < n; i++) {
+		// Each column entry describes its own row (a wrong macro would not).
+		assert(formats[i].fourcc == infos[i].fourcc);
 		const struct gles_format *fmt = gles_format_get(infos[i].fourcc);
 		if (!gles_format_supported(r, fmt)) {
 			continue;

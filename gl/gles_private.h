@@ -31,9 +31,11 @@ struct gles_format {
 	 */
 	uint32_t memory_fourcc;
 	size_t bpp;
+	/* No GL upload equivalent: only imported as a dmabuf (YUV formats). */
+	bool dmabuf_only;
 };
 
-/* The table entry, or NULL when GL has no equivalent. */
+/* The table entry, or NULL when GL has no upload equivalent. */
 const struct gles_format *gles_format_get(uint32_t fourcc);
 
 /* Fragment programs (gl/shaders/quad.frag variants). */
@@ -235,8 +237,9 @@ GLuint gles_buffer_get_fbo(struct gles_buffer *buffer);
 void gles_buffers_finish(struct gles_renderer *renderer);
 bool gles_dmabuf_formats_init(struct gles_renderer *renderer);
 bool gles_probe_export(struct gles_renderer *renderer);
+/* `probing`: a failure is expected and logged at DEBUG. */
 EGLImageKHR gles_create_dmabuf_image(struct gles_renderer *renderer,
-	const struct mosaic_dmabuf_attributes *attribs);
+	const struct mosaic_dmabuf_attributes *attribs, bool probing);
 
 /* allocator.c (the context is current) */
 struct mosaic_allocator *gles_create_gpu_allocator(struct mosaic_renderer *renderer);

@@ -102,6 +102,8 @@ MOSAIC_EXPORT bool mosaic_buffer_get_dmabuf(struct mosaic_buffer *buffer,
 	if (buffer->impl->get_dmabuf == NULL) {
 		return false;
 	}
+	// Fields the hook does not know of (yuv) read as their defaults.
+	*attribs = (struct mosaic_dmabuf_attributes){0};
 	return buffer->impl->get_dmabuf(buffer, attribs);
 }
 

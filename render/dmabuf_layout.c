@@ -14,6 +14,8 @@
 
 /* Every dmabuf fd lives on the kernel's dma-buf pseudo file system. */
 #define DMA_BUF_MAGIC 0x444d4142
+/* Shared memory (memfd_create) lives on tmpfs. */
+#define TMPFS_MAGIC 0x01021994
 
 /* Formats a reason into `why` and returns `error`. */
 __attribute__((format(printf, 4, 5)))
@@ -30,14 +32,21 @@ static enum mosaic_dmabuf_layout_error fail(enum mosaic_dmabuf_layout_error erro
 }
 
 static enum mosaic_dmabuf_layout_error check_plane(const struct mosaic_dmabuf_attributes *a,
-	int i, uint32_t bpp, uint32_t flags, char *why, size_t n)
+	int i, const struct mosaic_format_info *info, uint32_t flags, char *why, size_t n)
 {
+	// Subsampled planes have fewer rows and bytes per row (NV12's chroma: half).
+	uint64_t row_bytes;
+	uint32_t rows;
+	if (!mosaic_format_plane_size(info, i, a->width, a->height, &row_bytes, &rows)) {
+		return fail(MOSAIC_DMABUF_LAYOUT_ERROR_FORMAT, why, n, "plane %d of %s has no size",
+			i, info->name);
+	}
 	uint64_t offset = a->offset[i], stride = a->stride[i];
-	// 32-bit values and a height of at most MOSAIC_MAX_IMAGE_SIZE: nothing wraps in 64 bits.
-	uint64_t end = offset + stride * (uint64_t)a->height;
+	// 32-bit values and at most MOSAIC_MAX_IMAGE_SIZE rows: nothing wraps in 64 bits.
+	uint64_t end = offset + stride * (uint64_t)rows;
 	if (offset + stride > UINT32_MAX || end > UINT32_MAX) {
 		return fail(MOSAIC_DMABUF_LAYOUT_ERROR_BOUNDS, why, n, "plane %d: offset %" PRIu64
-			" + stride %" PRIu64 " x height %d overflows", i, offset, stride, a->height);
+			" + stride %" PRIu64 " x %u rows overflows", i, offset, stride, rows);
 	}
 	if (flags & MOSAIC_DMABUF_CHECK_FDS) {
 		struct statfs fs;
@@ -45,9 +54,11 @@ static enum mosaic_dmabuf_layout_error check_plane(const struct mosaic_dmabuf_at
 			return fail(MOSAIC_DMABUF_LAYOUT_ERROR_NOT_DMABUF, why, n,
 				"plane %d: invalid fd %d: %s", i, a->fd[i], strerror(errno));
 		}
-		if (fs.f_type != DMA_BUF_MAGIC) {
+		bool memfd = (flags & MOSAIC_DMABUF_CHECK_ALLOW_MEMFD) && fs.f_type == TMPFS_MAGIC;
+		if (fs.f_type != DMA_BUF_MAGIC && !memfd) {
 			return fail(MOSAIC_DMABUF_LAYOUT_ERROR_NOT_DMABUF, why, n,
-				"plane %d: fd %d is not a dmabuf", i, a->fd[i]);
+				"plane %d: fd %d is not a dmabuf%s", i, a->fd[i],
+				(flags & MOSAIC_DMABUF_CHECK_ALLOW_MEMFD) ? " nor a memfd" : "");
 		}
 	}
 	// Not every fd can tell its size; those that can must hold the plane.
@@ -61,14 +72,15 @@ static enum mosaic_dmabuf_layout_error check_plane(const struct mosaic_dmabuf_at
 	}
 	// The layout of tiled modifiers is the driver's business; linear ones are ours.
 	bool linear = a->modifier == DRM_FORMAT_MOD_LINEAR || a->modifier == DRM_FORMAT_MOD_INVALID;
-	if (linear && stride < (uint64_t)a->width * bpp) {
+	if (linear && stride < row_bytes) {
 		return fail(MOSAIC_DMABUF_LAYOUT_ERROR_STRIDE, why, n, "plane %d: stride %" PRIu64
-			" is too small for %d pixels", i, stride, a->width);
+			" is too small for %d pixels of %s (%" PRIu64 " bytes per row)", i, stride,
+			a->width, info->name, row_bytes);
 	}
 	if (size >= 0 && end > (uint64_t)size) {
 		return fail(MOSAIC_DMABUF_LAYOUT_ERROR_BOUNDS, why, n, "plane %d: offset %" PRIu64
-			" + stride %" PRIu64 " x height %d ends past the buffer (%lld bytes)", i,
-			offset, stride, a->height, (long long)size);
+			" + stride %" PRIu64 " x %u rows ends past the buffer (%lld bytes)", i,
+			offset, stride, rows, (long long)size);
 	}
 	return MOSAIC_DMABUF_LAYOUT_ERROR_NONE;
 }
@@ -88,8 +100,7 @@ enum mosaic_dmabuf_layout_error mosaic_dmabuf_layout_check(
 			"invalid size %dx%d (must be 1..%d)", a->width, a->height,
 			MOSAIC_MAX_IMAGE_SIZE);
 	}
-	// Every format of the table is single-plane.
-	const int n_planes = 1;
+	const int n_planes = info->n_planes;
 	for (int i = 0; i < n_planes && i < a->n_planes && i < MOSAIC_DMABUF_MAX_PLANES; i++) {
 		if (a->fd[i] < 0) {
 			return fail(MOSAIC_DMABUF_LAYOUT_ERROR_PLANE_MISSING, why, n,
@@ -98,12 +109,11 @@ enum mosaic_dmabuf_layout_error mosaic_dmabuf_layout_check(
 	}
 	if (a->n_planes != n_planes) {
 		return fail(a->n_planes < n_planes ? MOSAIC_DMABUF_LAYOUT_ERROR_PLANE_MISSING :
-			MOSAIC_DMABUF_LAYOUT_ERROR_PLANE_EXTRA, why, n, "%s has %d plane, %d given",
-			info->name, n_planes, a->n_planes);
+			MOSAIC_DMABUF_LAYOUT_ERROR_PLANE_EXTRA, why, n, "%s has %d plane%s, %d given",
+			info->name, n_planes, n_planes == 1 ? "" : "s", a->n_planes);
 	}
 	for (int i = 0; i < n_planes; i++) {
-		enum mosaic_dmabuf_layout_error err = check_plane(a, i, info->bytes_per_pixel,
-			flags, why, n);
+		enum mosaic_dmabuf_layout_error err = check_plane(a, i, info, flags, why, n);
 		if (err != MOSAIC_DMABUF_LAYOUT_ERROR_NONE) {
 			return err;
 		}

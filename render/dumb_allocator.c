@@ -104,6 +104,11 @@ static struct mosaic_buffer *dumb_allocator_create_buffer(struct mosaic_allocato
 			mosaic_format_name(fourcc, name));
 		return NULL;
 	}
+	if (info->is_yuv) {
+		mosaic_log(MOSAIC_LOG_ERROR, "dumb: buffers hold one RGB plane, not %s",
+			info->name);
+		return NULL;
+	}
 	bool linear = n_modifiers == 0;
 	for (size_t i = 0; i < n_modifiers; i++) {
 		linear = linear || modifiers[i] == DRM_FORMAT_MOD_LINEAR;

@@ -1,6 +1,8 @@
 #include <assert.h>
 #include <stdlib.h>
 
+#include <drm_fourcc.h>
+
 #include <mosaic/format.h>
 #include <mosaic/interface.h>
 #include <mosaic/texture.h>
@@ -125,6 +127,20 @@ MOSAIC_EXPORT bool mosaic_texture_update_from_buffer(struct mosaic_texture *text
 		return true;
 	}
 	bool ok = false;
+	const struct mosaic_format_info *info = mosaic_format_get_info(texture->fourcc);
+	if (info != NULL && info->is_yuv) {
+		// Planes the backend maps itself (it converts or imports them).
+		struct mosaic_renderer *renderer = texture->renderer;
+		mosaic_call_enter(renderer);
+		ok = texture->impl->update_from_buffer(texture, &(struct mosaic_texture_update){
+			.buffer = buffer,
+			.fourcc = texture->fourcc,
+			.damage = &clipped,
+		});
+		pixman_region32_fini(&clipped);
+		mosaic_call_leave(renderer);
+		return ok;
+	}
 	struct mosaic_buffer_access access;
 	// Logs its reason.
 	if (!mosaic_buffer_access_begin(&access, buffer, MOSAIC_BUFFER_DATA_ACCESS_READ)) {
@@ -175,7 +191,7 @@ static bool normalize_read_options(struct mosaic_texture *texture,
 		return false;
 	}
 	const struct mosaic_format_info *info = mosaic_format_get_info(out->fourcc);
-	if (info == NULL) {
+	if (info == NULL || info->is_yuv) {
 		mosaic_log(MOSAIC_LOG_ERROR, "read pixels: unsupported format %s",
 			mosaic_format_name(out->fourcc, name));
 		return false;
@@ -370,14 +386,19 @@ MOSAIC_EXPORT uint32_t mosaic_texture_get_preferred_read_format(struct mosaic_te
 	if (!check_texture_arg(texture)) {
 		return 0;
 	}
+	struct mosaic_renderer *renderer = texture->renderer;
+	uint32_t fourcc = texture->fourcc;
 	if (texture->impl->preferred_read_format != NULL) {
-		struct mosaic_renderer *renderer = texture->renderer;
 		mosaic_call_enter(renderer);
-		uint32_t fourcc = texture->impl->preferred_read_format(texture);
+		fourcc = texture->impl->preferred_read_format(texture);
 		mosaic_call_leave(renderer);
-		return fourcc;
 	}
-	return texture->fourcc;
+	// YUV is no read format: such textures read as RGB of their depth.
+	const struct mosaic_format_info *info = mosaic_format_get_info(fourcc);
+	if (info != NULL && info->is_yuv) {
+		fourcc = info->yuv_depth > 8 ? DRM_FORMAT_XRGB2101010 : DRM_FORMAT_XRGB8888;
+	}
+	return fourcc;
 }
 
 MOSAIC_EXPORT int mosaic_texture_get_width(const struct mosaic_texture *texture)

@@ -5,6 +5,7 @@
 
 #include "private/backend.h"
 #include "private/export.h"
+#include "private/format.h"
 #include "private/log.h"
 #include "vulkan/vulkan_private.h"
 
@@ -22,20 +23,42 @@ struct vk_renderer *vk_renderer_from_base(struct mosaic_renderer *renderer)
 }
 
 /*
- * DRM fourccs name a little-endian word from its most significant end; the
- * _PACK formats of Vulkan name a word the same way, the byte formats name
- * bytes in memory order (B8G8R8A8 is ARGB8888 on a little-endian machine).
+ * The Vulkan column of the format table (one VK_COLUMN_<row> per row of
+ * MOSAIC_FORMAT_ROWS; a missing one does not compile). DRM fourccs name a
+ * little-endian word from its most significant end; the _PACK formats of
+ * Vulkan name a word the same way, the byte formats name bytes in memory
+ * order (B8G8R8A8 is ARGB8888 on a little-endian machine).
  */
-static const struct vk_format format_table[] = {
-	{ DRM_FORMAT_ARGB8888, VK_FORMAT_B8G8R8A8_UNORM, false, 4, false, false },
-	{ DRM_FORMAT_XRGB8888, VK_FORMAT_B8G8R8A8_UNORM, true, 4, false, false },
-	{ DRM_FORMAT_ABGR8888, VK_FORMAT_R8G8B8A8_UNORM, false, 4, false, false },
-	{ DRM_FORMAT_XBGR8888, VK_FORMAT_R8G8B8A8_UNORM, true, 4, false, false },
-	{ DRM_FORMAT_RGB565, VK_FORMAT_R5G6B5_UNORM_PACK16, true, 2, false, false },
-	{ DRM_FORMAT_ARGB2101010, VK_FORMAT_A2R10G10B10_UNORM_PACK32, false, 4, false, false },
-	{ DRM_FORMAT_XRGB2101010, VK_FORMAT_A2R10G10B10_UNORM_PACK32, true, 4, false, false },
-	{ DRM_FORMAT_ABGR2101010, VK_FORMAT_A2B10G10R10_UNORM_PACK32, false, 4, false, false },
-	{ DRM_FORMAT_XBGR2101010, VK_FORMAT_A2B10G10R10_UNORM_PACK32, true, 4, false, false },
+#define VK_COLUMN_ARGB8888 { DRM_FORMAT_ARGB8888, VK_FORMAT_B8G8R8A8_UNORM, false, 4, false, false }
+#define VK_COLUMN_XRGB8888 { DRM_FORMAT_XRGB8888, VK_FORMAT_B8G8R8A8_UNORM, true, 4, false, false }
+#define VK_COLUMN_ABGR8888 { DRM_FORMAT_ABGR8888, VK_FORMAT_R8G8B8A8_UNORM, false, 4, false, false }
+#define VK_COLUMN_XBGR8888 { DRM_FORMAT_XBGR8888, VK_FORMAT_R8G8B8A8_UNORM, true, 4, false, false }
+#define VK_COLUMN_RGB565 { DRM_FORMAT_RGB565, VK_FORMAT_R5G6B5_UNORM_PACK16, true, 2, false, false }
+#define VK_COLUMN_ARGB2101010 \
+	{ DRM_FORMAT_ARGB2101010, VK_FORMAT_A2R10G10B10_UNORM_PACK32, false, 4, false, false }
+#define VK_COLUMN_XRGB2101010 \
+	{ DRM_FORMAT_XRGB2101010, VK_FORMAT_A2R10G10B10_UNORM_PACK32, true, 4, false, false }
+#define VK_COLUMN_ABGR2101010 \
+	{ DRM_FORMAT_ABGR2101010, VK_FORMAT_A2B10G10R10_UNORM_PACK32, false, 4, false, false }
+#define VK_COLUMN_XBGR2101010 \
+	{ DRM_FORMAT_XBGR2101010, VK_FORMAT_A2B10G10R10_UNORM_PACK32, true, 4, false, false }
+/*
+ * Unsupported until YUV is sampled through VkSamplerYcbcrConversion (NV12:
+ * G8_B8R8_2PLANE_420, NV21 the same with Cb and Cr swizzled, P010:
+ * G10X6_B10X6R10X6_2PLANE_420_3PACK16, YUV420: G8_B8_R8_3PLANE_420, YUYV:
+ * G8B8G8R8_422): VK_FORMAT_UNDEFINED marks the row.
+ */
+#define VK_COLUMN_UNSUPPORTED(fmt) { DRM_FORMAT_##fmt, VK_FORMAT_UNDEFINED, true, 0, false, false }
+#define VK_COLUMN_NV12 VK_COLUMN_UNSUPPORTED(NV12)
+#define VK_COLUMN_NV21 VK_COLUMN_UNSUPPORTED(NV21)
+#define VK_COLUMN_P010 VK_COLUMN_UNSUPPORTED(P010)
+#define VK_COLUMN_YUV420 VK_COLUMN_UNSUPPORTED(YUV420)
+#define VK_COLUMN_YUYV VK_COLUMN_UNSUPPORTED(YUYV)
+
+static const struct vk_format format_table[MOSAIC_FORMAT_N_ROWS] = {
+#define VK_ROW(name) [MOSAIC_FORMAT_ROW_##name] = VK_COLUMN_##name,
+	MOSAIC_FORMAT_ROWS(VK_ROW)
+#undef VK_ROW
 };
 
 const struct vk_format *vk_format_from_fourcc(struct vk_renderer *r, uint32_t fourcc)
@@ -58,6 +81,11 @@ static bool init_formats(struct vk_renderer *r)
 		VK_FORMAT_FEATURE_TRANSFER_DST_BIT | VK_FORMAT_FEATURE_TRANSFER_SRC_BIT;
 	for (size_t i = 0; i < sizeof(format_table) / sizeof(format_table[0]); i++) {
 		struct vk_format f = format_table[i];
+		// Each column entry describes its own row of the core table.
+		assert(f.fourcc == mosaic_format_get_all(&(size_t){0})[i].fourcc);
+		if (f.format == VK_FORMAT_UNDEFINED) {
+			continue;
+		}
 		VkFormatProperties props;
 		vkGetPhysicalDeviceFormatProperties(r->phdev, f.format, &props);
 		VkFormatFeatureFlags have = props.optimalTilingFeatures;

@@ -444,12 +444,49 @@ static bool parse_image(struct parser *p, json_object *obj, const char *where,
 	return fail(p, where, "needs \"solid\", \"checker\" or \"gradient\"");
 }
 
+static const char *const matrix_names[] = { "bt601", "bt709", NULL };
+static const char *const range_names[] = { "limited", "full", NULL };
+static const char *const chroma_names[] = { "left", "center", "top-left", NULL };
+
+/* {"matrix": "bt601|bt709", "range": "limited|full", "chroma": "left|center|top-left"} */
+static bool parse_yuv(struct parser *p, json_object *obj, const char *where,
+	struct mosaic_yuv_info *yuv)
+{
+	static const char *const keys[] = { "matrix", "range", "chroma", NULL };
+	if (json_object_get_type(obj) != json_type_object) {
+		return fail(p, where, "must be an object");
+	}
+	if (!check_keys(p, obj, where, keys)) {
+		return false;
+	}
+	const char *const *names[] = { matrix_names, range_names, chroma_names };
+	int values[3] = { 0, 0, 0 };
+	for (int i = 0; i < 3; i++) {
+		bool ok = true;
+		char at[128];
+		json_object *v = member(p, obj, where, keys[i], false, &ok);
+		if (!ok) {
+			return false;
+		}
+		join(at, sizeof(at), where, keys[i]);
+		if (v != NULL && !parse_name(p, v, at, names[i], &values[i])) {
+			return false;
+		}
+	}
+	*yuv = (struct mosaic_yuv_info){
+		.matrix = (enum mosaic_yuv_matrix)values[0],
+		.range = (enum mosaic_yuv_range)values[1],
+		.chroma_location = (enum mosaic_chroma_location)values[2],
+	};
+	return true;
+}
+
 static bool parse_texture_layer(struct parser *p, json_object *obj, const char *where,
 	struct scene_layer *layer)
 {
 	static const char *const keys[] = {
 		"image", "format", "src", "dst", "transform", "alpha", "filter", "blend", "clip",
-		"damage_every_frame", NULL,
+		"damage_every_frame", "yuv", NULL,
 	};
 	bool ok = true;
 	char at[128];
@@ -468,6 +505,19 @@ static bool parse_texture_layer(struct parser *p, json_object *obj, const char *
 	if ((v = member(p, obj, where, "format", false, &ok)) != NULL) {
 		join(at, sizeof(at), where, "format");
 		ok = parse_format(p, v, at, &layer->format);
+	}
+	if (!ok) {
+		return false;
+	}
+	const struct mosaic_format_info *info = mosaic_format_get_info(layer->format);
+	if ((v = member(p, obj, where, "yuv", false, &ok)) != NULL) {
+		join(at, sizeof(at), where, "yuv");
+		if (!info->is_yuv) {
+			return fail(p, at, "only for YUV formats (the layer is %s)", info->name);
+		}
+		if (!parse_yuv(p, v, at, &layer->yuv)) {
+			return false;
+		}
 	}
 	if (!ok) {
 		return false;
@@ -827,46 +877,51 @@ static void lerp_color(const struct scene_color *a, const struct scene_color *b,
 	out[3] = a->a + (b->a - a->a) * t;
 }
 
+void scene_layer_color(const struct scene_layer *layer, int x, int y, float c[4])
+{
+	int w = layer->image_width, h = layer->image_height;
+	const struct scene_color *sc = &layer->colors[0];
+	switch (layer->image_kind) {
+	case SCENE_IMAGE_FILE: {
+		const uint8_t *p = layer->image_rgba + ((size_t)y * w + x) * 4;
+		for (int i = 0; i < 4; i++) {
+			c[i] = p[i] / 255.0f;
+		}
+		break;
+	}
+	case SCENE_IMAGE_CHECKER:
+		sc = &layer->colors[(x / layer->cell + y / layer->cell) % 2];
+		/* fall through */
+	case SCENE_IMAGE_SOLID:
+		c[0] = sc->r;
+		c[1] = sc->g;
+		c[2] = sc->b;
+		c[3] = sc->a;
+		break;
+	case SCENE_IMAGE_GRADIENT: {
+		// Corner colors at the corner pixels' centers.
+		float tx = w > 1 ? (float)x / (float)(w - 1) : 0.0f;
+		float ty = h > 1 ? (float)y / (float)(h - 1) : 0.0f;
+		float top[4], bottom[4];
+		lerp_color(&layer->colors[0], &layer->colors[1], tx, top);
+		lerp_color(&layer->colors[2], &layer->colors[3], tx, bottom);
+		for (int i = 0; i < 4; i++) {
+			c[i] = top[i] + (bottom[i] - top[i]) * ty;
+		}
+		break;
+	}
+	}
+}
+
 void scene_layer_fill(const struct scene_layer *layer, uint32_t fourcc, uint32_t stride,
 	void *data)
 {
 	uint32_t bpp = pixels_bytes_per_pixel(fourcc);
-	int w = layer->image_width, h = layer->image_height;
-	for (int y = 0; y < h; y++) {
+	for (int y = 0; y < layer->image_height; y++) {
 		uint8_t *row = (uint8_t *)data + (size_t)y * stride;
-		for (int x = 0; x < w; x++) {
+		for (int x = 0; x < layer->image_width; x++) {
 			float c[4];
-			const struct scene_color *sc = &layer->colors[0];
-			switch (layer->image_kind) {
-			case SCENE_IMAGE_FILE: {
-				const uint8_t *p = layer->image_rgba + ((size_t)y * w + x) * 4;
-				for (int i = 0; i < 4; i++) {
-					c[i] = p[i] / 255.0f;
-				}
-				break;
-			}
-			case SCENE_IMAGE_CHECKER:
-				sc = &layer->colors[(x / layer->cell + y / layer->cell) % 2];
-				/* fall through */
-			case SCENE_IMAGE_SOLID:
-				c[0] = sc->r;
-				c[1] = sc->g;
-				c[2] = sc->b;
-				c[3] = sc->a;
-				break;
-			case SCENE_IMAGE_GRADIENT: {
-				// Corner colors at the corner pixels' centers.
-				float tx = w > 1 ? (float)x / (float)(w - 1) : 0.0f;
-				float ty = h > 1 ? (float)y / (float)(h - 1) : 0.0f;
-				float top[4], bottom[4];
-				lerp_color(&layer->colors[0], &layer->colors[1], tx, top);
-				lerp_color(&layer->colors[2], &layer->colors[3], tx, bottom);
-				for (int i = 0; i < 4; i++) {
-					c[i] = top[i] + (bottom[i] - top[i]) * ty;
-				}
-				break;
-			}
-			}
+			scene_layer_color(layer, x, y, c);
 			pixels_pack(fourcc, c, row + (size_t)x * bpp);
 		}
 	}

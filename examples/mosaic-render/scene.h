@@ -20,7 +20,9 @@
  *         "transform": "normal|90|180|270|flipped|flipped-90|flipped-180|flipped-270",
  *         "alpha": 1.0, "filter": "linear|nearest", "blend": "premultiplied|none",
  *         "clip": [[x, y, w, h], ...],
- *         "damage_every_frame": false | true | [[x, y, w, h], ...] },
+ *         "damage_every_frame": false | true | [[x, y, w, h], ...],
+ *         "yuv": {"matrix": "bt601|bt709", "range": "limited|full",
+ *                 "chroma": "left|center|top-left"} },
  *       { "rect": [x, y, w, h], "color": [r, g, b, a],
  *         "blend": "premultiplied|none", "clip": [[x, y, w, h], ...] } ] }
  *
@@ -28,7 +30,10 @@
  * transparent black); layer format ARGB8888 (the texture's pixel format);
  * src the whole image; dst the transformed src size at 0,0; transform
  * normal; alpha 1; filter linear; blend premultiplied; clip the whole
- * output; no damage. Paths are relative to the scene file. Unknown keys are
+ * output; no damage; yuv BT.601, limited range, chroma left (only for YUV
+ * formats: the image is converted into NV12, NV21, P010, YUV420 or YUYV
+ * planes in a memfd and handed to the renderer as a linear dmabuf; its
+ * alpha is dropped). Paths are relative to the scene file. Unknown keys are
  * errors, so that a misspelt key does not go unnoticed.
  */
 
@@ -78,6 +83,8 @@ struct scene_layer {
 	int cell;
 	/** The texture's DRM fourcc. */
 	uint32_t format;
+	/** YUV formats: how the image is converted into Y'CbCr (zeroed: the defaults). */
+	struct mosaic_yuv_info yuv;
 	struct mosaic_fbox src;
 	struct mosaic_box dst;
 	enum mosaic_transform transform;
@@ -130,6 +137,18 @@ bool scene_load_string(struct scene *scene, const char *json, const char *name,
  */
 void scene_layer_fill(const struct scene_layer *layer, uint32_t fourcc, uint32_t stride,
 	void *data);
+
+/** The straight-alpha color (0..1) of pixel (x, y) of a texture layer's image. */
+void scene_layer_color(const struct scene_layer *layer, int x, int y, float c[4]);
+
+/*
+ * Converts a texture layer's image into the planes of a YUV format with the
+ * layer's matrix, range and chroma location, in one memfd (planes one after
+ * the other, rows 64-byte aligned), and wraps it as a linear dmabuf. NULL,
+ * with a line in `error`, on failure.
+ */
+struct mosaic_buffer *scene_yuv_buffer_create(const struct scene_layer *layer,
+	char error[static SCENE_ERROR_SIZE]);
 
 /** Frees what scene_load() allocated. Accepts a zeroed scene. */
 void scene_finish(struct scene *scene);

@@ -84,7 +84,21 @@ static bool init_layer(struct scene_renderer *sr, const struct scene_layer *laye
 		return true;
 	}
 
-	if (!can_use(mosaic_renderer_get_texture_formats(sr->renderer,
+	if (mosaic_format_get_info(layer->format)->is_yuv) {
+		// YUV arrives as dmabuf planes (here memfds standing in for them).
+		if (!can_use(mosaic_renderer_get_texture_formats(sr->renderer,
+				MOSAIC_BUFFER_CAP_DMABUF), layer->format)) {
+			snprintf(error, SCENE_ERROR_SIZE, "%s.format: the %s renderer cannot "
+				"texture from %s dmabufs", layer->where,
+				mosaic_backend_name(mosaic_renderer_get_backend(sr->renderer)),
+				mosaic_format_name(layer->format, name));
+			return false;
+		}
+		state->source = scene_yuv_buffer_create(layer, error);
+		if (state->source == NULL) {
+			return false;
+		}
+	} else if (!can_use(mosaic_renderer_get_texture_formats(sr->renderer,
 			MOSAIC_BUFFER_CAP_DATA_PTR), layer->format)) {
 		snprintf(error, SCENE_ERROR_SIZE, "%s.format: the %s renderer cannot texture "
 			"from %s", layer->where,
@@ -92,7 +106,9 @@ static bool init_layer(struct scene_renderer *sr, const struct scene_layer *laye
 			mosaic_format_name(layer->format, name));
 		return false;
 	}
-	state->source = create_source(layer, allocator);
+	if (state->source == NULL) {
+		state->source = create_source(layer, allocator);
+	}
 	if (state->source == NULL) {
 		snprintf(error, SCENE_ERROR_SIZE, "%s.image: cannot allocate a %dx%d %s buffer",
 			layer->where, layer->image_width, layer->image_height,
@@ -102,7 +118,8 @@ static bool init_layer(struct scene_renderer *sr, const struct scene_layer *laye
 	state->texture = mosaic_texture_from_buffer(sr->renderer, state->source);
 	if (state->texture == NULL) {
 		snprintf(error, SCENE_ERROR_SIZE, "%s.image: the renderer cannot make a texture "
-			"of it", layer->where);
+			"of it%s", layer->where, mosaic_format_get_info(layer->format)->is_yuv ?
+			" (cannot import the memfd-backed dmabuf)" : "");
 		return false;
 	}
 

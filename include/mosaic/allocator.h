@@ -84,7 +84,8 @@ struct mosaic_allocator *mosaic_gbm_allocator_create(int drm_fd);
  * Buffers offer MOSAIC_BUFFER_CAP_DATA_PTR (the kernel's mapping of the
  * buffer) and MOSAIC_BUFFER_CAP_DMABUF (one plane, DRM_FORMAT_MOD_LINEAR,
  * exported with DRM_RDWR). Only DRM_FORMAT_MOD_LINEAR can be asked for; the
- * format must be one of mosaic_format_get_all(). The contents start zeroed.
+ * format must be an RGB one of mosaic_format_get_all(). The contents start
+ * zeroed.
  * Buffers stay valid after the allocator is destroyed. NULL, with a log
  * line, when the device has no dumb buffers.
  */

@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <mosaic/format.h>
 #include <mosaic/geometry.h>
 
 #define MOSAIC_DMABUF_MAX_PLANES 4
@@ -41,7 +42,12 @@ enum mosaic_buffer_cap {
 	MOSAIC_BUFFER_CAP_SHM = 1 << 2,
 };
 
-/** The planes of a dmabuf. */
+/**
+ * The planes of a dmabuf. Planes may share one fd (at different offsets) or
+ * each have their own (disjoint planes); the number of planes is the
+ * format's (mosaic_format_info.n_planes): NV12 has Y then CbCr, YUV420 Y,
+ * Cb, Cr.
+ */
 struct mosaic_dmabuf_attributes {
 	int width, height;
 	/** DRM fourcc of the whole image. */
@@ -53,6 +59,13 @@ struct mosaic_dmabuf_attributes {
 	uint32_t offset[MOSAIC_DMABUF_MAX_PLANES];
 	uint32_t stride[MOSAIC_DMABUF_MAX_PLANES];
 	int fd[MOSAIC_DMABUF_MAX_PLANES];
+	/**
+	 * How to read YUV samples (see struct mosaic_yuv_info); ignored for RGB
+	 * formats. Zeroed: BT.601, limited range, chroma at the left.
+	 * mosaic_buffer_get_dmabuf() zeroes the struct before the buffer's hook
+	 * fills it, so implementations that predate the field report the default.
+	 */
+	struct mosaic_yuv_info yuv;
 };
 
 /** Closes the plane fds of `attribs` and marks them -1. Accepts NULL. */
@@ -174,12 +187,36 @@ struct mosaic_buffer *mosaic_buffer_from_data(int width, int height, uint32_t fo
 	uint32_t stride, void *data);
 
 /**
- * Wraps dmabuf planes. Validates the layout (plane count for the format, fds
- * that are seekable to a size that holds every plane, strides and offsets
- * without overflow). On success the buffer owns the fds in `attribs`; on
- * failure (NULL, with a log line) the caller keeps them.
+ * Wraps dmabuf planes. Validates the layout: a known format, the format's
+ * plane count, fds that are dmabufs, and for linear (and implicit) modifiers
+ * every plane's stride at least its subsampled row size and offset + stride
+ * x subsampled rows inside its fd, computed without overflow. On success the
+ * buffer owns the fds in `attribs`; on failure (NULL, with a log line) the
+ * caller keeps them.
  */
 struct mosaic_buffer *mosaic_buffer_from_dmabuf(const struct mosaic_dmabuf_attributes *attribs);
+
+/** Options of mosaic_buffer_from_dmabuf_with_options(); a zeroed struct is the default. */
+struct mosaic_dmabuf_buffer_options {
+	/**
+	 * Also accept memfds (shared memory from memfd_create()) as planes, as
+	 * stand-ins for dmabufs: for a producer that holds its pixels in shared
+	 * memory on a machine without /dev/udmabuf, and renderers that import
+	 * dmabufs by mapping them (pixman; lavapipe and llvmpipe, which import
+	 * any fd they can map). GPU drivers refuse such planes at import, with
+	 * a log line. Never set it for fds that come from clients: there a fd
+	 * that is no dmabuf is an error.
+	 */
+	bool allow_memfd;
+};
+
+/**
+ * mosaic_buffer_from_dmabuf() with options (NULL: the defaults). Ownership
+ * of the fds is the same: the buffer's on success, the caller's on failure.
+ */
+struct mosaic_buffer *mosaic_buffer_from_dmabuf_with_options(
+	const struct mosaic_dmabuf_attributes *attribs,
+	const struct mosaic_dmabuf_buffer_options *options);
 
 struct mosaic_buffer_addon;
 

@@ -11,7 +11,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** Facts about one single-plane RGB format mosaic knows. */
+/** Most planes of any format of the table (YUV420: Y, Cb, Cr). */
+#define MOSAIC_FORMAT_MAX_PLANES 3
+
+/**
+ * Facts about one format mosaic knows: single-plane RGB formats, and Y'CbCr
+ * formats of one to three planes (NV12, NV21, P010, YUV420, YUYV), which
+ * come only as dmabuf planes (struct mosaic_dmabuf_attributes), are sampled
+ * through a conversion into RGB and are never render targets.
+ */
 struct mosaic_format_info {
 	/** DRM fourcc, e.g. DRM_FORMAT_ARGB8888. */
 	uint32_t fourcc;
@@ -22,10 +30,93 @@ struct mosaic_format_info {
 	const char *name;
 	/** The same layout with the alpha channel ignored (ARGB8888 -> XRGB8888), or 0. */
 	uint32_t opaque_substitute;
-	/** Bytes per pixel. */
+	/** Bytes per pixel of plane 0 (YUYV: 2, a 4-byte Y0 Cb Y1 Cr pair per 2 pixels). */
 	uint32_t bytes_per_pixel;
 	/** True when the format carries alpha. */
 	bool has_alpha;
+	/** True for Y'CbCr formats (see the top of this struct). */
+	bool is_yuv;
+	/** Memory planes, 1..MOSAIC_FORMAT_MAX_PLANES. */
+	int n_planes;
+	/**
+	 * Bits per pixel of each plane, counted on the plane's own grid: plane 0
+	 * has the image's size, planes 1.. are subsampled by hsub x vsub
+	 * (NV12: 8, 16: one byte of Y per pixel, a Cb Cr pair per 2x2 pixels).
+	 */
+	uint32_t plane_bits_per_pixel[MOSAIC_FORMAT_MAX_PLANES];
+	/**
+	 * Chroma subsampling, 1 or 2 horizontally and vertically (4:2:0 is 2x2,
+	 * YUYV's 4:2:2 is 2x1); 1x1 for RGB. Subsampled sizes round up: a 5x3
+	 * NV12 image has a 3x2 chroma plane.
+	 */
+	uint32_t hsub, vsub;
+	/** Significant bits per component of YUV formats (8, P010: 10); 0 for RGB. */
+	uint32_t yuv_depth;
+};
+
+/** How Y'CbCr values map to R'G'B' (the matrix coefficients of ITU-T H.273). */
+enum mosaic_yuv_matrix {
+	/** ITU-R BT.601 (Kr 0.299, Kb 0.114): SD video, JPEG; the default. */
+	MOSAIC_YUV_MATRIX_BT601 = 0,
+	/** ITU-R BT.709 (Kr 0.2126, Kb 0.0722): HD video. */
+	MOSAIC_YUV_MATRIX_BT709 = 1,
+};
+
+/** The code range of the samples. */
+enum mosaic_yuv_range {
+	/** Limited ("TV", "narrow"): 8-bit Y 16..235, Cb Cr 16..240 (10-bit: 64..940/960). */
+	MOSAIC_YUV_RANGE_LIMITED = 0,
+	/** Full ("PC", "JPEG"): every code, Y 0..255, Cb Cr centred on 128 (10-bit: 512). */
+	MOSAIC_YUV_RANGE_FULL = 1,
+};
+
+/**
+ * Where subsampled chroma samples sit relative to the luma samples (the
+ * chroma sample location types of ITU-T H.273). Only the subsampled axes
+ * matter: YUYV uses the horizontal part alone.
+ */
+enum mosaic_chroma_location {
+	/**
+	 * Type 0, the default of MPEG-2, H.264 and HEVC: horizontally cosited
+	 * with the even luma columns, vertically midway between two rows.
+	 */
+	MOSAIC_CHROMA_LOCATION_LEFT = 0,
+	/** Type 1 (MPEG-1, JPEG): midway between luma samples on both axes. */
+	MOSAIC_CHROMA_LOCATION_CENTER = 1,
+	/** Type 2: cosited with the top-left luma sample of each 2x2 block. */
+	MOSAIC_CHROMA_LOCATION_TOP_LEFT = 2,
+};
+
+/**
+ * The colour facts of Y'CbCr content, carried by the buffer (see
+ * mosaic_dmabuf_attributes.yuv). A zeroed struct means BT.601, limited
+ * range, chroma at the left (H.273 type 0): what compositors assume when a
+ * client says nothing. Ignored for RGB formats.
+ *
+ * What each backend does with it:
+ * - pixman converts on the CPU at texture creation and at every update, and
+ *   honours every value here: the chroma planes are reconstructed bilinearly
+ *   at the stated location (edges clamp), then converted with the matrix
+ *   and range in floating point and rounded once.
+ * - GLES passes the values to the driver as EGL_YUV_COLOR_SPACE_HINT_EXT,
+ *   EGL_SAMPLE_RANGE_HINT_EXT and EGL_YUV_CHROMA_{HORIZONTAL,VERTICAL}_SITING_HINT_EXT
+ *   when the dmabuf is imported; the driver samples it through
+ *   GL_OES_EGL_image_external and may treat the hints as hints (Mesa's
+ *   llvmpipe honours matrix and range, not the chroma location, and
+ *   replicates YUYV chroma over each pixel pair). On software drivers the
+ *   YUV formats EGL lists are probe-imported at start-up (from a memfd, or
+ *   a GBM buffer on the GBM platform) and those that fail are left out of
+ *   the renderer's format set (Mesa 25's llvmpipe refuses NV12, NV21, P010
+ *   and YUV420).
+ * - Vulkan does not sample YUV formats yet.
+ * The values are read when a texture is made from the buffer (and, by
+ * pixman, at each update); GPU backends cache the import per buffer, so a
+ * buffer keeps the facts it was first imported with.
+ */
+struct mosaic_yuv_info {
+	enum mosaic_yuv_matrix matrix;
+	enum mosaic_yuv_range range;
+	enum mosaic_chroma_location chroma_location;
 };
 
 /**
@@ -54,11 +145,22 @@ uint32_t mosaic_format_from_name(const char *name);
 
 /**
  * Checks that a `width` x `height` image of `fourcc` with `stride` bytes per
- * row is well formed: known format, 0 < size <= MOSAIC_MAX_IMAGE_SIZE, stride
+ * row is well formed: a known RGB format (YUV formats have no single-plane CPU
+ * image: they come as dmabuf planes), 0 < size <= MOSAIC_MAX_IMAGE_SIZE, stride
  * at least width * bytes per pixel and a multiple of the pixel size, total
  * size without overflow. Logs the reason and returns false otherwise.
  */
 bool mosaic_format_check_layout(uint32_t fourcc, int width, int height, uint32_t stride);
+
+/**
+ * The smallest row size in bytes and the number of rows of plane `plane` of
+ * a `width` x `height` image of the format (subsampled planes rounded up,
+ * YUYV rows holding whole pixel pairs). False, with a log line, for a plane
+ * the format does not have or a size outside 1..MOSAIC_MAX_IMAGE_SIZE.
+ * `info` is borrowed; `min_stride` and `rows` may not be NULL.
+ */
+bool mosaic_format_plane_size(const struct mosaic_format_info *info, int plane, int width,
+	int height, uint64_t *min_stride, uint32_t *rows);
 
 /** Largest width or height accepted anywhere in mosaic, in pixels. */
 #define MOSAIC_MAX_IMAGE_SIZE 16384

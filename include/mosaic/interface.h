@@ -169,11 +169,18 @@ struct mosaic_texture_update {
 	 * (host-pointer import). Borrowed; its CPU access is open.
 	 */
 	struct mosaic_buffer *buffer;
-	/** The buffer's top-left pixel, mapped for reading. */
+	/**
+	 * The buffer's top-left pixel, mapped for reading. NULL for YUV formats
+	 * (mosaic_format_info.is_yuv): their planes and colour facts are the
+	 * buffer's dmabuf, which the backend reads or imports itself.
+	 */
 	const void *data;
-	/** The buffer's format: always the texture's. */
+	/** The texture's format; the buffer's too, except for YUV (checked by the backend). */
 	uint32_t fourcc;
-	/** Bytes per row: a valid layout for the texture's size (mosaic_format_check_layout()). */
+	/**
+	 * Bytes per row: a valid layout for the texture's size
+	 * (mosaic_format_check_layout()); 0 with `data` NULL.
+	 */
 	uint32_t stride;
 	/** Texture coordinates, clipped to the texture, never empty. */
 	const pixman_region32_t *damage;

@@ -11,6 +11,11 @@
  * mosaic_format_get_all(), DRM_FORMAT_MOD_LINEAR or an implicit modifier,
  * which is taken to be linear. Rendering needs a dmabuf exported read-write.
  * Its dmabuf format sets list DRM_FORMAT_MOD_LINEAR only.
+ *
+ * YUV dmabufs (NV12, NV21, P010, YUV420, YUYV: every plane mapped) are
+ * textures only: converted on the CPU into x8r8g8b8 (P010: x2r10g10b10) when
+ * the texture is made and at every update, with the buffer's struct
+ * mosaic_yuv_info (see <mosaic/format.h> for what is honoured).
  */
 
 #include <stdbool.h>

@@ -145,7 +145,8 @@ int mosaic_renderer_get_drm_fd(const struct mosaic_renderer *renderer);
 /**
  * The formats the renderer can make textures from, for buffers offering
  * `cap` (MOSAIC_BUFFER_CAP_DATA_PTR or MOSAIC_BUFFER_CAP_DMABUF). For
- * CPU-accessible buffers every format is listed with DRM_FORMAT_MOD_LINEAR.
+ * CPU-accessible buffers every RGB format is listed with DRM_FORMAT_MOD_LINEAR
+ * (YUV formats come only as dmabufs, and are never render formats).
  * The set is owned by the renderer and never NULL (possibly empty).
  */
 const struct mosaic_format_set *mosaic_renderer_get_texture_formats(

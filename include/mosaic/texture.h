@@ -93,7 +93,10 @@ bool mosaic_read_request_is_complete(struct mosaic_read_request *request);
  */
 bool mosaic_read_request_finish(struct mosaic_read_request *request);
 
-/** The format that reads fastest (no conversion). */
+/**
+ * The format that reads fastest (no conversion). Never a YUV format: YUV
+ * textures read as XRGB8888 (XRGB2101010 for 10-bit ones).
+ */
 uint32_t mosaic_texture_get_preferred_read_format(struct mosaic_texture *texture);
 
 /** Width in pixels. */

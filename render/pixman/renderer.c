@@ -51,11 +51,19 @@ struct mosaic_renderer *mosaic_pixman_backend_create(void)
 	renderer->base.features = MOSAIC_FEATURE_SOFTWARE | MOSAIC_FEATURE_DMABUF_IMPORT;
 	renderer->base.render_buffer_caps = MOSAIC_BUFFER_CAP_DATA_PTR;
 
-	// Every format of the table can be read and written by pixman, in memory
-	// or in linear dmabufs.
+	// Every RGB format of the table can be read and written by pixman, in
+	// memory or in linear dmabufs; YUV ones are converted from linear dmabufs.
 	size_t n;
 	const struct mosaic_format_info *infos = mosaic_format_get_all(&n);
 	for (size_t i = 0; i < n; i++) {
+		if (infos[i].is_yuv) {
+			if (!mosaic_format_set_add(&renderer->base.dmabuf_texture_formats,
+					infos[i].fourcc, DRM_FORMAT_MOD_LINEAR)) {
+				mosaic_renderer_destroy(&renderer->base);
+				return NULL;
+			}
+			continue;
+		}
 		if (!mosaic_format_set_add(&renderer->base.data_ptr_texture_formats,
 				infos[i].fourcc, DRM_FORMAT_MOD_LINEAR) ||
 				!mosaic_format_set_add(&renderer->base.data_ptr_render_formats,

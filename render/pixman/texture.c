@@ -119,10 +119,66 @@ void pixman_buffer_view_finish(struct pixman_buffer_view *view)
 	*view = (struct pixman_buffer_view){0};
 }
 
+/* A buffer whose planes must be converted: a YUV dmabuf without a CPU pointer. */
+static bool buffer_is_yuv(struct mosaic_buffer *buffer, uint32_t *fourcc)
+{
+	uint32_t caps = mosaic_buffer_get_caps(buffer);
+	struct mosaic_dmabuf_attributes attribs;
+	if ((caps & MOSAIC_BUFFER_CAP_DATA_PTR) || !(caps & MOSAIC_BUFFER_CAP_DMABUF) ||
+			!mosaic_buffer_get_dmabuf(buffer, &attribs)) {
+		return false;
+	}
+	const struct mosaic_format_info *info = mosaic_format_get_info(attribs.fourcc);
+	*fourcc = attribs.fourcc;
+	return info != NULL && info->is_yuv;
+}
+
+/* Converts the YUV planes of `buffer` inside `region` (NULL: all) into `image`. */
+static bool convert_yuv(struct mosaic_buffer *buffer, uint32_t fourcc, pixman_image_t *image,
+	const pixman_region32_t *region)
+{
+	char a[32], b[32];
+	struct mosaic_dmabuf_cpu_planes planes;
+	if (!mosaic_dmabuf_begin_cpu_access_planes(buffer, MOSAIC_BUFFER_DATA_ACCESS_READ,
+			&planes)) {
+		return false;
+	}
+	bool ok = planes.fourcc == fourcc;
+	if (!ok) {
+		mosaic_log(MOSAIC_LOG_ERROR, "pixman: buffer format %s differs from texture "
+			"format %s", mosaic_format_name(planes.fourcc, a),
+			mosaic_format_name(fourcc, b));
+	} else {
+		const struct mosaic_format_info *info = mosaic_format_get_info(fourcc);
+		struct mosaic_yuv_plane yuv_planes[MOSAIC_FORMAT_MAX_PLANES];
+		for (int p = 0; p < info->n_planes; p++) {
+			yuv_planes[p] = (struct mosaic_yuv_plane){
+				planes.data[p], planes.stride[p],
+			};
+		}
+		int n = 1;
+		pixman_box32_t whole = { 0, 0, buffer->width, buffer->height };
+		const pixman_box32_t *rects = region != NULL ?
+			pixman_region32_rectangles((pixman_region32_t *)region, &n) : &whole;
+		for (int i = 0; i < n; i++) {
+			mosaic_yuv_convert(info, &planes.yuv, yuv_planes, buffer->width,
+				buffer->height, rects[i].x1, rects[i].y1, rects[i].x2 - rects[i].x1,
+				rects[i].y2 - rects[i].y1, pixman_image_get_data(image),
+				(uint32_t)pixman_image_get_stride(image));
+		}
+	}
+	mosaic_dmabuf_end_cpu_access(buffer);
+	return ok;
+}
+
 static bool pixman_texture_update_from_buffer(struct mosaic_texture *texture,
 	const struct mosaic_texture_update *update)
 {
 	struct pixman_texture *t = pixman_texture_from_base(texture);
+	if (update->data == NULL) {
+		// A YUV buffer: its planes are converted (and mapped) here.
+		return convert_yuv(update->buffer, texture->fourcc, t->image, update->damage);
+	}
 	struct pixman_buffer_view view = {0};
 	// The core holds the access; the data is only read.
 	if (!wrap_pixels(&view, (void *)update->data, update->fourcc, update->stride,
@@ -171,9 +227,39 @@ static const struct mosaic_texture_impl pixman_texture_impl = {
 	.read_pixels = pixman_texture_read_pixels,
 };
 
+static struct mosaic_texture *texture_from_yuv(struct mosaic_renderer *renderer,
+	struct mosaic_buffer *buffer, uint32_t fourcc)
+{
+	struct pixman_texture *t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+		return NULL;
+	}
+	t->image = pixman_image_create_bits_no_clear(mosaic_format_pixman_yuv_code(fourcc),
+		buffer->width, buffer->height, NULL, 0);
+	if (t->image == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "pixman: cannot allocate a %dx%d texture",
+			buffer->width, buffer->height);
+		free(t);
+		return NULL;
+	}
+	if (!convert_yuv(buffer, fourcc, t->image, NULL)) {
+		pixman_image_unref(t->image);
+		free(t);
+		return NULL;
+	}
+	mosaic_texture_init(&t->base, &pixman_texture_impl, renderer, buffer->width,
+		buffer->height, fourcc);
+	return &t->base;
+}
+
 struct mosaic_texture *pixman_texture_from_buffer(struct mosaic_renderer *renderer,
 	struct mosaic_buffer *buffer)
 {
+	uint32_t yuv_fourcc;
+	if (buffer_is_yuv(buffer, &yuv_fourcc)) {
+		return texture_from_yuv(renderer, buffer, yuv_fourcc);
+	}
 	struct pixman_buffer_view view;
 	if (!pixman_buffer_view_init(&view, buffer, MOSAIC_BUFFER_DATA_ACCESS_READ)) {
 		return NULL;

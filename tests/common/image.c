@@ -56,25 +56,12 @@ bool test_image_to_pixels(const struct test_image *image, uint32_t fourcc, uint3
 	for (int y = 0; y < image->height; y++) {
 		uint8_t *row = (uint8_t *)data + (size_t)y * stride;
 		for (int x = 0; x < image->width; x++) {
+			// The one packer of the tree: premultiplied, rounded once.
 			const uint8_t *p = test_image_pixel(image, x, y);
-			float a = l->bits[3] == 0 ? 1.0f : p[3] / 255.0f;
-			float c[4] = {
-				p[0] / 255.0f * a, p[1] / 255.0f * a, p[2] / 255.0f * a, a,
+			const float straight[4] = {
+				p[0] / 255.0f, p[1] / 255.0f, p[2] / 255.0f, p[3] / 255.0f,
 			};
-			uint32_t word = 0;
-			for (int i = 0; i < 4; i++) {
-				if (l->bits[i] == 0) {
-					continue;
-				}
-				uint32_t max = (1u << l->bits[i]) - 1;
-				word |= (uint32_t)(c[i] * (float)max + 0.5f) << l->shift[i];
-			}
-			if (l->bytes == 2) {
-				uint16_t w16 = (uint16_t)word;
-				memcpy(row + (size_t)x * 2, &w16, 2);
-			} else {
-				memcpy(row + (size_t)x * 4, &word, 4);
-			}
+			pixels_pack(fourcc, straight, row + (size_t)x * l->bytes);
 		}
 	}
 	return true;

@@ -54,8 +54,9 @@ bool test_image_from_pixels(struct test_image *image, int width, int height, uin
 	uint32_t stride, const void *data);
 
 /**
- * The reverse: premultiplies `image` and packs it into `data` (`stride`
- * bytes per row) in `fourcc`. False for an unknown format.
+ * The reverse: premultiplies `image` (by the alpha the format can store) and
+ * packs it into `data` (`stride` bytes per row) in `fourcc`, with
+ * mosaic-render's pixels_pack(). False for an unknown format.
  */
 bool test_image_to_pixels(const struct test_image *image, uint32_t fourcc, uint32_t stride,
 	void *data);

@@ -22,6 +22,33 @@
  *   255/31 -> 9): the small errors above may fall on either side of a
  *   rounding boundary and flip the stored value by one step.
  *
+ * Scenes with YUV layers (yuv-*.json) are compared with a reference the
+ * runner computes itself instead of with pixman: every backend, pixman
+ * included, must match it. The reference takes each layer's source color,
+ * converts it to Y'CbCr in double precision with the layer's matrix and
+ * range, rounds the codes to the format's depth (at full resolution: no
+ * subsampling) and converts back. Tolerance TOLERANCE_YUV = 4 per channel:
+ * - rounding Y' and Cb/Cr to 8-bit codes moves R', G', B' by up to
+ *   0.5 * 255/219 (Y') + 0.5 * 1.8556 * 255/224 (Cb into B') = 1.6 steps in
+ *   the reference and as much again in the image the renderer reads, which
+ *   an encoder rounded independently (mosaic-render's, from the same colors);
+ * - the chroma planes are subsampled: the scenes use bilinear gradients,
+ *   which chroma reconstructed bilinearly at the right location reproduces
+ *   exactly except next to the right and bottom edges, where the last
+ *   chroma sample is held (at most half a chroma sample of the gradient's
+ *   slope: under 1 step for the slopes of the scenes);
+ * - the output rounds once more (0.5).
+ * GPU backends get TOLERANCE_YUV_GPU = 8: EGL_EXT_image_dma_buf_import leaves
+ * chroma filtering and siting hints to the driver, and llvmpipe replicates
+ * the chroma of a YUYV pair over both pixels instead of interpolating it
+ * (measured 7 here); the scenes' gradients change by at most 0.35 / 44 per
+ * pixel, so a chroma sample displaced by up to 2 pixels moves R', G', B' by
+ * about 4 steps more than the reconstruction pixman does.
+ * A backend that advertises a YUV format but refuses the memfd that stands
+ * in for a dmabuf on this machine (no /dev/udmabuf) is reported and skipped:
+ * such a driver imports real dmabufs only. (llvmpipe maps memfds; the GLES
+ * renderer leaves out the YUV formats it cannot import at all.)
+ *
  * Exit status: 0 when every backend matched, 1 on a mismatch or a scene that
  * pixman cannot draw, 77 when pixman is the only backend (after still
  * drawing every scene with it): nothing was compared, so nothing passed.
@@ -40,6 +67,8 @@
 #define TOLERANCE_NEAREST 2
 #define TOLERANCE_LINEAR 7
 #define TOLERANCE_RGB565 9
+#define TOLERANCE_YUV 4
+#define TOLERANCE_YUV_GPU 8
 /* Nearest sampling closer than this to a texel edge is a tie GPUs may break either way. */
 #define TIE_MARGIN (1.0 / 64.0)
 
@@ -205,6 +234,165 @@ struct totals {
 	size_t failed, compared;
 };
 
+static bool scene_has_yuv(const struct scene *scene)
+{
+	for (size_t i = 0; i < scene->n_layers; i++) {
+		if (scene->layers[i].kind == SCENE_LAYER_TEXTURE &&
+				mosaic_format_get_info(scene->layers[i].format)->is_yuv) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static double ref_round(double v, double max)
+{
+	v = floor(v + 0.5);
+	return v < 0.0 ? 0.0 : (v > max ? max : v);
+}
+
+static double ref_clamp(double v)
+{
+	return v < 0.0 ? 0.0 : (v > 1.0 ? 1.0 : v);
+}
+
+/* The runner's own R'G'B' -> Y'CbCr codes -> R'G'B' round trip (see the top). */
+static void ref_yuv_round_trip(const struct mosaic_yuv_info *yuv, unsigned depth,
+	const float in[3], uint8_t out[3])
+{
+	double kr = yuv->matrix == MOSAIC_YUV_MATRIX_BT709 ? 0.2126 : 0.299;
+	double kb = yuv->matrix == MOSAIC_YUV_MATRIX_BT709 ? 0.0722 : 0.114;
+	double kg = 1.0 - kr - kb;
+	double r = ref_clamp(in[0]), g = ref_clamp(in[1]), b = ref_clamp(in[2]);
+	double y = kr * r + kg * g + kb * b;
+	double pb = (b - y) / (2.0 * (1.0 - kb)), pr = (r - y) / (2.0 * (1.0 - kr));
+	double max = (double)((1u << depth) - 1), step = (double)(1u << (depth - 8));
+	double half = (double)(1u << (depth - 1));
+	if (yuv->range == MOSAIC_YUV_RANGE_FULL) {
+		y = ref_round(y * max, max) / max;
+		pb = (ref_round(pb * max + half, max) - half) / max;
+		pr = (ref_round(pr * max + half, max) - half) / max;
+	} else {
+		y = (ref_round((219.0 * y + 16.0) * step, max) / step - 16.0) / 219.0;
+		pb = (ref_round((224.0 * pb + 128.0) * step, max) / step - 128.0) / 224.0;
+		pr = (ref_round((224.0 * pr + 128.0) * step, max) / step - 128.0) / 224.0;
+	}
+	r = y + 2.0 * (1.0 - kr) * pr;
+	b = y + 2.0 * (1.0 - kb) * pb;
+	g = (y - kr * r - kb * b) / kg;
+	out[0] = (uint8_t)ref_round(ref_clamp(r) * 255.0, 255.0);
+	out[1] = (uint8_t)ref_round(ref_clamp(g) * 255.0, 255.0);
+	out[2] = (uint8_t)ref_round(ref_clamp(b) * 255.0, 255.0);
+}
+
+/*
+ * The reference image of a YUV scene: an opaque clear color and opaque YUV
+ * layers drawn 1:1, untransformed. False (with a FAIL line) for a scene
+ * outside that shape.
+ */
+static bool yuv_reference(const char *name, const struct scene *scene,
+	struct test_image *image)
+{
+	if (!scene->has_clear || scene->clear.a != 1.0f) {
+		printf("FAIL %s: YUV scenes need an opaque clear color\n", name);
+		return false;
+	}
+	for (size_t i = 0; i < scene->n_layers; i++) {
+		const struct scene_layer *l = &scene->layers[i];
+		if (l->kind != SCENE_LAYER_TEXTURE || !mosaic_format_get_info(l->format)->is_yuv ||
+				l->transform != MOSAIC_TRANSFORM_NORMAL || l->alpha != 1.0f ||
+				l->has_clip || l->src.x != 0 || l->src.y != 0 ||
+				l->src.width != l->image_width ||
+				l->src.height != l->image_height ||
+				l->dst.width != l->image_width ||
+				l->dst.height != l->image_height) {
+			printf("FAIL %s: %s: YUV scenes hold only YUV layers drawn 1:1, "
+				"untransformed, opaque, unclipped\n", name, l->where);
+			return false;
+		}
+	}
+	if (!test_image_init(image, scene->width, scene->height)) {
+		printf("FAIL %s: out of memory\n", name);
+		return false;
+	}
+	for (int y = 0; y < scene->height; y++) {
+		for (int x = 0; x < scene->width; x++) {
+			uint8_t *p = test_image_pixel(image, x, y);
+			p[0] = (uint8_t)ref_round(scene->clear.r * 255.0, 255.0);
+			p[1] = (uint8_t)ref_round(scene->clear.g * 255.0, 255.0);
+			p[2] = (uint8_t)ref_round(scene->clear.b * 255.0, 255.0);
+			p[3] = 255;
+		}
+	}
+	for (size_t i = 0; i < scene->n_layers; i++) {
+		const struct scene_layer *l = &scene->layers[i];
+		unsigned depth = mosaic_format_get_info(l->format)->yuv_depth;
+		for (int y = 0; y < l->image_height; y++) {
+			for (int x = 0; x < l->image_width; x++) {
+				int ox = l->dst.x + x, oy = l->dst.y + y;
+				if (ox < 0 || oy < 0 || ox >= scene->width || oy >= scene->height) {
+					continue;
+				}
+				float c[4];
+				scene_layer_color(l, x, y, c);
+				uint8_t *p = test_image_pixel(image, ox, oy);
+				ref_yuv_round_trip(&l->yuv, depth, c, p);
+				p[3] = 255;
+			}
+		}
+	}
+	return true;
+}
+
+/* Draws a YUV scene with every backend, pixman included, and compares with the reference. */
+static void run_yuv_scene(const char *name, const struct scene *scene,
+	const struct test_backend backends[static TEST_MAX_BACKENDS], struct totals *totals)
+{
+	struct test_image expected;
+	if (!yuv_reference(name, scene, &expected)) {
+		totals->failed++;
+		return;
+	}
+	for (size_t b = 0; b < TEST_MAX_BACKENDS; b++) {
+		if (backends[b].renderer == NULL) {
+			continue;
+		}
+		char error[SCENE_ERROR_SIZE];
+		struct test_image actual;
+		int drawn = draw(scene, backends[b].renderer, &actual, error);
+		if (drawn < 0 || (drawn == 0 && b > 0 &&
+				strstr(error, "cannot import the memfd-backed dmabuf") != NULL)) {
+			printf("skip %s: %s: %s\n", name, backends[b].name, error);
+			continue;
+		}
+		if (drawn == 0) {
+			printf("FAIL %s: %s: %s\n", name, backends[b].name, error);
+			totals->failed++;
+			continue;
+		}
+		// pixman counts too: here it is compared, not the reference.
+		totals->compared++;
+		int tolerance = b == 0 ? TOLERANCE_YUV : TOLERANCE_YUV_GPU;
+		struct test_image_diff diff;
+		bool match = test_image_compare(&expected, &actual, tolerance, &diff);
+		printf("%s %s: %s vs reference: max difference %d/255 (tolerance %d), %zu pixels "
+			"differ, %zu over the tolerance", match ? "ok  " : "FAIL", name,
+			backends[b].name, diff.max_diff, tolerance, diff.n_different, diff.n_bad);
+		if (match) {
+			printf("\n");
+		} else {
+			printf(", first at %d,%d\n", diff.first_x, diff.first_y);
+			char label[512];
+			snprintf(label, sizeof(label), "%.*s-%s", (int)(strlen(name) - 5), name,
+				backends[b].name);
+			test_save_mismatch("conformance", label, &expected, &actual, tolerance);
+			totals->failed++;
+		}
+		test_image_finish(&actual);
+	}
+	test_image_finish(&expected);
+}
+
 /* Draws the scene with one more backend and compares with pixman's image. */
 static void compare_backend(const char *name, const struct scene *scene,
 	const struct test_backend *backend, const struct test_image *expected, int tolerance,
@@ -254,6 +442,11 @@ static void run_scene(const char *dir, const char *name,
 	}
 	if (!check_scene_design(name, &scene)) {
 		totals->failed++;
+		scene_finish(&scene);
+		return;
+	}
+	if (scene_has_yuv(&scene)) {
+		run_yuv_scene(name, &scene, backends, totals);
 		scene_finish(&scene);
 		return;
 	}
@@ -326,6 +519,7 @@ int main(int argc, char *argv[])
 		printf("SKIP: no other backend could draw any scene: nothing to compare\n");
 		return TEST_EXIT_SKIP;
 	}
-	printf("%zu comparisons with pixman, all within tolerance\n", totals.compared);
+	printf("%zu comparisons (with pixman; for YUV scenes with the computed reference), "
+		"all within tolerance\n", totals.compared);
 	return 0;
 }

@@ -69,6 +69,10 @@ static void test_round_trip(void **state)
 	size_t n;
 	const struct mosaic_format_info *all = mosaic_format_get_all(&n);
 	for (size_t i = 0; i < n; i++) {
+		if (all[i].is_yuv) {
+			// No CPU pixel layout: YUV comes as dmabuf planes.
+			continue;
+		}
 		// Opaque colors that every format, 565 included, stores exactly.
 		struct test_image in, out;
 		assert_true(test_image_init(&in, 3, 2));

@@ -6,6 +6,7 @@
 #include <xf86drm.h>
 
 #include "common.h"
+#include "private/format.h"
 
 struct expected_format {
 	uint32_t fourcc;
@@ -82,7 +83,7 @@ static void test_names_and_libdrm(void **state)
 		free(drm_name);
 	}
 
-	const uint32_t unknown[] = { DRM_FORMAT_NV12, DRM_FORMAT_YUYV, DRM_FORMAT_RGB888,
+	const uint32_t unknown[] = { DRM_FORMAT_NV16, DRM_FORMAT_UYVY, DRM_FORMAT_RGB888,
 		DRM_FORMAT_ARGB16161616F, DRM_FORMAT_C8 };
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
 		char *drm_name = drmGetFormatName(unknown[i]);
@@ -129,17 +130,17 @@ static void test_table_consistent(void **state)
 
 static void test_unknown_formats(void **state)
 {
-	assert_null(mosaic_format_get_info(DRM_FORMAT_NV12));
+	assert_null(mosaic_format_get_info(DRM_FORMAT_NV16));
 	assert_null(mosaic_format_get_info(0));
-	assert_int_equal(mosaic_format_from_name("NV12"), 0);
+	assert_int_equal(mosaic_format_from_name("NV16"), 0);
 	assert_int_equal(mosaic_format_from_name("argb8888"), 0);
 	assert_int_equal(mosaic_format_from_name(""), 0);
 	assert_int_equal(mosaic_format_from_name(NULL), 0);
 
 	char buf[32];
-	const char *name = mosaic_format_name(DRM_FORMAT_NV12, buf);
+	const char *name = mosaic_format_name(DRM_FORMAT_NV16, buf);
 	assert_ptr_equal(name, buf);
-	assert_true(strncmp(name, "NV12", 4) == 0);
+	assert_true(strncmp(name, "NV16", 4) == 0);
 	// Non-printable bytes never reach a log line.
 	name = mosaic_format_name(0x01020304, buf);
 	assert_true(strncmp(name, "????", 4) == 0);
@@ -150,6 +151,132 @@ static void test_unknown_formats(void **state)
 		assert_true(*c >= 0x20 && *c < 0x7f);
 	}
 	assert_no_error(&cap);
+}
+
+struct expected_yuv {
+	uint32_t fourcc;
+	const char *name;
+	int n_planes;
+	uint32_t bits[3];
+	uint32_t hsub, vsub, depth;
+};
+
+/* From the layouts drm_fourcc.h describes, not from the library's table. */
+#define F(name) DRM_FORMAT_##name, #name
+static const struct expected_yuv required_yuv[] = {
+	{ F(NV12), 2, { 8, 16 }, 2, 2, 8 },
+	{ F(NV21), 2, { 8, 16 }, 2, 2, 8 },
+	{ F(P010), 2, { 16, 32 }, 2, 2, 10 },
+	{ F(YUV420), 3, { 8, 8, 8 }, 2, 2, 8 },
+	{ F(YUYV), 1, { 16 }, 2, 1, 8 },
+};
+#undef F
+
+static void test_required_yuv_formats(void **state)
+{
+	for (size_t i = 0; i < sizeof(required_yuv) / sizeof(required_yuv[0]); i++) {
+		const struct expected_yuv *e = &required_yuv[i];
+		const struct mosaic_format_info *info = mosaic_format_get_info(e->fourcc);
+		assert_non_null(info);
+		assert_string_equal(info->name, e->name);
+		assert_true(info->is_yuv);
+		assert_false(info->has_alpha);
+		assert_int_equal(info->opaque_substitute, 0);
+		assert_int_equal(info->n_planes, e->n_planes);
+		for (int p = 0; p < e->n_planes; p++) {
+			assert_int_equal(info->plane_bits_per_pixel[p], e->bits[p]);
+		}
+		assert_int_equal(info->bytes_per_pixel, e->bits[0] / 8);
+		assert_int_equal(info->hsub, e->hsub);
+		assert_int_equal(info->vsub, e->vsub);
+		assert_int_equal(info->yuv_depth, e->depth);
+	}
+	// RGB rows: one plane, no subsampling.
+	for (size_t i = 0; i < N_REQUIRED; i++) {
+		const struct mosaic_format_info *info = mosaic_format_get_info(required[i].fourcc);
+		assert_false(info->is_yuv);
+		assert_int_equal(info->n_planes, 1);
+		assert_int_equal(info->plane_bits_per_pixel[0], required[i].bpp * 8);
+		assert_int_equal(info->hsub, 1);
+		assert_int_equal(info->vsub, 1);
+	}
+	assert_no_error(&cap);
+}
+
+/*
+ * The table and every backend column are built from MOSAIC_FORMAT_ROWS: a
+ * backend column without an entry for a row does not compile. What is left
+ * to check is that the table holds exactly those rows, in that order, with
+ * no row left empty (the pixman column is checked by drawing, test-yuv and
+ * test-pixman).
+ */
+static void test_rows_match_list(void **state)
+{
+	static const struct {
+		uint32_t fourcc;
+		const char *name;
+	} rows[] = {
+#define ROW(name) { DRM_FORMAT_##name, #name },
+		MOSAIC_FORMAT_ROWS(ROW)
+#undef ROW
+	};
+	size_t n;
+	const struct mosaic_format_info *all = mosaic_format_get_all(&n);
+	assert_int_equal(n, sizeof(rows) / sizeof(rows[0]));
+	assert_int_equal(n, MOSAIC_FORMAT_N_ROWS);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(all[i].fourcc, rows[i].fourcc);
+		assert_string_equal(all[i].name, rows[i].name);
+	}
+}
+
+static void test_plane_size(void **state)
+{
+	uint64_t stride;
+	uint32_t rows;
+	const struct {
+		uint32_t fourcc;
+		int plane, width, height;
+		uint64_t stride;
+		uint32_t rows;
+	} cases[] = {
+		{ DRM_FORMAT_NV12, 0, 5, 3, 5, 3 },
+		// Subsampled sizes round up: 5x3 has a 3x2 chroma plane of pairs.
+		{ DRM_FORMAT_NV12, 1, 5, 3, 6, 2 },
+		{ DRM_FORMAT_NV21, 1, 4, 4, 4, 2 },
+		{ DRM_FORMAT_P010, 0, 5, 3, 10, 3 },
+		{ DRM_FORMAT_P010, 1, 5, 3, 12, 2 },
+		{ DRM_FORMAT_YUV420, 1, 5, 3, 3, 2 },
+		{ DRM_FORMAT_YUV420, 2, 1, 1, 1, 1 },
+		// YUYV rows hold whole pixel pairs.
+		{ DRM_FORMAT_YUYV, 0, 5, 3, 12, 3 },
+		{ DRM_FORMAT_YUYV, 0, 4, 1, 8, 1 },
+		{ DRM_FORMAT_ARGB8888, 0, 5, 3, 20, 3 },
+		{ DRM_FORMAT_RGB565, 0, MOSAIC_MAX_IMAGE_SIZE, 1, MOSAIC_MAX_IMAGE_SIZE * 2, 1 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct mosaic_format_info *info = mosaic_format_get_info(cases[i].fourcc);
+		assert_true(mosaic_format_plane_size(info, cases[i].plane, cases[i].width,
+			cases[i].height, &stride, &rows));
+		assert_int_equal(stride, cases[i].stride);
+		assert_int_equal(rows, cases[i].rows);
+	}
+	assert_no_error(&cap);
+
+	const struct mosaic_format_info *nv12 = mosaic_format_get_info(DRM_FORMAT_NV12);
+	assert_false(mosaic_format_plane_size(nv12, 2, 4, 4, &stride, &rows));
+	assert_one_error(&cap, "no plane 2");
+	assert_false(mosaic_format_plane_size(nv12, -1, 4, 4, &stride, &rows));
+	assert_one_error(&cap, "no plane -1");
+	assert_false(mosaic_format_plane_size(nv12, 0, 0, 4, &stride, &rows));
+	assert_one_error(&cap, "invalid size");
+	assert_false(mosaic_format_plane_size(nv12, 0, 4, MOSAIC_MAX_IMAGE_SIZE + 1, &stride,
+		&rows));
+	assert_one_error(&cap, "invalid size");
+	assert_false(mosaic_format_plane_size(NULL, 0, 4, 4, &stride, &rows));
+	assert_one_error(&cap, "no format");
+	assert_false(mosaic_format_plane_size(nv12, 0, 4, 4, NULL, &rows));
+	assert_one_error(&cap, "no format");
 }
 
 static void test_check_layout_valid(void **state)
@@ -168,8 +295,13 @@ static void test_check_layout_valid(void **state)
 static void test_check_layout_rejects(void **state)
 {
 	const uint32_t f = DRM_FORMAT_ARGB8888;
+	assert_false(mosaic_format_check_layout(DRM_FORMAT_NV16, 4, 4, 16));
+	assert_one_error(&cap, "NV16");
+	// YUV formats have no single-plane CPU image.
+	assert_false(mosaic_format_check_layout(DRM_FORMAT_YUYV, 4, 4, 16));
+	assert_one_error(&cap, "YUV format");
 	assert_false(mosaic_format_check_layout(DRM_FORMAT_NV12, 4, 4, 16));
-	assert_one_error(&cap, "NV12");
+	assert_one_error(&cap, "YUV format");
 	assert_false(mosaic_format_check_layout(0, 4, 4, 16));
 	assert_one_error(&cap, "unsupported format");
 
@@ -409,6 +541,9 @@ int main(void)
 		cmocka_unit_test_setup(test_names_and_libdrm, setup),
 		cmocka_unit_test_setup(test_table_consistent, setup),
 		cmocka_unit_test_setup(test_unknown_formats, setup),
+		cmocka_unit_test_setup(test_required_yuv_formats, setup),
+		cmocka_unit_test_setup(test_rows_match_list, setup),
+		cmocka_unit_test_setup(test_plane_size, setup),
 		cmocka_unit_test_setup(test_check_layout_valid, setup),
 		cmocka_unit_test_setup(test_check_layout_rejects, setup),
 		cmocka_unit_test_setup(test_set_add_remove, setup),

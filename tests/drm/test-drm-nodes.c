@@ -273,6 +273,10 @@ static void test_dumb_allocation(void **state)
 	assert_null(mosaic_allocator_create_buffer(alloc, W, H, DRM_FORMAT_XRGB8888,
 		&tiled, 1));
 	assert_logged("buffers are linear");
+	// One plane per dumb buffer: YUV formats need more.
+	test_log_reset();
+	assert_null(mosaic_allocator_create_buffer(alloc, W, H, DRM_FORMAT_NV12, NULL, 0));
+	assert_logged("one RGB plane, not NV12");
 	mosaic_buffer_drop(b);
 	mosaic_allocator_destroy(alloc);
 
@@ -468,6 +472,70 @@ static void expect_pixman_refuses(struct mosaic_renderer *r,
 	mosaic_buffer_drop(&cb->base);
 }
 
+/*
+ * YUV planes in a real dmabuf (an NV12 image laid out inside a dumb buffer),
+ * wrapped in a compositor's own buffer whose colour facts change between
+ * commits: pixman converts at import and again, with the new facts, at the
+ * update (BT.601 red codes read as BT.709 gain green 24).
+ */
+static void test_pixman_yuv_facts(void **state)
+{
+	int fd = open_node(vkms.primary_node);
+	struct mosaic_allocator *dumb = mosaic_drm_dumb_allocator_create(fd);
+	close(fd);
+	assert_non_null(dumb);
+	struct mosaic_buffer *storage = mosaic_allocator_create_buffer(dumb, W, H,
+		DRM_FORMAT_XRGB8888, NULL, 0);
+	assert_non_null(storage);
+	struct mosaic_dmabuf_attributes real;
+	get_dmabuf(storage, &real);
+	void *data;
+	uint32_t fourcc, stride;
+	assert_true(mosaic_buffer_begin_data_access(storage, MOSAIC_BUFFER_DATA_WRITE, &data,
+		&fourcc, &stride));
+	// A W x H/2 NV12 image: H/2 luma rows of `stride` bytes, then H/4 rows of
+	// Cb Cr pairs; 3/4 of the dumb buffer.
+	uint8_t *bytes = data;
+	size_t luma = (size_t)stride * (H / 2);
+	memset(bytes, 81, luma);
+	for (size_t i = 0; i < (size_t)stride * (H / 4); i += 2) {
+		bytes[luma + i] = 90;
+		bytes[luma + i + 1] = 240;
+	}
+	mosaic_buffer_end_data_access(storage);
+
+	struct client_buffer *cb = calloc(1, sizeof(*cb));
+	assert_non_null(cb);
+	mosaic_buffer_init(&cb->base, &client_buffer_impl, W, H / 2);
+	cb->attribs = (struct mosaic_dmabuf_attributes){
+		.width = W, .height = H / 2, .fourcc = DRM_FORMAT_NV12,
+		.modifier = DRM_FORMAT_MOD_LINEAR, .n_planes = 2,
+		.offset = { 0, stride * (H / 2) }, .stride = { stride, stride },
+		.fd = { real.fd[0], real.fd[0], -1, -1 },
+	};
+	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
+	assert_non_null(r);
+	struct mosaic_texture *t = mosaic_texture_from_buffer(r, &cb->base);
+	assert_non_null(t);
+	uint32_t px[W];
+	const struct mosaic_read_pixels_options read = {
+		.fourcc = DRM_FORMAT_XRGB8888, .stride = W * 4, .data = px,
+		.src_box = { 0, 0, W, 1 },
+	};
+	assert_true(mosaic_texture_read_pixels(t, &read));
+	assert_true((px[0] >> 16 & 0xff) >= 254 && (px[0] & 0xffff) == 0);
+	cb->attribs.yuv.matrix = MOSAIC_YUV_MATRIX_BT709;
+	assert_true(mosaic_texture_update_from_buffer(t, &cb->base, NULL));
+	assert_true(mosaic_texture_read_pixels(t, &read));
+	assert_int_equal(px[0] >> 16 & 0xff, 255);
+	assert_true(abs((int)(px[0] >> 8 & 0xff) - 24) <= 1);
+	mosaic_texture_destroy(t);
+	mosaic_buffer_drop(&cb->base);
+	mosaic_renderer_destroy(r);
+	mosaic_buffer_drop(storage);
+	mosaic_allocator_destroy(dumb);
+}
+
 static void test_bad_dmabufs(void **state)
 {
 	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
@@ -608,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_autocreate),
 		cmocka_unit_test(test_pixman_dmabuf),
 		cmocka_unit_test(test_bad_dmabufs),
+		cmocka_unit_test(test_pixman_yuv_facts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

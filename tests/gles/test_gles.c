@@ -3,6 +3,7 @@
  * platform on CI): start-up, context hygiene, uploads, reads, and pixel
  * comparisons of small scenes with the pixman reference.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -883,6 +885,149 @@ static void test_dmabuf_features(void **state)
 	CHECK_GL();
 }
 
+/* A 16x16 linear image of `fourcc` at the start of `fd`, imported directly with EGL. */
+static bool egl_imports(EGLDisplay display, int fd, uint32_t fourcc)
+{
+	PFNEGLCREATEIMAGEKHRPROC create =
+		(PFNEGLCREATEIMAGEKHRPROC)eglGetProcAddress("eglCreateImageKHR");
+	PFNEGLDESTROYIMAGEKHRPROC destroy =
+		(PFNEGLDESTROYIMAGEKHRPROC)eglGetProcAddress("eglDestroyImageKHR");
+	const struct mosaic_format_info *info = mosaic_format_get_info(fourcc);
+	static const EGLint keys[3][3] = {
+		{ EGL_DMA_BUF_PLANE0_FD_EXT, EGL_DMA_BUF_PLANE0_OFFSET_EXT,
+			EGL_DMA_BUF_PLANE0_PITCH_EXT },
+		{ EGL_DMA_BUF_PLANE1_FD_EXT, EGL_DMA_BUF_PLANE1_OFFSET_EXT,
+			EGL_DMA_BUF_PLANE1_PITCH_EXT },
+		{ EGL_DMA_BUF_PLANE2_FD_EXT, EGL_DMA_BUF_PLANE2_OFFSET_EXT,
+			EGL_DMA_BUF_PLANE2_PITCH_EXT },
+	};
+	EGLint attribs[6 + 3 * 6 + 1] = {
+		EGL_WIDTH, 16, EGL_HEIGHT, 16, EGL_LINUX_DRM_FOURCC_EXT, (EGLint)fourcc,
+	};
+	int n = 6;
+	EGLint offset = 0;
+	for (int p = 0; p < info->n_planes; p++) {
+		uint64_t row_bytes;
+		uint32_t rows;
+		assert_true(mosaic_format_plane_size(info, p, 16, 16, &row_bytes, &rows));
+		const EGLint values[3] = { fd, offset, (EGLint)row_bytes };
+		for (int k = 0; k < 3; k++) {
+			attribs[n++] = keys[p][k];
+			attribs[n++] = values[k];
+		}
+		offset += (EGLint)(row_bytes * rows);
+	}
+	attribs[n] = EGL_NONE;
+	EGLImageKHR image = create(display, EGL_NO_CONTEXT, EGL_LINUX_DMA_BUF_EXT, NULL,
+		attribs);
+	if (image == EGL_NO_IMAGE_KHR) {
+		return false;
+	}
+	destroy(display, image);
+	return true;
+}
+
+/*
+ * YUV formats: never render formats; a texture format exactly when EGL lists
+ * it and it imports (checked here with a memfd, where the driver maps any fd,
+ * as surfaceless llvmpipe does), then with the modifiers EGL lists plus the
+ * implicit one. A YUYV memfd imports with the colour hints and draws red.
+ */
+static void test_yuv_dmabuf(void **state)
+{
+	EGLDisplay display = mosaic_gles_renderer_get_egl_display(gl);
+	PFNEGLQUERYDMABUFMODIFIERSEXTPROC query_modifiers =
+		(PFNEGLQUERYDMABUFMODIFIERSEXTPROC)eglGetProcAddress("eglQueryDmaBufModifiersEXT");
+	const char *exts = eglQueryString(display, EGL_EXTENSIONS);
+	if (query_modifiers == NULL || exts == NULL ||
+			strstr(exts, "EGL_EXT_image_dma_buf_import_modifiers") == NULL) {
+		skip();
+	}
+	int probe = memfd_create("test-gles-probe", MFD_CLOEXEC);
+	assert_true(probe >= 0);
+	assert_int_equal(ftruncate(probe, 16 * 16 * 4), 0);
+	if (!egl_imports(display, probe, DRM_FORMAT_XRGB8888)) {
+		close(probe);
+		skip();
+	}
+	const struct mosaic_format_set *tex = mosaic_renderer_get_texture_formats(gl,
+		MOSAIC_BUFFER_CAP_DMABUF);
+	const struct mosaic_format_set *render = mosaic_renderer_get_render_formats(gl,
+		MOSAIC_BUFFER_CAP_DMABUF);
+	size_t n;
+	const struct mosaic_format_info *all = mosaic_format_get_all(&n);
+	for (size_t i = 0; i < n; i++) {
+		if (!all[i].is_yuv) {
+			continue;
+		}
+		assert_null(mosaic_format_set_get(render, all[i].fourcc));
+		EGLuint64KHR mods[64];
+		EGLBoolean external[64];
+		EGLint n_mods = 0;
+		assert_true(query_modifiers(display, (EGLint)all[i].fourcc, 64, mods, external,
+			&n_mods));
+		const struct mosaic_format *f = mosaic_format_set_get(tex, all[i].fourcc);
+		bool imports = n_mods > 0 && egl_imports(display, probe, all[i].fourcc);
+		print_message("%s: %d modifiers listed, %s, %s\n", all[i].name, n_mods,
+			imports ? "imports" : "does not import", f != NULL ? "advertised" :
+			"not advertised");
+		if (!imports) {
+			assert_null(f);
+			continue;
+		}
+		assert_non_null(f);
+		assert_int_equal(f->n_modifiers, (size_t)n_mods + 1);
+		assert_true(mosaic_format_set_has(tex, all[i].fourcc, DRM_FORMAT_MOD_INVALID));
+		for (EGLint j = 0; j < n_mods; j++) {
+			assert_true(mosaic_format_set_has(tex, all[i].fourcc, mods[j]));
+		}
+	}
+	close(probe);
+	if (!mosaic_format_set_has(tex, DRM_FORMAT_YUYV, DRM_FORMAT_MOD_LINEAR)) {
+		return;
+	}
+
+	// BT.709 limited red: Y 63, Cb 102, Cr 240.
+	int fd = memfd_create("test-gles-yuyv", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	const uint8_t pair[4] = { 63, 102, 63, 240 };
+	uint8_t rows[2][8];
+	for (int i = 0; i < 2; i++) {
+		memcpy(rows[i], pair, 4);
+		memcpy(rows[i] + 4, pair, 4);
+	}
+	assert_int_equal(write(fd, rows, sizeof(rows)), (ssize_t)sizeof(rows));
+	struct mosaic_dmabuf_attributes a = {
+		.width = 4, .height = 2, .fourcc = DRM_FORMAT_YUYV,
+		.modifier = DRM_FORMAT_MOD_LINEAR, .n_planes = 1,
+		.stride = { 8 }, .fd = { fd, -1, -1, -1 },
+		.yuv = { .matrix = MOSAIC_YUV_MATRIX_BT709 },
+	};
+	struct mosaic_buffer *b = mosaic_buffer_from_dmabuf_with_options(&a,
+		&(struct mosaic_dmabuf_buffer_options){ .allow_memfd = true });
+	assert_non_null(b);
+	struct mosaic_texture *t = mosaic_texture_from_buffer(gl, b);
+	assert_non_null(t);
+	uint32_t out[4 * 2] = {0};
+	struct mosaic_buffer *target = mosaic_buffer_from_data(4, 2, DRM_FORMAT_XRGB8888, 16,
+		out);
+	struct mosaic_pass *pass = mosaic_renderer_begin_pass(gl, target, NULL);
+	assert_non_null(pass);
+	assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+		.texture = t, .filter = MOSAIC_FILTER_NEAREST,
+	}));
+	assert_true(mosaic_pass_submit(pass, NULL));
+	for (int i = 0; i < 8; i++) {
+		uint32_t p = out[i];
+		// Red within 2 steps: the driver rounds its own way.
+		assert_true((p >> 16 & 0xff) >= 253 && (p >> 8 & 0xff) <= 2 && (p & 0xff) <= 2);
+	}
+	mosaic_buffer_drop(target);
+	mosaic_texture_destroy(t);
+	mosaic_buffer_drop(b);
+	CHECK_GL();
+}
+
 static int setup(void **state)
 {
 	gles_test_log_errors = 0;
@@ -930,6 +1075,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_device_platform, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_renderer_before_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dmabuf_features, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_yuv_dmabuf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gpu_allocator, setup, teardown),
 	};
 	int failed = cmocka_run_group_tests_name("gles", tests, NULL, NULL);

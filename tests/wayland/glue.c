@@ -429,6 +429,36 @@ static void dmabuf_no_plane(void **state)
 		ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INCOMPLETE);
 }
 
+/* NV12 has two planes: one is incomplete. */
+static void dmabuf_nv12_one_plane(void **state)
+{
+	struct fixture *f = *state;
+	struct zwp_linux_buffer_params_v1 *params = params_one_plane(f->bad,
+		memfd_sized(64 * 64), 0, 64, DRM_FORMAT_MOD_LINEAR);
+	zwp_linux_buffer_params_v1_create(params, 64, 64, DRM_FORMAT_NV12, 0);
+	expect_error(f->bad, &zwp_linux_buffer_params_v1_interface,
+		ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INCOMPLETE);
+}
+
+/*
+ * Two NV12 planes in one memfd sized exactly (the chroma plane has half the
+ * rows): the size checks pass, and the check after them refuses the format,
+ * which this server does not list.
+ */
+static void dmabuf_nv12_subsampled_size(void **state)
+{
+	struct fixture *f = *state;
+	int fd = memfd_sized(64 * 63 + 64 * 32);
+	struct zwp_linux_buffer_params_v1 *params =
+		zwp_linux_dmabuf_v1_create_params(f->bad->dmabuf);
+	zwp_linux_buffer_params_v1_add(params, fd, 0, 0, 64, 0, 0);
+	zwp_linux_buffer_params_v1_add(params, fd, 1, 64 * 63, 64, 0, 0);
+	close(fd);
+	zwp_linux_buffer_params_v1_create(params, 64, 63, DRM_FORMAT_NV12, 0);
+	expect_error(f->bad, &zwp_linux_buffer_params_v1_interface,
+		ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_FORMAT);
+}
+
 /* Default feedback: a table with the renderer's pairs, one tranche over all of it. */
 struct feedback {
 	int table_fd;
@@ -713,6 +743,8 @@ int main(int argc, char *argv[])
 		cmocka_unit_test_setup_teardown(dmabuf_100000x100000, setup, teardown),
 		cmocka_unit_test_setup_teardown(dmabuf_plane_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(dmabuf_no_plane, setup, teardown),
+		cmocka_unit_test_setup_teardown(dmabuf_nv12_one_plane, setup, teardown),
+		cmocka_unit_test_setup_teardown(dmabuf_nv12_subsampled_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(dmabuf_default_feedback, setup, teardown),
 	};
 	// mosaic-nested gets the wl_shm tests that need nothing from the test server.
