@@ -326,7 +326,7 @@ static bool drm_matches(const struct candidate *c, dev_t dev)
 		(int64_t)minor(dev) == c->drm.renderMinor;
 }
 
-/* Devices without a DRM node of their own (lavapipe) can use any device's buffers they map. */
+/* Whether the device reports a DRM node of its own (lavapipe does not). */
 static bool has_drm_node(const struct candidate *c)
 {
 	return c->has_drm && (c->drm.hasPrimary || c->drm.hasRender);
@@ -409,21 +409,20 @@ static bool choose_device(struct vk_renderer *r, int drm_fd, struct candidate *o
 				chosen = (int)i;
 			}
 		}
-		// No device of that node: a software one runs beside it, CPU type first,
+		// No device of that node: a CPU one (it maps any dmabuf) runs beside it,
 		// when Vulkan was asked for (auto-selection prefers GLES on the device).
-		bool is_node = mosaic_drm_fd_is_node(drm_fd);
-		for (size_t i = 0; i < n_cands && is_node && !r->probing; i++) {
-			if (!has_drm_node(&cands[i]) && (chosen < 0 ||
-					type_rank(cands[i].props.deviceType) <
-					type_rank(cands[chosen].props.deviceType))) {
+		bool beside = chosen < 0 && !r->probing && mosaic_drm_fd_is_node(drm_fd);
+		for (size_t i = 0; i < n_cands && beside && chosen < 0; i++) {
+			if (!has_drm_node(&cands[i]) &&
+					cands[i].props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU) {
 				chosen = (int)i;
 			}
 		}
-		if (chosen >= 0) {
+		if (beside && chosen >= 0) {
 			mosaic_log(MOSAIC_LOG_INFO, "vulkan: no Vulkan device has the DRM node "
 				"%u:%u; %s, which has none, runs beside it", major(st.st_rdev),
 				minor(st.st_rdev), cands[chosen].props.deviceName);
-		} else {
+		} else if (chosen < 0) {
 			mosaic_log(fail_level, "vulkan: no Vulkan device matches the DRM device "
 				"%u:%u; the devices are:", major(st.st_rdev), minor(st.st_rdev));
 			log_candidates(fail_level, cands, n_cands);

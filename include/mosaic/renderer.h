@@ -70,7 +70,7 @@ struct mosaic_renderer_options {
 	/**
 	 * A DRM device fd (primary or render node) the renderer must run on, or
 	 * a value <= 0 for none. Borrowed: the renderer duplicates it. When no
-	 * Vulkan device has that node and `backend` asks for Vulkan, a device
+	 * Vulkan device has that node and `backend` asks for Vulkan, a CPU device
 	 * without a DRM node of its own (lavapipe) starts beside it: it imports
 	 * the dmabufs it can map, and the fd becomes the renderer's DRM device
 	 * (mosaic_renderer_get_drm_fd()). Auto-selection passes over it then,

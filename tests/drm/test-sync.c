@@ -226,6 +226,11 @@ static void test_vulkan_names_card(void **state)
 static void test_nested_vulkan_on_card(void **state)
 {
 #ifdef MOSAIC_NESTED_PATH
+	struct mosaic_renderer *r = renderer_on_card(MOSAIC_BACKEND_VULKAN);
+	if (r == NULL) {
+		skip();
+	}
+	mosaic_renderer_destroy(r);
 	char dir[] = "/tmp/mosaic-sync-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	pid_t pid = fork();
