@@ -7,6 +7,7 @@
 #include <mosaic/pixman.h>
 
 #include "private/buffer_access.h"
+#include "private/dmabuf.h"
 #include "private/export.h"
 #include "private/format.h"
 #include "private/list.h"

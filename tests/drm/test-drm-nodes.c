@@ -491,7 +491,7 @@ static void test_pixman_yuv_facts(void **state)
 	get_dmabuf(storage, &real);
 	void *data;
 	uint32_t fourcc, stride;
-	assert_true(mosaic_buffer_begin_data_access(storage, MOSAIC_BUFFER_DATA_WRITE, &data,
+	assert_true(mosaic_buffer_begin_data_access(storage, MOSAIC_BUFFER_DATA_ACCESS_WRITE, &data,
 		&fourcc, &stride));
 	// A W x H/2 NV12 image: H/2 luma rows of `stride` bytes, then H/4 rows of
 	// Cb Cr pairs; 3/4 of the dumb buffer.
