@@ -745,7 +745,8 @@ static void test_update_preamble(void **state)
 		const char *msg;
 	} bad[] = {
 		{ DRM_FORMAT_XRGB8888, 160, false, "differs from texture format" },
-		{ DRM_FORMAT_NV12, 160, false, "unsupported format" },
+		{ DRM_FORMAT_C8, 160, false, "unsupported format" },
+		{ DRM_FORMAT_NV12, 160, false, "is a YUV format" },
 		{ DRM_FORMAT_ARGB8888, 76, false, "too small" },
 		{ DRM_FORMAT_ARGB8888, 82, false, "not a multiple" },
 		{ DRM_FORMAT_ARGB8888, 160, true, "refused" },

@@ -73,7 +73,7 @@ static void test_validation(void **state)
 	a = nv12_attribs(fd);
 	a.stride[1] = 5;
 	assert_null(mosaic_buffer_from_dmabuf_with_options(&a, &memfd_ok));
-	assert_one_error(&cap, "plane 1: stride 5 too small");
+	assert_one_error(&cap, "plane 1: stride 5 is too small");
 	// 2 chroma rows of 16 bytes after the luma must fit.
 	a = nv12_attribs(fd);
 	a.offset[1] = 16 * H + 1;
@@ -83,7 +83,7 @@ static void test_validation(void **state)
 	a = nv12_attribs(fd);
 	a.stride[1] = UINT32_MAX;
 	assert_null(mosaic_buffer_from_dmabuf_with_options(&a, &memfd_ok));
-	assert_one_error(&cap, "ends past the buffer");
+	assert_one_error(&cap, "x 2 rows overflows");
 	a = nv12_attribs(fd);
 	a.yuv.matrix = (enum mosaic_yuv_matrix)7;
 	assert_null(mosaic_buffer_from_dmabuf_with_options(&a, &memfd_ok));
@@ -343,7 +343,7 @@ static void test_disjoint_planes(void **state)
 	// A chroma plane one row short is refused, naming the plane.
 	a.stride[2] = 3;
 	assert_null(mosaic_buffer_from_dmabuf_with_options(&a, &memfd_ok));
-	assert_one_error(&cap, "dmabuf plane 2: offset 0 + stride 3 x 2 rows ends past");
+	assert_one_error(&cap, "dmabuf: plane 2: offset 0 + stride 3 x 2 rows ends past");
 	a.stride[2] = 2;
 	struct mosaic_buffer *b = mosaic_buffer_from_dmabuf_with_options(&a, &memfd_ok);
 	assert_non_null(b);
