@@ -33,12 +33,15 @@ void gles_pass_destroy(struct gles_pass *pass)
 /*
  * The context waits for the sync_file before the commands submit issues
  * (eglWaitSyncKHR); without native fences the core waits on the CPU.
+ * Software drivers get the core's bounded CPU wait too: llvmpipe's
+ * eglWaitSyncKHR blocks the calling thread until the fence signals, with no
+ * bound (tests/drm/test-sync.c, test_never_signaled_gles).
  */
 static bool gles_pass_wait_sync_file(struct mosaic_pass *base, int fd)
 {
 	struct gles_pass *pass = gles_pass_from_base(base);
 	struct gles_renderer *r = pass->renderer;
-	if (!r->exts.native_fence || !r->exts.wait_sync) {
+	if (!r->exts.native_fence || !r->exts.wait_sync || r->software) {
 		return false;
 	}
 	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);

@@ -288,7 +288,8 @@ static uint64_t compute_features(const struct gles_renderer *r)
 	}
 	if (e->native_fence) {
 		features |= MOSAIC_FEATURE_SYNC_FILE_EXPORT;
-		if (e->wait_sync) {
+		// A software driver's "GPU" wait blocks the thread (gles_pass_wait_sync_file).
+		if (e->wait_sync && !r->software) {
 			features |= MOSAIC_FEATURE_SYNC_FILE_IMPORT;
 		}
 	} else if ((features & MOSAIC_FEATURE_DMABUF_IMPORT) != 0 &&
