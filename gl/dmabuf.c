@@ -7,10 +7,7 @@
 
 #include <mosaic/format.h>
 
-#include "gles_config.h"
-#if MOSAIC_GLES_HAS_GBM
 #include <gbm.h>
-#endif
 
 #include "gl/gles_private.h"
 #include "private/backend.h"
@@ -320,13 +317,11 @@ static void drop_unimportable_yuv(struct gles_renderer *r)
 		close(fd);
 		fd = -1;
 	}
-#if MOSAIC_GLES_HAS_GBM
 	struct gbm_bo *bo = NULL;
 	if (fd < 0 && r->gbm != NULL) {
 		bo = gbm_bo_create(r->gbm, 16, 16, GBM_FORMAT_XRGB8888, GBM_BO_USE_LINEAR);
 		fd = bo != NULL ? gbm_bo_get_fd(bo) : -1;
 	}
-#endif
 	if (fd >= 0) {
 		size_t n;
 		const struct mosaic_format_info *infos = mosaic_format_get_all(&n);
@@ -346,11 +341,9 @@ static void drop_unimportable_yuv(struct gles_renderer *r)
 		}
 		close(fd);
 	}
-#if MOSAIC_GLES_HAS_GBM
 	if (bo != NULL) {
 		gbm_bo_destroy(bo);
 	}
-#endif
 }
 
 /* Adds the (format, modifier) pairs EGL imports for formats of the core table. */

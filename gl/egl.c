@@ -8,10 +8,7 @@
 
 #include <xf86drm.h>
 
-#include "gles_config.h"
-#if MOSAIC_GLES_HAS_GBM
 #include <gbm.h>
-#endif
 
 #include "gl/gles_private.h"
 #include "private/backend.h"
@@ -176,7 +173,6 @@ out:
 
 static EGLDisplay open_gbm(struct gles_renderer *r, int drm_fd, enum mosaic_log level)
 {
-#if MOSAIC_GLES_HAS_GBM
 	r->gbm_fd = fcntl(drm_fd, F_DUPFD_CLOEXEC, 0);
 	if (r->gbm_fd < 0) {
 		mosaic_log_errno(level, "gles: cannot duplicate the DRM fd");
@@ -190,20 +186,14 @@ static EGLDisplay open_gbm(struct gles_renderer *r, int drm_fd, enum mosaic_log 
 		return EGL_NO_DISPLAY;
 	}
 	return r->procs.eglGetPlatformDisplayEXT(EGL_PLATFORM_GBM_KHR, r->gbm, NULL);
-#else
-	mosaic_log(level, "gles: built without GBM");
-	return EGL_NO_DISPLAY;
-#endif
 }
 
 static void close_gbm(struct gles_renderer *r)
 {
-#if MOSAIC_GLES_HAS_GBM
 	if (r->gbm != NULL) {
 		gbm_device_destroy(r->gbm);
 		r->gbm = NULL;
 	}
-#endif
 	if (r->gbm_fd >= 0) {
 		close(r->gbm_fd);
 		r->gbm_fd = -1;

@@ -7,10 +7,7 @@
 
 #include <mosaic/gles.h>
 
-#include "gles_config.h"
-#if MOSAIC_GLES_HAS_GBM
 #include <gbm.h>
-#endif
 
 #include "gl/gles_private.h"
 #include "private/export.h"
@@ -23,11 +20,9 @@ void gles_texture_finish_export(struct gles_texture *t)
 		r->procs.eglDestroyImageKHR(r->display, t->image);
 	}
 	mosaic_dmabuf_attributes_finish(&t->planes);
-#if MOSAIC_GLES_HAS_GBM
 	if (t->bo != NULL) {
 		gbm_bo_destroy(t->bo);
 	}
-#endif
 }
 
 /* EGL_MESA_image_dma_buf_export of the texture's own storage. */
@@ -85,7 +80,6 @@ out:
 	return ok;
 }
 
-#if MOSAIC_GLES_HAS_GBM
 /*
  * Moves the texture's storage into a linear GBM buffer of the renderer's
  * device (imported back as an EGLImage), so that its planes can be handed
@@ -169,7 +163,6 @@ static bool move_to_gbm(struct gles_renderer *r, struct gles_texture *t)
 	t->planes = planes;
 	return true;
 }
-#endif
 
 MOSAIC_EXPORT bool mosaic_gles_texture_export_dmabuf(struct mosaic_texture *texture,
 	struct mosaic_dmabuf_attributes *attribs)
@@ -198,14 +191,12 @@ MOSAIC_EXPORT bool mosaic_gles_texture_export_dmabuf(struct mosaic_texture *text
 	if (r->exts.dmabuf_export) {
 		ok = export_in_place(r, t, attribs);
 	} else {
-#if MOSAIC_GLES_HAS_GBM
 		ok = t->bo != NULL || move_to_gbm(r, t);
 		if (ok) {
 			// Readers of the planes see what was drawn so far.
 			glFinish();
 			ok = mosaic_dmabuf_attributes_copy(attribs, &t->planes);
 		}
-#endif
 	}
 	gles_pop_context(r, &saved);
 	return ok;
