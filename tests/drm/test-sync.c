@@ -316,6 +316,20 @@ static void *produce(void *data)
 	return NULL;
 }
 
+/* One frame that copies `tex` into `out`, waited for. */
+static void draw_and_wait(struct mosaic_renderer *r, struct mosaic_buffer *out,
+	struct mosaic_texture *tex)
+{
+	struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, out, NULL);
+	assert_non_null(pass);
+	assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+		.texture = tex, .blend = MOSAIC_BLEND_NONE,
+	}));
+	struct mosaic_pass_completion done;
+	assert_true(mosaic_pass_submit(pass, &done));
+	assert_true(mosaic_renderer_wait_point(r, done.point, -1));
+}
+
 static void test_late_producer(void **state)
 {
 	struct mosaic_renderer *r = renderer_on_card(MOSAIC_BACKEND_GLES);
@@ -333,26 +347,20 @@ static void test_late_producer(void **state)
 	assert_non_null(out);
 	// A first frame compiles what llvmpipe needs: the next one takes far less
 	// than the producer's delay, and shows old pixels unless it waits.
-	struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, out, NULL);
-	assert_non_null(pass);
-	assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
-		.texture = tex, .blend = MOSAIC_BLEND_NONE,
-	}));
-	struct mosaic_pass_completion done;
-	assert_true(mosaic_pass_submit(pass, &done));
-	assert_true(mosaic_renderer_wait_point(r, done.point, -1));
+	draw_and_wait(r, out, tex);
 	assert_int_equal(shm_pixel(out, size / 2, size / 2), RED);
 	p.fence = attach_fence(src);
 
 	pthread_t thread;
 	int64_t t0 = now_ms();
 	assert_int_equal(pthread_create(&thread, NULL, produce, &p), 0);
-	pass = mosaic_renderer_begin_pass(r, out,
+	struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, out,
 		&(struct mosaic_pass_options){ .sync_file_cpu_timeout_ns = 5000000000LL });
 	assert_non_null(pass);
 	assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
 		.texture = tex, .blend = MOSAIC_BLEND_NONE,
 	}));
+	struct mosaic_pass_completion done;
 	assert_true(mosaic_pass_submit(pass, &done));
 	assert_true(mosaic_renderer_wait_point(r, done.point, -1));
 	int64_t t1 = now_ms();
@@ -459,14 +467,7 @@ static void never_signaled(enum mosaic_backend backend)
 	struct mosaic_buffer *warm_src = card_buffer(32, GREEN, &warm_map, &warm_stride);
 	struct mosaic_texture *warm = mosaic_texture_from_buffer(r, warm_src);
 	assert_non_null(warm);
-	struct mosaic_pass *warm_pass = mosaic_renderer_begin_pass(r, out, NULL);
-	assert_non_null(warm_pass);
-	assert_true(mosaic_pass_add_texture(warm_pass, &(struct mosaic_texture_options){
-		.texture = warm, .blend = MOSAIC_BLEND_NONE,
-	}));
-	struct mosaic_pass_completion warm_done;
-	assert_true(mosaic_pass_submit(warm_pass, &warm_done));
-	assert_true(mosaic_renderer_wait_point(r, warm_done.point, 20000000000LL));
+	draw_and_wait(r, out, warm);
 	mosaic_texture_destroy(warm);
 	mosaic_buffer_drop(warm_src);
 
