@@ -23,6 +23,9 @@
  *   pass. A LINEAR VkImage would not do: without the modifier extension the
  *   driver picks its own row pitch, which need not be the buffer's stride.
  *   The fd must be open read-write (drivers map it to import it).
+ *   YUV dmabufs always take this path, with one buffer per distinct plane
+ *   fd and one copy per plane into an image sampled through a conversion
+ *   (ycbcr.c, ycbcr_copy.c).
  */
 
 static const VkImageUsageFlags texture_usage = VK_IMAGE_USAGE_SAMPLED_BIT |
