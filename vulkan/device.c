@@ -513,14 +513,26 @@ static bool create_device(struct vk_renderer *r, const struct candidate *c)
 	VkPhysicalDeviceTimelineSemaphoreFeatures timeline = {
 		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES,
 	};
+	VkPhysicalDeviceSamplerYcbcrConversionFeatures ycbcr = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SAMPLER_YCBCR_CONVERSION_FEATURES,
+	};
 	VkPhysicalDeviceFeatures2 features = {
 		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+		.pNext = &ycbcr,
 	};
-	if (f->api_version >= VK_API_VERSION_1_2 || timeline_ext) {
-		features.pNext = &timeline;
+	bool chain_timeline = f->api_version >= VK_API_VERSION_1_2 || timeline_ext;
+	if (chain_timeline) {
+		ycbcr.pNext = &timeline;
 	}
 	vkGetPhysicalDeviceFeatures2(phdev, &features);
 	f->timeline = timeline.timelineSemaphore;
+	// Core in Vulkan 1.1: YUV formats are sampled through conversions (ycbcr.c).
+	f->ycbcr = ycbcr.samplerYcbcrConversion;
+	const char *no_ycbcr = getenv("MOSAIC_VK_NO_YCBCR");
+	if (f->ycbcr && no_ycbcr != NULL && strcmp(no_ycbcr, "1") == 0) {
+		mosaic_log(MOSAIC_LOG_INFO, "vulkan: MOSAIC_VK_NO_YCBCR=1: no YUV textures");
+		f->ycbcr = false;
+	}
 	const char *no_timeline = getenv("MOSAIC_VK_NO_TIMELINE");
 	if (f->timeline && no_timeline != NULL && strcmp(no_timeline, "1") == 0) {
 		mosaic_log(MOSAIC_LOG_INFO, "vulkan: MOSAIC_VK_NO_TIMELINE=1: completion is "
@@ -620,11 +632,16 @@ static bool create_device(struct vk_renderer *r, const struct candidate *c)
 	if (!f->timestamps) {
 		missing("timestamp queries", "no GPU timers");
 	}
+	if (!ycbcr.samplerYcbcrConversion) {
+		missing("samplerYcbcrConversion", "no YUV textures");
+	}
+	// Only what is used is enabled; the timeline struct stays chained as before.
+	ycbcr.samplerYcbcrConversion = f->ycbcr;
 
 	float priority = 1.0f;
 	VkResult res = vkCreateDevice(phdev, &(VkDeviceCreateInfo){
 		.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
-		.pNext = features.pNext != NULL ? &timeline : NULL,
+		.pNext = &ycbcr,
 		.queueCreateInfoCount = 1,
 		.pQueueCreateInfos = &(VkDeviceQueueCreateInfo){
 			.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,

@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
@@ -22,6 +23,9 @@
  *   pass. A LINEAR VkImage would not do: without the modifier extension the
  *   driver picks its own row pitch, which need not be the buffer's stride.
  *   The fd must be open read-write (drivers map it to import it).
+ *   YUV dmabufs always take this path, with one buffer per distinct plane
+ *   fd and one copy per plane into an image sampled through a conversion
+ *   (ycbcr.c, ycbcr_copy.c).
  */
 
 static const VkImageUsageFlags texture_usage = VK_IMAGE_USAGE_SAMPLED_BIT |
@@ -110,6 +114,10 @@ static bool init_modifier_formats(struct vk_renderer *r)
 		VK_FORMAT_FEATURE_TRANSFER_DST_BIT;
 	for (size_t i = 0; i < r->n_formats; i++) {
 		struct vk_format *f = &r->formats[i];
+		if (f->yuv) {
+			// YUV dmabufs take the LINEAR buffer path: one copy per plane.
+			continue;
+		}
 		VkDrmFormatModifierPropertiesEXT *mods;
 		uint32_t n_mods;
 		if (!vk_dmabuf_query_modifiers(r, f->format, &mods, &n_mods)) {
@@ -227,15 +235,21 @@ void vk_dmabuf_buffer_destroy(struct vk_renderer *r, struct vk_dmabuf_buffer *li
 	if (linear == NULL) {
 		return;
 	}
-	vkDestroyBuffer(r->dev, linear->buffer, NULL);
-	vkFreeMemory(r->dev, linear->memory, NULL);
+	for (uint32_t i = 0; i < linear->n_buffers; i++) {
+		vkDestroyBuffer(r->dev, linear->buffers[i], NULL);
+		vkFreeMemory(r->dev, linear->memory[i], NULL);
+	}
 	free(linear);
 }
 
-/* Imports the whole dmabuf behind `fd` (`size` bytes) as a buffer. */
-static bool import_buffer(struct vk_renderer *r, struct vk_dmabuf_buffer *linear, int fd,
+/* Imports the whole dmabuf behind `fd` (`size` bytes) as the linear import's next buffer. */
+static bool import_buffer(struct vk_renderer *r, struct vk_dmabuf_buffer *dmabuf, int fd,
 	VkDeviceSize size)
 {
+	struct {
+		VkBuffer buffer;
+		VkDeviceMemory memory;
+	} storage, *linear = &storage;
 	VkResult res = vkCreateBuffer(r->dev, &(VkBufferCreateInfo){
 		.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
 		.pNext = &(VkExternalMemoryBufferCreateInfo){
@@ -312,6 +326,9 @@ static bool import_buffer(struct vk_renderer *r, struct vk_dmabuf_buffer *linear
 		goto err_memory;
 	}
 	vk_name(r, VK_OBJECT_TYPE_BUFFER, (uint64_t)linear->buffer, "mosaic dmabuf buffer");
+	dmabuf->buffers[dmabuf->n_buffers] = linear->buffer;
+	dmabuf->memory[dmabuf->n_buffers] = linear->memory;
+	dmabuf->n_buffers++;
 	return true;
 
 err_memory:
@@ -321,26 +338,58 @@ err_buffer:
 	return false;
 }
 
-/* A LINEAR dmabuf as a buffer, and the optimal image frames copy it into. */
-static struct vk_image *import_linear(struct vk_renderer *r, const struct vk_format *format,
-	const struct mosaic_dmabuf_attributes *a, bool render)
+/* Whether two fds name the same file (the planes of one dmabuf often share it). */
+static bool same_file(int a, int b)
 {
-	int fd = a->fd[0];
-	if (a->offset[0] % format->bpp != 0 || a->stride[0] % format->bpp != 0) {
-		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: cannot copy from a dmabuf with offset %u and "
-			"stride %u: not multiples of %u bytes", a->offset[0], a->stride[0],
-			format->bpp);
-		return NULL;
+	struct stat sa, sb;
+	return a == b || (fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+		sa.st_ino == sb.st_ino);
+}
+
+/* Checks plane `p`'s fd, offset and stride and imports its fd unless an earlier plane did. */
+static bool import_plane(struct vk_renderer *r, struct vk_dmabuf_buffer *linear,
+	const struct vk_format *format, const struct mosaic_dmabuf_attributes *a, int p)
+{
+	uint32_t bytes, pixels;
+	vk_plane_block(format, (uint32_t)p, &bytes, &pixels);
+	int fd = a->fd[p];
+	if (a->offset[p] % bytes != 0 || a->stride[p] % bytes != 0) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: cannot copy from a dmabuf plane with offset "
+			"%u and stride %u: not multiples of %u bytes", a->offset[p], a->stride[p],
+			bytes);
+		return false;
+	}
+	linear->offset[p] = a->offset[p];
+	linear->row_length[p] = a->stride[p] / bytes * pixels;
+	for (int q = 0; q < p; q++) {
+		if (same_file(a->fd[q], fd)) {
+			linear->plane_buffer[p] = linear->plane_buffer[q];
+			return true;
+		}
 	}
 	int flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || (flags & O_ACCMODE) != O_RDWR) {
 		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: cannot import a dmabuf whose fd is not open "
 			"read-write (export it with O_RDWR / DRM_RDWR)");
-		return NULL;
+		return false;
 	}
 	off_t size = lseek(fd, 0, SEEK_END);
 	if (size <= 0) {
 		mosaic_log_errno(MOSAIC_LOG_ERROR, "vulkan: cannot get the size of the dmabuf");
+		return false;
+	}
+	linear->plane_buffer[p] = linear->n_buffers;
+	return import_buffer(r, linear, fd, (VkDeviceSize)size);
+}
+
+/* A LINEAR dmabuf as buffers, and the optimal image frames copy it into. */
+static struct vk_image *import_linear(struct vk_renderer *r, const struct vk_format *format,
+	const struct mosaic_dmabuf_attributes *a, bool render)
+{
+	const struct mosaic_format_info *info = mosaic_format_get_info(format->fourcc);
+	if (a->n_planes != info->n_planes) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: a dmabuf of %s has %d planes, not %d",
+			info->name, a->n_planes, info->n_planes);
 		return NULL;
 	}
 	struct vk_dmabuf_buffer *linear = calloc(1, sizeof(*linear));
@@ -348,14 +397,18 @@ static struct vk_image *import_linear(struct vk_renderer *r, const struct vk_for
 		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
 		return NULL;
 	}
-	linear->offset = a->offset[0];
-	linear->row_length = a->stride[0] / format->bpp;
-	if (!import_buffer(r, linear, fd, (VkDeviceSize)size)) {
-		free(linear);
-		return NULL;
+	linear->n_planes = (uint32_t)a->n_planes;
+	for (int p = 0; p < a->n_planes; p++) {
+		if (!import_plane(r, linear, format, a, p)) {
+			vk_dmabuf_buffer_destroy(r, linear);
+			return NULL;
+		}
 	}
-	struct vk_image *image = vk_image_create(r, format, a->width, a->height, false,
-		render ? "mosaic dmabuf target copy" : "mosaic dmabuf copy");
+	struct vk_image *image = format->yuv ?
+		vk_ycbcr_image_create(r, format, a->width, a->height, &a->yuv,
+			"mosaic yuv dmabuf copy") :
+		vk_image_create(r, format, a->width, a->height, false,
+			render ? "mosaic dmabuf target copy" : "mosaic dmabuf copy");
 	if (image == NULL) {
 		vk_dmabuf_buffer_destroy(r, linear);
 		return NULL;
@@ -438,8 +491,9 @@ struct vk_image *vk_dmabuf_get_image(struct vk_renderer *r, struct mosaic_buffer
 	bool linear = a.modifier == DRM_FORMAT_MOD_LINEAR || a.modifier == DRM_FORMAT_MOD_INVALID;
 	// Explicit modifiers the device lists are imported as images, without a copy.
 	bool as_image = r->feat.modifiers && a.modifier != DRM_FORMAT_MOD_INVALID &&
-		mosaic_format_set_has(set, a.fourcc, a.modifier) && a.n_planes == 1;
-	if (!as_image && (!linear || a.n_planes != 1 ||
+		mosaic_format_set_has(set, a.fourcc, a.modifier) && a.n_planes == 1 &&
+		!format->yuv;
+	if (!as_image && (!linear || (a.n_planes != 1 && !format->yuv) ||
 			!mosaic_format_set_has(set, a.fourcc, DRM_FORMAT_MOD_LINEAR))) {
 		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: cannot %s a dmabuf of %s with %d planes and "
 			"modifier 0x%llx", render ? "render into" : "sample",

@@ -149,22 +149,27 @@ static void buffer_barrier(struct vk_dmabuf_buffer *linear, VkCommandBuffer cb,
 	VkPipelineStageFlags src_stage, VkAccessFlags src_access, VkPipelineStageFlags dst_stage,
 	VkAccessFlags dst_access, uint32_t src_family, uint32_t dst_family)
 {
-	vkCmdPipelineBarrier(cb, src_stage, dst_stage, 0, 0, NULL, 1, &(VkBufferMemoryBarrier){
-		.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER,
-		.srcAccessMask = src_access,
-		.dstAccessMask = dst_access,
-		.srcQueueFamilyIndex = src_family,
-		.dstQueueFamilyIndex = dst_family,
-		.buffer = linear->buffer,
-		.size = VK_WHOLE_SIZE,
-	}, 0, NULL);
+	VkBufferMemoryBarrier barriers[VK_MAX_PLANES];
+	for (uint32_t i = 0; i < linear->n_buffers; i++) {
+		barriers[i] = (VkBufferMemoryBarrier){
+			.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER,
+			.srcAccessMask = src_access,
+			.dstAccessMask = dst_access,
+			.srcQueueFamilyIndex = src_family,
+			.dstQueueFamilyIndex = dst_family,
+			.buffer = linear->buffers[i],
+			.size = VK_WHOLE_SIZE,
+		};
+	}
+	vkCmdPipelineBarrier(cb, src_stage, dst_stage, 0, 0, NULL, linear->n_buffers, barriers,
+		0, NULL);
 }
 
 static VkBufferImageCopy linear_region(struct vk_image *image)
 {
 	return (VkBufferImageCopy){
-		.bufferOffset = image->linear->offset,
-		.bufferRowLength = image->linear->row_length,
+		.bufferOffset = image->linear->offset[0],
+		.bufferRowLength = image->linear->row_length[0],
 		.imageSubresource = {
 			.aspectMask = VK_IMAGE_ASPECT_COLOR_BIT,
 			.layerCount = 1,
@@ -183,9 +188,20 @@ static void load_linear(struct vk_image *image, VkCommandBuffer cb)
 		r->queue_family);
 	image_barrier(image, cb, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_QUEUE_FAMILY_IGNORED,
 		VK_QUEUE_FAMILY_IGNORED);
-	VkBufferImageCopy region = linear_region(image);
-	vkCmdCopyBufferToImage(cb, linear->buffer, image->image,
-		VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &region);
+	if (image->format->yuv) {
+		// One copy per plane: the planes may lie in buffers of their own.
+		for (uint32_t p = 0; p < linear->n_planes; p++) {
+			VkBufferImageCopy regions[VK_YCBCR_PLANE_REGIONS];
+			uint32_t n = vk_ycbcr_plane_regions(image, p, linear->offset[p],
+				linear->row_length[p], regions);
+			vkCmdCopyBufferToImage(cb, linear->buffers[linear->plane_buffer[p]],
+				image->image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, n, regions);
+		}
+	} else {
+		VkBufferImageCopy region = linear_region(image);
+		vkCmdCopyBufferToImage(cb, linear->buffers[0], image->image,
+			VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &region);
+	}
 	linear->acquired_seq = r->current->seq;
 }
 
@@ -223,7 +239,7 @@ void vk_image_store_linear(struct vk_image *image, VkCommandBuffer cb)
 		VK_QUEUE_FAMILY_IGNORED, VK_QUEUE_FAMILY_IGNORED);
 	VkBufferImageCopy region = linear_region(image);
 	vkCmdCopyImageToBuffer(cb, image->image, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
-		linear->buffer, 1, &region);
+		linear->buffers[0], 1, &region);
 	linear->stored_seq = r->current->seq;
 }
 

@@ -83,9 +83,21 @@ VkImageView vk_image_attachment_view(struct vk_image *image)
 	return image->attachment_view;
 }
 
+/* The VkImage's size: 4:2:x formats round up to their subsampling (see ycbcr_copy.c). */
+static void image_extent(const struct vk_image_desc *d, uint32_t *w, uint32_t *h)
+{
+	const struct mosaic_format_info *info = mosaic_format_get_info(d->format->fourcc);
+	uint32_t hsub = d->format->yuv && info != NULL ? info->hsub : 1;
+	uint32_t vsub = d->format->yuv && info != NULL ? info->vsub : 1;
+	*w = ((uint32_t)d->width + hsub - 1) / hsub * hsub;
+	*h = ((uint32_t)d->height + vsub - 1) / vsub * vsub;
+}
+
 static VkResult create_vk_image(struct vk_renderer *r, const struct vk_image_desc *d,
 	VkImage *out)
 {
+	uint32_t width, height;
+	image_extent(d, &width, &height);
 	VkSubresourceLayout planes[VK_MAX_PLANES] = {0};
 	for (uint32_t i = 0; i < d->n_planes && i < VK_MAX_PLANES; i++) {
 		planes[i] = (VkSubresourceLayout){
@@ -122,7 +134,7 @@ static VkResult create_vk_image(struct vk_renderer *r, const struct vk_image_des
 		.flags = d->disjoint ? VK_IMAGE_CREATE_DISJOINT_BIT : 0,
 		.imageType = VK_IMAGE_TYPE_2D,
 		.format = d->format->format,
-		.extent = { (uint32_t)d->width, (uint32_t)d->height, 1 },
+		.extent = { width, height, 1 },
 		.mipLevels = 1,
 		.arrayLayers = 1,
 		.samples = VK_SAMPLE_COUNT_1_BIT,
@@ -321,6 +333,7 @@ struct vk_image *vk_image_create_desc(struct vk_renderer *r, const struct vk_ima
 		.exportable = d->exportable,
 		.modifier = d->modifier,
 	};
+	image_extent(d, &image->extent_width, &image->extent_height);
 	VkResult res = create_vk_image(r, d, &image->image);
 	if (res != VK_SUCCESS) {
 		vk_fail(r, res, "vkCreateImage");
@@ -375,6 +388,7 @@ void vk_image_destroy_now(struct vk_image *image)
 		vkFreeDescriptorSets(r->dev, image->set_pool->pool, 1, &image->set);
 		image->set_pool->free++;
 	}
+	vk_ycbcr_image_finish(image);
 	vkDestroyFramebuffer(r->dev, image->framebuffer, NULL);
 	vkDestroyImageView(r->dev, image->attachment_view, NULL);
 	vkDestroyImageView(r->dev, image->sample_view, NULL);

@@ -230,13 +230,34 @@ static void uv_matrix(const struct mosaic_texture_options *opts, float uv_x[4],
 	struct mosaic_affine map;
 	mosaic_texture_coords_map(&map, &opts->src_box, dst, opts->transform, dst->x, dst->y);
 	float *rows[2] = { uv_x, uv_y };
-	double size[2] = { opts->texture->width, opts->texture->height };
+	// The VkImage's size: YUV images may have a padding column and row (ycbcr_copy.c).
+	const struct vk_image *image = vk_texture_from_base(opts->texture)->image;
+	double size[2] = { image->extent_width, image->extent_height };
 	for (int i = 0; i < 2; i++) {
 		const double *m = &map.m[3 * i];
 		rows[i][0] = (float)(m[0] * dst->width / size[i]);
 		rows[i][1] = (float)(m[1] * dst->height / size[i]);
 		rows[i][2] = (float)(m[2] / size[i]);
 		rows[i][3] = 0.0f;
+	}
+}
+
+/* Binds a YUV texture's pipeline and set (its sampler is in the set layout). */
+static void bind_ycbcr(struct vk_pass *pass, const struct vk_ycbcr_binding *ycbcr,
+	VkPipeline pipeline)
+{
+	if (pipeline != pass->bound_pipeline) {
+		flush_batch(pass);
+		vkCmdBindPipeline(pass->cb, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline);
+		pass->bound_pipeline = pipeline;
+	}
+	if (ycbcr->set != pass->bound_texture) {
+		flush_batch(pass);
+		vkCmdBindDescriptorSets(pass->cb, VK_PIPELINE_BIND_POINT_GRAPHICS,
+			vk_ycbcr_pipeline_layout(ycbcr->ycbcr), 0, 1, &ycbcr->set, 0, NULL);
+		pass->bound_texture = ycbcr->set;
+		// Another layout: the next RGB texture binds both of its sets again.
+		pass->bound_sampler = VK_NULL_HANDLE;
 	}
 }
 
@@ -254,7 +275,17 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: a texture cannot be drawn into its own buffer");
 		return;
 	}
-	if (!vk_image_ensure_set(image)) {
+	const struct vk_ycbcr_binding *ycbcr = NULL;
+	VkPipeline ycbcr_pipeline = VK_NULL_HANDLE;
+	if (image->format->yuv) {
+		ycbcr = vk_ycbcr_image_binding(image, opts->filter);
+		ycbcr_pipeline = ycbcr != NULL ? vk_ycbcr_pipeline(r, ycbcr->ycbcr, pass->setup,
+			opts->blend) : VK_NULL_HANDLE;
+		if (ycbcr_pipeline == VK_NULL_HANDLE) {
+			pass->failed = true;
+			return;
+		}
+	} else if (!vk_image_ensure_set(image)) {
 		pass->failed = true;
 		return;
 	}
@@ -270,12 +301,17 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 	image->last_seq = r->current->seq;
 
 	add_touched(pass, opts->clip);
-	bind_pipeline(pass, opts->blend, VK_PIPELINE_TEXTURE);
+	if (ycbcr != NULL) {
+		bind_ycbcr(pass, ycbcr, ycbcr_pipeline);
+	} else {
+		bind_pipeline(pass, opts->blend, VK_PIPELINE_TEXTURE);
+	}
 	if (pass->failed) {
 		return;
 	}
 	VkDescriptorSet sampler = r->sampler_sets[opts->filter];
-	if (image->set != pass->bound_texture || sampler != pass->bound_sampler) {
+	if (ycbcr == NULL && (image->set != pass->bound_texture ||
+			sampler != pass->bound_sampler)) {
 		VkDescriptorSet sets[2] = { image->set, sampler };
 		flush_batch(pass);
 		vkCmdBindDescriptorSets(pass->cb, VK_PIPELINE_BIND_POINT_GRAPHICS,

@@ -10,6 +10,7 @@
 #include "vulkan/shaders/color_frag_spv.h"
 #include "vulkan/shaders/quad_vert_spv.h"
 #include "vulkan/shaders/texture_frag_spv.h"
+#include "vulkan/shaders/texture_ycbcr_frag_spv.h"
 
 static bool create_module(struct vk_renderer *r, const uint32_t *code, size_t size,
 	VkShaderModule *out, const char *name)
@@ -165,6 +166,8 @@ bool vk_pipelines_init(struct vk_renderer *r)
 			"mosaic texture.frag") &&
 		create_module(r, color_frag_spv, sizeof(color_frag_spv), &r->color_module,
 			"mosaic color.frag") &&
+		create_module(r, texture_ycbcr_frag_spv, sizeof(texture_ycbcr_frag_spv),
+			&r->ycbcr_module, "mosaic texture_ycbcr.frag") &&
 		create_samplers(r) && create_layouts(r);
 }
 
@@ -195,13 +198,13 @@ void vk_pipelines_finish(struct vk_renderer *r)
 	vkDestroyShaderModule(r->dev, r->vert_module, NULL);
 	vkDestroyShaderModule(r->dev, r->texture_module, NULL);
 	vkDestroyShaderModule(r->dev, r->color_module, NULL);
+	vkDestroyShaderModule(r->dev, r->ycbcr_module, NULL);
 	vkDestroyPipelineCache(r->dev, r->pipeline_cache, NULL);
 }
 
-static bool create_pipeline(struct vk_renderer *r, struct vk_render_setup *setup,
-	enum mosaic_blend blend, enum vk_pipeline_kind kind)
+bool vk_create_quad_pipeline(struct vk_renderer *r, VkRenderPass render_pass,
+	VkShaderModule module, VkPipelineLayout layout, enum mosaic_blend blend, VkPipeline *slot)
 {
-	VkPipeline *slot = &setup->pipelines[blend][kind];
 	VkPipelineShaderStageCreateInfo stages[2] = {
 		{
 			.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
@@ -212,7 +215,7 @@ static bool create_pipeline(struct vk_renderer *r, struct vk_render_setup *setup
 		{
 			.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
 			.stage = VK_SHADER_STAGE_FRAGMENT_BIT,
-			.module = kind == VK_PIPELINE_TEXTURE ? r->texture_module : r->color_module,
+			.module = module,
 			.pName = "main",
 		},
 	};
@@ -286,8 +289,8 @@ static bool create_pipeline(struct vk_renderer *r, struct vk_render_setup *setup
 				.dynamicStateCount = 2,
 				.pDynamicStates = dynamic,
 			},
-			.layout = r->pipeline_layout,
-			.renderPass = setup->render_pass,
+			.layout = layout,
+			.renderPass = render_pass,
 			.subpass = 0,
 		}, NULL, slot);
 	if (res != VK_SUCCESS) {
@@ -296,6 +299,18 @@ static bool create_pipeline(struct vk_renderer *r, struct vk_render_setup *setup
 		return false;
 	}
 	r->create_count++;
+	return true;
+}
+
+static bool create_pipeline(struct vk_renderer *r, struct vk_render_setup *setup,
+	enum mosaic_blend blend, enum vk_pipeline_kind kind)
+{
+	VkPipeline *slot = &setup->pipelines[blend][kind];
+	if (!vk_create_quad_pipeline(r, setup->render_pass,
+			kind == VK_PIPELINE_TEXTURE ? r->texture_module : r->color_module,
+			r->pipeline_layout, blend, slot)) {
+		return false;
+	}
 	vk_name(r, VK_OBJECT_TYPE_PIPELINE, (uint64_t)*slot, "mosaic %s %s pipeline (VkFormat %d)",
 		kind == VK_PIPELINE_TEXTURE ? "texture" : "color",
 		blend == MOSAIC_BLEND_NONE ? "opaque" : "blended", (int)setup->format);

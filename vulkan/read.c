@@ -35,6 +35,11 @@ static bool read_record(struct vk_texture *t, const struct mosaic_read_pixels_op
 			"recorded; submit it first");
 		return false;
 	}
+	if (image->format->yuv) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: YUV textures cannot be read back; draw them "
+			"into an RGB buffer and read that");
+		return false;
+	}
 	VkDeviceSize size = (VkDeviceSize)box->width * box->height * image->format->bpp;
 	if (r->spare_readback.size >= size) {
 		read->host = r->spare_readback;

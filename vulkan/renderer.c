@@ -43,17 +43,20 @@ struct vk_renderer *vk_renderer_from_base(struct mosaic_renderer *renderer)
 #define VK_COLUMN_XBGR2101010 \
 	{ DRM_FORMAT_XBGR2101010, VK_FORMAT_A2B10G10R10_UNORM_PACK32, true, 4, false, false }
 /*
- * Unsupported until YUV is sampled through VkSamplerYcbcrConversion (NV12:
- * G8_B8R8_2PLANE_420, NV21 the same with Cb and Cr swizzled, P010:
- * G10X6_B10X6R10X6_2PLANE_420_3PACK16, YUV420: G8_B8_R8_3PLANE_420, YUYV:
- * G8B8G8R8_422): VK_FORMAT_UNDEFINED marks the row.
+ * Y'CbCr formats, sampled through a VkSamplerYcbcrConversion (ycbcr.c). The
+ * multi-planar formats name G for Y, B for Cb and R for Cr: NV12's second
+ * plane is B8R8 (Cb, Cr), NV21 the same with Cb and Cr swizzled by the
+ * conversion, P010 keeps 10 bits at the top of 16, YUV420's planes are Y, Cb,
+ * Cr, and YUYV's bytes are G0 B G1 R. bpp is that of plane 0.
  */
-#define VK_COLUMN_UNSUPPORTED(fmt) { DRM_FORMAT_##fmt, VK_FORMAT_UNDEFINED, true, 0, false, false }
-#define VK_COLUMN_NV12 VK_COLUMN_UNSUPPORTED(NV12)
-#define VK_COLUMN_NV21 VK_COLUMN_UNSUPPORTED(NV21)
-#define VK_COLUMN_P010 VK_COLUMN_UNSUPPORTED(P010)
-#define VK_COLUMN_YUV420 VK_COLUMN_UNSUPPORTED(YUV420)
-#define VK_COLUMN_YUYV VK_COLUMN_UNSUPPORTED(YUYV)
+#define VK_COLUMN_YUV(fmt, vk, bytes, swap) { DRM_FORMAT_##fmt, vk, true, bytes, false, \
+	false, .yuv = true, .swap_cbcr = swap }
+#define VK_COLUMN_NV12 VK_COLUMN_YUV(NV12, VK_FORMAT_G8_B8R8_2PLANE_420_UNORM, 1, false)
+#define VK_COLUMN_NV21 VK_COLUMN_YUV(NV21, VK_FORMAT_G8_B8R8_2PLANE_420_UNORM, 1, true)
+#define VK_COLUMN_P010 \
+	VK_COLUMN_YUV(P010, VK_FORMAT_G10X6_B10X6R10X6_2PLANE_420_UNORM_3PACK16, 2, false)
+#define VK_COLUMN_YUV420 VK_COLUMN_YUV(YUV420, VK_FORMAT_G8_B8_R8_3PLANE_420_UNORM, 1, false)
+#define VK_COLUMN_YUYV VK_COLUMN_YUV(YUYV, VK_FORMAT_G8B8G8R8_422_UNORM, 2, false)
 
 static const struct vk_format format_table[MOSAIC_FORMAT_N_ROWS] = {
 #define VK_ROW(name) [MOSAIC_FORMAT_ROW_##name] = VK_COLUMN_##name,
@@ -84,6 +87,14 @@ static bool init_formats(struct vk_renderer *r)
 		// Each column entry describes its own row of the core table.
 		assert(f.fourcc == mosaic_format_get_all(&(size_t){0})[i].fourcc);
 		if (f.format == VK_FORMAT_UNDEFINED) {
+			continue;
+		}
+		if (f.yuv) {
+			// Only as dmabufs (imported, or mapped and copied): see dmabuf_import.c.
+			if (vk_ycbcr_check_format(r, &f)) {
+				f.texture = true;
+				r->formats[r->n_formats++] = f;
+			}
 			continue;
 		}
 		VkFormatProperties props;
@@ -133,6 +144,7 @@ static void vk_renderer_destroy(struct mosaic_renderer *renderer)
 		vk_host_imports_finish(r);
 		vk_staging_finish(r);
 		vk_host_buffer_finish(r, &r->spare_readback);
+		vk_ycbcr_finish(r);
 		vk_pipelines_finish(r);
 		vk_descriptor_pools_finish(r);
 	}
@@ -173,6 +185,8 @@ struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)
 	mosaic_list_init(&r->host_imports);
 	mosaic_list_init(&r->dmabuf_imports);
 	mosaic_list_init(&r->memory_blocks);
+	mosaic_list_init(&r->ycbcr_conversions);
+	mosaic_list_init(&r->ycbcr_pools);
 
 	if (!vk_device_init(r, drm_fd) || !init_formats(r) || !vk_dmabuf_init_formats(r) ||
 			!vk_dmabuf_init_export(r) ||

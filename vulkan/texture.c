@@ -235,6 +235,10 @@ static bool vk_texture_update_from_buffer(struct mosaic_texture *base,
 			"buffer itself and cannot be updated");
 		return false;
 	}
+	if (t->image->format->yuv) {
+		// The core passes no pixels for YUV: the planes are mapped and copied here.
+		return vk_ycbcr_upload(t->image, update->buffer);
+	}
 	return vk_host_import_upload(t->image, update->buffer, update->damage) ||
 		vk_image_upload(t->image, update->data, update->stride, update->damage);
 }
@@ -272,7 +276,8 @@ static struct mosaic_texture *texture_of_dmabuf(struct vk_renderer *r,
 	struct mosaic_buffer *buffer)
 {
 	struct vk_image *image = vk_dmabuf_get_image(r, buffer, false);
-	if (image == NULL || !vk_image_ensure_set(image)) {
+	// YUV images have a set per filter, made when first drawn (ycbcr.c).
+	if (image == NULL || (!image->format->yuv && !vk_image_ensure_set(image))) {
 		return NULL;
 	}
 	struct vk_texture *t = calloc(1, sizeof(*t));
@@ -289,6 +294,26 @@ static struct mosaic_texture *texture_of_dmabuf(struct vk_renderer *r,
 	return &t->base;
 }
 
+/* A YUV dmabuf this renderer does not import: its planes are mapped and copied. */
+static struct mosaic_texture *texture_of_yuv_planes(struct vk_renderer *r,
+	struct mosaic_buffer *buffer)
+{
+	struct vk_image *image = vk_ycbcr_image_from_planes(r, buffer);
+	if (image == NULL) {
+		return NULL;
+	}
+	struct vk_texture *t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+		vk_image_unref(image);
+		return NULL;
+	}
+	t->image = image;
+	mosaic_texture_init(&t->base, &vk_texture_impl, &r->base, buffer->width, buffer->height,
+		image->format->fourcc);
+	return &t->base;
+}
+
 struct mosaic_texture *vk_texture_from_buffer(struct mosaic_renderer *renderer,
 	struct mosaic_buffer *buffer)
 {
@@ -300,6 +325,9 @@ struct mosaic_texture *vk_texture_from_buffer(struct mosaic_renderer *renderer,
 	uint32_t caps = mosaic_buffer_get_caps(buffer);
 	if ((caps & MOSAIC_BUFFER_CAP_DMABUF) && r->feat.dmabuf) {
 		return texture_of_dmabuf(r, buffer);
+	}
+	if ((caps & MOSAIC_BUFFER_CAP_DMABUF) && !(caps & MOSAIC_BUFFER_CAP_DATA_PTR)) {
+		return texture_of_yuv_planes(r, buffer);
 	}
 	if (!(caps & MOSAIC_BUFFER_CAP_DATA_PTR)) {
 		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: the buffer offers no CPU access and this "

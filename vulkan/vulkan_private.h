@@ -39,6 +39,8 @@ struct vk_features {
 	bool sync_file_import;
 	bool fence_sync_file;
 	bool timestamps;
+	/* samplerYcbcrConversion, enabled at device creation (off: MOSAIC_VK_NO_YCBCR=1). */
+	bool ycbcr;
 	float timestamp_period;
 	uint32_t timestamp_bits;
 };
@@ -52,6 +54,12 @@ struct vk_format {
 	uint32_t bpp;
 	bool texture;
 	bool render;
+	/* Y'CbCr formats, sampled through a sampler Y'CbCr conversion (ycbcr.c). */
+	bool yuv;
+	/* NV21: Cr before Cb in memory; the conversion swaps them back. */
+	bool swap_cbcr;
+	/* What the format's features allow (set at start-up for YUV formats). */
+	bool chroma_linear, separate_filter, midpoint, cosited;
 };
 
 enum vk_pipeline_kind {
@@ -190,16 +198,20 @@ struct vk_image_desc {
 };
 
 /*
- * A LINEAR dmabuf imported as a VkBuffer (for devices without
+ * A LINEAR dmabuf imported as VkBuffers (for devices without
  * VK_EXT_image_drm_format_modifier): frames copy its pixels into the image
  * that holds it, and back after drawing into it. Owned by that image.
  */
 struct vk_dmabuf_buffer {
-	VkBuffer buffer;
-	VkDeviceMemory memory;
-	/* Copy region: the plane offset and the stride in pixels. */
-	VkDeviceSize offset;
-	uint32_t row_length;
+	/* One buffer per distinct fd of the planes (the planes of YUV often share one). */
+	VkBuffer buffers[VK_MAX_PLANES];
+	VkDeviceMemory memory[VK_MAX_PLANES];
+	uint32_t n_buffers;
+	/* Per memory plane: the buffer it lies in, its offset and its stride in texels. */
+	uint32_t n_planes;
+	uint32_t plane_buffer[VK_MAX_PLANES];
+	VkDeviceSize offset[VK_MAX_PLANES];
+	uint32_t row_length[VK_MAX_PLANES];
 	/* The frame that acquired the buffer from the foreign owner (and copied it in). */
 	uint64_t acquired_seq;
 	/* The frame that copies the image back into the buffer. */
@@ -230,6 +242,17 @@ struct vk_memory_block {
 struct vk_block_allocation {
 	struct vk_memory_block *block;
 	VkDeviceSize offset, size;
+};
+
+struct vk_ycbcr;
+
+/* How a YUV image is sampled with one filter: the view and set of that conversion. */
+struct vk_ycbcr_binding {
+	struct vk_ycbcr *ycbcr;
+	/* The image's sample_view, or a view of its own (destroyed with the image). */
+	VkImageView view;
+	VkDescriptorSet set;
+	struct vk_descriptor_pool *pool;
 };
 
 struct vk_image {
@@ -270,6 +293,14 @@ struct vk_image {
 	uint64_t acquired_seq, foreign_seq;
 	/* Set for dmabufs imported as a buffer: the image is a copy of it. */
 	struct vk_dmabuf_buffer *linear;
+	/*
+	 * The VkImage's size: width and height rounded up to the chroma
+	 * subsampling of YUV formats (their edge texels repeated), else the same.
+	 */
+	uint32_t extent_width, extent_height;
+	/* YUV images: the facts they are sampled with, and one binding per filter. */
+	struct mosaic_yuv_info yuv;
+	struct vk_ycbcr_binding ycbcr[2];
 	/* The last submission that uses the image. */
 	uint64_t last_seq;
 	struct mosaic_list link;
@@ -365,6 +396,11 @@ struct vk_renderer {
 	struct vk_render_setup setups[8];
 	size_t n_setups;
 	struct mosaic_list descriptor_pools;
+	VkShaderModule ycbcr_module;
+	/* Conversions with their samplers, layouts and pipelines (struct vk_ycbcr). */
+	struct mosaic_list ycbcr_conversions;
+	/* Pools of combined image samplers for YUV textures. */
+	struct mosaic_list ycbcr_pools;
 
 	/* Signaled to each submission's seq; VK_NULL_HANDLE: the frames' fences instead. */
 	VkSemaphore timeline;
@@ -590,6 +626,46 @@ bool vk_dmabuf_query_modifiers(struct vk_renderer *r, VkFormat format,
 	VkDrmFormatModifierPropertiesEXT **mods, uint32_t *n_mods);
 extern const VkImageUsageFlags vk_dmabuf_render_usage;
 
+/* ycbcr.c: sampler Y'CbCr conversions, their samplers, layouts and pipelines */
+/* Checks the format features of a YUV format and records them in `f`; logs why not. */
+bool vk_ycbcr_check_format(struct vk_renderer *r, struct vk_format *f);
+/* The cached conversion of (format, facts, filter); NULL, logged. */
+struct vk_ycbcr *vk_ycbcr_get(struct vk_renderer *r, const struct vk_format *format,
+	const struct mosaic_yuv_info *yuv, enum mosaic_filter filter);
+VkSamplerYcbcrConversion vk_ycbcr_conversion(const struct vk_ycbcr *ycbcr);
+VkPipelineLayout vk_ycbcr_pipeline_layout(const struct vk_ycbcr *ycbcr);
+/* The pipeline that draws through `ycbcr` into `setup`'s format, made on first use. */
+VkPipeline vk_ycbcr_pipeline(struct vk_renderer *r, struct vk_ycbcr *ycbcr,
+	const struct vk_render_setup *setup, enum mosaic_blend blend);
+/* The image's binding for `filter` (view and descriptor set), made on first use. */
+const struct vk_ycbcr_binding *vk_ycbcr_image_binding(struct vk_image *image,
+	enum mosaic_filter filter);
+void vk_ycbcr_image_finish(struct vk_image *image);
+void vk_ycbcr_finish(struct vk_renderer *r);
+
+/* ycbcr_copy.c: YUV images and the copies that fill them */
+/* An optimal image of a YUV format sampled with `yuv`; NULL, logged. */
+struct vk_image *vk_ycbcr_image_create(struct vk_renderer *r, const struct vk_format *format,
+	int width, int height, const struct mosaic_yuv_info *yuv, const char *name);
+/* Most copy regions one plane of a YUV image takes (the plane and its repeated edges). */
+#define VK_YCBCR_PLANE_REGIONS 4
+/*
+ * The regions that copy memory plane `plane` (at `offset`, rows `row_length`
+ * texels apart) into the whole of the image, its padding included.
+ */
+uint32_t vk_ycbcr_plane_regions(const struct vk_image *image, uint32_t plane,
+	VkDeviceSize offset, uint32_t row_length, VkBufferImageCopy out[VK_YCBCR_PLANE_REGIONS]);
+/*
+ * The bytes of one copy texel block of memory plane `plane` of the format and
+ * the pixels it spans across (YUYV: 4 bytes, 2 pixels; others: 1 pixel).
+ */
+void vk_plane_block(const struct vk_format *format, uint32_t plane, uint32_t *bytes,
+	uint32_t *pixels);
+/* A YUV image filled from the planes of a dmabuf mapped by the CPU (no import); NULL, logged. */
+struct vk_image *vk_ycbcr_image_from_planes(struct vk_renderer *r, struct mosaic_buffer *buffer);
+/* Records the copy of the buffer's planes (mapped by the CPU) into the image. */
+bool vk_ycbcr_upload(struct vk_image *image, struct mosaic_buffer *buffer);
+
 /* dmabuf_export.c */
 /* Fills r->export_formats; turns feat.dmabuf_export off when nothing can be exported. */
 bool vk_dmabuf_init_export(struct vk_renderer *r);
@@ -612,6 +688,9 @@ struct mosaic_allocator *vk_create_gpu_allocator(struct mosaic_renderer *rendere
 
 /* pipeline.c */
 bool vk_pipelines_init(struct vk_renderer *r);
+/* A quad pipeline with `module` as fragment shader and `layout`, into `render_pass`. */
+bool vk_create_quad_pipeline(struct vk_renderer *r, VkRenderPass render_pass,
+	VkShaderModule module, VkPipelineLayout layout, enum mosaic_blend blend, VkPipeline *out);
 void vk_pipelines_finish(struct vk_renderer *r);
 /* The render pass and every pipeline for `format`, made on the first call for it. */
 struct vk_render_setup *vk_render_setup_get(struct vk_renderer *r, VkFormat format);

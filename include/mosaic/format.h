@@ -108,7 +108,23 @@ enum mosaic_chroma_location {
  *   a GBM buffer on the GBM platform) and those that fail are left out of
  *   the renderer's format set (Mesa 25's llvmpipe refuses NV12, NV21, P010
  *   and YUV420).
- * - Vulkan does not sample YUV formats yet.
+ * - Vulkan samples them through a VkSamplerYcbcrConversion (Vulkan 1.1's
+ *   samplerYcbcrConversion feature; MOSAIC_VK_NO_YCBCR=1 turns it off):
+ *   BT.601/BT.709 as the YCBCR_601/709 models, limited/full range as
+ *   ITU_NARROW/ITU_FULL, the chroma location as chroma offsets (left:
+ *   x COSITED_EVEN, y MIDPOINT; center: MIDPOINT on both; top-left:
+ *   COSITED_EVEN on both), chroma filtered linearly where the format allows
+ *   it. Only formats whose features allow sampling, linear filtering and
+ *   copies, with at least one kind of chroma offset, are listed (one INFO
+ *   line for each left out); an offset the device lacks is replaced by the
+ *   one it has, and a device without a linear chroma filter or a separate
+ *   reconstruction filter reconstructs chroma with the nearest sample (both
+ *   logged at start-up; lavapipe: cosited offsets only for the 4:2:0
+ *   formats, midpoint only and no linear chroma filter for YUYV). The planes
+ *   of a LINEAR dmabuf are copied into an image by every frame that draws
+ *   it (as for RGB dmabufs without VK_EXT_image_drm_format_modifier); odd
+ *   sizes are padded to the subsampling by repeating the edge. YUV textures
+ *   cannot be read back (draw them into an RGB buffer instead).
  * The values are read when a texture is made from the buffer (and, by
  * pixman, at each update); GPU backends cache the import per buffer, so a
  * buffer keeps the facts it was first imported with.

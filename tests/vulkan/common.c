@@ -20,6 +20,17 @@ static void log_handler(enum mosaic_log level, const char *msg, void *user_data)
 	if (validation && level <= MOSAIC_LOG_WARN) {
 		log->validation++;
 	}
+	const char *nearest = strstr(msg, ": chroma is reconstructed with the nearest sample");
+	if (nearest != NULL) {
+		// "vulkan: FORMAT: chroma ...": keep the format names, space-separated.
+		const char *name = strstr(msg, "vulkan: ");
+		size_t used = strlen(log->nearest_chroma);
+		if (name != NULL && nearest > name + 8 &&
+				used + (size_t)(nearest - name - 8) + 2 < sizeof(log->nearest_chroma)) {
+			snprintf(log->nearest_chroma + used, sizeof(log->nearest_chroma) - used,
+				"%.*s ", (int)(nearest - name - 8), name + 8);
+		}
+	}
 	if (strstr(msg, "staging ring grows") != NULL) {
 		log->staging_grows++;
 	}

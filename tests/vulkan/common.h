@@ -26,6 +26,8 @@ struct test_log {
 	int noncoherent_buffers;
 	/* When set, ERROR lines are expected and not printed. */
 	bool quiet_errors;
+	/* YUV formats the renderer said it reconstructs with nearest chroma ("YUYV "). */
+	char nearest_chroma[128];
 	/* The renderer said it obeys MOSAIC_VK_FAIL_SUBMIT. */
 	bool fail_submit_switch;
 };
