@@ -27,6 +27,13 @@
  * samples that same texture (mosaic_gles_texture_get_attribs() names it).
  * Their textures cannot be updated from memory or exported as dmabufs.
  *
+ * Known driver defect: Mesa 25.0.7's llvmpipe imports a dmabuf that is not
+ * of the card its GBM platform runs on (a udmabuf, a vgem buffer) without an
+ * error, then faults in its rasterizer threads when a pass samples it; on the
+ * surfaceless platform the same happens with vkms buffers and udmabufs.
+ * mosaic does not yet guard against it (tests/wayland/yuv_vm.c gives GLES a
+ * buffer of its own card for that reason).
+ *
  * EGL displays of the surfaceless and device platforms are shared by the
  * whole process, so mosaic terminates them only where EGL counts references
  * (EGL_KHR_display_reference); GBM displays made on mosaic's own gbm_device
