@@ -86,7 +86,8 @@ static double frame_ms(struct mosaic_renderer *renderer, struct mosaic_buffer *o
 	return ms;
 }
 
-static void measure_import(struct mosaic_renderer *renderer, const struct bench_options *options,
+/* False when the renderer does not take the memfds that stand in for dmabufs. */
+static bool measure_import(struct mosaic_renderer *renderer, const struct bench_options *options,
 	int width, int height)
 {
 	struct mosaic_buffer *output = bench_create_buffer(64, 64, DRM_FORMAT_XRGB8888);
@@ -102,6 +103,20 @@ static void measure_import(struct mosaic_renderer *renderer, const struct bench_
 	// One warm-up frame: pipelines and first allocations are not an import's cost.
 	uint8_t *map;
 	struct mosaic_buffer *warm = memfd_dmabuf(width, height, &map);
+	struct mosaic_texture *probe = mosaic_texture_from_buffer(renderer, warm);
+	if (probe == NULL) {
+		printf("import: this renderer imports no memfd as a dmabuf (it takes real "
+			"dmabufs only)\n");
+		mosaic_buffer_drop(warm);
+		munmap(map, size);
+		free(fresh);
+		free(cached);
+		free(copy_ms);
+		free(copy);
+		mosaic_buffer_drop(output);
+		return false;
+	}
+	mosaic_texture_destroy(probe);
 	frame_ms(renderer, output, warm);
 	mosaic_buffer_drop(warm);
 	munmap(map, size);
@@ -126,6 +141,7 @@ static void measure_import(struct mosaic_renderer *renderer, const struct bench_
 	free(copy_ms);
 	free(copy);
 	mosaic_buffer_drop(output);
+	return true;
 }
 
 #if MOSAIC_HAS_VULKAN
@@ -225,8 +241,8 @@ int main(int argc, char *argv[])
 			!mosaic_renderer_is_pixman(renderer)) {
 		printf("import: not offered by this renderer\n");
 	} else {
-		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-			measure_import(renderer, &options, sizes[s][0], sizes[s][1]);
+		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]) &&
+				measure_import(renderer, &options, sizes[s][0], sizes[s][1]); s++) {
 		}
 	}
 #if MOSAIC_HAS_VULKAN

@@ -26,6 +26,11 @@ def main():
             continue
         env = dict(os.environ)
         env.update(t.get('env') or {})
+        # The machine's own library path (loaders carried beside the tree) stays
+        # behind the build's.
+        if os.environ.get('LD_LIBRARY_PATH') and 'LD_LIBRARY_PATH' in (t.get('env') or {}):
+            env['LD_LIBRARY_PATH'] = t['env']['LD_LIBRARY_PATH'] + ':' + \
+                os.environ['LD_LIBRARY_PATH']
         label = '{} / {}'.format('+'.join(sorted(names)), t['name'])
         try:
             p = subprocess.run(t['cmd'], env=env, cwd=t.get('workdir') or build,
