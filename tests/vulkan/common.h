@@ -28,6 +28,8 @@ struct test_log {
 	bool quiet_errors;
 	/* The renderer said it obeys MOSAIC_VK_FAIL_SUBMIT. */
 	bool fail_submit_switch;
+	/* INFO lines saying that dmabufs are copied by the CPU. */
+	int cpu_copy_notes;
 };
 
 extern struct test_log test_log;
