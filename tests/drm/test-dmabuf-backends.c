@@ -13,15 +13,18 @@
  *   asked for (GBM reports DRM_FORMAT_MOD_INVALID) and exported with
  *   gbm_bo_get_fd(), which is read-only on kms_swrast. lavapipe lists the
  *   implicit modifier, and the texture (a CPU copy: lavapipe cannot import a
- *   read-only fd) shows the buffer's pixels as the client rewrites them.
+ *   read-only fd) shows the buffer's pixels as the client rewrites them. The
+ *   first use of such a buffer is timed on Vulkan and GLES (printed only).
  * Each part skips when its backend was not built; the binary exits 77 when
  * neither was, or where there is no vkms.
  */
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
 #include <gbm.h>
+#include <xf86drm.h>
 
 #include "drm-test.h"
 
@@ -328,6 +331,54 @@ static void expect_client_pixels(struct mosaic_texture *tex, int w, int h, uint3
 	free(got);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * Prints what the first use of a client's buffer costs on `r`: a new import
+ * (a new mosaic_buffer of the same GBM buffer each time) and a read of all
+ * its pixels, median of a few runs. A figure, not a check.
+ */
+static void time_first_frame(struct mosaic_renderer *r, const char *name, struct gbm_bo *bo,
+	int w, int h)
+{
+	enum { RUNS = 5 };
+	double ms[RUNS];
+	uint32_t *pixels = calloc((size_t)w * (size_t)h, 4);
+	assert_non_null(pixels);
+	for (int i = 0; i < RUNS; i++) {
+		struct mosaic_buffer *b = mosaic_buffer_from_dmabuf(&(struct mosaic_dmabuf_attributes){
+			.width = w,
+			.height = h,
+			.fourcc = DRM_FORMAT_ARGB8888,
+			.modifier = gbm_bo_get_modifier(bo),
+			.n_planes = 1,
+			.offset = { gbm_bo_get_offset(bo, 0) },
+			.stride = { gbm_bo_get_stride(bo) },
+			.fd = { gbm_bo_get_fd(bo), -1, -1, -1 },
+		});
+		assert_non_null(b);
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		struct mosaic_texture *tex = mosaic_texture_from_buffer(r, b);
+		assert_non_null(tex);
+		assert_true(mosaic_texture_read_pixels(tex, &(struct mosaic_read_pixels_options){
+			.fourcc = DRM_FORMAT_ARGB8888, .stride = (uint32_t)w * 4, .data = pixels,
+		}));
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms[i] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+		mosaic_texture_destroy(tex);
+		mosaic_buffer_drop(b);
+	}
+	qsort(ms, RUNS, sizeof(ms[0]), cmp_double);
+	print_message("%s: first use of a %dx%d client GBM buffer (import and read back), "
+		"median of %d: %.2f ms\n", name, w, h, RUNS, ms[RUNS / 2]);
+	free(pixels);
+}
+
 static void vulkan_imports_client_gbm(struct mosaic_renderer *vk)
 {
 	enum { CW = 37, CH = 19 };
@@ -371,6 +422,33 @@ static void vulkan_imports_client_gbm(struct mosaic_renderer *vk)
 	}
 	mosaic_texture_destroy(tex);
 	mosaic_buffer_drop(b);
+
+	// weston-simple-dmabuf-egl's size, on Vulkan and, for comparison, GLES.
+	struct gbm_bo *big = gbm_bo_create(dev, 256, 256, GBM_FORMAT_ARGB8888,
+		GBM_BO_USE_RENDERING);
+	assert_non_null(big);
+	time_first_frame(vk, "Vulkan", big, 256, 256);
+	struct mosaic_renderer *gles = !mosaic_backend_is_built(MOSAIC_BACKEND_GLES) ? NULL :
+		mosaic_renderer_create(&(struct mosaic_renderer_options){
+			.backend = MOSAIC_BACKEND_GLES,
+			.drm_fd = card_fd,
+		});
+	if (gles != NULL) {
+		time_first_frame(gles, "GLES", big, 256, 256);
+	}
+	mosaic_renderer_destroy(gles);
+	// The same on Vulkan for a buffer exported read-write first (the kernel
+	// keeps that mode): imported without a copy.
+	struct gbm_bo *rw = gbm_bo_create(dev, 256, 256, GBM_FORMAT_ARGB8888,
+		GBM_BO_USE_RENDERING);
+	assert_non_null(rw);
+	int rw_fd = -1;
+	assert_int_equal(drmPrimeHandleToFD(card_fd, gbm_bo_get_handle(rw).u32,
+		DRM_CLOEXEC | DRM_RDWR, &rw_fd), 0);
+	close(rw_fd);
+	time_first_frame(vk, "Vulkan, read-write fd", rw, 256, 256);
+	gbm_bo_destroy(rw);
+	gbm_bo_destroy(big);
 	gbm_bo_destroy(bo);
 	gbm_device_destroy(dev);
 }
