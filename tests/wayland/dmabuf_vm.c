@@ -15,7 +15,8 @@
  * (wl_buffer.release once the frame that used them completed).
  *
  * Then mosaic-nested inside mosaic-nested: the inner one presents its output
- * to the outer one as linux-dmabuf buffers, both with the same renderer.
+ * to the outer one as linux-dmabuf buffers, with the same renderer in both,
+ * and with GLES in one and Vulkan in the other.
  *
  * Needs DRM nodes where the renderers import dmabufs (the DRM test VM,
  * tests/vm): it runs there from the drm-vm test. Usage:
@@ -215,22 +216,41 @@ static void test_simple_dmabuf_egl(void **state)
 	free(img.rgba);
 }
 
+/* The renderers of the outer and the inner mosaic-nested. */
+struct nested_case {
+	struct renderer_case *outer, *inner;
+};
+
+static struct nested_case nested_cases[] = {
+	{ &cases[0], &cases[0] },
+	{ &cases[1], &cases[1] },
+	{ &cases[0], &cases[1] },
+	{ &cases[1], &cases[0] },
+};
+
 /*
  * mosaic-nested as the parent of another mosaic-nested: the inner one sees
  * linux-dmabuf there, renders into GBM buffers of the card and presents
  * them as linux-dmabuf wl_buffers; the outer one imports them. The outer
  * screenshot must show weston-simple-shm, which runs in the inner one.
+ * The state is a struct nested_case: the same renderer in both, or GLES in
+ * one and Vulkan in the other.
  */
 static void test_nested_dmabuf_parent(void **state)
 {
-	const struct renderer_case *c = get_case(state);
+	const struct nested_case *n = *state;
+	const struct renderer_case *c = get_case((void **)&n->outer);
+	const struct renderer_case *inner = get_case((void **)&n->inner);
 	char inner_shot[128], inner_socket[64];
-	snprintf(inner_shot, sizeof(inner_shot), "%s/inner-%s.png", runtime_dir, c->name);
-	snprintf(inner_socket, sizeof(inner_socket), "inner-%s", c->name);
+	snprintf(inner_shot, sizeof(inner_shot), "%s/inner-%s-in-%s.png", runtime_dir,
+		inner->name, c->name);
+	snprintf(inner_socket, sizeof(inner_socket), "inner-%s-in-%s", inner->name, c->name);
+	print_message("mosaic-nested with %s inside mosaic-nested with %s\n", inner->name,
+		c->name);
 	// The inner one's own screenshot (its log says when) marks the frame
 	// that first shows the client.
 	char *const client[] = {
-		(char *)nested_path, "--renderer", (char *)c->name, "--drm-device", CARD,
+		(char *)nested_path, "--renderer", (char *)inner->name, "--drm-device", CARD,
 		"--size", "400x300", "--socket", inner_socket, "--screenshot", inner_shot,
 		"--", "weston-simple-shm", NULL,
 	};
@@ -238,7 +258,9 @@ static void test_nested_dmabuf_parent(void **state)
 	// The outer screenshot comes when the inner output first shows, which
 	// is before its client does: 8 s later, for slow machines (the inner
 	// renderer starts in 2 to 7 s under the VM's emulation).
-	const char *log = run_nested(c->name, "nested-in-nested", client, 8000, &img);
+	char test[64];
+	snprintf(test, sizeof(test), "nested-%s-in", inner->name);
+	const char *log = run_nested(c->name, test, client, 8000, &img);
 	assert_non_null(strstr(log, "presenting to the parent through linux-dmabuf"));
 	assert_non_null(strstr(log, inner_shot));
 	assert_null(strstr(log, "falling back to wl_shm"));
@@ -328,10 +350,15 @@ int main(int argc, char *argv[])
 
 	const struct CMUnitTest tests[] = {
 		{ "simple_dmabuf_egl_gles", test_simple_dmabuf_egl, NULL, NULL, &cases[0] },
-		{ "nested_dmabuf_parent_gles", test_nested_dmabuf_parent, NULL, NULL, &cases[0] },
+		{ "nested_dmabuf_parent_gles", test_nested_dmabuf_parent, NULL, NULL,
+			&nested_cases[0] },
 		{ "simple_dmabuf_egl_vulkan", test_simple_dmabuf_egl, NULL, NULL, &cases[1] },
 		{ "nested_dmabuf_parent_vulkan", test_nested_dmabuf_parent, NULL, NULL,
-			&cases[1] },
+			&nested_cases[1] },
+		{ "nested_dmabuf_vulkan_in_gles", test_nested_dmabuf_parent, NULL, NULL,
+			&nested_cases[2] },
+		{ "nested_dmabuf_gles_in_vulkan", test_nested_dmabuf_parent, NULL, NULL,
+			&nested_cases[3] },
 	};
 	return cmocka_run_group_tests_name("wayland-dmabuf-vm", tests, NULL, NULL);
 }
