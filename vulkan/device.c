@@ -607,6 +607,7 @@ static bool create_device(struct vk_renderer *r, const struct candidate *c)
 	}
 	f->dmabuf = dma_buf;
 	f->modifiers = dma_buf && modifiers;
+	f->cpu_device = c->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
 	f->dmabuf_export = f->modifiers;
 	const char *no_dmabuf = getenv("MOSAIC_VK_NO_DMABUF");
 	if (f->dmabuf && no_dmabuf != NULL && strcmp(no_dmabuf, "1") == 0) {

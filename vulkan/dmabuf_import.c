@@ -10,22 +10,30 @@
 
 /*
  * dmabuf import, cached on the buffer (one import for sampling, one for
- * rendering), along one of two paths:
+ * rendering), along one of three paths:
  * - with VK_EXT_image_drm_format_modifier, a single-plane dmabuf with a
  *   modifier the device lists becomes a VkImage with that modifier and the
  *   buffer's plane layout, bound to the imported memory: no copy. Such
  *   images belong to the foreign queue family between frames
  *   (frame_images.c);
- * - otherwise, a LINEAR single-plane dmabuf (DRM_FORMAT_MOD_LINEAR, or
- *   DRM_FORMAT_MOD_INVALID, taken to be linear as the pixman backend does) is
- *   imported as a VkBuffer and copied into an optimal image of the renderer
- *   once per frame that uses it; a render target is copied back after the
- *   pass. A LINEAR VkImage would not do: without the modifier extension the
- *   driver picks its own row pitch, which need not be the buffer's stride.
- *   The fd must be open read-write (drivers map it to import it).
- *   YUV dmabufs always take this path, with one buffer per distinct plane
- *   fd and one copy per plane into an image sampled through a conversion
- *   (ycbcr.c, ycbcr_copy.c).
+ * - otherwise, a LINEAR dmabuf is imported as a VkBuffer and copied into an
+ *   optimal image of the renderer once per frame that uses it; a render
+ *   target is copied back after the pass. A LINEAR VkImage would not do:
+ *   without the modifier extension the driver picks its own row pitch, which
+ *   need not be the buffer's stride. YUV dmabufs always take this path, with
+ *   one buffer per distinct plane fd and one copy per plane into an image
+ *   sampled through a conversion (ycbcr.c, ycbcr_copy.c);
+ * - a single-plane dmabuf the device cannot import because its fd is
+ *   read-only (CPU devices map the fd read-write to import it; the VkBuffer
+ *   path is taken to need the same) is copied by the CPU once per frame that
+ *   uses it (dmabuf_cpu_copy.c), for sampling only. Read-only YUV dmabufs
+ *   are refused.
+ * On a CPU device every dmabuf is laid out linearly: the implicit modifier
+ * (DRM_FORMAT_MOD_INVALID, what GBM reports for buffers allocated without
+ * modifiers, and for LINEAR ones on Mesa's kms_swrast) is listed and
+ * imported as DRM_FORMAT_MOD_LINEAR. Other devices list only explicit
+ * modifiers and refuse the implicit one, whose layout only their driver
+ * knows.
  */
 
 static const VkImageUsageFlags texture_usage = VK_IMAGE_USAGE_SAMPLED_BIT |
@@ -188,6 +196,20 @@ bool vk_dmabuf_init_formats(struct vk_renderer *r)
 			if (f->render && !mosaic_format_set_has(render, f->fourcc,
 					DRM_FORMAT_MOD_LINEAR) &&
 					!mosaic_format_set_add(render, f->fourcc, DRM_FORMAT_MOD_LINEAR)) {
+				return false;
+			}
+		}
+	}
+	// The implicit modifier beside LINEAR on a CPU device: they are one layout.
+	for (size_t i = 0; i < r->n_formats && r->feat.cpu_device; i++) {
+		struct mosaic_format_set *sets[] = {
+			&r->base.dmabuf_texture_formats, &r->base.dmabuf_render_formats,
+		};
+		for (size_t j = 0; j < 2; j++) {
+			uint32_t fourcc = r->formats[i].fourcc;
+			if (mosaic_format_set_has(sets[j], fourcc, DRM_FORMAT_MOD_LINEAR) &&
+					!mosaic_format_set_has(sets[j], fourcc, DRM_FORMAT_MOD_INVALID) &&
+					!mosaic_format_set_add(sets[j], fourcc, DRM_FORMAT_MOD_INVALID)) {
 				return false;
 			}
 		}
@@ -367,12 +389,6 @@ static bool import_plane(struct vk_renderer *r, struct vk_dmabuf_buffer *linear,
 			return true;
 		}
 	}
-	int flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || (flags & O_ACCMODE) != O_RDWR) {
-		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: cannot import a dmabuf whose fd is not open "
-			"read-write (export it with O_RDWR / DRM_RDWR)");
-		return false;
-	}
 	off_t size = lseek(fd, 0, SEEK_END);
 	if (size <= 0) {
 		mosaic_log_errno(MOSAIC_LOG_ERROR, "vulkan: cannot get the size of the dmabuf");
@@ -428,6 +444,8 @@ struct vk_dmabuf_import {
 static void dmabuf_import_destroy(struct vk_dmabuf_import *import)
 {
 	mosaic_list_remove(&import->link);
+	// Frames still in flight may hold the image; the buffer is going.
+	import->image->cpu_source = NULL;
 	vk_image_unref(import->image);
 	free(import);
 }
@@ -488,7 +506,10 @@ struct vk_image *vk_dmabuf_get_image(struct vk_renderer *r, struct mosaic_buffer
 	}
 	const struct mosaic_format_set *set = render ? &r->base.dmabuf_render_formats :
 		&r->base.dmabuf_texture_formats;
-	bool linear = a.modifier == DRM_FORMAT_MOD_LINEAR || a.modifier == DRM_FORMAT_MOD_INVALID;
+	if (a.modifier == DRM_FORMAT_MOD_INVALID && r->feat.cpu_device) {
+		a.modifier = DRM_FORMAT_MOD_LINEAR;
+	}
+	bool linear = a.modifier == DRM_FORMAT_MOD_LINEAR;
 	// Explicit modifiers the device lists are imported as images, without a copy.
 	bool as_image = r->feat.modifiers && a.modifier != DRM_FORMAT_MOD_INVALID &&
 		mosaic_format_set_has(set, a.fourcc, a.modifier) && a.n_planes == 1 &&
@@ -501,13 +522,33 @@ struct vk_image *vk_dmabuf_get_image(struct vk_renderer *r, struct mosaic_buffer
 			(unsigned long long)a.modifier);
 		return NULL;
 	}
+	int flags = fcntl(a.fd[0], F_GETFL);
+	if (flags < 0) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "vulkan: the dmabuf fd is not valid");
+		return NULL;
+	}
+	bool read_only = (flags & O_ACCMODE) == O_RDONLY;
+	if (read_only && render) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: cannot render into a dmabuf whose fd is "
+			"read-only (export it with O_RDWR / DRM_RDWR)");
+		return NULL;
+	}
+	if (read_only && format->yuv) {
+		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: cannot sample a YUV dmabuf whose fd is "
+			"read-only (export it with O_RDWR / DRM_RDWR)");
+		return NULL;
+	}
+	// What maps the fd read-write to import it cannot take a read-only one.
+	bool cpu_copy = read_only && (r->feat.cpu_device || !as_image);
 	struct vk_dmabuf_import *import = calloc(1, sizeof(*import));
 	if (import == NULL) {
 		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
 		return NULL;
 	}
 	import->renderer = r;
-	import->image = as_image ? import_image(r, format, &a, render) :
+	import->image = cpu_copy ? vk_dmabuf_cpu_copy_create(r, format, buffer, a.width,
+			a.height) :
+		as_image ? import_image(r, format, &a, render) :
 		import_linear(r, format, &a, render);
 	if (import->image == NULL) {
 		free(import);

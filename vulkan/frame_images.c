@@ -28,6 +28,8 @@
  * dmabufs imported as buffers (no VK_EXT_image_drm_format_modifier) are
  * copied into their image once per frame that uses them, between an acquire
  * and a release of the buffer, and copied back after a pass drew into them.
+ * dmabufs the device cannot import are copied by the CPU, once per frame
+ * that uses them too (dmabuf_cpu_copy.c).
  */
 
 #define FOREIGN_QUEUE(r) ((r)->feat.foreign_queue ? VK_QUEUE_FAMILY_FOREIGN_EXT : \
@@ -142,7 +144,8 @@ bool vk_image_ready(struct vk_image *image, VkImageLayout layout)
 	struct vk_frame *frame = image->renderer->current;
 	return frame != NULL && image->layout == layout &&
 		(!image->foreign || image->acquired_seq == frame->seq) &&
-		(image->linear == NULL || image->linear->acquired_seq == frame->seq);
+		(image->linear == NULL || image->linear->acquired_seq == frame->seq) &&
+		(image->cpu_source == NULL || image->cpu_loaded_seq == frame->seq);
 }
 
 static void buffer_barrier(struct vk_dmabuf_buffer *linear, VkCommandBuffer cb,
@@ -214,6 +217,10 @@ void vk_image_use(struct vk_image *image, VkCommandBuffer cb, VkImageLayout layo
 	}
 	if (image->linear != NULL && image->linear->acquired_seq != frame->seq) {
 		load_linear(image, cb);
+	}
+	if (image->cpu_source != NULL && image->cpu_loaded_seq != frame->seq) {
+		// Logs its failures; the image then shows what it showed before.
+		vk_dmabuf_cpu_copy_load(image);
 	}
 	if (!image->foreign || image->acquired_seq == frame->seq) {
 		image_barrier(image, cb, layout, VK_QUEUE_FAMILY_IGNORED, VK_QUEUE_FAMILY_IGNORED);
@@ -322,6 +329,7 @@ void vk_frame_images_end(struct vk_renderer *r, struct vk_frame *frame, bool sub
 				image->linear->acquired_seq = 0;
 				image->linear->stored_seq = 0;
 			}
+			image->cpu_loaded_seq = 0;
 		}
 		vk_image_unref(image);
 	}

@@ -30,6 +30,13 @@ struct vk_features {
 	bool dmabuf_export;
 	/* VK_EXT_image_drm_format_modifier: dmabufs become images with their modifier. */
 	bool modifiers;
+	/*
+	 * VK_PHYSICAL_DEVICE_TYPE_CPU (lavapipe): dmabufs are laid out linearly
+	 * whatever their modifier says (the implicit one is LINEAR), and the
+	 * driver maps an fd read-write to import it (a read-only one is copied
+	 * by the CPU instead: dmabuf_cpu_copy.c).
+	 */
+	bool cpu_device;
 	bool host_pointer;
 	VkDeviceSize host_pointer_alignment;
 	/* The extension is there and its alignment is at most a page. */
@@ -301,6 +308,14 @@ struct vk_image {
 	/* YUV images: the facts they are sampled with, and one binding per filter. */
 	struct mosaic_yuv_info yuv;
 	struct vk_ycbcr_binding ycbcr[2];
+	/*
+	 * Set for dmabufs the device cannot import (dmabuf_cpu_copy.c): the
+	 * buffer (borrowed: the import, cached on it, clears this before it
+	 * goes), whose pixels the CPU copies into the image once per frame
+	 * that uses it, in the frame cpu_loaded_seq.
+	 */
+	struct mosaic_buffer *cpu_source;
+	uint64_t cpu_loaded_seq;
 	/* The last submission that uses the image. */
 	uint64_t last_seq;
 	struct mosaic_list link;
@@ -423,6 +438,8 @@ struct vk_renderer {
 	struct mosaic_list shm_targets;
 	struct mosaic_list host_imports;
 	struct mosaic_list dmabuf_imports;
+	/* The INFO line about dmabufs copied by the CPU was logged. */
+	bool cpu_copy_logged;
 	/* Memory blocks small images are bound into (struct vk_memory_block). */
 	struct mosaic_list memory_blocks;
 
@@ -665,6 +682,21 @@ void vk_plane_block(const struct vk_format *format, uint32_t plane, uint32_t *by
 struct vk_image *vk_ycbcr_image_from_planes(struct vk_renderer *r, struct mosaic_buffer *buffer);
 /* Records the copy of the buffer's planes (mapped by the CPU) into the image. */
 bool vk_ycbcr_upload(struct vk_image *image, struct mosaic_buffer *buffer);
+/* dmabuf_cpu_copy.c: dmabufs the device cannot import, copied by the CPU */
+/*
+ * An optimal image that shows `buffer` (borrowed; a single-plane linear
+ * dmabuf of `format`, `width` x `height`), or NULL with a log line. Logs
+ * once per renderer, at INFO, that such copies are made.
+ */
+struct vk_image *vk_dmabuf_cpu_copy_create(struct vk_renderer *r,
+	const struct vk_format *format, struct mosaic_buffer *buffer, int width, int height);
+/*
+ * Copies the buffer's current pixels into the image (through the staging
+ * ring, recorded in the upload command buffer of the frame being recorded).
+ * False with a log line when the buffer cannot be read: the image keeps what
+ * it showed before.
+ */
+bool vk_dmabuf_cpu_copy_load(struct vk_image *image);
 
 /* dmabuf_export.c */
 /* Fills r->export_formats; turns feat.dmabuf_export off when nothing can be exported. */

@@ -52,15 +52,24 @@
  *   single-plane dmabufs with a modifier listed in the renderer's dmabuf
  *   format sets become images bound to the dmabuf's memory, without a copy;
  * - otherwise (lavapipe without /dev/udmabuf, for one) LINEAR single-plane
- *   dmabufs (DRM_FORMAT_MOD_LINEAR, or DRM_FORMAT_MOD_INVALID, taken to be
- *   linear) are imported as a VkBuffer and copied into a device image once
+ *   dmabufs are imported as a VkBuffer and copied into a device image once
  *   per frame that uses them; a render target is copied back after the pass.
  *   The format sets list (fourcc, DRM_FORMAT_MOD_LINEAR) for these. The
  *   plane offset and stride must be multiples of the pixel size.
- * The fd of a dmabuf imported as a buffer must be open read-write
- * (O_RDWR; DRM_RDWR for PRIME exports): drivers map it to import it, and a
- * read-only fd is refused with a log line. A texture of a dmabuf shows the
- * buffer's current contents and keeps a lock on it. Synchronization is
+ * On a CPU device (VK_PHYSICAL_DEVICE_TYPE_CPU: lavapipe) every dmabuf is
+ * laid out linearly, so the implicit modifier (DRM_FORMAT_MOD_INVALID, what
+ * GBM reports for buffers allocated without modifiers) is listed beside
+ * DRM_FORMAT_MOD_LINEAR in both dmabuf format sets and imported as LINEAR.
+ * Other devices list explicit modifiers only and refuse the implicit one.
+ * Render targets must be open read-write (O_RDWR; DRM_RDWR for PRIME
+ * exports); a read-only one is refused with a log line. Textures may be
+ * read-only (gbm_bo_get_fd() exports them so on Mesa's kms_swrast): where
+ * the driver maps the fd read-write to import it (CPU devices, and the
+ * VkBuffer path), such a dmabuf is mapped read-only by mosaic instead and
+ * copied by the CPU, whole, once per frame that uses it, after waiting (at
+ * most 100 ms) for its writers and inside DMA_BUF_IOCTL_SYNC; the first
+ * such copy is logged at INFO. A texture of a dmabuf shows the buffer's
+ * current contents and keeps a lock on it. Synchronization is
  * explicit: pass the producer's fences as wait_sync_files and wait for the
  * pass's completion before handing the buffer on. Where the device can also
  * export (MOSAIC_FEATURE_DMABUF_EXPORT), the GPU allocator's images made with

@@ -9,13 +9,22 @@
  *   pixman's; where it does not (Mesa 22.3), it says so (no
  *   MOSAIC_FEATURE_DMABUF_IMPORT, no dmabuf formats) and a dmabuf texture is
  *   refused with a log line rather than a crash.
+ * - Vulkan on lavapipe with a buffer as a GBM client makes it: no modifier
+ *   asked for (GBM reports DRM_FORMAT_MOD_INVALID) and exported with
+ *   gbm_bo_get_fd(), which is read-only on kms_swrast. lavapipe lists the
+ *   implicit modifier, and the texture (a CPU copy: lavapipe cannot import a
+ *   read-only fd) shows the buffer's pixels as the client rewrites them. The
+ *   first use of such a buffer is timed on Vulkan and GLES (printed only).
  * Each part skips when its backend was not built; the binary exits 77 when
  * neither was, or where there is no vkms.
  */
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
+#include <gbm.h>
+#include <xf86drm.h>
 
 #include "drm-test.h"
 
@@ -283,6 +292,167 @@ static void vulkan_imports_gbm(struct mosaic_renderer *vk, struct mosaic_allocat
 	mosaic_buffer_drop(src);
 }
 
+/* What a client writes into its GBM buffer: the pixel at x, y of version `v`. */
+static uint32_t client_pixel(int x, int y, uint32_t v)
+{
+	return 0xff000000u | (uint32_t)(x * 7 + (int)v) % 256 << 16 |
+		(uint32_t)(y * 5) % 256 << 8 | v % 256;
+}
+
+static void client_draw(struct gbm_bo *bo, int w, int h, uint32_t v)
+{
+	uint32_t stride;
+	void *map_data = NULL;
+	uint8_t *map = gbm_bo_map(bo, 0, 0, (uint32_t)w, (uint32_t)h, GBM_BO_TRANSFER_WRITE,
+		&stride, &map_data);
+	assert_non_null(map);
+	for (int y = 0; y < h; y++) {
+		uint32_t *row = (uint32_t *)(void *)(map + (size_t)y * stride);
+		for (int x = 0; x < w; x++) {
+			row[x] = client_pixel(x, y, v);
+		}
+	}
+	gbm_bo_unmap(bo, map_data);
+}
+
+static void expect_client_pixels(struct mosaic_texture *tex, int w, int h, uint32_t v)
+{
+	uint32_t *got = calloc((size_t)w * (size_t)h, 4);
+	assert_non_null(got);
+	assert_true(mosaic_texture_read_pixels(tex, &(struct mosaic_read_pixels_options){
+		.fourcc = DRM_FORMAT_ARGB8888, .stride = (uint32_t)w * 4, .data = got,
+	}));
+	for (int i = 0; i < w * h; i++) {
+		if (got[i] != client_pixel(i % w, i / w, v)) {
+			fail_msg("texel %d,%d is 0x%08x, the client wrote 0x%08x", i % w, i / w,
+				got[i], client_pixel(i % w, i / w, v));
+		}
+	}
+	free(got);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * Prints what the first use of a client's buffer costs on `r`: a new import
+ * (a new mosaic_buffer of the same GBM buffer each time) and a read of all
+ * its pixels, median of a few runs. A figure, not a check.
+ */
+static void time_first_frame(struct mosaic_renderer *r, const char *name, struct gbm_bo *bo,
+	int w, int h)
+{
+	enum { RUNS = 5 };
+	double ms[RUNS];
+	uint32_t *pixels = calloc((size_t)w * (size_t)h, 4);
+	assert_non_null(pixels);
+	for (int i = 0; i < RUNS; i++) {
+		struct mosaic_buffer *b = mosaic_buffer_from_dmabuf(&(struct mosaic_dmabuf_attributes){
+			.width = w,
+			.height = h,
+			.fourcc = DRM_FORMAT_ARGB8888,
+			.modifier = gbm_bo_get_modifier(bo),
+			.n_planes = 1,
+			.offset = { gbm_bo_get_offset(bo, 0) },
+			.stride = { gbm_bo_get_stride(bo) },
+			.fd = { gbm_bo_get_fd(bo), -1, -1, -1 },
+		});
+		assert_non_null(b);
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		struct mosaic_texture *tex = mosaic_texture_from_buffer(r, b);
+		assert_non_null(tex);
+		assert_true(mosaic_texture_read_pixels(tex, &(struct mosaic_read_pixels_options){
+			.fourcc = DRM_FORMAT_ARGB8888, .stride = (uint32_t)w * 4, .data = pixels,
+		}));
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms[i] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+		mosaic_texture_destroy(tex);
+		mosaic_buffer_drop(b);
+	}
+	qsort(ms, RUNS, sizeof(ms[0]), cmp_double);
+	print_message("%s: first use of a %dx%d client GBM buffer (import and read back), "
+		"median of %d: %.2f ms\n", name, w, h, RUNS, ms[RUNS / 2]);
+	free(pixels);
+}
+
+static void vulkan_imports_client_gbm(struct mosaic_renderer *vk)
+{
+	enum { CW = 37, CH = 19 };
+	struct gbm_device *dev = gbm_create_device(card_fd);
+	assert_non_null(dev);
+	struct gbm_bo *bo = gbm_bo_create(dev, CW, CH, GBM_FORMAT_ARGB8888,
+		GBM_BO_USE_RENDERING);
+	assert_non_null(bo);
+	client_draw(bo, CW, CH, 1);
+	struct mosaic_dmabuf_attributes a = {
+		.width = CW,
+		.height = CH,
+		.fourcc = DRM_FORMAT_ARGB8888,
+		.modifier = gbm_bo_get_modifier(bo),
+		.n_planes = 1,
+		.offset = { gbm_bo_get_offset(bo, 0) },
+		.stride = { gbm_bo_get_stride(bo) },
+		.fd = { gbm_bo_get_fd(bo), -1, -1, -1 },
+	};
+	assert_true(a.fd[0] >= 0);
+	print_message("client GBM buffer: modifier 0x%llx, stride %u, fd %s\n",
+		(unsigned long long)a.modifier, a.stride[0],
+		(fcntl(a.fd[0], F_GETFL) & O_ACCMODE) == O_RDONLY ? "read-only" : "read-write");
+	assert_true(mosaic_format_set_has(mosaic_renderer_get_texture_formats(vk,
+		MOSAIC_BUFFER_CAP_DMABUF), DRM_FORMAT_ARGB8888, a.modifier));
+	struct mosaic_buffer *b = mosaic_buffer_from_dmabuf(&a);
+	assert_non_null(b);
+	test_log_reset();
+	struct mosaic_texture *tex = mosaic_texture_from_buffer(vk, b);
+	assert_non_null(tex);
+	assert_int_equal(test_log.n_errors, 0);
+	expect_client_pixels(tex, CW, CH, 1);
+	// The client draws its next frame into the same buffer: the texture shows it.
+	client_draw(bo, CW, CH, 2);
+	expect_client_pixels(tex, CW, CH, 2);
+	assert_int_equal(test_log.n_errors, 0);
+	print_message("Vulkan shows a client's GBM buffer pixel-exact, frame after frame\n");
+	if ((fcntl(a.fd[0], F_GETFL) & O_ACCMODE) == O_RDONLY) {
+		assert_null(mosaic_renderer_begin_pass(vk, b, NULL));
+		assert_logged("read-only");
+	}
+	mosaic_texture_destroy(tex);
+	mosaic_buffer_drop(b);
+
+	// weston-simple-dmabuf-egl's size, on Vulkan and, for comparison, GLES.
+	struct gbm_bo *big = gbm_bo_create(dev, 256, 256, GBM_FORMAT_ARGB8888,
+		GBM_BO_USE_RENDERING);
+	assert_non_null(big);
+	time_first_frame(vk, "Vulkan", big, 256, 256);
+	struct mosaic_renderer *gles = !mosaic_backend_is_built(MOSAIC_BACKEND_GLES) ? NULL :
+		mosaic_renderer_create(&(struct mosaic_renderer_options){
+			.backend = MOSAIC_BACKEND_GLES,
+			.drm_fd = card_fd,
+		});
+	if (gles != NULL) {
+		time_first_frame(gles, "GLES", big, 256, 256);
+	}
+	mosaic_renderer_destroy(gles);
+	// The same on Vulkan for a buffer exported read-write first (the kernel
+	// keeps that mode): imported without a copy.
+	struct gbm_bo *rw = gbm_bo_create(dev, 256, 256, GBM_FORMAT_ARGB8888,
+		GBM_BO_USE_RENDERING);
+	assert_non_null(rw);
+	int rw_fd = -1;
+	assert_int_equal(drmPrimeHandleToFD(card_fd, gbm_bo_get_handle(rw).u32,
+		DRM_CLOEXEC | DRM_RDWR, &rw_fd), 0);
+	close(rw_fd);
+	time_first_frame(vk, "Vulkan, read-write fd", rw, 256, 256);
+	gbm_bo_destroy(rw);
+	gbm_bo_destroy(big);
+	gbm_bo_destroy(bo);
+	gbm_device_destroy(dev);
+}
+
 static void test_vulkan_gbm(void **state)
 {
 	if (!mosaic_backend_is_built(MOSAIC_BACKEND_VULKAN)) {
@@ -311,6 +481,7 @@ static void test_vulkan_gbm(void **state)
 	assert_non_null(gbm);
 	if (imports) {
 		vulkan_imports_gbm(vk, gbm);
+		vulkan_imports_client_gbm(vk);
 	} else {
 		vulkan_refuses_dmabuf(vk, gbm);
 	}

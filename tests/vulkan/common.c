@@ -46,6 +46,9 @@ static void log_handler(enum mosaic_log level, const char *msg, void *user_data)
 	if (strstr(msg, "in non-coherent memory") != NULL) {
 		log->noncoherent_buffers++;
 	}
+	if (level == MOSAIC_LOG_INFO && strstr(msg, "copied by the CPU") != NULL) {
+		log->cpu_copy_notes++;
+	}
 	if (strstr(msg, "staging ring idle") != NULL) {
 		log->staging_shrinks++;
 	}

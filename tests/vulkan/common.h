@@ -30,6 +30,8 @@ struct test_log {
 	char nearest_chroma[128];
 	/* The renderer said it obeys MOSAIC_VK_FAIL_SUBMIT. */
 	bool fail_submit_switch;
+	/* INFO lines saying that dmabufs are copied by the CPU. */
+	int cpu_copy_notes;
 };
 
 extern struct test_log test_log;

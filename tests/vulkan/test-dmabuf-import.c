@@ -5,7 +5,7 @@
  * plane offset and a stride wider than the rows, sampled and compared pixel
  * for pixel with the pixman renderer drawing the same buffer, rendered into
  * and checked in the memfd, updated by the CPU between frames, imported once
- * however many frames use them, and read-only fds refused. Exits 77 (SKIP)
+ * however many frames use them, and read-only fds copied by the CPU. Exits 77 (SKIP)
  * with one line where the renderer reports no MOSAIC_FEATURE_DMABUF_IMPORT.
  * The last test prints what a first import costs against a cached one.
  */
@@ -26,6 +26,7 @@
 
 #include <mosaic/interface.h>
 #include <mosaic/pixman.h>
+#include <mosaic/vulkan.h>
 
 #include "common.h"
 
@@ -38,6 +39,14 @@ struct memfd_dmabuf {
 	int width, height;
 	struct mosaic_buffer *buffer;
 };
+
+/* Whether the renderer's physical device is VK_PHYSICAL_DEVICE_TYPE_CPU (lavapipe). */
+static bool test_vulkan_is_cpu_device(struct mosaic_renderer *renderer)
+{
+	VkPhysicalDeviceProperties props;
+	vkGetPhysicalDeviceProperties(mosaic_vulkan_renderer_get_physical_device(renderer), &props);
+	return props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
+}
 
 /* Bytes outside the image (before the plane, row padding): must stay untouched. */
 #define SENTINEL 0xa5
@@ -89,8 +98,9 @@ static const struct mosaic_buffer_impl memfd_buffer_impl = {
 	.get_dmabuf = memfd_buffer_get_dmabuf,
 };
 
-/* Wraps `fd` (a new fd, owned by the buffer) as the dmabuf of `m`. */
-static struct mosaic_buffer *wrap(const struct memfd_dmabuf *m, int fd)
+/* Wraps `fd` (a new fd, owned by the buffer) as the dmabuf of `m`, with `modifier`. */
+static struct mosaic_buffer *wrap_modifier(const struct memfd_dmabuf *m, int fd,
+	uint64_t modifier)
 {
 	assert_true(fd >= 0);
 	struct memfd_buffer *b = calloc(1, sizeof(*b));
@@ -99,7 +109,7 @@ static struct mosaic_buffer *wrap(const struct memfd_dmabuf *m, int fd)
 		.width = m->width,
 		.height = m->height,
 		.fourcc = DRM_FORMAT_ARGB8888,
-		.modifier = DRM_FORMAT_MOD_LINEAR,
+		.modifier = modifier,
 		.n_planes = 1,
 		.offset = { m->offset },
 		.stride = { m->stride },
@@ -107,6 +117,11 @@ static struct mosaic_buffer *wrap(const struct memfd_dmabuf *m, int fd)
 	};
 	mosaic_buffer_init(&b->base, &memfd_buffer_impl, m->width, m->height);
 	return &b->base;
+}
+
+static struct mosaic_buffer *wrap(const struct memfd_dmabuf *m, int fd)
+{
+	return wrap_modifier(m, fd, DRM_FORMAT_MOD_LINEAR);
 }
 
 static void memfd_dmabuf_wrap(struct memfd_dmabuf *m)
@@ -335,22 +350,137 @@ static void test_cpu_updates(void **state)
 	memfd_dmabuf_finish(&m);
 }
 
+/*
+ * The implicit modifier (DRM_FORMAT_MOD_INVALID), what GBM reports for
+ * buffers allocated without modifiers: a CPU device lays every buffer out
+ * linearly, so it lists the implicit modifier beside LINEAR for every format
+ * and imports such buffers as LINEAR ones, for sampling and rendering.
+ * Other devices list explicit modifiers only.
+ */
+static void test_implicit_modifier(void **state)
+{
+	struct mosaic_renderer *r = *state;
+	bool cpu = test_vulkan_is_cpu_device(r);
+	const struct mosaic_format_set *sets[] = {
+		mosaic_renderer_get_texture_formats(r, MOSAIC_BUFFER_CAP_DMABUF),
+		mosaic_renderer_get_render_formats(r, MOSAIC_BUFFER_CAP_DMABUF),
+	};
+	for (size_t i = 0; i < 2; i++) {
+		for (size_t j = 0; j < sets[i]->n_formats; j++) {
+			const struct mosaic_format *f = &sets[i]->formats[j];
+			bool linear = mosaic_format_set_has(sets[i], f->fourcc,
+				DRM_FORMAT_MOD_LINEAR);
+			bool implicit = mosaic_format_set_has(sets[i], f->fourcc,
+				DRM_FORMAT_MOD_INVALID);
+			assert_true(cpu ? linear == implicit : !implicit);
+		}
+	}
+	if (!cpu) {
+		print_message("%s is no CPU device: the implicit modifier is not listed\n",
+			mosaic_renderer_get_device_name(r));
+		skip();
+	}
+	assert_true(mosaic_format_set_has(sets[0], DRM_FORMAT_ARGB8888, DRM_FORMAT_MOD_INVALID));
+	assert_true(mosaic_format_set_has(sets[1], DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_INVALID));
+
+	// Sampled: what the memfd holds, stride and offset included.
+	enum { W = 37, H = 23 };
+	struct memfd_dmabuf m;
+	memfd_dmabuf_init(&m, W, H, 256, 40);
+	fill_pattern(&m, 9);
+	m.buffer = wrap_modifier(&m, fcntl(m.fd, F_DUPFD_CLOEXEC, 0), DRM_FORMAT_MOD_INVALID);
+	struct mosaic_texture *tex = mosaic_texture_from_buffer(r, m.buffer);
+	assert_non_null(tex);
+	uint32_t expect[W * H], out[W * H];
+	test_pattern(expect, W, H, 9);
+	assert_true(test_read_texture(tex, out));
+	assert_memory_equal(out, expect, sizeof(out));
+	mosaic_texture_destroy(tex);
+
+	// Rendered into: the clear lands in the memfd, rows at the buffer's stride.
+	struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, m.buffer, NULL);
+	assert_non_null(pass);
+	assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+		.box = { 0, 0, W, H },
+		.color = { 0.0f, 0.0f, 1.0f, 1.0f },
+		.blend = MOSAIC_BLEND_NONE,
+	}));
+	struct mosaic_pass_completion done;
+	assert_true(mosaic_pass_submit(pass, &done));
+	assert_true(mosaic_renderer_wait_point(r, done.point, -1));
+	for (int y = 0; y < H; y++) {
+		const uint32_t *row = (const uint32_t *)(m.map + m.offset + (size_t)y * m.stride);
+		for (int x = 0; x < W; x++) {
+			assert_int_equal(row[x], 0xff0000ff);
+		}
+	}
+	check_sentinels(&m);
+	memfd_dmabuf_finish(&m);
+}
+
+/*
+ * A dmabuf whose fd is read-only, as gbm_bo_get_fd() gives them on Mesa's
+ * kms_swrast: lavapipe maps an fd read-write to import it and refuses this
+ * one, so the renderer copies it with the CPU. The texture shows the
+ * buffer's pixels, and what the producer writes later, frame after frame;
+ * the copy is announced once, at INFO; the buffer cannot be a render target.
+ */
 static void test_read_only_fd(void **state)
 {
 	struct mosaic_renderer *r = *state;
+	enum { W = 33, H = 21 };
+	if (!test_vulkan_is_cpu_device(r)) {
+		print_message("%s is no CPU device: read-only dmabufs are imported by the "
+			"driver\n", mosaic_renderer_get_device_name(r));
+		skip();
+	}
 	struct memfd_dmabuf m;
-	memfd_dmabuf_init(&m, 8, 8, 0, 0);
+	memfd_dmabuf_init(&m, W, H, 64, 28);
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", m.fd);
-	m.buffer = wrap(&m, open(path, O_RDONLY | O_CLOEXEC));
-	test_log.quiet_errors = true;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	// The core maps memfd stand-ins only where the producer said so.
+	m.buffer = mosaic_buffer_from_dmabuf_with_options(&(struct mosaic_dmabuf_attributes){
+		.width = W,
+		.height = H,
+		.fourcc = DRM_FORMAT_ARGB8888,
+		.modifier = DRM_FORMAT_MOD_LINEAR,
+		.n_planes = 1,
+		.offset = { m.offset },
+		.stride = { m.stride },
+		.fd = { fd, -1, -1, -1 },
+	}, &(struct mosaic_dmabuf_buffer_options){ .allow_memfd = true });
+	assert_non_null(m.buffer);
+	struct mosaic_buffer *target = mosaic_vulkan_buffer_create(r, W, H, DRM_FORMAT_ARGB8888);
+	assert_non_null(target);
+	uint32_t expect[W * H], out[W * H];
 	int errors = test_log.errors;
-	assert_null(mosaic_texture_from_buffer(r, m.buffer));
-	assert_int_equal(test_log.errors, errors + 1);
-	errors = test_log.errors;
+	for (int frame = 0; frame < 4; frame++) {
+		fill_pattern(&m, 40 + (uint32_t)frame);
+		test_pattern(expect, W, H, 40 + (uint32_t)frame);
+		show(r, target, m.buffer, out);
+		assert_memory_equal(out, expect, sizeof(out));
+	}
+	assert_int_equal(test_log.errors, errors);
+	assert_int_equal(test_log.cpu_copy_notes, 1);
+
+	// A texture kept across frames shows what the producer wrote since.
+	struct mosaic_texture *tex = mosaic_texture_from_buffer(r, m.buffer);
+	assert_non_null(tex);
+	fill_pattern(&m, 77);
+	test_pattern(expect, W, H, 77);
+	assert_true(test_read_texture(tex, out));
+	assert_memory_equal(out, expect, sizeof(out));
+	mosaic_texture_destroy(tex);
+	check_sentinels(&m);
+
+	test_log.quiet_errors = true;
 	assert_null(mosaic_renderer_begin_pass(r, m.buffer, NULL));
 	assert_int_equal(test_log.errors, errors + 1);
 	test_log.quiet_errors = false;
+	assert_int_equal(test_log.cpu_copy_notes, 1);
+	mosaic_buffer_drop(target);
 	memfd_dmabuf_finish(&m);
 }
 
@@ -433,6 +563,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sample, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_render_target, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_cpu_updates, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_implicit_modifier, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_fd, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_import_cost, test_setup, test_teardown),
 	};

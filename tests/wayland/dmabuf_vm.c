@@ -1,9 +1,12 @@
 /*
- * Real dmabufs from real clients: mosaic-nested, offscreen, with the GLES
+ * Real dmabufs from real clients: mosaic-nested, offscreen, with a GPU
  * renderer on /dev/dri/card0 (so that it offers zwp_linux_dmabuf_v1 v4 and its
  * feedback), and Weston's dmabuf clients inside it. They allocate with GBM on
  * the card the feedback names, render with GL and hand the buffers over
- * with Y_INVERT; mosaic imports them through EGL and draws them flipped.
+ * with Y_INVERT; mosaic imports them and draws them flipped. Every test runs
+ * once per renderer: GLES (EGL import on kms_swrast) and Vulkan (lavapipe,
+ * which takes GBM's implicit modifier as LINEAR and copies the read-only fds
+ * gbm_bo_get_fd() gives with the CPU).
  *
  * The screenshot mosaic-nested reads back must show pixels only the client
  * draws, the right way up. weston-simple-dmabuf-egl has a handful of buffers
@@ -12,12 +15,15 @@
  * (wl_buffer.release once the frame that used them completed).
  *
  * Then mosaic-nested inside mosaic-nested: the inner one presents its output
- * to the outer one as linux-dmabuf buffers (GBM, rendered by GLES).
+ * to the outer one as linux-dmabuf buffers, with the same renderer in both,
+ * and with GLES in one and Vulkan in the other.
  *
- * Needs DRM nodes where GLES imports dmabufs (the DRM test VM, tests/vm): it
- * runs there from the drm-vm test. Usage: test-wayland-dmabuf-vm
- * [PATH/TO/mosaic-nested]. Exits 77 with one line when /dev/dri/card0, the
- * GLES renderer on it or the weston package is missing.
+ * Needs DRM nodes where the renderers import dmabufs (the DRM test VM,
+ * tests/vm): it runs there from the drm-vm test. Usage:
+ * test-wayland-dmabuf-vm [PATH/TO/mosaic-nested [gles|vulkan]]. Exits 77
+ * with one line when /dev/dri/card0 or the weston package is missing, or
+ * when no renderer imports dmabufs on the card; a renderer that does not
+ * (or was not built) has its tests skipped with the reason.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -49,6 +55,30 @@
 static const char *nested_path = MOSAIC_NESTED_PATH;
 static char runtime_dir[64];
 
+/* The renderer a test runs mosaic-nested with (its cmocka state). */
+struct renderer_case {
+	const char *name;
+	enum mosaic_backend backend;
+	/* The renderer starts on the card and imports dmabufs there. */
+	bool imports;
+};
+
+static struct renderer_case cases[] = {
+	{ "gles", MOSAIC_BACKEND_GLES, false },
+	{ "vulkan", MOSAIC_BACKEND_VULKAN, false },
+};
+
+static const struct renderer_case *get_case(void **state)
+{
+	const struct renderer_case *c = *state;
+	if (!c->imports) {
+		print_message("the %s renderer does not import dmabufs on %s (or was not "
+			"built)\n", c->name, CARD);
+		skip();
+	}
+	return c;
+}
+
 static bool is_black(const uint8_t *p)
 {
 	return p[0] < 8 && p[1] < 8 && p[2] < 8;
@@ -68,19 +98,22 @@ static char *read_file(const char *path)
 }
 
 /*
- * Runs mosaic-nested with `client` inside; returns its log (static) and fills
- * `img` with the screenshot taken `delay_ms` after the window showed.
+ * Runs mosaic-nested with `renderer` and `client` inside; returns its log
+ * (static) and fills `img` with the screenshot taken `delay_ms` after the
+ * window showed.
  */
-static const char *run_nested(const char *name, char *const client[], int delay_ms,
-	struct image *img)
+static const char *run_nested(const char *renderer, const char *test, char *const client[],
+	int delay_ms, struct image *img)
 {
-	char shot[128], log_path[128], socket[64], delay[16];
+	char shot[256], log_path[256], socket[96], delay[16], name[64];
+	snprintf(name, sizeof(name), "%s-%s", test, renderer);
 	snprintf(shot, sizeof(shot), "%s/%s.png", runtime_dir, name);
 	snprintf(log_path, sizeof(log_path), "%s/%s.log", runtime_dir, name);
 	snprintf(socket, sizeof(socket), "nested-%s", name);
 	snprintf(delay, sizeof(delay), "%d", delay_ms);
 	char *argv[32] = {
-		(char *)nested_path, "--headless", "--renderer", "gles", "--drm-device", CARD,
+		(char *)nested_path, "--headless", "--renderer", (char *)renderer,
+		"--drm-device", CARD,
 		"--size", "640x480", "--socket", socket, "--screenshot", shot,
 		"--screenshot-delay", delay, "--quit-after-screenshot", "--",
 	};
@@ -93,8 +126,8 @@ static const char *run_nested(const char *name, char *const client[], int delay_
 	int status = wait_child(spawn_in(argv, NULL, log_path, NULL), 120000);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	const char *log = read_file(log_path);
-	print_message("%s in mosaic-nested (gles on %s): exit %d after %.2f s\n", client[0],
-		CARD, status,
+	print_message("%s in mosaic-nested (%s on %s): exit %d after %.2f s\n", client[0],
+		renderer, CARD, status,
 		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (status != 0 && log != NULL) {
 		print_message("%s", log);
@@ -133,11 +166,12 @@ static void content_box(const struct image *img, int *x0, int *y0, int *x1, int 
 
 static void test_simple_dmabuf_egl(void **state)
 {
+	const struct renderer_case *c = get_case(state);
 	char *const client[] = { "weston-simple-dmabuf-egl", "-d", CARD, NULL };
 	struct image img;
 	// 3 s of frames: the client has few buffers and aborts ("Both buffers
 	// busy") when they are not released.
-	const char *log = run_nested("simple-dmabuf-egl", client, 3000, &img);
+	const char *log = run_nested(c->name, "simple-dmabuf-egl", client, 3000, &img);
 	int frame = screenshot_frame(log);
 	print_message("weston-simple-dmabuf-egl: screenshot at output frame %d\n", frame);
 	assert_null(strstr(log, "the client exited"));
@@ -182,28 +216,51 @@ static void test_simple_dmabuf_egl(void **state)
 	free(img.rgba);
 }
 
+/* The renderers of the outer and the inner mosaic-nested. */
+struct nested_case {
+	struct renderer_case *outer, *inner;
+};
+
+static struct nested_case nested_cases[] = {
+	{ &cases[0], &cases[0] },
+	{ &cases[1], &cases[1] },
+	{ &cases[0], &cases[1] },
+	{ &cases[1], &cases[0] },
+};
+
 /*
  * mosaic-nested as the parent of another mosaic-nested: the inner one sees
  * linux-dmabuf there, renders into GBM buffers of the card and presents
  * them as linux-dmabuf wl_buffers; the outer one imports them. The outer
  * screenshot must show weston-simple-shm, which runs in the inner one.
+ * The state is a struct nested_case: the same renderer in both, or GLES in
+ * one and Vulkan in the other.
  */
 static void test_nested_dmabuf_parent(void **state)
 {
-	char inner_shot[128];
-	snprintf(inner_shot, sizeof(inner_shot), "%s/inner.png", runtime_dir);
+	const struct nested_case *n = *state;
+	const struct renderer_case *c = get_case((void **)&n->outer);
+	const struct renderer_case *inner = get_case((void **)&n->inner);
+	char inner_shot[128], inner_socket[64];
+	snprintf(inner_shot, sizeof(inner_shot), "%s/inner-%s-in-%s.png", runtime_dir,
+		inner->name, c->name);
+	snprintf(inner_socket, sizeof(inner_socket), "inner-%s-in-%s", inner->name, c->name);
+	print_message("mosaic-nested with %s inside mosaic-nested with %s\n", inner->name,
+		c->name);
 	// The inner one's own screenshot (its log says when) marks the frame
 	// that first shows the client.
 	char *const client[] = {
-		(char *)nested_path, "--renderer", "gles", "--drm-device", CARD,
-		"--size", "400x300", "--socket", "inner", "--screenshot", inner_shot,
+		(char *)nested_path, "--renderer", (char *)inner->name, "--drm-device", CARD,
+		"--size", "400x300", "--socket", inner_socket, "--screenshot", inner_shot,
 		"--", "weston-simple-shm", NULL,
 	};
 	struct image img;
 	// The outer screenshot comes when the inner output first shows, which
 	// is before its client does: 8 s later, for slow machines (the inner
 	// renderer starts in 2 to 7 s under the VM's emulation).
-	const char *log = run_nested("nested-in-nested", client, 8000, &img);
+	char test[64];
+	snprintf(test, sizeof(test), "nested-%s-in", inner->name);
+	const char *log = run_nested(c->name, test, client, 8000, &img);
 	assert_non_null(strstr(log, "presenting to the parent through linux-dmabuf"));
 	assert_non_null(strstr(log, inner_shot));
 	assert_null(strstr(log, "falling back to wl_shm"));
@@ -235,11 +292,33 @@ static bool in_path(const char *name)
 	return found;
 }
 
+/* Whether `backend` starts on the card and imports dmabufs there. */
+static bool imports_on_card(enum mosaic_backend backend)
+{
+	if (!mosaic_backend_is_built(backend)) {
+		return false;
+	}
+	int fd = open(CARD, O_RDWR | O_CLOEXEC);
+	struct mosaic_renderer *renderer = fd < 0 ? NULL :
+		mosaic_renderer_create(&(struct mosaic_renderer_options){
+			.backend = backend,
+			.drm_fd = fd,
+		});
+	bool imports = renderer != NULL &&
+		(mosaic_renderer_get_features(renderer) & MOSAIC_FEATURE_DMABUF_IMPORT);
+	mosaic_renderer_destroy(renderer);
+	if (fd >= 0) {
+		close(fd);
+	}
+	return imports;
+}
+
 int main(int argc, char *argv[])
 {
 	if (argc > 1) {
 		nested_path = argv[1];
 	}
+	const char *only = argc > 2 ? argv[2] : NULL;
 	if (access(CARD, R_OK | W_OK) != 0) {
 		printf("no %s here (the DRM test VM has one: meson test --suite drm)\n", CARD);
 		return 77;
@@ -249,21 +328,15 @@ int main(int argc, char *argv[])
 			"(Debian package weston)\n");
 		return 77;
 	}
-	// The GLES renderer must start on the card and import dmabufs there.
-	int fd = open(CARD, O_RDWR | O_CLOEXEC);
-	struct mosaic_renderer *renderer = fd < 0 ? NULL :
-		mosaic_renderer_create(&(struct mosaic_renderer_options){
-			.backend = MOSAIC_BACKEND_GLES,
-			.drm_fd = fd,
-		});
-	bool imports = renderer != NULL &&
-		(mosaic_renderer_get_features(renderer) & MOSAIC_FEATURE_DMABUF_IMPORT);
-	mosaic_renderer_destroy(renderer);
-	if (fd >= 0) {
-		close(fd);
+	bool any = false;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cases[i].imports = (only == NULL || strcmp(only, cases[i].name) == 0) &&
+			imports_on_card(cases[i].backend);
+		any = any || cases[i].imports;
 	}
-	if (!imports) {
-		printf("the GLES renderer does not import dmabufs on %s\n", CARD);
+	if (!any) {
+		printf("no renderer%s%s imports dmabufs on %s\n", only != NULL ? " named " : "",
+			only != NULL ? only : "", CARD);
 		return 77;
 	}
 
@@ -276,8 +349,16 @@ int main(int argc, char *argv[])
 	unsetenv("WAYLAND_DISPLAY");
 
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_simple_dmabuf_egl),
-		cmocka_unit_test(test_nested_dmabuf_parent),
+		{ "simple_dmabuf_egl_gles", test_simple_dmabuf_egl, NULL, NULL, &cases[0] },
+		{ "nested_dmabuf_parent_gles", test_nested_dmabuf_parent, NULL, NULL,
+			&nested_cases[0] },
+		{ "simple_dmabuf_egl_vulkan", test_simple_dmabuf_egl, NULL, NULL, &cases[1] },
+		{ "nested_dmabuf_parent_vulkan", test_nested_dmabuf_parent, NULL, NULL,
+			&nested_cases[1] },
+		{ "nested_dmabuf_vulkan_in_gles", test_nested_dmabuf_parent, NULL, NULL,
+			&nested_cases[2] },
+		{ "nested_dmabuf_gles_in_vulkan", test_nested_dmabuf_parent, NULL, NULL,
+			&nested_cases[3] },
 	};
 	return cmocka_run_group_tests_name("wayland-dmabuf-vm", tests, NULL, NULL);
 }
