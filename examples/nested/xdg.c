@@ -116,11 +116,15 @@ static void positioner_handle_resource_destroy(struct wl_resource *resource)
 	free(wl_resource_get_user_data(resource));
 }
 
-/* The popup's box relative to the parent's window geometry. */
+/*
+ * The popup's box relative to the parent's window geometry. The positioner
+ * holds any int32_t the client sent: the sums are 64-bit, the result clamped.
+ */
 static struct mosaic_box positioner_place(const struct positioner *p)
 {
 	const struct mosaic_box *a = &p->anchor_rect;
-	int ax = a->x + a->width / 2, ay = a->y + a->height / 2;
+	int64_t w = p->width, h = p->height;
+	int64_t ax = a->x + (int64_t)a->width / 2, ay = a->y + (int64_t)a->height / 2;
 	switch (p->anchor) {
 	case XDG_POSITIONER_ANCHOR_LEFT:
 	case XDG_POSITIONER_ANCHOR_TOP_LEFT:
@@ -130,7 +134,7 @@ static struct mosaic_box positioner_place(const struct positioner *p)
 	case XDG_POSITIONER_ANCHOR_RIGHT:
 	case XDG_POSITIONER_ANCHOR_TOP_RIGHT:
 	case XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT:
-		ax = a->x + a->width;
+		ax = (int64_t)a->x + a->width;
 		break;
 	}
 	switch (p->anchor) {
@@ -142,16 +146,16 @@ static struct mosaic_box positioner_place(const struct positioner *p)
 	case XDG_POSITIONER_ANCHOR_BOTTOM:
 	case XDG_POSITIONER_ANCHOR_BOTTOM_LEFT:
 	case XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT:
-		ay = a->y + a->height;
+		ay = (int64_t)a->y + a->height;
 		break;
 	}
 	// Gravity says which way the popup extends from the anchor point.
-	int x = ax - p->width / 2, y = ay - p->height / 2;
+	int64_t x = ax - w / 2, y = ay - h / 2;
 	switch (p->gravity) {
 	case XDG_POSITIONER_GRAVITY_LEFT:
 	case XDG_POSITIONER_GRAVITY_TOP_LEFT:
 	case XDG_POSITIONER_GRAVITY_BOTTOM_LEFT:
-		x = ax - p->width;
+		x = ax - w;
 		break;
 	case XDG_POSITIONER_GRAVITY_RIGHT:
 	case XDG_POSITIONER_GRAVITY_TOP_RIGHT:
@@ -163,7 +167,7 @@ static struct mosaic_box positioner_place(const struct positioner *p)
 	case XDG_POSITIONER_GRAVITY_TOP:
 	case XDG_POSITIONER_GRAVITY_TOP_LEFT:
 	case XDG_POSITIONER_GRAVITY_TOP_RIGHT:
-		y = ay - p->height;
+		y = ay - h;
 		break;
 	case XDG_POSITIONER_GRAVITY_BOTTOM:
 	case XDG_POSITIONER_GRAVITY_BOTTOM_LEFT:
@@ -171,13 +175,14 @@ static struct mosaic_box positioner_place(const struct positioner *p)
 		y = ay;
 		break;
 	}
-	return (struct mosaic_box){ x + p->offset_x, y + p->offset_y, p->width, p->height };
+	return (struct mosaic_box){ nested_coord(x + p->offset_x), nested_coord(y + p->offset_y),
+		nested_coord(w), nested_coord(h) };
 }
 
 void xdg_surface_origin(struct xdg_surface *xdg, int *x, int *y)
 {
-	*x = xdg->x - xdg->geometry.x;
-	*y = xdg->y - xdg->geometry.y;
+	*x = nested_coord((int64_t)xdg->x - xdg->geometry.x);
+	*y = nested_coord((int64_t)xdg->y - xdg->geometry.y);
 }
 
 /* Sends the role's configure event, then xdg_surface.configure with a new serial. */
@@ -304,8 +309,8 @@ static void map(struct xdg_surface *xdg)
 		xdg->x = step + n * step;
 		xdg->y = step + n * step;
 	} else if (xdg->parent != NULL) {
-		xdg->x = xdg->parent->x + xdg->popup_x;
-		xdg->y = xdg->parent->y + xdg->popup_y;
+		xdg->x = nested_coord((int64_t)xdg->parent->x + xdg->popup_x);
+		xdg->y = nested_coord((int64_t)xdg->parent->y + xdg->popup_y);
 	}
 	xdg->mapped = true;
 	wl_list_insert(server->windows.prev, &xdg->link);
@@ -347,8 +352,8 @@ void xdg_surface_commit(struct xdg_surface *xdg)
 		xdg->initial_commit_done = false;
 		xdg->configured = false;
 	}
-	struct mosaic_box box = { xdg->x - xdg->geometry.x, xdg->y - xdg->geometry.y,
-		surface->width, surface->height };
+	struct mosaic_box box = { 0, 0, surface->width, surface->height };
+	xdg_surface_origin(xdg, &box.x, &box.y);
 	if (xdg->mapped && (box.x != xdg->drawn_box.x || box.y != xdg->drawn_box.y ||
 			box.width != xdg->drawn_box.width || box.height != xdg->drawn_box.height)) {
 		// Moved or resized (a new window geometry): old and new place. A
@@ -501,8 +506,8 @@ static void popup_reposition(struct wl_client *client, struct wl_resource *resou
 	xdg->geometry.width = box.width;
 	xdg->geometry.height = box.height;
 	if (xdg->parent != NULL && xdg->mapped) {
-		xdg->x = xdg->parent->x + box.x;
-		xdg->y = xdg->parent->y + box.y;
+		xdg->x = nested_coord((int64_t)xdg->parent->x + box.x);
+		xdg->y = nested_coord((int64_t)xdg->parent->y + box.y);
 	}
 	xdg_popup_send_repositioned(resource, token);
 	send_configure(xdg);

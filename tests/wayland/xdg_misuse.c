@@ -288,6 +288,100 @@ static void popup_parent_cycles(void **state)
 	another_client_gets_a_frame();
 }
 
+static struct xdg_positioner *extreme_positioner(struct client *c, bool max)
+{
+	struct xdg_positioner *positioner = xdg_wm_base_create_positioner(c->wm_base);
+	if (max) {
+		// The anchor point is past INT32_MAX: the popup goes far right, down.
+		xdg_positioner_set_size(positioner, 20, 20);
+		xdg_positioner_set_anchor_rect(positioner, INT32_MAX - 10, INT32_MAX - 10, 20, 20);
+		xdg_positioner_set_anchor(positioner, XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT);
+		xdg_positioner_set_gravity(positioner, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT);
+	} else {
+		// Left and up of INT32_MIN by a popup as large as the protocol allows.
+		xdg_positioner_set_size(positioner, INT32_MAX, INT32_MAX);
+		xdg_positioner_set_anchor_rect(positioner, INT32_MIN, INT32_MIN, 0, 0);
+		xdg_positioner_set_anchor(positioner, XDG_POSITIONER_ANCHOR_TOP_LEFT);
+		xdg_positioner_set_gravity(positioner, XDG_POSITIONER_GRAVITY_TOP_LEFT);
+		xdg_positioner_set_offset(positioner, INT32_MIN, INT32_MIN);
+	}
+	return positioner;
+}
+
+/* A subsurface of parent with a buffer, at x, y; applied with the parent's next commit. */
+static void subsurface_at(struct client *c, struct window *parent, int32_t x, int32_t y)
+{
+	struct wl_surface *surface = wl_compositor_create_surface(c->compositor);
+	struct wl_subsurface *sub = wl_subcompositor_get_subsurface(c->subcompositor, surface,
+		parent->surface);
+	wl_subsurface_set_desync(sub);
+	wl_subsurface_set_position(sub, x, y);
+	wl_surface_attach(surface, solid_buffer(c, 10, 10), 0, 0);
+	wl_surface_damage_buffer(surface, 0, 0, 10, 10);
+	wl_surface_commit(surface);
+}
+
+/*
+ * Coordinates near INT32_MAX and INT32_MIN, all legal: popup positions from
+ * positioners, a window geometry, subsurface positions. The popup lands on
+ * the side its positioner says (a wrapped sum would put it on the other),
+ * and mosaic-nested computes the rest without overflowing (UBSan aborts it
+ * otherwise) and goes on serving.
+ */
+static void extreme_coordinates(void **state)
+{
+	struct client c;
+	client_connect(&c);
+	struct window top;
+	window_init(&c, &top);
+	top.toplevel = xdg_surface_get_toplevel(top.xdg_surface);
+	assert_true(window_show(&c, &top, 50));
+
+	struct xdg_positioner *far = extreme_positioner(&c, true);
+	struct xdg_positioner *near_min = extreme_positioner(&c, false);
+	struct window right, left;
+	window_init(&c, &right);
+	right.popup = popup_of(&c, &right, &top, far);
+	assert_true(window_show(&c, &right, 20));
+	print_message("popup past INT32_MAX: %d,%d %dx%d\n", right.popup_x, right.popup_y,
+		right.popup_w, right.popup_h);
+	assert_true(right.popup_x > 0 && right.popup_y > 0);
+	assert_int_equal(right.popup_w, 20);
+
+	window_init(&c, &left);
+	left.popup = popup_of(&c, &left, &right, near_min);
+	assert_true(window_show(&c, &left, 20));
+	print_message("popup before INT32_MIN: %d,%d %dx%d\n", left.popup_x, left.popup_y,
+		left.popup_w, left.popup_h);
+	assert_true(left.popup_x < 0 && left.popup_y < 0);
+	assert_true(left.popup_w > 0 && left.popup_h > 0);
+
+	// Moved back and forth: the position relative to the parent is recomputed.
+	left.popup_configured = false;
+	xdg_popup_reposition(left.popup, far, 1);
+	assert_true(dispatch_until(c.display, &left.popup_configured));
+	assert_true(left.popup_x > 0 && left.popup_y > 0);
+	right.popup_configured = false;
+	xdg_popup_reposition(right.popup, near_min, 2);
+	assert_true(dispatch_until(c.display, &right.popup_configured));
+	assert_true(right.popup_x < 0 && right.popup_y < 0);
+
+	subsurface_at(&c, &top, INT32_MAX, INT32_MAX);
+	subsurface_at(&c, &top, INT32_MIN, INT32_MIN);
+	wl_surface_commit(top.surface);
+	assert_true(wl_display_roundtrip(c.display) >= 0);
+	xdg_surface_set_window_geometry(top.xdg_surface, INT32_MIN, INT32_MIN, INT32_MAX,
+		INT32_MAX);
+	wl_surface_commit(top.surface);
+	assert_true(wl_display_roundtrip(c.display) >= 0);
+	xdg_surface_set_window_geometry(top.xdg_surface, INT32_MAX, INT32_MAX, 1, 1);
+	wl_surface_commit(top.surface);
+	assert_true(wl_display_roundtrip(c.display) >= 0);
+	client_disconnect(&c);
+
+	another_client_gets_a_frame();
+}
+
 int main(int argc, char *argv[])
 {
 	if (argc < 2) {
@@ -315,6 +409,7 @@ int main(int argc, char *argv[])
 
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(popup_parent_cycles),
+		cmocka_unit_test(extreme_coordinates),
 	};
 	int failed = cmocka_run_group_tests_name("wayland-xdg-misuse", tests, NULL, NULL);
 
