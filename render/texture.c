@@ -253,6 +253,7 @@ MOSAIC_EXPORT void mosaic_read_request_init(struct mosaic_read_request *request,
 		.options = *options,
 	};
 	texture->renderer->n_children++;
+	texture->n_read_requests++;
 }
 
 /* The request of backends without asynchronous reads: the work is already done. */
@@ -355,6 +356,7 @@ MOSAIC_EXPORT bool mosaic_read_request_is_complete(struct mosaic_read_request *r
 static bool finish_request(struct mosaic_read_request *request)
 {
 	request->texture->renderer->n_children--;
+	request->texture->n_read_requests--;
 	return request->impl->finish(request);
 }
 
@@ -429,6 +431,11 @@ MOSAIC_EXPORT void mosaic_texture_destroy(struct mosaic_texture *texture)
 {
 	if (texture == NULL) {
 		return;
+	}
+	if (texture->n_read_requests > 0) {
+		mosaic_log(MOSAIC_LOG_ERROR, "texture destroyed before %zu of its read requests",
+			texture->n_read_requests);
+		assert(!"finish read requests before destroying their texture");
 	}
 	struct mosaic_renderer *renderer = texture->renderer;
 	renderer->n_children--;

@@ -33,36 +33,89 @@ static void put_msg(char *buf, size_t size, const char *fmt, ...)
 	va_end(args);
 }
 
+/*
+ * Escapes text from the scene file for a message, so that the error stays
+ * one plain line: \n, \r, \t, other controls and DEL as \xHH, C1 controls
+ * (U+0080..U+009F, which some terminals obey in UTF-8) as \u00HH. With
+ * `quote`, the result is a quoted string: " and \ are escaped too; without,
+ * the text is JSON already (its quotes and escapes are kept). Long text is
+ * cut short with "...".
+ */
+static const char *escape(const char *text, bool quote, char buf[static 128])
+{
+	const size_t size = 128, room = size - 5; // closing quote, "...", NUL
+	size_t n = 0;
+	if (quote) {
+		buf[n++] = '"';
+	}
+	const unsigned char *c = (const unsigned char *)text;
+	for (; *c != '\0' && n < room; c++) {
+		char esc[8] = "";
+		if (*c == '\n') {
+			memcpy(esc, "\\n", 3);
+		} else if (*c == '\r') {
+			memcpy(esc, "\\r", 3);
+		} else if (*c == '\t') {
+			memcpy(esc, "\\t", 3);
+		} else if (*c < 0x20 || *c == 0x7f) {
+			put_msg(esc, sizeof(esc), "\\x%02x", *c);
+		} else if (*c == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f) {
+			put_msg(esc, sizeof(esc), "\\u00%02x", c[1]);
+			c++;
+		} else if (quote && (*c == '"' || *c == '\\')) {
+			esc[0] = '\\';
+			esc[1] = (char)*c;
+		} else {
+			buf[n++] = (char)*c;
+			continue;
+		}
+		size_t len = strlen(esc);
+		if (n + len > room) {
+			break;
+		}
+		memcpy(buf + n, esc, len);
+		n += len;
+	}
+	if (*c != '\0') {
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	if (quote) {
+		buf[n++] = '"';
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 static bool fail(struct parser *p, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * The error: one line. Text from the file goes through escape() where it is
+ * put into the message; the scene's own path comes from the command line
+ * and is escaped here.
+ */
 static bool fail(struct parser *p, const char *where, const char *fmt, ...)
 {
-	char msg[SCENE_ERROR_SIZE];
+	char msg[SCENE_ERROR_SIZE], name[128];
 	va_list args;
 	va_start(args, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, args);
 	va_end(args);
+	escape(p->name, false, name);
 	if (where != NULL && where[0] != '\0') {
-		put_msg(p->error, SCENE_ERROR_SIZE, "%s: %s: %s", p->name, where, msg);
+		put_msg(p->error, SCENE_ERROR_SIZE, "%s: %s: %s", name, where, msg);
 	} else {
-		put_msg(p->error, SCENE_ERROR_SIZE, "%s: %s", p->name, msg);
+		put_msg(p->error, SCENE_ERROR_SIZE, "%s: %s", name, msg);
 	}
 	return false;
 }
 
-/* The JSON text of a value, shortened, for messages. */
-static const char *show(json_object *obj, char buf[static 64])
+/* The JSON text of a value, escaped and shortened, for messages. */
+static const char *show(json_object *obj, char buf[static 128])
 {
-	const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-		JSON_C_TO_STRING_NOSLASHESCAPE);
-	size_t len = strlen(text);
-	if (len < 64) {
-		memcpy(buf, text, len + 1);
-	} else {
-		put_msg(buf, 64, "%.56s...", text);
-	}
-	return buf;
+	return escape(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+		JSON_C_TO_STRING_NOSLASHESCAPE), false, buf);
 }
 
 static const char *type_name(json_object *obj)
@@ -101,7 +154,8 @@ static bool check_keys(struct parser *p, json_object *obj, const char *where,
 			known = known || strcmp(*a, key) == 0;
 		}
 		if (!known) {
-			return fail(p, where, "unknown key \"%s\"", key);
+			char buf[128];
+			return fail(p, where, "unknown key %s", escape(key, true, buf));
 		}
 	}
 	return true;
@@ -256,7 +310,7 @@ static bool parse_boxes(struct parser *p, json_object *obj, const char *where,
 static bool parse_name(struct parser *p, json_object *obj, const char *where,
 	const char *const *names, int *out)
 {
-	char buf[64], expected[256] = "";
+	char buf[128], expected[256] = "";
 	if (json_object_get_type(obj) == json_type_string) {
 		for (int i = 0; names[i] != NULL; i++) {
 			if (strcmp(names[i], json_object_get_string(obj)) == 0) {
@@ -340,7 +394,8 @@ static bool parse_image_file(struct parser *p, json_object *obj, const char *whe
 	}
 	if (!png_read_rgba8(path, &layer->image_width, &layer->image_height, &layer->image_rgba,
 			reason, sizeof(reason))) {
-		return fail(p, where, "cannot read \"%s\": %s", path, reason);
+		char buf[128];
+		return fail(p, where, "cannot read %s: %s", escape(path, true, buf), reason);
 	}
 	layer->image_kind = SCENE_IMAGE_FILE;
 	return true;
@@ -540,7 +595,7 @@ static bool parse_texture_layer(struct parser *p, json_object *obj, const char *
 		}
 		if (s[2] <= 0 || s[3] <= 0 || s[0] < 0 || s[1] < 0 || s[0] + s[2] > w ||
 				s[1] + s[3] > h) {
-			char buf[64];
+			char buf[128];
 			return fail(p, at, "%s is empty or outside the %dx%d image", show(v, buf),
 				w, h);
 		}

@@ -33,6 +33,21 @@
 struct server;
 struct parent;
 
+/*
+ * Positions in the output (and popup sizes) are clamped to this magnitude:
+ * far off a screen, and small enough that a position plus a surface size or
+ * another clamped position fits in an int. Clients may send any int32_t
+ * (positioners, window geometry, subsurface positions); sums of those are
+ * computed in 64 bits and clamped, never wrapped.
+ */
+#define NESTED_COORD_LIMIT (1 << 28)
+
+static inline int nested_coord(int64_t v)
+{
+	return v > NESTED_COORD_LIMIT ? NESTED_COORD_LIMIT :
+		v < -NESTED_COORD_LIMIT ? -NESTED_COORD_LIMIT : (int)v;
+}
+
 /* The double-buffered state of a wl_surface (pending, then current). */
 struct surface_state {
 	/* Set when the client attached something (a buffer or NULL). */

@@ -145,8 +145,8 @@ static bool surface_output_origin(struct surface *surface, int *x, int *y)
 	int ox = 0, oy = 0;
 	while (surface->role == ROLE_SUBSURFACE && surface->subsurface != NULL &&
 			surface->subsurface->parent != NULL) {
-		ox += surface->subsurface->x;
-		oy += surface->subsurface->y;
+		ox = nested_coord((int64_t)ox + surface->subsurface->x);
+		oy = nested_coord((int64_t)oy + surface->subsurface->y);
 		surface = surface->subsurface->parent;
 	}
 	if (surface->role != ROLE_XDG || surface->xdg == NULL || !surface->xdg->mapped) {
@@ -154,8 +154,8 @@ static bool surface_output_origin(struct surface *surface, int *x, int *y)
 	}
 	int wx, wy;
 	xdg_surface_origin(surface->xdg, &wx, &wy);
-	*x = ox + wx;
-	*y = oy + wy;
+	*x = nested_coord((int64_t)ox + wx);
+	*y = nested_coord((int64_t)oy + wy);
 	return true;
 }
 
@@ -184,7 +184,7 @@ static void damage_output(struct surface *surface, bool whole)
 	const pixman_box32_t *rects = pixman_region32_rectangles(&damage, &n);
 	for (int i = 0; i < n; i++) {
 		output_damage_box(surface->server, &(struct mosaic_box){
-			x + rects[i].x1, y + rects[i].y1,
+			nested_coord((int64_t)x + rects[i].x1), nested_coord((int64_t)y + rects[i].y1),
 			rects[i].x2 - rects[i].x1, rects[i].y2 - rects[i].y1,
 		});
 	}
@@ -560,8 +560,8 @@ static void subsurface_set_position(struct wl_client *client, struct wl_resource
 	int32_t x, int32_t y)
 {
 	struct subsurface *sub = wl_resource_get_user_data(resource);
-	sub->pending_x = x;
-	sub->pending_y = y;
+	sub->pending_x = nested_coord(x);
+	sub->pending_y = nested_coord(y);
 }
 
 /* Restacking among siblings: above or below `sibling_resource` (or the parent). */
@@ -723,7 +723,8 @@ void surface_for_each(struct surface *surface, int x, int y,
 	fn(surface, x, y, data);
 	struct subsurface *child;
 	wl_list_for_each(child, &surface->children, link) {
-		surface_for_each(child->surface, x + child->x, y + child->y, fn, data);
+		surface_for_each(child->surface, nested_coord((int64_t)x + child->x),
+			nested_coord((int64_t)y + child->y), fn, data);
 	}
 }
 
@@ -733,8 +734,8 @@ struct surface *surface_at(struct surface *surface, int x, int y, double px, dou
 	// Children are above their parent: look at them first, topmost first.
 	struct subsurface *child;
 	wl_list_for_each_reverse(child, &surface->children, link) {
-		struct surface *hit = surface_at(child->surface, x + child->x, y + child->y,
-			px, py, sx, sy);
+		struct surface *hit = surface_at(child->surface, nested_coord((int64_t)x + child->x),
+			nested_coord((int64_t)y + child->y), px, py, sx, sy);
 		if (hit != NULL) {
 			return hit;
 		}

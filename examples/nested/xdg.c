@@ -11,6 +11,7 @@
  *      go where their positioner says), raised and focused.
  * Committing a NULL buffer unmaps it; the handshake then starts over.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,11 +116,15 @@ static void positioner_handle_resource_destroy(struct wl_resource *resource)
 	free(wl_resource_get_user_data(resource));
 }
 
-/* The popup's box relative to the parent's window geometry. */
+/*
+ * The popup's box relative to the parent's window geometry. The positioner
+ * holds any int32_t the client sent: the sums are 64-bit, the result clamped.
+ */
 static struct mosaic_box positioner_place(const struct positioner *p)
 {
 	const struct mosaic_box *a = &p->anchor_rect;
-	int ax = a->x + a->width / 2, ay = a->y + a->height / 2;
+	int64_t w = p->width, h = p->height;
+	int64_t ax = a->x + (int64_t)a->width / 2, ay = a->y + (int64_t)a->height / 2;
 	switch (p->anchor) {
 	case XDG_POSITIONER_ANCHOR_LEFT:
 	case XDG_POSITIONER_ANCHOR_TOP_LEFT:
@@ -129,7 +134,7 @@ static struct mosaic_box positioner_place(const struct positioner *p)
 	case XDG_POSITIONER_ANCHOR_RIGHT:
 	case XDG_POSITIONER_ANCHOR_TOP_RIGHT:
 	case XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT:
-		ax = a->x + a->width;
+		ax = (int64_t)a->x + a->width;
 		break;
 	}
 	switch (p->anchor) {
@@ -141,16 +146,16 @@ static struct mosaic_box positioner_place(const struct positioner *p)
 	case XDG_POSITIONER_ANCHOR_BOTTOM:
 	case XDG_POSITIONER_ANCHOR_BOTTOM_LEFT:
 	case XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT:
-		ay = a->y + a->height;
+		ay = (int64_t)a->y + a->height;
 		break;
 	}
 	// Gravity says which way the popup extends from the anchor point.
-	int x = ax - p->width / 2, y = ay - p->height / 2;
+	int64_t x = ax - w / 2, y = ay - h / 2;
 	switch (p->gravity) {
 	case XDG_POSITIONER_GRAVITY_LEFT:
 	case XDG_POSITIONER_GRAVITY_TOP_LEFT:
 	case XDG_POSITIONER_GRAVITY_BOTTOM_LEFT:
-		x = ax - p->width;
+		x = ax - w;
 		break;
 	case XDG_POSITIONER_GRAVITY_RIGHT:
 	case XDG_POSITIONER_GRAVITY_TOP_RIGHT:
@@ -162,7 +167,7 @@ static struct mosaic_box positioner_place(const struct positioner *p)
 	case XDG_POSITIONER_GRAVITY_TOP:
 	case XDG_POSITIONER_GRAVITY_TOP_LEFT:
 	case XDG_POSITIONER_GRAVITY_TOP_RIGHT:
-		y = ay - p->height;
+		y = ay - h;
 		break;
 	case XDG_POSITIONER_GRAVITY_BOTTOM:
 	case XDG_POSITIONER_GRAVITY_BOTTOM_LEFT:
@@ -170,13 +175,14 @@ static struct mosaic_box positioner_place(const struct positioner *p)
 		y = ay;
 		break;
 	}
-	return (struct mosaic_box){ x + p->offset_x, y + p->offset_y, p->width, p->height };
+	return (struct mosaic_box){ nested_coord(x + p->offset_x), nested_coord(y + p->offset_y),
+		nested_coord(w), nested_coord(h) };
 }
 
 void xdg_surface_origin(struct xdg_surface *xdg, int *x, int *y)
 {
-	*x = xdg->x - xdg->geometry.x;
-	*y = xdg->y - xdg->geometry.y;
+	*x = nested_coord((int64_t)xdg->x - xdg->geometry.x);
+	*y = nested_coord((int64_t)xdg->y - xdg->geometry.y);
 }
 
 /* Sends the role's configure event, then xdg_surface.configure with a new serial. */
@@ -236,36 +242,54 @@ void xdg_surface_lost_surface(struct xdg_surface *xdg)
 
 /*
  * Moves a window to the top of the stack (the end of the list), then its
- * popups above it: they belong with their parent. A window already on top
- * looks the same: nothing to redraw.
+ * popups above it, each popup's own popups right above it: they belong with
+ * their parent. A window already on top looks the same: nothing to redraw.
+ * The walk is iterative and visits at most every mapped window once, so a
+ * popup tree of any depth (or a cycle, which get_popup refuses) cannot
+ * exhaust the stack.
  */
 static void raise_window(struct server *server, struct xdg_surface *xdg)
 {
-	if (xdg->link.next != &server->windows) {
-		wl_list_remove(&xdg->link);
-		wl_list_insert(server->windows.prev, &xdg->link);
-		damage_window(xdg);
-	}
-	// Raising moves windows around in the list: collect the popups first.
-	size_t n = 0;
+	size_t n = 1;
 	struct xdg_surface *w;
 	wl_list_for_each(w, &server->windows, link) {
-		n += w->parent == xdg ? 1 : 0;
+		n++;
 	}
-	struct xdg_surface **popups = n > 0 ? calloc(n, sizeof(*popups)) : NULL;
-	if (popups == NULL) {
+	// A preorder walk with an explicit stack; raising moves windows around
+	// in the list, so the order is collected first.
+	struct xdg_surface **stack = calloc(n, sizeof(*stack));
+	struct xdg_surface **order = calloc(n, sizeof(*order));
+	if (stack == NULL || order == NULL) {
+		fprintf(stderr, "mosaic-nested: out of memory raising a window\n");
+		free(stack);
+		free(order);
 		return;
 	}
-	size_t i = 0;
-	wl_list_for_each(w, &server->windows, link) {
-		if (w->parent == xdg && i < n) {
-			popups[i++] = w;
+	size_t depth = 0, n_order = 0;
+	stack[depth++] = xdg;
+	while (depth > 0 && n_order < n) {
+		struct xdg_surface *top = stack[--depth];
+		order[n_order++] = top;
+		// Children pushed last first, so that they come out in list order.
+		wl_list_for_each_reverse(w, &server->windows, link) {
+			if (w->parent == top && w != top && depth < n) {
+				stack[depth++] = w;
+			}
 		}
 	}
-	for (i = 0; i < n; i++) {
-		raise_window(server, popups[i]);
+	if (depth > 0) {
+		fprintf(stderr, "mosaic-nested: a popup tree has a cycle\n");
 	}
-	free(popups);
+	for (size_t i = 0; i < n_order; i++) {
+		w = order[i];
+		if (w->link.next != &server->windows) {
+			wl_list_remove(&w->link);
+			wl_list_insert(server->windows.prev, &w->link);
+			damage_window(w);
+		}
+	}
+	free(stack);
+	free(order);
 }
 
 void xdg_focus(struct server *server, struct xdg_surface *xdg)
@@ -285,8 +309,8 @@ static void map(struct xdg_surface *xdg)
 		xdg->x = step + n * step;
 		xdg->y = step + n * step;
 	} else if (xdg->parent != NULL) {
-		xdg->x = xdg->parent->x + xdg->popup_x;
-		xdg->y = xdg->parent->y + xdg->popup_y;
+		xdg->x = nested_coord((int64_t)xdg->parent->x + xdg->popup_x);
+		xdg->y = nested_coord((int64_t)xdg->parent->y + xdg->popup_y);
 	}
 	xdg->mapped = true;
 	wl_list_insert(server->windows.prev, &xdg->link);
@@ -328,8 +352,8 @@ void xdg_surface_commit(struct xdg_surface *xdg)
 		xdg->initial_commit_done = false;
 		xdg->configured = false;
 	}
-	struct mosaic_box box = { xdg->x - xdg->geometry.x, xdg->y - xdg->geometry.y,
-		surface->width, surface->height };
+	struct mosaic_box box = { 0, 0, surface->width, surface->height };
+	xdg_surface_origin(xdg, &box.x, &box.y);
 	if (xdg->mapped && (box.x != xdg->drawn_box.x || box.y != xdg->drawn_box.y ||
 			box.width != xdg->drawn_box.width || box.height != xdg->drawn_box.height)) {
 		// Moved or resized (a new window geometry): old and new place. A
@@ -449,6 +473,7 @@ static void role_handle_resource_destroy(struct wl_resource *resource)
 	}
 	unmap(xdg);
 	orphan_popups(xdg);
+	xdg->parent = NULL;
 	xdg->role_resource = NULL;
 	xdg->role = XDG_ROLE_NONE;
 	xdg->initial_commit_done = false;
@@ -481,8 +506,8 @@ static void popup_reposition(struct wl_client *client, struct wl_resource *resou
 	xdg->geometry.width = box.width;
 	xdg->geometry.height = box.height;
 	if (xdg->parent != NULL && xdg->mapped) {
-		xdg->x = xdg->parent->x + box.x;
-		xdg->y = xdg->parent->y + box.y;
+		xdg->x = nested_coord((int64_t)xdg->parent->x + box.x);
+		xdg->y = nested_coord((int64_t)xdg->parent->y + box.y);
 	}
 	xdg_popup_send_repositioned(resource, token);
 	send_configure(xdg);
@@ -495,6 +520,8 @@ static const struct xdg_popup_interface popup_impl = {
 };
 
 /* xdg_surface */
+static const struct xdg_wm_base_interface wm_base_impl;
+
 static void xdg_surface_destroy(struct wl_client *client, struct wl_resource *resource)
 {
 	wl_resource_destroy(resource);
@@ -534,14 +561,60 @@ static void xdg_surface_get_toplevel(struct wl_client *client, struct wl_resourc
 		role_handle_resource_destroy);
 }
 
+static enum wl_iterator_result find_wm_base(struct wl_resource *resource, void *data)
+{
+	if (wl_resource_instance_of(resource, &xdg_wm_base_interface, &wm_base_impl)) {
+		*(struct wl_resource **)data = resource;
+		return WL_ITERATOR_STOP;
+	}
+	return WL_ITERATOR_CONTINUE;
+}
+
+/*
+ * Posts an xdg_wm_base error (invalid_positioner, invalid_popup_parent) on
+ * the client's xdg_wm_base, where the protocol defines it; on the
+ * xdg_surface if the client already destroyed its xdg_wm_base.
+ */
+static void post_wm_base_error(struct wl_resource *xdg_resource, uint32_t code,
+	const char *msg)
+{
+	struct wl_resource *wm_base = NULL;
+	wl_client_for_each_resource(wl_resource_get_client(xdg_resource), find_wm_base,
+		&wm_base);
+	wl_resource_post_error(wm_base != NULL ? wm_base : xdg_resource, code, "%s", msg);
+}
+
+/*
+ * True if parent may hold xdg as a popup: neither xdg itself nor one of
+ * xdg's popups (at any depth), which would make the popup tree a cycle.
+ * Parents are set only here and every chain is checked before it grows, so
+ * the walk up from parent ends within as many steps as there are surfaces.
+ */
+static bool popup_parent_valid(struct xdg_surface *xdg, struct xdg_surface *parent)
+{
+	size_t limit = (size_t)wl_list_length(&xdg->server->surfaces) + 1;
+	for (struct xdg_surface *p = parent; p != NULL; p = p->parent) {
+		if (p == xdg || limit-- == 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
 static void xdg_surface_get_popup(struct wl_client *client, struct wl_resource *resource,
 	uint32_t id, struct wl_resource *parent, struct wl_resource *positioner_resource)
 {
 	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
 	struct positioner *p = wl_resource_get_user_data(positioner_resource);
 	if (p->width <= 0 || p->height <= 0) {
-		wl_resource_post_error(resource, XDG_WM_BASE_ERROR_INVALID_POSITIONER,
+		post_wm_base_error(resource, XDG_WM_BASE_ERROR_INVALID_POSITIONER,
 			"the positioner has no size");
+		return;
+	}
+	struct xdg_surface *parent_xdg = parent != NULL ? wl_resource_get_user_data(parent) : NULL;
+	if (!popup_parent_valid(xdg, parent_xdg)) {
+		post_wm_base_error(resource, XDG_WM_BASE_ERROR_INVALID_POPUP_PARENT,
+			"a popup's parent must not be the popup itself or one of its popups");
 		return;
 	}
 	if (!start_role(xdg, XDG_ROLE_POPUP)) {
@@ -556,7 +629,7 @@ static void xdg_surface_get_popup(struct wl_client *client, struct wl_resource *
 	}
 	wl_resource_set_implementation(xdg->role_resource, &popup_impl, xdg,
 		role_handle_resource_destroy);
-	xdg->parent = parent != NULL ? wl_resource_get_user_data(parent) : NULL;
+	xdg->parent = parent_xdg;
 	struct mosaic_box box = positioner_place(p);
 	xdg->popup_x = box.x;
 	xdg->popup_y = box.y;

@@ -221,6 +221,8 @@ struct mosaic_texture {
 	int dmabuf_fds[4];
 	/* The timeline point of the pass that last waited for its implicit fences. */
 	uint64_t implicit_wait_point;
+	/* Read requests started and not finished: they must end before the texture. */
+	size_t n_read_requests;
 };
 
 /** Initializes the base and counts the texture as a child of the renderer. */
@@ -302,7 +304,10 @@ struct mosaic_read_request {
 	struct mosaic_read_pixels_options options;
 };
 
-/** Initializes the base and counts the request as a child of the renderer. */
+/**
+ * Initializes the base and counts the request as a child of the renderer and
+ * of the texture (which must outlive it).
+ */
 void mosaic_read_request_init(struct mosaic_read_request *request,
 	const struct mosaic_read_request_impl *impl, struct mosaic_texture *texture,
 	const struct mosaic_read_pixels_options *options);

@@ -73,6 +73,9 @@ struct mosaic_read_request;
  * Starts a read without waiting for it. `options->data` must stay valid until
  * mosaic_read_request_finish(). Backends without asynchronous readback do the
  * work here and return a request that is already complete. NULL on failure.
+ *
+ * The request borrows `texture`: finish every request before destroying its
+ * texture (and, like textures, before the renderer). Debug builds assert it.
  */
 struct mosaic_read_request *mosaic_texture_read_pixels_start(struct mosaic_texture *texture,
 	const struct mosaic_read_pixels_options *options);
@@ -108,7 +111,7 @@ int mosaic_texture_get_height(const struct mosaic_texture *texture);
 /** The DRM fourcc the texture was made from. */
 uint32_t mosaic_texture_get_fourcc(const struct mosaic_texture *texture);
 
-/** Destroys the texture. Accepts NULL. */
+/** Destroys the texture. Accepts NULL. Its read requests must be finished first. */
 void mosaic_texture_destroy(struct mosaic_texture *texture);
 
 #endif

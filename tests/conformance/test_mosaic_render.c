@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* mkdtemp, realpath */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -132,6 +133,50 @@ static void test_missing_key(void **state)
 	expect_error("{\"output\": {\"width\": 64, \"height\": 64},\n"
 		" \"layers\": [{\"rect\": [0, 0, 4, 4]}]}",
 		"bad.json: layers[0].color: missing");
+}
+
+/* Nothing but printable text and the final newline: no terminal controls, raw or UTF-8 C1. */
+static bool plain_line(const char *text)
+{
+	const unsigned char *c = (const unsigned char *)text;
+	for (size_t i = 0; c[i] != '\0'; i++) {
+		bool last_newline = c[i] == '\n' && c[i + 1] == '\0';
+		if ((c[i] < 0x20 && !last_newline) || c[i] == 0x7f ||
+				(c[i] == 0xc2 && c[i + 1] >= 0x80 && c[i + 1] <= 0x9f)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Text from the scene file is shown escaped: the error stays one plain line. */
+static void expect_escaped_error(const char *scene, const char *expected)
+{
+	write_file("bad.json", scene);
+	struct run run;
+	run_tool(&run, "bad.json -o out.png --renderer pixman");
+	if (run.status == 0 || count_lines(run.err) != 1 || !plain_line(run.err) ||
+			strstr(run.err, expected) == NULL) {
+		fail_msg("exit status %d, stderr:\n%s\nexpected one plain line containing: %s",
+			run.status, run.err, expected);
+	}
+	print_message("%s", run.err);
+}
+
+static void test_escaped_file_text(void **state)
+{
+	// A key with a newline, an ESC sequence, a quote and a backslash.
+	expect_escaped_error("{\"output\": {\"width\": 64, \"height\": 64,\n"
+		" \"a\\nb\\u001b[31m\\\"\\\\c\": 1}}",
+		"bad.json: output: unknown key \"a\\nb\\x1b[31m\\\"\\\\c\"");
+	// A file name with a carriage return and a tab.
+	expect_escaped_error("{\"output\": {\"width\": 64, \"height\": 64},\n"
+		" \"layers\": [{\"image\": \"x\\r\\ty.png\"}]}",
+		"x\\r\\ty.png");
+	// A value with DEL and a C1 control (U+009B, CSI), which JSON leaves unescaped.
+	expect_escaped_error("{\"output\": {\"width\": 64, \"height\": 64,\n"
+		" \"format\": \"\\u007f\\u009b31m\"}}",
+		"unknown value \"\\x7f\\u009b31m\"");
 }
 
 static void test_missing_scene(void **state)
@@ -309,6 +354,7 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(test_impossible_size),
 		cmocka_unit_test(test_missing_key),
 		cmocka_unit_test(test_missing_scene),
+		cmocka_unit_test(test_escaped_file_text),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_png_is_straight_rgba),
 		cmocka_unit_test(test_example_scenes),

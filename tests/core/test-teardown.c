@@ -49,7 +49,32 @@ static void renderer_before_read_request(void)
 	if (req == NULL) {
 		_exit(2);
 	}
+	mosaic_renderer_destroy(r);
+}
+
+static enum mosaic_backend read_backend = MOSAIC_BACKEND_PIXMAN;
+
+/*
+ * The request reads from its texture until it is finished (Vulkan and GLES
+ * read asynchronously, through their own requests).
+ */
+static void texture_before_read_request(void)
+{
+	struct mosaic_renderer *r = mosaic_renderer_create(&(struct mosaic_renderer_options){
+		.backend = read_backend,
+	});
+	struct mosaic_texture *t = mosaic_texture_from_pixels(r, 1, 1, DRM_FORMAT_XRGB8888, 4,
+		&pixel);
+	uint32_t out;
+	struct mosaic_read_request *req = mosaic_texture_read_pixels_start(t,
+		&(struct mosaic_read_pixels_options){
+			.fourcc = DRM_FORMAT_XRGB8888, .stride = 4, .data = &out,
+		});
+	if (req == NULL) {
+		_exit(2);
+	}
 	mosaic_texture_destroy(t);
+	mosaic_read_request_finish(req);
 	mosaic_renderer_destroy(r);
 }
 
@@ -139,6 +164,27 @@ static void test_renderer_before_read_request(void **state)
 	assert_one_line(buf, "read requests");
 }
 
+static void test_texture_before_read_request(void **state)
+{
+	char buf[2048];
+	const enum mosaic_backend backends[] = {
+		MOSAIC_BACKEND_PIXMAN, MOSAIC_BACKEND_VULKAN, MOSAIC_BACKEND_GLES,
+	};
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		read_backend = backends[i];
+		struct mosaic_renderer *probe = mosaic_renderer_create(
+			&(struct mosaic_renderer_options){ .backend = read_backend });
+		if (probe == NULL) {
+			print_message("backend %d cannot start here: not checked\n", read_backend);
+			continue;
+		}
+		mosaic_renderer_destroy(probe);
+		expect_abort(texture_before_read_request, buf, sizeof(buf));
+		print_message("backend %d: %s", read_backend, buf);
+		assert_one_line(buf, "texture destroyed before 1 of its read requests");
+	}
+}
+
 static void test_buffer_misuse(void **state)
 {
 	char buf[2048];
@@ -158,6 +204,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_renderer_before_texture),
 		cmocka_unit_test(test_renderer_before_read_request),
+		cmocka_unit_test(test_texture_before_read_request),
 		cmocka_unit_test(test_buffer_misuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
