@@ -39,6 +39,9 @@ static void renderer_before_texture(void)
 static void renderer_before_read_request(void)
 {
 	struct mosaic_renderer *r = mosaic_pixman_renderer_create();
+	if (r == NULL) {
+		_exit(77);
+	}
 	struct mosaic_texture *t = mosaic_texture_from_pixels(r, 1, 1, DRM_FORMAT_XRGB8888, 4,
 		&pixel);
 	uint32_t out;
@@ -63,6 +66,9 @@ static void texture_before_read_request(void)
 	struct mosaic_renderer *r = mosaic_renderer_create(&(struct mosaic_renderer_options){
 		.backend = read_backend,
 	});
+	if (r == NULL) {
+		_exit(77);
+	}
 	struct mosaic_texture *t = mosaic_texture_from_pixels(r, 1, 1, DRM_FORMAT_XRGB8888, 4,
 		&pixel);
 	uint32_t out;
@@ -110,8 +116,11 @@ static void drop_while_accessing(void)
 	mosaic_buffer_drop(b);
 }
 
-/* Runs `fn` in a child; returns its ERROR lines and asserts it aborted. */
-static void expect_abort(void (*fn)(void), char *buf, size_t size)
+/*
+ * Runs `fn` in a child; returns its ERROR lines and asserts it aborted. A
+ * child that exits 77 could not set up what it checks: false.
+ */
+static bool expect_abort(void (*fn)(void), char *buf, size_t size)
 {
 	int fds[2];
 	assert_int_equal(pipe(fds), 0);
@@ -135,10 +144,14 @@ static void expect_abort(void (*fn)(void), char *buf, size_t size)
 	close(fds[0]);
 	int status;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+		return false;
+	}
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT) {
 		print_error("child did not abort (status 0x%x)\n", status);
 		fail();
 	}
+	return true;
 }
 
 /* Exactly one line in `buf`, containing `needle`. */
@@ -172,14 +185,12 @@ static void test_texture_before_read_request(void **state)
 	};
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
 		read_backend = backends[i];
-		struct mosaic_renderer *probe = mosaic_renderer_create(
-			&(struct mosaic_renderer_options){ .backend = read_backend });
-		if (probe == NULL) {
+		// The renderer starts in the child only: a GPU driver started before
+		// a fork need not work after it (NVIDIA's does not).
+		if (!expect_abort(texture_before_read_request, buf, sizeof(buf))) {
 			print_message("backend %d cannot start here: not checked\n", read_backend);
 			continue;
 		}
-		mosaic_renderer_destroy(probe);
-		expect_abort(texture_before_read_request, buf, sizeof(buf));
 		print_message("backend %d: %s", read_backend, buf);
 		assert_one_line(buf, "texture destroyed before 1 of its read requests");
 	}
