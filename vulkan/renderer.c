@@ -146,7 +146,7 @@ static void vk_renderer_destroy(struct mosaic_renderer *renderer)
 		vk_host_buffer_finish(r, &r->spare_readback);
 		vk_ycbcr_finish(r);
 		vk_pipelines_finish(r);
-		vk_descriptor_pools_finish(r);
+		vk_descriptor_pools_destroy(r, &r->descriptor_pools);
 	}
 	if (r->feat.validation && r->validation_messages > 0) {
 		mosaic_log(MOSAIC_LOG_WARN, "vulkan: %llu validation messages in this renderer's "

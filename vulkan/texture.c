@@ -10,10 +10,12 @@
 
 #define SETS_PER_POOL 256
 
-static struct vk_descriptor_pool *get_descriptor_pool(struct vk_renderer *r)
+struct vk_descriptor_pool *vk_descriptor_pool_get(struct vk_renderer *r,
+	struct mosaic_list *pools, VkDescriptorType type, uint32_t sets,
+	uint32_t descriptors_per_set, const char *name)
 {
 	struct mosaic_list *link, *tmp;
-	mosaic_list_for_each_safe(link, tmp, &r->descriptor_pools) {
+	mosaic_list_for_each_safe(link, tmp, pools) {
 		struct vk_descriptor_pool *p =
 			mosaic_container_of(link, struct vk_descriptor_pool, link);
 		if (p->free > 0) {
@@ -28,11 +30,9 @@ static struct vk_descriptor_pool *get_descriptor_pool(struct vk_renderer *r)
 	VkResult res = vkCreateDescriptorPool(r->dev, &(VkDescriptorPoolCreateInfo){
 		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
 		.flags = VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT,
-		.maxSets = SETS_PER_POOL,
+		.maxSets = sets,
 		.poolSizeCount = 1,
-		.pPoolSizes = &(VkDescriptorPoolSize){
-			VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE, SETS_PER_POOL,
-		},
+		.pPoolSizes = &(VkDescriptorPoolSize){ type, sets * descriptors_per_set },
 	}, NULL, &p->pool);
 	if (res != VK_SUCCESS) {
 		vk_fail(r, res, "vkCreateDescriptorPool");
@@ -40,16 +40,16 @@ static struct vk_descriptor_pool *get_descriptor_pool(struct vk_renderer *r)
 		return NULL;
 	}
 	r->create_count++;
-	vk_name(r, VK_OBJECT_TYPE_DESCRIPTOR_POOL, (uint64_t)p->pool, "mosaic texture sets");
-	p->free = SETS_PER_POOL;
-	mosaic_list_insert(r->descriptor_pools.prev, &p->link);
+	vk_name(r, VK_OBJECT_TYPE_DESCRIPTOR_POOL, (uint64_t)p->pool, name);
+	p->free = sets;
+	mosaic_list_insert(pools->prev, &p->link);
 	return p;
 }
 
-void vk_descriptor_pools_finish(struct vk_renderer *r)
+void vk_descriptor_pools_destroy(struct vk_renderer *r, struct mosaic_list *pools)
 {
 	struct mosaic_list *link, *tmp;
-	mosaic_list_for_each_safe(link, tmp, &r->descriptor_pools) {
+	mosaic_list_for_each_safe(link, tmp, pools) {
 		struct vk_descriptor_pool *p =
 			mosaic_container_of(link, struct vk_descriptor_pool, link);
 		vkDestroyDescriptorPool(r->dev, p->pool, NULL);
@@ -64,7 +64,8 @@ bool vk_image_ensure_set(struct vk_image *image)
 		return true;
 	}
 	struct vk_renderer *r = image->renderer;
-	struct vk_descriptor_pool *pool = get_descriptor_pool(r);
+	struct vk_descriptor_pool *pool = vk_descriptor_pool_get(r, &r->descriptor_pools,
+		VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE, SETS_PER_POOL, 1, "mosaic texture sets");
 	if (pool == NULL) {
 		return false;
 	}

@@ -573,7 +573,14 @@ bool vk_image_copy_regions(struct vk_image *image, VkBuffer src,
 /* Records copies of the rectangles of `damage` from CPU memory into the image. */
 bool vk_image_upload(struct vk_image *image, const uint8_t *data, uint32_t stride,
 	const pixman_region32_t *damage);
-void vk_descriptor_pools_finish(struct vk_renderer *r);
+/*
+ * A pool of the list `pools` with a free set, or a new one of `sets` sets of
+ * `descriptors_per_set` descriptors of `type`, debug-named `name`; NULL, logged.
+ */
+struct vk_descriptor_pool *vk_descriptor_pool_get(struct vk_renderer *r,
+	struct mosaic_list *pools, VkDescriptorType type, uint32_t sets,
+	uint32_t descriptors_per_set, const char *name);
+void vk_descriptor_pools_destroy(struct vk_renderer *r, struct mosaic_list *pools);
 
 /* frame_images.c: every image use of a frame, its layouts and ownership transfers */
 /* The stages and accesses that touch an image in `layout`, as this backend uses them. */

@@ -296,44 +296,6 @@ VkPipeline vk_ycbcr_pipeline(struct vk_renderer *r, struct vk_ycbcr *y,
 	return y->pipelines[i][blend];
 }
 
-static struct vk_descriptor_pool *get_pool(struct vk_renderer *r)
-{
-	struct mosaic_list *link, *tmp;
-	mosaic_list_for_each_safe(link, tmp, &r->ycbcr_pools) {
-		struct vk_descriptor_pool *p =
-			mosaic_container_of(link, struct vk_descriptor_pool, link);
-		if (p->free > 0) {
-			return p;
-		}
-	}
-	struct vk_descriptor_pool *p = calloc(1, sizeof(*p));
-	if (p == NULL) {
-		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
-		return NULL;
-	}
-	// A combined image sampler with a conversion may take one descriptor per plane.
-	VkResult res = vkCreateDescriptorPool(r->dev, &(VkDescriptorPoolCreateInfo){
-		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
-		.flags = VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT,
-		.maxSets = YCBCR_SETS_PER_POOL,
-		.poolSizeCount = 1,
-		.pPoolSizes = &(VkDescriptorPoolSize){
-			VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER,
-			YCBCR_SETS_PER_POOL * MOSAIC_FORMAT_MAX_PLANES,
-		},
-	}, NULL, &p->pool);
-	if (res != VK_SUCCESS) {
-		vk_fail(r, res, "vkCreateDescriptorPool (Y'CbCr)");
-		free(p);
-		return NULL;
-	}
-	r->create_count++;
-	vk_name(r, VK_OBJECT_TYPE_DESCRIPTOR_POOL, (uint64_t)p->pool, "mosaic Y'CbCr sets");
-	p->free = YCBCR_SETS_PER_POOL;
-	mosaic_list_insert(r->ycbcr_pools.prev, &p->link);
-	return p;
-}
-
 static bool create_view(struct vk_image *image, VkSamplerYcbcrConversion conversion,
 	VkImageView *out)
 {
@@ -385,7 +347,10 @@ const struct vk_ycbcr_binding *vk_ycbcr_image_binding(struct vk_image *image,
 			return NULL;
 		}
 	}
-	struct vk_descriptor_pool *pool = get_pool(r);
+	// A combined image sampler with a conversion may take one descriptor per plane.
+	struct vk_descriptor_pool *pool = vk_descriptor_pool_get(r, &r->ycbcr_pools,
+		VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, YCBCR_SETS_PER_POOL,
+		MOSAIC_FORMAT_MAX_PLANES, "mosaic Y'CbCr sets");
 	if (pool == NULL) {
 		return NULL;
 	}
@@ -440,11 +405,5 @@ void vk_ycbcr_finish(struct vk_renderer *r)
 		mosaic_list_remove(&y->link);
 		destroy(r, y);
 	}
-	mosaic_list_for_each_safe(link, tmp, &r->ycbcr_pools) {
-		struct vk_descriptor_pool *p =
-			mosaic_container_of(link, struct vk_descriptor_pool, link);
-		vkDestroyDescriptorPool(r->dev, p->pool, NULL);
-		mosaic_list_remove(&p->link);
-		free(p);
-	}
+	vk_descriptor_pools_destroy(r, &r->ycbcr_pools);
 }
