@@ -59,6 +59,11 @@ static int handle_signal(int signal, void *data)
 				fprintf(stderr, "the client exited (status %d)\n",
 					WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 				server->child = 0;
+				// Nothing will ever show: waiting for the screenshot would
+				// only end at the caller's timeout.
+				if (server->quit_after_screenshot && !server->screenshot_armed) {
+					server->running = false;
+				}
 			}
 		}
 		return 0;

@@ -382,13 +382,51 @@ static void extreme_coordinates(void **state)
 	another_client_gets_a_frame();
 }
 
+static const char *nested_path;
+
+/*
+ * A client that exits before it shows a window, under --quit-after-screenshot:
+ * mosaic-nested says no screenshot was taken and exits 1, instead of waiting
+ * for a window that can no longer come.
+ */
+static void client_exits_before_a_window(void **state)
+{
+	char shot[160];
+	snprintf(shot, sizeof(shot), "%s/never.png", getenv("XDG_RUNTIME_DIR"));
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl(nested_path, nested_path, "--headless", "--renderer", "pixman", "--size",
+			"64x64", "--socket", "quit-test", "--screenshot", shot,
+			"--quit-after-screenshot", "--", "false", (char *)NULL);
+		_exit(127);
+	}
+	// A generous bound: it exits as soon as it sees the client go.
+	int status = 0;
+	pid_t done = 0;
+	for (int i = 0; i < 6000 && done == 0; i++) {
+		done = waitpid(pid, &status, WNOHANG);
+		if (done == 0) {
+			usleep(10000);
+		}
+	}
+	if (done == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		fail_msg("mosaic-nested still ran 60 s after its client exited");
+	}
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 1);
+	assert_int_not_equal(access(shot, F_OK), 0);
+}
+
 int main(int argc, char *argv[])
 {
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s PATH/TO/mosaic-nested\n", argv[0]);
 		return 1;
 	}
-	const char *nested_path = argv[1];
+	nested_path = argv[1];
 	char dir[] = "/tmp/mosaic-xdg-misuse-XXXXXX";
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
@@ -410,6 +448,7 @@ int main(int argc, char *argv[])
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(popup_parent_cycles),
 		cmocka_unit_test(extreme_coordinates),
+		cmocka_unit_test(client_exits_before_a_window),
 	};
 	int failed = cmocka_run_group_tests_name("wayland-xdg-misuse", tests, NULL, NULL);
 
