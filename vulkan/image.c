@@ -24,7 +24,7 @@ VkImageUsageFlags vk_image_usage(const struct vk_format *format)
 	return usage;
 }
 
-static bool create_view(struct vk_image *image, bool swizzle,
+bool vk_image_create_view(struct vk_image *image, bool swizzle,
 	VkSamplerYcbcrConversion conversion, VkImageView *out)
 {
 	struct vk_renderer *r = image->renderer;
@@ -59,7 +59,7 @@ static bool create_view(struct vk_image *image, bool swizzle,
 
 bool vk_image_create_sampled_view(struct vk_image *image, VkSamplerYcbcrConversion conversion)
 {
-	if (!create_view(image, true, conversion, &image->sample_view)) {
+	if (!vk_image_create_view(image, true, conversion, &image->sample_view)) {
 		return false;
 	}
 	vk_name(image->renderer, VK_OBJECT_TYPE_IMAGE_VIEW, (uint64_t)image->sample_view,
@@ -74,7 +74,7 @@ VkImageView vk_image_attachment_view(struct vk_image *image)
 		return image->sample_view;
 	}
 	if (image->attachment_view == VK_NULL_HANDLE) {
-		if (!create_view(image, false, VK_NULL_HANDLE, &image->attachment_view)) {
+		if (!vk_image_create_view(image, false, VK_NULL_HANDLE, &image->attachment_view)) {
 			return VK_NULL_HANDLE;
 		}
 		vk_name(image->renderer, VK_OBJECT_TYPE_IMAGE_VIEW,

@@ -58,41 +58,39 @@ static bool create_samplers(struct vk_renderer *r)
 	return true;
 }
 
-static bool create_layouts(struct vk_renderer *r)
+bool vk_create_set_layout(struct vk_renderer *r, VkDescriptorType type,
+	const VkSampler *immutable_sampler, VkDescriptorSetLayout *out)
 {
 	VkResult res = vkCreateDescriptorSetLayout(r->dev, &(VkDescriptorSetLayoutCreateInfo){
 		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
 		.bindingCount = 1,
 		.pBindings = &(VkDescriptorSetLayoutBinding){
 			.binding = 0,
-			.descriptorType = VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE,
+			.descriptorType = type,
 			.descriptorCount = 1,
 			.stageFlags = VK_SHADER_STAGE_FRAGMENT_BIT,
+			.pImmutableSamplers = immutable_sampler,
 		},
-	}, NULL, &r->texture_set_layout);
+	}, NULL, out);
 	if (res != VK_SUCCESS) {
 		vk_fail(r, res, "vkCreateDescriptorSetLayout");
 		return false;
 	}
 	r->create_count++;
-	res = vkCreateDescriptorSetLayout(r->dev, &(VkDescriptorSetLayoutCreateInfo){
-		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
-		.bindingCount = 1,
-		.pBindings = &(VkDescriptorSetLayoutBinding){
-			.binding = 0,
-			.descriptorType = VK_DESCRIPTOR_TYPE_SAMPLER,
-			.descriptorCount = 1,
-			.stageFlags = VK_SHADER_STAGE_FRAGMENT_BIT,
-		},
-	}, NULL, &r->sampler_set_layout);
-	if (res != VK_SUCCESS) {
-		vk_fail(r, res, "vkCreateDescriptorSetLayout");
+	return true;
+}
+
+static bool create_layouts(struct vk_renderer *r)
+{
+	if (!vk_create_set_layout(r, VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE, NULL,
+			&r->texture_set_layout) ||
+			!vk_create_set_layout(r, VK_DESCRIPTOR_TYPE_SAMPLER, NULL,
+				&r->sampler_set_layout)) {
 		return false;
 	}
-	r->create_count++;
 
 	VkDescriptorSetLayout set_layouts[2] = { r->texture_set_layout, r->sampler_set_layout };
-	res = vkCreatePipelineLayout(r->dev, &(VkPipelineLayoutCreateInfo){
+	VkResult res = vkCreatePipelineLayout(r->dev, &(VkPipelineLayoutCreateInfo){
 		.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
 		.setLayoutCount = 2,
 		.pSetLayouts = set_layouts,

@@ -555,6 +555,12 @@ VkImageUsageFlags vk_image_usage(const struct vk_format *format);
  * `conversion` where the format needs a sampler Y'CbCr conversion.
  */
 bool vk_image_create_sampled_view(struct vk_image *image, VkSamplerYcbcrConversion conversion);
+/*
+ * A 2D view of the image's colour aspect through `conversion` (or none);
+ * `swizzle` reads alpha as one for opaque formats (without a conversion).
+ */
+bool vk_image_create_view(struct vk_image *image, bool swizzle,
+	VkSamplerYcbcrConversion conversion, VkImageView *out);
 /* The view the image is drawn into through (the sampled one where they are alike). */
 VkImageView vk_image_attachment_view(struct vk_image *image);
 void vk_image_ref(struct vk_image *image);
@@ -649,6 +655,10 @@ bool vk_dmabuf_external_supported(struct vk_renderer *r, VkFormat format, uint64
 bool vk_dmabuf_query_modifiers(struct vk_renderer *r, VkFormat format,
 	VkDrmFormatModifierPropertiesEXT **mods, uint32_t *n_mods);
 extern const VkImageUsageFlags vk_dmabuf_render_usage;
+
+/* A set layout of one fragment-stage binding of `type` (with its immutable sampler, or NULL). */
+bool vk_create_set_layout(struct vk_renderer *r, VkDescriptorType type,
+	const VkSampler *immutable_sampler, VkDescriptorSetLayout *out);
 
 /* ycbcr.c: sampler Y'CbCr conversions, their samplers, layouts and pipelines */
 /* Checks the format features of a YUV format and records them in `f`; logs why not. */

@@ -177,22 +177,10 @@ static bool create_objects(struct vk_renderer *r, const struct vk_format *f,
 		return false;
 	}
 	r->create_count++;
-	res = vkCreateDescriptorSetLayout(r->dev, &(VkDescriptorSetLayoutCreateInfo){
-		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
-		.bindingCount = 1,
-		.pBindings = &(VkDescriptorSetLayoutBinding){
-			.binding = 0,
-			.descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER,
-			.descriptorCount = 1,
-			.stageFlags = VK_SHADER_STAGE_FRAGMENT_BIT,
-			.pImmutableSamplers = &y->sampler,
-		},
-	}, NULL, &y->set_layout);
-	if (res != VK_SUCCESS) {
-		vk_fail(r, res, "vkCreateDescriptorSetLayout (Y'CbCr)");
+	if (!vk_create_set_layout(r, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, &y->sampler,
+			&y->set_layout)) {
 		return false;
 	}
-	r->create_count++;
 	res = vkCreatePipelineLayout(r->dev, &(VkPipelineLayoutCreateInfo){
 		.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
 		.setLayoutCount = 1,
@@ -296,34 +284,6 @@ VkPipeline vk_ycbcr_pipeline(struct vk_renderer *r, struct vk_ycbcr *y,
 	return y->pipelines[i][blend];
 }
 
-static bool create_view(struct vk_image *image, VkSamplerYcbcrConversion conversion,
-	VkImageView *out)
-{
-	struct vk_renderer *r = image->renderer;
-	// A view with a conversion keeps the identity swizzle (the conversion has its own).
-	VkResult res = vkCreateImageView(r->dev, &(VkImageViewCreateInfo){
-		.sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO,
-		.pNext = &(VkSamplerYcbcrConversionInfo){
-			.sType = VK_STRUCTURE_TYPE_SAMPLER_YCBCR_CONVERSION_INFO,
-			.conversion = conversion,
-		},
-		.image = image->image,
-		.viewType = VK_IMAGE_VIEW_TYPE_2D,
-		.format = image->format->format,
-		.subresourceRange = {
-			.aspectMask = VK_IMAGE_ASPECT_COLOR_BIT,
-			.levelCount = 1,
-			.layerCount = 1,
-		},
-	}, NULL, out);
-	if (res != VK_SUCCESS) {
-		vk_fail(r, res, "vkCreateImageView (Y'CbCr)");
-		return false;
-	}
-	r->create_count++;
-	return true;
-}
-
 const struct vk_ycbcr_binding *vk_ycbcr_image_binding(struct vk_image *image,
 	enum mosaic_filter filter)
 {
@@ -343,7 +303,7 @@ const struct vk_ycbcr_binding *vk_ycbcr_image_binding(struct vk_image *image,
 	if (b->view == VK_NULL_HANDLE) {
 		if (base != NULL && base->conversion == b->ycbcr->conversion) {
 			b->view = image->sample_view;
-		} else if (!create_view(image, b->ycbcr->conversion, &b->view)) {
+		} else if (!vk_image_create_view(image, false, b->ycbcr->conversion, &b->view)) {
 			return NULL;
 		}
 	}
