@@ -130,6 +130,18 @@ MOSAIC_EXPORT uint32_t mosaic_format_from_name(const char *name)
 	return 0;
 }
 
+/* An image size of 1..MOSAIC_MAX_IMAGE_SIZE each way; else false, logged. */
+static bool size_ok(int width, int height)
+{
+	if (width <= 0 || height <= 0 || width > MOSAIC_MAX_IMAGE_SIZE ||
+			height > MOSAIC_MAX_IMAGE_SIZE) {
+		mosaic_log(MOSAIC_LOG_ERROR, "invalid size %dx%d (must be 1..%d)",
+			width, height, MOSAIC_MAX_IMAGE_SIZE);
+		return false;
+	}
+	return true;
+}
+
 MOSAIC_EXPORT bool mosaic_format_check_layout(uint32_t fourcc, int width, int height,
 	uint32_t stride)
 {
@@ -145,10 +157,7 @@ MOSAIC_EXPORT bool mosaic_format_check_layout(uint32_t fourcc, int width, int he
 			"not as one CPU image", info->name);
 		return false;
 	}
-	if (width <= 0 || height <= 0 || width > MOSAIC_MAX_IMAGE_SIZE ||
-			height > MOSAIC_MAX_IMAGE_SIZE) {
-		mosaic_log(MOSAIC_LOG_ERROR, "invalid size %dx%d (must be 1..%d)",
-			width, height, MOSAIC_MAX_IMAGE_SIZE);
+	if (!size_ok(width, height)) {
 		return false;
 	}
 	uint32_t bpp = info->bytes_per_pixel;
@@ -181,10 +190,7 @@ MOSAIC_EXPORT bool mosaic_format_plane_size(const struct mosaic_format_info *inf
 			info->n_planes, info->n_planes == 1 ? "" : "s", plane);
 		return false;
 	}
-	if (width <= 0 || height <= 0 || width > MOSAIC_MAX_IMAGE_SIZE ||
-			height > MOSAIC_MAX_IMAGE_SIZE) {
-		mosaic_log(MOSAIC_LOG_ERROR, "invalid size %dx%d (must be 1..%d)",
-			width, height, MOSAIC_MAX_IMAGE_SIZE);
+	if (!size_ok(width, height)) {
 		return false;
 	}
 	uint64_t w = (uint64_t)width, h = (uint64_t)height;
