@@ -208,11 +208,12 @@ static void draw_surface(struct surface *surface, int x, int y, void *data)
 	mosaic_pass_add_texture(ctx->pass, &(struct mosaic_texture_options){
 		.texture = texture,
 		.dst_box = { x, y, surface->width, surface->height },
-		// A bottom-up (Y_INVERT) buffer is flipped first, then transformed.
-		.transform = surface->y_invert ?
-			mosaic_transform_compose(MOSAIC_TRANSFORM_FLIPPED_180,
-				surface->current.transform) :
-			surface->current.transform,
+		// The buffer holds the content already transformed by the buffer
+		// transform: drawing undoes it. A bottom-up (Y_INVERT) buffer is
+		// flipped upright first.
+		.transform = mosaic_transform_compose(surface->y_invert ?
+				MOSAIC_TRANSFORM_FLIPPED_180 : MOSAIC_TRANSFORM_NORMAL,
+			mosaic_transform_invert(surface->current.transform)),
 		.clip = ctx->clip,
 		// Client pixels are shown 1:1: nearest keeps them sharp.
 		.filter = MOSAIC_FILTER_NEAREST,

@@ -80,9 +80,13 @@ bool mosaic_wl_buffer_is_supported(struct wl_resource *resource);
 /**
  * True when `resource` is a linux-dmabuf wl_buffer created with the Y_INVERT
  * flag: its rows are stored bottom-up (as GL renders them). The compositor
- * shows such a buffer flipped vertically, i.e. it composes
- * MOSAIC_TRANSFORM_FLIPPED_180 before the surface's buffer transform:
- * mosaic_transform_compose(MOSAIC_TRANSFORM_FLIPPED_180, transform).
+ * shows such a buffer flipped vertically. A surface's buffer transform
+ * (wl_surface.set_buffer_transform) says how the client has already
+ * transformed its content, so the compositor draws the buffer with the
+ * inverse of it; the flip comes first:
+ * mosaic_transform_compose(MOSAIC_TRANSFORM_FLIPPED_180,
+ * mosaic_transform_invert(buffer_transform)) for a Y_INVERT buffer,
+ * mosaic_transform_invert(buffer_transform) for any other.
  * Buffer damage and source boxes in buffer coordinates refer to the flipped
  * image. False for every other buffer (wl_shm included).
  */
