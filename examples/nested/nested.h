@@ -34,6 +34,11 @@ struct server;
 struct parent;
 
 /*
+ * How deep a tree of subsurfaces may be (a window's surface is level 0);
+ * toolkits use two or three levels. Deeper trees are a protocol error.
+ */
+#define NESTED_SUBSURFACE_DEPTH 32
+/*
  * Positions in the output (and popup sizes) are clamped to this magnitude:
  * far off a screen, and small enough that a position plus a surface size or
  * another clamped position fits in an int. Clients may send any int32_t
@@ -209,6 +214,10 @@ bool surface_set_role(struct surface *surface, enum surface_role role,
 /* Calls `fn` for the surface and its subsurfaces, bottom first, at output x, y. */
 void surface_for_each(struct surface *surface, int x, int y,
 	void (*fn)(struct surface *surface, int x, int y, void *data), void *data);
+/* How many levels of subsurfaces the surface has below it (0: none). */
+int surface_tree_height(struct surface *surface);
+/* The box around what the surface and its subsurfaces show, at output x, y. */
+struct mosaic_box surface_tree_extent(struct surface *surface, int x, int y);
 /* The surface (of this tree) under output point px, py; *sx, *sy: surface coordinates. */
 struct surface *surface_at(struct surface *surface, int x, int y, double px, double py,
 	double *sx, double *sy);

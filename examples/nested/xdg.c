@@ -206,15 +206,24 @@ static void send_configure(struct xdg_surface *xdg)
 	xdg_surface_send_configure(xdg->resource, xdg->configure_serial);
 }
 
-/* Damages what the window and its subsurfaces cover now. */
+/* What the window and its subsurfaces cover now, in output coordinates. */
+static struct mosaic_box window_extent(struct xdg_surface *xdg)
+{
+	int x, y;
+	xdg_surface_origin(xdg, &x, &y);
+	return surface_tree_extent(xdg->surface, x, y);
+}
+
+/*
+ * Damages what the window and its subsurfaces covered when last drawn and
+ * what they cover now: subsurfaces may reach outside the window's own box.
+ */
 static void damage_window(struct xdg_surface *xdg)
 {
 	if (xdg->surface == NULL) {
 		return;
 	}
-	int x, y;
-	xdg_surface_origin(xdg, &x, &y);
-	struct mosaic_box box = { x, y, xdg->surface->width, xdg->surface->height };
+	struct mosaic_box box = window_extent(xdg);
 	output_damage_box(xdg->server, &xdg->drawn_box);
 	output_damage_box(xdg->server, &box);
 	output_schedule_frame(xdg->server);
@@ -352,8 +361,7 @@ void xdg_surface_commit(struct xdg_surface *xdg)
 		xdg->initial_commit_done = false;
 		xdg->configured = false;
 	}
-	struct mosaic_box box = { 0, 0, surface->width, surface->height };
-	xdg_surface_origin(xdg, &box.x, &box.y);
+	struct mosaic_box box = window_extent(xdg);
 	if (xdg->mapped && (box.x != xdg->drawn_box.x || box.y != xdg->drawn_box.y ||
 			box.width != xdg->drawn_box.width || box.height != xdg->drawn_box.height)) {
 		// Moved or resized (a new window geometry): old and new place. A

@@ -42,6 +42,7 @@ struct client {
 	struct wl_display *display;
 	struct wl_compositor *compositor;
 	struct wl_shm *shm;
+	struct wl_subcompositor *subcompositor;
 	struct xdg_wm_base *wm_base;
 	struct wl_seat *seat;
 	uint32_t caps;
@@ -96,6 +97,8 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 		c->compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
 	} else if (strcmp(interface, "wl_shm") == 0) {
 		c->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
+	} else if (strcmp(interface, "wl_subcompositor") == 0) {
+		c->subcompositor = wl_registry_bind(registry, name, &wl_subcompositor_interface, 1);
 	} else if (strcmp(interface, "xdg_wm_base") == 0) {
 		c->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
 	} else if (strcmp(interface, "wl_seat") == 0) {
@@ -472,6 +475,97 @@ static void stacking_popup_and_focus(void **state)
 	wl_display_disconnect(c.display);
 }
 
+#define YELLOW 0xffff00
+#define CYAN 0x00ffff
+
+/*
+ * A window whose synchronized subsurfaces lie outside its own box, as a
+ * client-side title bar does (foot's is at y = -26), with a subsurface of
+ * the subsurface further out. They come with the window's first buffer and
+ * must be on the parent's screen: the frames mosaic-nested presents redraw
+ * only what was damaged, so a subsurface left out of the damage stays
+ * unseen there (a --screenshot repaints everything and would not show it).
+ */
+static void subsurfaces_outside_window(void **state)
+{
+	struct client c = {0};
+	c.display = wl_display_connect(NESTED_SOCKET);
+	assert_non_null(c.display);
+	struct wl_registry *registry = wl_display_get_registry(c.display);
+	wl_registry_add_listener(registry, &registry_listener, &c);
+	assert_true(wl_display_roundtrip(c.display) >= 0);
+	assert_non_null(c.subcompositor);
+
+	// The earlier tests mapped toplevels 0, 1 and 2. Where this window's
+	// subsurfaces go, the frames show the background again once those
+	// windows have gone: a frame that drew both would hide the defect.
+	const int x = CASCADE(3), y = CASCADE(3);
+	const uint32_t background = test_parent_pixel(390, 290);
+	assert_true(parent_shows(x + 50, y - 16, background));
+	assert_true(parent_shows(x - 15, y - 16, background));
+	struct window win;
+	window_init(&c, &win);
+	win.toplevel = xdg_surface_get_toplevel(win.xdg_surface);
+	// A 100x20 bar above the window, and a 10x10 square left of the bar.
+	struct wl_surface *bar = wl_compositor_create_surface(c.compositor);
+	struct wl_subsurface *bar_sub = wl_subcompositor_get_subsurface(c.subcompositor, bar,
+		win.surface);
+	wl_subsurface_set_position(bar_sub, 0, -26);
+	struct wl_buffer *bar_buffer = solid_buffer(&c, 100, 20, YELLOW);
+	struct wl_surface *icon = wl_compositor_create_surface(c.compositor);
+	struct wl_subsurface *icon_sub = wl_subcompositor_get_subsurface(c.subcompositor, icon,
+		bar);
+	wl_subsurface_set_position(icon_sub, -20, 5);
+	struct wl_buffer *icon_buffer = solid_buffer(&c, 10, 10, CYAN);
+	wl_surface_attach(icon, icon_buffer, 0, 0);
+	wl_surface_damage_buffer(icon, 0, 0, 10, 10);
+	wl_surface_commit(icon);
+	wl_surface_attach(bar, bar_buffer, 0, 0);
+	wl_surface_damage_buffer(bar, 0, 0, 100, 20);
+	wl_surface_commit(bar);
+	window_show(&c, &win, 100, BLUE);
+
+	assert_true(parent_shows(x + 50, y + 50, BLUE));
+	assert_true(parent_shows(x + 50, y - 26 + 10, YELLOW));
+	assert_true(parent_shows(x - 20 + 5, y - 26 + 5 + 5, CYAN));
+
+	// Clicks find the topmost surface under the pointer, subsurfaces too.
+	struct wl_pointer *pointer = wl_seat_get_pointer(c.seat);
+	wl_pointer_add_listener(pointer, &pointer_listener, &c);
+	assert_true(wl_display_roundtrip(c.display) >= 0);
+	struct wl_surface *want[] = { icon, bar, win.surface };
+	const int at[][2] = { { x - 15, y - 16 }, { x + 50, y - 16 }, { x + 50, y + 50 } };
+	for (int i = 0; i < 3; i++) {
+		c.button = false;
+		test_parent_click_at(at[i][0], at[i][1]);
+		assert_true(dispatch_until(c.display, &c.button));
+		assert_ptr_equal(c.pointer_surface, want[i]);
+	}
+	wl_pointer_release(pointer);
+
+	// The window goes: so do its subsurfaces, from the parent's screen too.
+	wl_subsurface_destroy(icon_sub);
+	wl_surface_destroy(icon);
+	wl_subsurface_destroy(bar_sub);
+	wl_surface_destroy(bar);
+	window_finish(&win);
+	assert_true(wl_display_roundtrip(c.display) >= 0);
+	for (int i = 0; i < 500 && test_parent_pixel(x + 50, y - 16) == YELLOW; i++) {
+		usleep(10000);
+	}
+	assert_int_not_equal(test_parent_pixel(x + 50, y - 16), YELLOW);
+	assert_int_not_equal(test_parent_pixel(x - 15, y - 16), CYAN);
+	wl_buffer_destroy(icon_buffer);
+	wl_buffer_destroy(bar_buffer);
+	wl_subcompositor_destroy(c.subcompositor);
+	wl_seat_release(c.seat);
+	xdg_wm_base_destroy(c.wm_base);
+	wl_shm_destroy(c.shm);
+	wl_compositor_destroy(c.compositor);
+	wl_registry_destroy(registry);
+	wl_display_disconnect(c.display);
+}
+
 static void input_forwarded(void **state)
 {
 	struct client c = {0};
@@ -618,6 +712,7 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(input_forwarded),
 		cmocka_unit_test(window_resized),
 		cmocka_unit_test(stacking_popup_and_focus),
+		cmocka_unit_test(subsurfaces_outside_window),
 	};
 	int failed = cmocka_run_group_tests_name("wayland-input", tests, NULL, NULL);
 

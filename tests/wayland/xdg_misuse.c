@@ -382,6 +382,74 @@ static void extreme_coordinates(void **state)
 	another_client_gets_a_frame();
 }
 
+/* The client must be disconnected with wl_subcompositor.bad_surface. */
+static void expect_bad_surface(struct client *c)
+{
+	assert_true(wl_display_roundtrip(c->display) < 0);
+	assert_int_equal(wl_display_get_error(c->display), EPROTO);
+	const struct wl_interface *got = NULL;
+	uint32_t id;
+	uint32_t code = wl_display_get_protocol_error(c->display, &got, &id);
+	assert_non_null(got);
+	print_message("error %u on %s@%u\n", code, got->name, id);
+	assert_string_equal(got->name, wl_subcompositor_interface.name);
+	assert_int_equal(code, WL_SUBCOMPOSITOR_ERROR_BAD_SURFACE);
+}
+
+/* A chain of `n` subsurfaces below `parent`, each with a buffer; returns the last. */
+static struct wl_surface *subsurface_chain(struct client *c, struct wl_surface *parent, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct wl_surface *surface = wl_compositor_create_surface(c->compositor);
+		struct wl_subsurface *sub = wl_subcompositor_get_subsurface(c->subcompositor,
+			surface, parent);
+		wl_subsurface_set_position(sub, 1, 1);
+		wl_surface_attach(surface, solid_buffer(c, 4, 4), 0, 0);
+		wl_surface_commit(surface);
+		parent = surface;
+	}
+	return parent;
+}
+
+/*
+ * Subsurface trees are at most 32 levels deep below the window (nested.h):
+ * a chain that deep is drawn, one level more is a protocol error, and so is
+ * joining two trees whose depths add up to more.
+ */
+static void subsurface_depth_limit(void **state)
+{
+	struct client c;
+	client_connect(&c);
+	struct window top;
+	window_init(&c, &top);
+	top.toplevel = xdg_surface_get_toplevel(top.xdg_surface);
+	assert_true(window_show(&c, &top, 50));
+	struct wl_surface *deepest = subsurface_chain(&c, top.surface, 32);
+	bool done = false;
+	struct wl_callback *frame = wl_surface_frame(top.surface);
+	wl_callback_add_listener(frame, &frame_listener, &done);
+	wl_surface_commit(top.surface);
+	assert_true(dispatch_until(c.display, &done));
+	subsurface_chain(&c, deepest, 1);
+	expect_bad_surface(&c);
+	client_disconnect(&c);
+
+	// A tree 20 deep joins a window's chain 20 deep: 41 levels.
+	client_connect(&c);
+	window_init(&c, &top);
+	top.toplevel = xdg_surface_get_toplevel(top.xdg_surface);
+	assert_true(window_show(&c, &top, 50));
+	deepest = subsurface_chain(&c, top.surface, 20);
+	struct wl_surface *root = wl_compositor_create_surface(c.compositor);
+	subsurface_chain(&c, root, 20);
+	assert_true(wl_display_roundtrip(c.display) >= 0);
+	wl_subcompositor_get_subsurface(c.subcompositor, root, deepest);
+	expect_bad_surface(&c);
+	client_disconnect(&c);
+
+	another_client_gets_a_frame();
+}
+
 static const char *nested_path;
 
 /*
@@ -448,6 +516,7 @@ int main(int argc, char *argv[])
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(popup_parent_cycles),
 		cmocka_unit_test(extreme_coordinates),
+		cmocka_unit_test(subsurface_depth_limit),
 		cmocka_unit_test(client_exits_before_a_window),
 	};
 	int failed = cmocka_run_group_tests_name("wayland-xdg-misuse", tests, NULL, NULL);
