@@ -36,7 +36,8 @@ static void usage(FILE *f)
 		"                           parent may choose another)\n"
 		"  --socket NAME            socket to serve (default: the first free wayland-N)\n"
 		"  --screenshot FILE.png    write the first frame that shows every window\n"
-		"  --screenshot-delay MS    ... or the first frame MS milliseconds after it\n"
+		"  --screenshot-delay MS    ... or the first frame MS milliseconds after it;\n"
+		"                           SIGUSR1 writes the next frame to FILE.png again\n"
 		"  --quit-after-screenshot  exit once the screenshot is written\n"
 		"  -- COMMAND ARGS          run a client inside (WAYLAND_DISPLAY is set)\n");
 }
@@ -65,6 +66,16 @@ static int handle_signal(int signal, void *data)
 					server->running = false;
 				}
 			}
+		}
+		return 0;
+	}
+	if (signal == SIGUSR1) {
+		// Another screenshot: the next frame, drawn whole.
+		if (server->screenshot_path != NULL) {
+			server->screenshot_due = true;
+			server->screenshot_done = false;
+			output_damage_whole(server);
+			output_schedule_frame(server);
 		}
 		return 0;
 	}
@@ -176,6 +187,7 @@ int main(int argc, char *argv[])
 	sigaddset(&handled, SIGINT);
 	sigaddset(&handled, SIGTERM);
 	sigaddset(&handled, SIGCHLD);
+	sigaddset(&handled, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &handled, NULL);
 
 	// 1. The renderer: mosaic picks a backend, or uses the one asked for,
@@ -287,6 +299,7 @@ int main(int argc, char *argv[])
 		wl_event_loop_add_signal(server.loop, SIGINT, handle_signal, &server),
 		wl_event_loop_add_signal(server.loop, SIGTERM, handle_signal, &server),
 		wl_event_loop_add_signal(server.loop, SIGCHLD, handle_signal, &server),
+		wl_event_loop_add_signal(server.loop, SIGUSR1, handle_signal, &server),
 	};
 	fprintf(stderr, "serving WAYLAND_DISPLAY=%s (%dx%d, %s)\n", server.socket, server.width,
 		server.height, headless ? "headless" : "nested");

@@ -87,3 +87,55 @@ pid_t spawn_in(char *const argv[], const char *wayland_display, const char *log_
 	}
 	return pid;
 }
+
+const char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		return NULL;
+	}
+	static char buf[1 << 16];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* How many times `text` occurs in the file at `path`. */
+static int count_in(const char *path, const char *text)
+{
+	const char *s = read_text(path);
+	int n = 0;
+	while (s != NULL && (s = strstr(s, text)) != NULL) {
+		n++;
+		s += strlen(text);
+	}
+	return n;
+}
+
+bool screenshot_until(pid_t pid, const char *log_path, const char *shot,
+	bool (*shows)(const struct image *img, void *data), void *data, int timeout_ms,
+	struct image *img)
+{
+	const char *written = "screenshot written to ";
+	int seen = 0;
+	for (int t = 0; t < timeout_ms; t += 20) {
+		int n = count_in(log_path, written);
+		if (n > seen) {
+			seen = n;
+			if (load_png(shot, img)) {
+				if (shows(img, data)) {
+					return true;
+				}
+				free(img->rgba);
+			}
+			// Not yet: the next frame, whole.
+			kill(pid, SIGUSR1);
+		}
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			return false;
+		}
+		usleep(20000);
+	}
+	return false;
+}

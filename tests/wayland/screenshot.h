@@ -34,4 +34,17 @@ int wait_child(pid_t pid, int timeout_ms);
 pid_t spawn_in(char *const argv[], const char *wayland_display, const char *log_path,
 	const char *cwd);
 
+/* The text of the file at `path` (a static buffer, at most 64 KiB), or NULL. */
+const char *read_text(const char *path);
+
+/*
+ * Waits for mosaic-nested (`pid`, started with --screenshot `shot` and
+ * stderr to `log_path`) to write screenshots until one `shows`, asking
+ * for each next one with SIGUSR1: fills `img` (the caller frees img->rgba)
+ * and returns true; false when `timeout_ms` passed or mosaic-nested exited.
+ */
+bool screenshot_until(pid_t pid, const char *log_path, const char *shot,
+	bool (*shows)(const struct image *img, void *data), void *data, int timeout_ms,
+	struct image *img);
+
 #endif

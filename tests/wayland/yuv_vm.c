@@ -92,19 +92,6 @@ static void find_offers(void)
 	}
 }
 
-static char *read_log(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		return NULL;
-	}
-	static char buf[1 << 16];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static void check_format(int b, size_t i)
 {
 	const char *renderer = mosaic_backend_name(backends[b]);
@@ -123,7 +110,7 @@ static void check_format(int b, size_t i)
 		"--", (char *)client_path, (char *)format, (char *)sources[b], NULL,
 	};
 	int status = wait_child(spawn_in(argv, NULL, log_path, NULL), 120000);
-	const char *log = read_log(log_path);
+	const char *log = read_text(log_path);
 	if (status != 0 || log == NULL || strstr(log, "showing a") == NULL) {
 		print_message("%s: mosaic-nested exited %d\n%s", name, status,
 			log != NULL ? log : "(no log)\n");
