@@ -55,14 +55,15 @@ static void source_transform(struct pixman_f_transform *out,
 
 /*
  * How a texture draw samples. A map whose linear part is a signed
- * permutation (1:1, a multiple of 90 degrees, a flip) and whose translation
- * is an integer plus less than 1/128 of a texel (the e above, and the
- * rounding to 16.16) puts every pixel centre on one texel with a bilinear
- * weight of 0: the nearest filter gives the very same pixels, and lets
- * pixman take its integer-translation and rotation fast paths. With the
- * identity it needs no transform at all, only a source offset. Only between
- * formats of at most 8 bits a channel: with wider ones pixman converts
- * through floats on its general path and by bit replication on others.
+ * permutation times odd whole numbers (1:1, multiples of 90 degrees, flips,
+ * downscales by 3, 5, ...) and whose translation is a whole number plus less
+ * than one bilinear weight step (the e above, and the rounding to 16.16)
+ * puts every pixel centre on one texel with a weight of 0 for its
+ * neighbours: the nearest filter gives the very same pixels, and lets pixman
+ * take its nearest and rotation fast paths. The identity needs no transform
+ * at all, only a source offset. Only between formats of at most 8 bits a
+ * channel: with wider ones pixman converts through floats on its general
+ * path and by bit replication on others.
  */
 enum sampling {
 	SAMPLE_GENERAL,
@@ -85,6 +86,13 @@ static bool whole_texels(pixman_fixed_t v, int *texels)
 	return (v & 0xffff) < weight_step;
 }
 
+/* +-1, +-3, +-5...: pixel centres n + 0.5 go to k n + k / 2, a texel centre. */
+static bool odd_whole(pixman_fixed_t v)
+{
+	int64_t a = v < 0 ? -(int64_t)v : v;
+	return a % (2 * pixman_fixed_1) == pixman_fixed_1;
+}
+
 static enum sampling classify(const struct pixman_transform *t, int *dx, int *dy)
 {
 	const pixman_fixed_t one = pixman_fixed_1;
@@ -92,14 +100,15 @@ static enum sampling classify(const struct pixman_transform *t, int *dx, int *dy
 	if (m[2][0] != 0 || m[2][1] != 0 || m[2][2] != one) {
 		return SAMPLE_GENERAL;
 	}
-	bool row0_x = (m[0][0] == one || m[0][0] == -one) && m[0][1] == 0;
-	bool row0_y = m[0][0] == 0 && (m[0][1] == one || m[0][1] == -one);
-	bool row1_x = (m[1][0] == one || m[1][0] == -one) && m[1][1] == 0;
-	bool row1_y = m[1][0] == 0 && (m[1][1] == one || m[1][1] == -one);
+	bool row0_x = odd_whole(m[0][0]) && m[0][1] == 0;
+	bool row0_y = m[0][0] == 0 && odd_whole(m[0][1]);
+	bool row1_x = odd_whole(m[1][0]) && m[1][1] == 0;
+	bool row1_y = m[1][0] == 0 && odd_whole(m[1][1]);
 	if (!((row0_x && row1_y) || (row0_y && row1_x))) {
 		return SAMPLE_GENERAL;
 	}
-	// Bilinear samples pixel centre n + 0.5 at +-(n + 0.5) + t - 0.5: t's fraction.
+	// Bilinear samples pixel centre n + 0.5 at +-k (n + 0.5) + t - 0.5: with
+	// k odd, a whole number plus t's fraction.
 	int kx, ky;
 	if (!whole_texels(m[0][2], &kx) || !whole_texels(m[1][2], &ky)) {
 		return SAMPLE_GENERAL;

@@ -187,6 +187,15 @@ static void random_draw(struct draw *d, const struct texture_pair *textures, int
 	d->alpha = rnd() % 2 == 0 ? 1.0f : (float)(rnd() % 1001) / 1000.0f;
 
 	int w = rnd_range(1, t->width), h = rnd_range(1, t->height);
+	// Odd downscales now and then: the nearest filter equals bilinear there too.
+	int down = rnd() % 5 == 0 ? (rnd() % 2 == 0 ? 3 : 5) : 1;
+	if (t->width < down || t->height < down) {
+		down = 1;
+	}
+	w -= w % down;
+	h -= h % down;
+	w = w == 0 ? down : w;
+	h = h == 0 ? down : h;
 	double sx = rnd_range(0, t->width - w), sy = rnd_range(0, t->height - h);
 	// A hair only where it stays inside the texture.
 	double hx = rnd_hair(), hy = rnd_hair();
@@ -198,8 +207,8 @@ static void random_draw(struct draw *d, const struct texture_pair *textures, int
 	}
 	d->src = (struct mosaic_fbox){ sx, sy, w, h };
 	bool swap = mosaic_transform_swaps_axes(d->transform);
-	int dw = swap ? h : w, dh = swap ? w : h;
-	if (rnd() % 6 == 0) {
+	int dw = (swap ? h : w) / down, dh = (swap ? w : h) / down;
+	if (down == 1 && rnd() % 6 == 0) {
 		// A scaled draw now and then: the general path in both.
 		dw = rnd() % 2 == 0 ? dw * 2 : (dw + 1) / 2;
 		dh = rnd() % 2 == 0 ? dh * 2 : (dh + 1) / 2;
@@ -356,32 +365,42 @@ static void test_random_argb2101010(void **state)
 }
 
 /*
- * Every transform over every pixel of a texture, whole and a hair off whole
- * texels, both filters: the draws the fast paths take, one by one.
+ * Every transform over a texture, whole and a hair off whole texels, 1:1
+ * and downscaled, both filters: the draws the fast paths take, one by one.
  */
 static void test_unit_maps(void **state)
 {
 	rng_state = 0x5eed;
-	struct texture_pair t = texture_pair_create(13, 7, DRM_FORMAT_ARGB8888, 4, true);
+	struct texture_pair t = texture_pair_create(13, 17, DRM_FORMAT_ARGB8888, 4, true);
 	struct output_pair o = output_pair_create(31, 29, DRM_FORMAT_XRGB8888, 4);
 	static const double hairs[] = { 0.0, 1.0 / 65536, 300.0 / 65536, 1.0 / 128, 0.5 };
+	// Downscales in x and y: odd ones take the fast path, 2 does not.
+	static const int scales[][2] = { { 1, 1 }, { 3, 1 }, { 1, 3 }, { 5, 3 }, { 2, 1 } };
+	const size_t n_hairs = sizeof(hairs) / sizeof(hairs[0]);
+	const size_t n_scales = sizeof(scales) / sizeof(scales[0]);
 	int frame = 0;
 	for (int tr = 0; tr <= MOSAIC_TRANSFORM_FLIPPED_270; tr++) {
-		for (size_t h = 0; h < sizeof(hairs) / sizeof(hairs[0]); h++) {
-			for (int filter = 0; filter < 2; filter++) {
-				bool swap = mosaic_transform_swaps_axes((enum mosaic_transform)tr);
-				struct draw d = {
-					.src = { 1 + hairs[h], 1 + hairs[h], 11, 5 },
-					.dst = { 3 + tr, 2 + (int)h, swap ? 5 : 11, swap ? 11 : 5 },
-					.transform = (enum mosaic_transform)tr,
-					.filter = (enum mosaic_filter)filter,
-					.alpha = 0.6f,
-				};
-				pixman_region32_init(&d.clip);
-				draw_frame(general, o.general, &d, 1, &t);
-				draw_frame(fast, o.fast, &d, 1, &t);
-				assert_same_bytes(&o, &d, 1, DRM_FORMAT_XRGB8888, frame++);
-				pixman_region32_fini(&d.clip);
+		bool swap = mosaic_transform_swaps_axes((enum mosaic_transform)tr);
+		for (size_t h = 0; h < n_hairs; h++) {
+			for (size_t s = 0; s < n_scales; s++) {
+				// The unrotated destination size; the source is k times it.
+				int dw = 11 / scales[s][0], dh = 15 / scales[s][1];
+				for (int filter = 0; filter < 2; filter++) {
+					struct draw d = {
+						.src = { 1 + hairs[h], 1 + hairs[h],
+							dw * scales[s][0], dh * scales[s][1] },
+						.dst = { 3 + tr, 2 + (int)h, swap ? dh : dw,
+							swap ? dw : dh },
+						.transform = (enum mosaic_transform)tr,
+						.filter = (enum mosaic_filter)filter,
+						.alpha = 0.6f,
+					};
+					pixman_region32_init(&d.clip);
+					draw_frame(general, o.general, &d, 1, &t);
+					draw_frame(fast, o.fast, &d, 1, &t);
+					assert_same_bytes(&o, &d, 1, DRM_FORMAT_XRGB8888, frame++);
+					pixman_region32_fini(&d.clip);
+				}
 			}
 		}
 	}
