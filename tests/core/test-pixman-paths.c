@@ -184,7 +184,9 @@ static void random_draw(struct draw *d, const struct texture_pair *textures, int
 		(enum mosaic_transform)rnd_range(0, 7);
 	d->filter = rnd() % 2 == 0 ? MOSAIC_FILTER_LINEAR : MOSAIC_FILTER_NEAREST;
 	d->blend = rnd() % 3 == 0 ? MOSAIC_BLEND_NONE : MOSAIC_BLEND_PREMULTIPLIED;
-	d->alpha = rnd() % 2 == 0 ? 1.0f : (float)(rnd() % 1001) / 1000.0f;
+	// A few alphas recur, so that draws of a pass share the mask, and some do not.
+	static const float alphas[] = { 1.0f, 1.0f, 0.5f, 0.85f };
+	d->alpha = rnd() % 5 == 0 ? (float)(rnd() % 1001) / 1000.0f : alphas[rnd() % 4];
 
 	int w = rnd_range(1, t->width), h = rnd_range(1, t->height);
 	// Odd downscales now and then: the nearest filter equals bilinear there too.
@@ -408,11 +410,49 @@ static void test_unit_maps(void **state)
 	texture_pair_destroy(&t);
 }
 
+/*
+ * Draws of one pass with changing alphas each get their own: the pass keeps
+ * one mask and must remake it when the value changes, and back.
+ */
+static void test_alpha_changes_within_pass(void **state)
+{
+	static const uint32_t white = 0xffffffffu;
+	static const float alphas[] = { 0.5f, 0.25f, 0.5f, 1.0f, 0.25f, 0.25f, 0.75f };
+	const int n = sizeof(alphas) / sizeof(alphas[0]);
+	struct mosaic_renderer *renderers[] = { general, fast };
+	for (int r = 0; r < 2; r++) {
+		struct mosaic_texture *t = mosaic_texture_from_pixels(renderers[r], 1, 1,
+			DRM_FORMAT_ARGB8888, 4, &white);
+		assert_non_null(t);
+		uint32_t px[8] = {0};
+		struct mosaic_buffer *b = mosaic_buffer_from_data(8, 1, DRM_FORMAT_ARGB8888,
+			8 * 4, px);
+		assert_non_null(b);
+		struct mosaic_pass *pass = mosaic_renderer_begin_pass(renderers[r], b, NULL);
+		assert_non_null(pass);
+		for (int i = 0; i < n; i++) {
+			assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+				.texture = t, .dst_box = { i, 0, 1, 1 }, .alpha = &alphas[i],
+			}));
+		}
+		assert_true(mosaic_pass_submit(pass, NULL));
+		for (int i = 0; i < n; i++) {
+			// White over transparent black at alpha a: every channel a.
+			uint8_t v = (uint8_t)(alphas[i] * 255.0f + 0.5f);
+			assert_pixel_near(px[i], argb(v, v, v, v), 1, i, 0);
+		}
+		assert_int_equal(px[n], 0);
+		mosaic_buffer_drop(b);
+		mosaic_texture_destroy(t);
+	}
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_alpha_changes_within_pass),
 		T(test_unit_maps),
 		T(test_random_xrgb8888),
 		T(test_random_argb8888),
