@@ -61,7 +61,8 @@ static void source_transform(struct pixman_f_transform *out,
  * puts every pixel centre on one texel with a weight of 0 for its
  * neighbours: the nearest filter gives the very same pixels, and lets pixman
  * take its nearest and rotation fast paths. The identity needs no transform
- * at all, only a source offset. Only between formats of at most 8 bits a
+ * at all, only a source offset, and neither does a nearest draw with the
+ * identity as its linear part. Only between formats of at most 8 bits a
  * channel: with wider ones pixman converts through floats on its general
  * path and by bit replication on others.
  */
@@ -93,12 +94,20 @@ static bool odd_whole(pixman_fixed_t v)
 	return a % (2 * pixman_fixed_1) == pixman_fixed_1;
 }
 
-static enum sampling classify(const struct pixman_transform *t, int *dx, int *dy)
+static enum sampling classify(const struct pixman_transform *t, enum mosaic_filter filter,
+	int *dx, int *dy)
 {
 	const pixman_fixed_t one = pixman_fixed_1;
 	const pixman_fixed_t (*m)[3] = t->matrix;
 	if (m[2][0] != 0 || m[2][1] != 0 || m[2][2] != one) {
 		return SAMPLE_GENERAL;
+	}
+	if (filter == MOSAIC_FILTER_NEAREST && m[0][0] == one && m[0][1] == 0 &&
+			m[1][0] == 0 && m[1][1] == one) {
+		// Nearest picks floor(n + 0.5 + t - e) = n + floor(t + 0.5 - e), whatever t is.
+		*dx = (int)((m[0][2] + one / 2 - pixman_fixed_e) >> 16);
+		*dy = (int)((m[1][2] + one / 2 - pixman_fixed_e) >> 16);
+		return SAMPLE_COPY;
 	}
 	bool row0_x = odd_whole(m[0][0]) && m[0][1] == 0;
 	bool row0_y = m[0][0] == 0 && odd_whole(m[0][1]);
@@ -169,7 +178,7 @@ static void pixman_pass_add_texture(struct mosaic_pass *base,
 	enum sampling sampling = SAMPLE_GENERAL;
 	if (pass->narrow_target && !pass->general_path &&
 			narrow_format(pixman_image_get_format(src))) {
-		sampling = classify(&transform, &dx, &dy);
+		sampling = classify(&transform, opts->filter, &dx, &dy);
 	}
 
 	pixman_image_t *mask = NULL;
