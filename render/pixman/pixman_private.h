@@ -13,6 +13,12 @@
 
 struct pixman_renderer {
 	struct mosaic_renderer base;
+	/**
+	 * MOSAIC_PIXMAN_GENERAL_PATH=1 when the renderer was made: every texture
+	 * draw takes the transformed, filtered path, the one the faster ones must
+	 * match byte for byte (tests compare the two).
+	 */
+	bool general_path;
 };
 
 struct pixman_texture {
@@ -50,6 +56,13 @@ struct pixman_pass {
 	pixman_image_t *target;
 	/** A draw failed (logged where it happened): submit reports it. */
 	bool failed;
+	/** pixman_renderer.general_path */
+	bool general_path;
+	/** The target has at most 8 bits a channel. */
+	bool narrow_target;
+	/** The last solid alpha mask made (owned), for mask_alpha; or NULL. */
+	pixman_image_t *mask;
+	float mask_alpha;
 };
 
 struct pixman_texture *pixman_texture_from_base(struct mosaic_texture *texture);

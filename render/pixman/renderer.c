@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <string.h>
 
 #include <drm_fourcc.h>
 
@@ -47,6 +48,8 @@ struct mosaic_renderer *mosaic_pixman_backend_create(void)
 	}
 	mosaic_renderer_init(&renderer->base, &pixman_renderer_impl);
 	renderer->base.device_name = "pixman (CPU)";
+	const char *general = getenv("MOSAIC_PIXMAN_GENERAL_PATH");
+	renderer->general_path = general != NULL && strcmp(general, "1") == 0;
 	// Linear dmabufs are mapped (see pixman_buffer_view_init).
 	renderer->base.features = MOSAIC_FEATURE_SOFTWARE | MOSAIC_FEATURE_DMABUF_IMPORT;
 	renderer->base.render_buffer_caps = MOSAIC_BUFFER_CAP_DATA_PTR;
