@@ -646,8 +646,9 @@ bool gles_push_context(struct gles_renderer *r, struct gles_saved_context *saved
 	}
 	if (!eglMakeCurrent(r->display, EGL_NO_SURFACE, EGL_NO_SURFACE, r->context)) {
 		EGLint error = eglGetError();
-		mosaic_log(MOSAIC_LOG_ERROR, "gles: eglMakeCurrent failed: %s",
-			egl_error_string(error));
+		// A loss has its own ERROR line: one line for one failure.
+		mosaic_log(error == EGL_CONTEXT_LOST ? MOSAIC_LOG_DEBUG : MOSAIC_LOG_ERROR,
+			"gles: eglMakeCurrent failed: %s", egl_error_string(error));
 		if (error == EGL_CONTEXT_LOST) {
 			mosaic_renderer_set_lost(&r->base);
 		}
@@ -681,7 +682,8 @@ bool gles_check_reset(struct gles_renderer *r)
 	if (status == GL_NO_ERROR) {
 		return false;
 	}
-	mosaic_log(MOSAIC_LOG_ERROR, "gles: the context was reset (%s)",
+	// The loss has its own ERROR line: one line for one failure.
+	mosaic_log(MOSAIC_LOG_DEBUG, "gles: the context was reset (%s)",
 		status == GL_GUILTY_CONTEXT_RESET_KHR ? "guilty" :
 		status == GL_INNOCENT_CONTEXT_RESET_KHR ? "innocent" : "unknown cause");
 	mosaic_renderer_set_lost(&r->base);

@@ -382,6 +382,9 @@ MOSAIC_EXPORT bool mosaic_renderer_wait_point(struct mosaic_renderer *renderer, 
 			(unsigned long long)point, (unsigned long long)renderer->last_point);
 		return false;
 	}
+	if (mosaic_call_refuse_lost(renderer, "wait point")) {
+		return false;
+	}
 	if (renderer->impl->wait_point == NULL) {
 		return true;
 	}

@@ -42,10 +42,13 @@ const char *vk_result_string(VkResult res)
 
 void vk_fail(struct vk_renderer *r, VkResult res, const char *what)
 {
-	mosaic_log(MOSAIC_LOG_ERROR, "vulkan: %s failed: %s", what, vk_result_string(res));
 	if (res == VK_ERROR_DEVICE_LOST && r != NULL) {
+		// The loss has its own ERROR line: one line for one failure.
+		mosaic_log(MOSAIC_LOG_DEBUG, "vulkan: %s failed: %s", what, vk_result_string(res));
 		mosaic_renderer_set_lost(&r->base);
+		return;
 	}
+	mosaic_log(MOSAIC_LOG_ERROR, "vulkan: %s failed: %s", what, vk_result_string(res));
 }
 
 void vk_name(struct vk_renderer *r, VkObjectType type, uint64_t handle, const char *fmt, ...)

@@ -252,16 +252,17 @@ bool vk_host_import_target(struct vk_renderer *r, struct mosaic_buffer *buffer,
 	return true;
 }
 
-bool vk_host_import_upload(struct vk_image *image, struct mosaic_buffer *buffer,
-	const pixman_region32_t *damage)
+enum vk_host_upload vk_host_import_upload(struct vk_image *image,
+	struct mosaic_buffer *buffer, const pixman_region32_t *damage)
 {
 	struct vk_renderer *r = image->renderer;
 	if (!r->feat.host_pointer_usable) {
-		return false;
+		return VK_HOST_UPLOAD_UNUSED;
 	}
 	// Start the frame first: that may complete older ones and release buffers.
+	// The staging ring needs it too: a failure here fails the upload.
 	if (vk_frame_upload_cb(r) == VK_NULL_HANDLE) {
-		return false;
+		return VK_HOST_UPLOAD_FAILED;
 	}
 	struct mosaic_shm_attributes shm;
 	if (!(mosaic_buffer_get_caps(buffer) & MOSAIC_BUFFER_CAP_SHM) ||
@@ -269,20 +270,20 @@ bool vk_host_import_upload(struct vk_image *image, struct mosaic_buffer *buffer,
 			shm.fourcc != image->format->fourcc || shm.width != image->width ||
 			shm.height != image->height || shm.stride % image->format->bpp != 0 ||
 			!mosaic_format_check_layout(shm.fourcc, shm.width, shm.height, shm.stride)) {
-		return false;
+		return VK_HOST_UPLOAD_UNUSED;
 	}
 	struct vk_host_import *import = get_import(r, buffer, &shm);
 	if (import == NULL) {
-		return false;
+		return VK_HOST_UPLOAD_UNUSED;
 	}
 	if (import->data_offset % image->format->bpp != 0) {
-		return false;
+		return VK_HOST_UPLOAD_UNUSED;
 	}
 	int n;
 	const pixman_box32_t *rects = pixman_region32_rectangles(damage, &n);
 	VkBufferImageCopy *regions = vk_scratch(r, (size_t)n * sizeof(*regions));
 	if (regions == NULL) {
-		return false;
+		return VK_HOST_UPLOAD_FAILED;
 	}
 	uint32_t bpp = image->format->bpp;
 	for (int i = 0; i < n; i++) {
@@ -300,9 +301,9 @@ bool vk_host_import_upload(struct vk_image *image, struct mosaic_buffer *buffer,
 		};
 	}
 	if (!vk_image_copy_regions(image, import->buffer, regions, (uint32_t)n)) {
-		return false;
+		return VK_HOST_UPLOAD_FAILED;
 	}
 	// Until the copy is complete the client must not get the buffer back.
 	vk_hold_buffer(r, buffer, r->current->seq);
-	return true;
+	return VK_HOST_UPLOAD_DONE;
 }

@@ -481,6 +481,12 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 	// leaves the frame as it found it, for the next pass or upload. (The core hands
 	// sync_files to the pass once it has begun: wait_sync_file below.)
 	assert(options->n_wait_sync_files == 0);
+	// A CPU target's pixels are loaded through the upload command buffer at
+	// submit (recorded last, run first): it is opened now, where its failure
+	// fails the pass before anything was recorded.
+	if (pass->shm != NULL && vk_frame_upload_cb(r) == VK_NULL_HANDLE) {
+		goto err_target;
+	}
 	pass->cb = vk_frame_render_cb(r);
 	if (pass->cb == VK_NULL_HANDLE) {
 		goto err_target;

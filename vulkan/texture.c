@@ -240,8 +240,15 @@ static bool vk_texture_update_from_buffer(struct mosaic_texture *base,
 		// The core passes no pixels for YUV: the planes are mapped and copied here.
 		return vk_ycbcr_upload(t->image, update->buffer);
 	}
-	return vk_host_import_upload(t->image, update->buffer, update->damage) ||
-		vk_image_upload(t->image, update->data, update->stride, update->damage);
+	switch (vk_host_import_upload(t->image, update->buffer, update->damage)) {
+	case VK_HOST_UPLOAD_DONE:
+		return true;
+	case VK_HOST_UPLOAD_FAILED:
+		return false;
+	case VK_HOST_UPLOAD_UNUSED:
+		break;
+	}
+	return vk_image_upload(t->image, update->data, update->stride, update->damage);
 }
 
 static const struct mosaic_texture_impl vk_texture_impl = {
@@ -364,9 +371,11 @@ struct mosaic_texture *vk_texture_from_buffer(struct mosaic_renderer *renderer,
 	}
 	pixman_region32_t all;
 	pixman_region32_init_rect(&all, 0, 0, (unsigned)buffer->width, (unsigned)buffer->height);
-	bool ok = vk_image_ensure_set(t->image) &&
-		(vk_host_import_upload(t->image, buffer, &all) ||
-		vk_image_upload(t->image, data, stride, &all));
+	bool ok = vk_image_ensure_set(t->image);
+	enum vk_host_upload host = ok ? vk_host_import_upload(t->image, buffer, &all) :
+		VK_HOST_UPLOAD_FAILED;
+	ok = host == VK_HOST_UPLOAD_DONE ||
+		(host == VK_HOST_UPLOAD_UNUSED && vk_image_upload(t->image, data, stride, &all));
 	pixman_region32_fini(&all);
 	if (!ok) {
 		vk_image_unref(t->image);

@@ -619,13 +619,17 @@ void vk_frame_release_foreign(struct vk_renderer *r, struct vk_frame *frame,
 void vk_frame_images_end(struct vk_renderer *r, struct vk_frame *frame, bool submitted);
 
 /* host_import.c */
-/*
- * Records the upload of `damage` straight from the buffer's shared memory.
- * False when that path does not apply (the caller then copies through the
- * staging ring).
- */
-bool vk_host_import_upload(struct vk_image *image, struct mosaic_buffer *buffer,
-	const pixman_region32_t *damage);
+enum vk_host_upload {
+	/** The path does not apply: the caller copies through the staging ring. */
+	VK_HOST_UPLOAD_UNUSED,
+	VK_HOST_UPLOAD_DONE,
+	/** The upload failed, with a log line: the caller fails too. */
+	VK_HOST_UPLOAD_FAILED,
+};
+
+/* Records the upload of `damage` straight from the buffer's shared memory. */
+enum vk_host_upload vk_host_import_upload(struct vk_image *image,
+	struct mosaic_buffer *buffer, const pixman_region32_t *damage);
 void vk_host_imports_finish(struct vk_renderer *r);
 /* Whether the driver imports a mapping of shared memory; made once at start-up. */
 bool vk_host_import_probe(struct vk_renderer *r);

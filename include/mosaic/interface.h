@@ -131,7 +131,9 @@ void mosaic_renderer_init(struct mosaic_renderer *renderer,
 
 /**
  * Called by a backend when it detects device loss. Marks the renderer lost
- * (every later call fails) and logs it. The compositor's `lost` callback
+ * (every later call fails) and logs it: the one ERROR line of the failure
+ * (the backend's own detail, such as the call that returned the loss, goes
+ * at DEBUG level). The compositor's `lost` callback
  * runs once, later: when the public call that found the loss returns (after
  * mosaic_pass_submit() when a pass is open), so that the callback may
  * destroy the renderer. A backend keeps unwinding normally after this call.
