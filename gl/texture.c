@@ -137,6 +137,10 @@ static void gles_texture_destroy(struct mosaic_texture *texture)
 	if (t->buffer != NULL) {
 		mosaic_buffer_unlock(t->buffer->buffer);
 	}
+	if (t->cpu_source != NULL) {
+		mosaic_buffer_unlock(t->cpu_source);
+	}
+	free(t->cpu_scratch);
 	free(t);
 }
 
@@ -145,7 +149,7 @@ static bool gles_texture_update_from_buffer(struct mosaic_texture *texture,
 {
 	struct gles_texture *t = gles_texture_from_base(texture);
 	struct gles_renderer *r = gles_renderer_from_base(texture->renderer);
-	if (t->format == NULL) {
+	if (t->format == NULL || t->cpu_source != NULL) {
 		mosaic_log(MOSAIC_LOG_ERROR, "gles: textures of dmabufs and GPU buffers are "
 			"updated by rendering into their buffer");
 		return false;
@@ -194,6 +198,12 @@ bool gles_texture_bind_read_fbo(struct gles_texture *t)
 	return true;
 }
 
+/* The format of the texture's pixels as GL holds them: YUV CPU copies hold R'G'B'. */
+uint32_t gles_texture_read_fourcc(struct gles_texture *t)
+{
+	return t->cpu_source != NULL ? t->format->fourcc : t->base.fourcc;
+}
+
 /* What GL stores for the texture, as far as readback is concerned. */
 const struct gles_format *gles_texture_read_storage(struct gles_texture *t)
 {
@@ -217,9 +227,14 @@ static bool gles_texture_read_pixels(struct mosaic_texture *texture,
 	if (!gles_push_context(r, &saved)) {
 		return false;
 	}
+	// Logs its failures; the read then shows what the texture showed before.
+	if (t->cpu_source != NULL) {
+		gles_dmabuf_cpu_copy_load(t, 0);
+	}
 	bool ok = gles_texture_bind_read_fbo(t);
 	if (ok) {
-		ok = gles_read_framebuffer(r, texture->fourcc, gles_texture_read_storage(t),
+		ok = gles_read_framebuffer(r, gles_texture_read_fourcc(t),
+			gles_texture_read_storage(t),
 			&options->src_box, options->fourcc, options->stride, options->data);
 		glBindFramebuffer(GL_FRAMEBUFFER, 0);
 	}
@@ -238,7 +253,7 @@ static uint32_t gles_texture_preferred_read_format(struct mosaic_texture *textur
 	}
 	uint32_t fourcc = texture->fourcc;
 	if (gles_texture_bind_read_fbo(t)) {
-		fourcc = gles_preferred_read_format(r, texture->fourcc,
+		fourcc = gles_preferred_read_format(r, gles_texture_read_fourcc(t),
 			gles_texture_read_storage(t));
 		glBindFramebuffer(GL_FRAMEBUFFER, 0);
 	}
@@ -377,6 +392,20 @@ out:
 	return t != NULL ? &t->base : NULL;
 }
 
+static struct mosaic_texture *texture_from_cpu_copy(struct gles_renderer *r,
+	struct mosaic_buffer *buffer)
+{
+	struct gles_texture *t = gles_dmabuf_cpu_copy_create(r, buffer);
+	if (t == NULL) {
+		return NULL;
+	}
+	struct mosaic_dmabuf_attributes attribs;
+	mosaic_buffer_get_dmabuf(buffer, &attribs);
+	mosaic_texture_init(&t->base, &gles_texture_impl, &r->base, buffer->width,
+		buffer->height, attribs.fourcc);
+	return &t->base;
+}
+
 /* Samples the GPU buffer's own texture: no copy. */
 static struct mosaic_texture *texture_from_gpu_buffer(struct gles_renderer *r,
 	struct gles_buffer *b)
@@ -409,8 +438,13 @@ struct mosaic_texture *gles_texture_from_buffer(struct mosaic_renderer *base,
 		return gpu != NULL ? texture_from_gpu_buffer(r, gpu) : NULL;
 	}
 	uint32_t caps = mosaic_buffer_get_caps(buffer);
+	// A software driver is given no dmabuf (dmabuf_cpu_copy.c).
+	if (r->software && (caps & MOSAIC_BUFFER_CAP_DMABUF) != 0 &&
+			(caps & MOSAIC_BUFFER_CAP_DATA_PTR) == 0) {
+		return texture_from_cpu_copy(r, buffer);
+	}
 	// A dmabuf this renderer can import is sampled in place; others are copied.
-	if ((caps & MOSAIC_BUFFER_CAP_DMABUF) != 0) {
+	if (!r->software && (caps & MOSAIC_BUFFER_CAP_DMABUF) != 0) {
 		struct mosaic_dmabuf_attributes attribs;
 		bool importable = mosaic_buffer_get_dmabuf(buffer, &attribs) &&
 			mosaic_format_set_has(&r->base.dmabuf_texture_formats, attribs.fourcc,
