@@ -173,9 +173,11 @@ MOSAIC_EXPORT bool mosaic_gles_texture_export_dmabuf(struct mosaic_texture *text
 		mosaic_log(MOSAIC_LOG_ERROR, "gles: textures of GPU buffers cannot be exported");
 		return false;
 	}
-	if (t->buffer != NULL) {
+	// dmabuf imports and CPU copies of dmabufs: the buffer's own planes.
+	struct mosaic_buffer *source = t->buffer != NULL ? t->buffer->buffer : t->cpu_source;
+	if (source != NULL) {
 		struct mosaic_dmabuf_attributes planes;
-		return mosaic_buffer_get_dmabuf(t->buffer->buffer, &planes) &&
+		return mosaic_buffer_get_dmabuf(source, &planes) &&
 			mosaic_dmabuf_attributes_copy(attribs, &planes);
 	}
 	if ((r->base.features & MOSAIC_FEATURE_DMABUF_EXPORT) == 0) {
