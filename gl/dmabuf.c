@@ -29,6 +29,7 @@ static void buffer_release(struct gles_buffer *b)
 		r->procs.eglDestroyImageKHR(r->display, b->image);
 	}
 	mosaic_list_remove(&b->link);
+	free(b->cpu_scratch);
 	free(b);
 }
 
@@ -41,6 +42,7 @@ static void addon_destroy(struct mosaic_buffer_addon *addon)
 	if (!gles_push_context(r, &saved)) {
 		// Without the context the GL names leak, but the memory must not.
 		mosaic_list_remove(&b->link);
+		free(b->cpu_scratch);
 		free(b);
 		return;
 	}

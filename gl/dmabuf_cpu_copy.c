@@ -21,9 +21,9 @@
  * buffers through mosaic_buffer_convert_yuv()), and every pass that draws the
  * texture copies the whole buffer into an ordinary GL texture first, as the
  * Vulkan backend does for dmabufs lavapipe cannot import
- * (vulkan/dmabuf_cpu_copy.c). Reads of the texture copy it too. The driver
- * keeps its textures in plain memory anyway: the copy is what an import would
- * have cost on the first draw, paid on every pass instead.
+ * (vulkan/dmabuf_cpu_copy.c). The GL texture is cached on the buffer, as an
+ * import would be, and shared by every texture of the buffer; reads of such a
+ * texture copy the buffer too.
  */
 
 /* The GL storage of the copy: the buffer's format, or the R'G'B' a YUV one converts to. */
@@ -38,19 +38,19 @@ static const struct gles_format *copy_format(struct gles_renderer *r, uint32_t f
 }
 
 /* Reads the buffer's pixels (and, with `upload`, puts them into the bound texture). */
-static bool read_into(struct gles_renderer *r, struct gles_texture *t, uint32_t fourcc,
-	bool upload)
+static bool read_into(struct gles_buffer *b, uint32_t fourcc, bool upload)
 {
-	struct mosaic_buffer *buffer = t->cpu_source;
-	if (t->cpu_scratch != NULL) {
+	struct gles_renderer *r = b->renderer;
+	struct mosaic_buffer *buffer = b->buffer;
+	if (b->cpu_scratch != NULL) {
 		// Logs its reason.
-		if (!mosaic_buffer_convert_yuv(buffer, fourcc, NULL, t->cpu_scratch,
-				t->cpu_scratch_stride)) {
+		if (!mosaic_buffer_convert_yuv(buffer, fourcc, NULL, b->cpu_scratch,
+				b->cpu_scratch_stride)) {
 			return false;
 		}
 		if (upload) {
-			gles_upload_rect(r, t->format, t->cpu_scratch, t->cpu_scratch_stride, 0, 0,
-				buffer->width, buffer->height);
+			gles_upload_rect(r, b->cpu_format, b->cpu_scratch, b->cpu_scratch_stride, 0,
+				0, buffer->width, buffer->height);
 		}
 		return true;
 	}
@@ -61,22 +61,21 @@ static bool read_into(struct gles_renderer *r, struct gles_texture *t, uint32_t 
 		return false;
 	}
 	if (upload) {
-		gles_upload_rect(r, t->format, access.data, access.stride, 0, 0, buffer->width,
+		gles_upload_rect(r, b->cpu_format, access.data, access.stride, 0, 0, buffer->width,
 			buffer->height);
 	}
 	mosaic_buffer_access_end(&access);
 	return true;
 }
 
-bool gles_dmabuf_cpu_copy_load(struct gles_texture *t, uint64_t seq)
+bool gles_dmabuf_cpu_copy_load(struct gles_buffer *b, uint64_t seq)
 {
-	struct gles_renderer *r = gles_renderer_from_base(t->base.renderer);
 	// Once per pass, even when it fails: one log line, not one per draw.
-	t->cpu_loaded_seq = seq;
-	glBindTexture(GL_TEXTURE_2D, t->tex);
-	bool ok = read_into(r, t, t->base.fourcc, true);
+	b->cpu_loaded_seq = seq;
+	glBindTexture(GL_TEXTURE_2D, b->tex);
+	bool ok = read_into(b, b->fourcc, true);
 	glBindTexture(GL_TEXTURE_2D, 0);
-	ok = gles_check_errors(r, "dmabuf CPU copy") && ok;
+	ok = gles_check_errors(b->renderer, "dmabuf CPU copy") && ok;
 	if (!ok) {
 		mosaic_log(MOSAIC_LOG_ERROR, "gles: cannot copy the dmabuf: its texture shows "
 			"what it showed before");
@@ -84,59 +83,45 @@ bool gles_dmabuf_cpu_copy_load(struct gles_texture *t, uint64_t seq)
 	return ok;
 }
 
-struct gles_texture *gles_dmabuf_cpu_copy_create(struct gles_renderer *r,
-	struct mosaic_buffer *buffer)
+bool gles_dmabuf_cpu_copy_init(struct gles_buffer *b)
 {
+	struct gles_renderer *r = b->renderer;
+	struct mosaic_buffer *buffer = b->buffer;
 	char name[32];
+	if (b->cpu_format != NULL) {
+		return true;
+	}
 	struct mosaic_dmabuf_attributes a;
 	if (!mosaic_buffer_get_dmabuf(buffer, &a)) {
 		mosaic_log(MOSAIC_LOG_ERROR, "gles: the buffer has no dmabuf planes");
-		return NULL;
+		return false;
 	}
 	const struct mosaic_format_info *info = mosaic_format_get_info(a.fourcc);
 	const struct gles_format *fmt = copy_format(r, a.fourcc);
 	if (info == NULL || fmt == NULL) {
 		mosaic_log(MOSAIC_LOG_ERROR, "gles: %s dmabufs cannot be copied into a texture "
 			"on %s", mosaic_format_name(a.fourcc, name), r->device_name);
-		return NULL;
+		return false;
 	}
-	struct gles_texture *t = calloc(1, sizeof(*t));
-	if (t == NULL) {
-		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
-		return NULL;
-	}
-	t->cpu_source = buffer;
-	t->format = fmt;
-	t->target = GL_TEXTURE_2D;
-	t->filter = GL_LINEAR;
-	t->source = info->has_alpha ? GLES_SOURCE_RGBA : GLES_SOURCE_RGBX;
+	b->cpu_format = fmt;
 	if (info->is_yuv) {
-		t->cpu_scratch_stride = (uint32_t)buffer->width * 4;
-		t->cpu_scratch = malloc((size_t)t->cpu_scratch_stride * (size_t)buffer->height);
-		if (t->cpu_scratch == NULL) {
+		b->cpu_scratch_stride = (uint32_t)buffer->width * 4;
+		b->cpu_scratch = malloc((size_t)b->cpu_scratch_stride * (size_t)buffer->height);
+		if (b->cpu_scratch == NULL) {
 			mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
-			free(t);
-			return NULL;
+			goto err;
 		}
 	}
 	// Mapped now (the mapping is cached on the buffer): a buffer the CPU
 	// cannot read is refused here, with the core's one line, where
 	// linux-dmabuf can still say so.
-	if (!read_into(r, t, a.fourcc, false)) {
-		free(t->cpu_scratch);
-		free(t);
-		return NULL;
-	}
-	struct gles_saved_context saved;
-	if (!gles_push_context(r, &saved)) {
-		free(t->cpu_scratch);
-		free(t);
-		return NULL;
+	if (!read_into(b, a.fourcc, false)) {
+		goto err;
 	}
 	while (glGetError() != GL_NO_ERROR) {
 	}
-	glGenTextures(1, &t->tex);
-	glBindTexture(GL_TEXTURE_2D, t->tex);
+	glGenTextures(1, &b->tex);
+	glBindTexture(GL_TEXTURE_2D, b->tex);
 	glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
 	glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
 	glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
@@ -150,25 +135,28 @@ struct gles_texture *gles_dmabuf_cpu_copy_create(struct gles_renderer *r,
 	glBindTexture(GL_TEXTURE_2D, 0);
 	GLenum error = glGetError();
 	if (error != GL_NO_ERROR) {
-		glDeleteTextures(1, &t->tex);
-	}
-	gles_pop_context(r, &saved);
-	if (error != GL_NO_ERROR) {
 		mosaic_log(MOSAIC_LOG_ERROR, "gles: cannot create a %dx%d %s texture (GL error "
 			"0x%x)", buffer->width, buffer->height, mosaic_format_name(fmt->fourcc, name),
 			error);
-		free(t->cpu_scratch);
-		free(t);
-		return NULL;
+		glDeleteTextures(1, &b->tex);
+		b->tex = 0;
+		goto err;
 	}
-	// The texture shows the buffer: the buffer stays until the texture goes.
-	mosaic_buffer_lock(buffer);
+	b->tex_target = GL_TEXTURE_2D;
+	b->fourcc = a.fourcc;
+	b->cpu_loaded_seq = 0;
 	if (!r->cpu_copy_logged) {
 		r->cpu_copy_logged = true;
 		mosaic_log(MOSAIC_LOG_INFO, "gles: %s is not given dmabufs to sample: they are "
 			"copied by the CPU, once per pass that shows them", r->device_name);
 	}
-	return t;
+	return true;
+
+err:
+	free(b->cpu_scratch);
+	b->cpu_scratch = NULL;
+	b->cpu_format = NULL;
+	return false;
 }
 
 bool gles_dmabuf_cpu_copy_formats_init(struct gles_renderer *r)

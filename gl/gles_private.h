@@ -231,6 +231,17 @@ struct gles_buffer {
 	GLuint tex;
 	GLenum tex_target;
 	GLuint rbo;
+	/*
+	 * Software drivers (dmabuf_cpu_copy.c): `tex` is a copy of the dmabuf
+	 * in this GL format (the R'G'B' of YUV ones, converted into
+	 * cpu_scratch first), loaded once per pass that draws it (pass
+	 * sequence number in cpu_loaded_seq) and before every read. NULL
+	 * otherwise.
+	 */
+	const struct gles_format *cpu_format;
+	uint64_t cpu_loaded_seq;
+	void *cpu_scratch;
+	uint32_t cpu_scratch_stride;
 
 	/*
 	 * shm render target: offscreen storage read back at submit. GPU
@@ -285,18 +296,13 @@ struct gles_texture {
 	struct gbm_bo *bo;
 	EGLImageKHR image;
 	struct mosaic_dmabuf_attributes planes;
-	/*
-	 * A dmabuf a software driver shows through a CPU copy
-	 * (dmabuf_cpu_copy.c): locked while the texture lives, copied into
-	 * `tex` once per pass that draws it (pass sequence number in
-	 * cpu_loaded_seq) and before every read. YUV buffers are converted
-	 * into cpu_scratch first.
-	 */
-	struct mosaic_buffer *cpu_source;
-	uint64_t cpu_loaded_seq;
-	void *cpu_scratch;
-	uint32_t cpu_scratch_stride;
 };
+
+/* A texture that shows its buffer's CPU copy (dmabuf_cpu_copy.c). */
+static inline bool gles_texture_is_cpu_copy(const struct gles_texture *texture)
+{
+	return texture->buffer != NULL && texture->buffer->cpu_format != NULL;
+}
 
 /* texture.c */
 struct gles_texture *gles_texture_from_base(struct mosaic_texture *texture);
@@ -309,20 +315,18 @@ void gles_upload_rect(struct gles_renderer *renderer, const struct gles_format *
 void gles_upload_boxes(struct gles_renderer *renderer, const struct gles_format *fmt,
 	const void *data, uint32_t stride, const pixman_box32_t *boxes, int n_boxes);
 
-/* dmabuf_cpu_copy.c */
+/* dmabuf_cpu_copy.c (the context is current) */
 /*
- * A texture showing a dmabuf through a CPU copy (software drivers), for the
- * caller to mosaic_texture_init() (texture.c); it locks `buffer`. NULL with
- * one log line.
+ * Makes (once) the buffer's CPU copy in buffer->tex (software drivers),
+ * after checking that the core can map it. False with one log line.
  */
-struct gles_texture *gles_dmabuf_cpu_copy_create(struct gles_renderer *renderer,
-	struct mosaic_buffer *buffer);
+bool gles_dmabuf_cpu_copy_init(struct gles_buffer *buffer);
 /*
- * Copies the buffer into the texture (the context is current) and notes
- * `seq` as the pass it was loaded for (0: a read). False with log lines: the
- * texture shows what it showed before.
+ * Copies the buffer into its texture and notes `seq` as the pass it was
+ * loaded for (0: a read). False with log lines: the texture shows what it
+ * showed before.
  */
-bool gles_dmabuf_cpu_copy_load(struct gles_texture *texture, uint64_t seq);
+bool gles_dmabuf_cpu_copy_load(struct gles_buffer *buffer, uint64_t seq);
 /*
  * The dmabuf sets of a software driver: LINEAR and implicit layouts of the
  * formats GL holds (YUV ones converted), rendered into where GL renders them.

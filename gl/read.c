@@ -411,8 +411,8 @@ struct mosaic_read_request *gles_read_pixels_start(struct mosaic_texture *textur
 		return NULL;
 	}
 	// Logs its failures; the read then shows what the texture showed before.
-	if (t->cpu_source != NULL) {
-		gles_dmabuf_cpu_copy_load(t, 0);
+	if (gles_texture_is_cpu_copy(t)) {
+		gles_dmabuf_cpu_copy_load(t->buffer, 0);
 	}
 	if (!gles_texture_bind_read_fbo(t)) {
 		goto err;

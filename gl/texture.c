@@ -137,10 +137,6 @@ static void gles_texture_destroy(struct mosaic_texture *texture)
 	if (t->buffer != NULL) {
 		mosaic_buffer_unlock(t->buffer->buffer);
 	}
-	if (t->cpu_source != NULL) {
-		mosaic_buffer_unlock(t->cpu_source);
-	}
-	free(t->cpu_scratch);
 	free(t);
 }
 
@@ -149,7 +145,7 @@ static bool gles_texture_update_from_buffer(struct mosaic_texture *texture,
 {
 	struct gles_texture *t = gles_texture_from_base(texture);
 	struct gles_renderer *r = gles_renderer_from_base(texture->renderer);
-	if (t->format == NULL || t->cpu_source != NULL) {
+	if (t->format == NULL || t->buffer != NULL) {
 		mosaic_log(MOSAIC_LOG_ERROR, "gles: textures of dmabufs and GPU buffers are "
 			"updated by rendering into their buffer");
 		return false;
@@ -171,7 +167,8 @@ static bool gles_texture_update_from_buffer(struct mosaic_texture *texture,
 /* Binds a framebuffer reading the texture (the context is current). */
 bool gles_texture_bind_read_fbo(struct gles_texture *t)
 {
-	if (t->buffer != NULL) {
+	// A CPU copy is read through a framebuffer of its own texture.
+	if (t->buffer != NULL && !gles_texture_is_cpu_copy(t)) {
 		GLuint fbo = gles_buffer_get_fbo(t->buffer);
 		if (fbo == 0) {
 			return false;
@@ -201,7 +198,7 @@ bool gles_texture_bind_read_fbo(struct gles_texture *t)
 /* The format of the texture's pixels as GL holds them: YUV CPU copies hold R'G'B'. */
 uint32_t gles_texture_read_fourcc(struct gles_texture *t)
 {
-	return t->cpu_source != NULL ? t->format->fourcc : t->base.fourcc;
+	return gles_texture_is_cpu_copy(t) ? t->buffer->cpu_format->fourcc : t->base.fourcc;
 }
 
 /* What GL stores for the texture, as far as readback is concerned. */
@@ -228,8 +225,8 @@ static bool gles_texture_read_pixels(struct mosaic_texture *texture,
 		return false;
 	}
 	// Logs its failures; the read then shows what the texture showed before.
-	if (t->cpu_source != NULL) {
-		gles_dmabuf_cpu_copy_load(t, 0);
+	if (gles_texture_is_cpu_copy(t)) {
+		gles_dmabuf_cpu_copy_load(t->buffer, 0);
 	}
 	bool ok = gles_texture_bind_read_fbo(t);
 	if (ok) {
@@ -395,15 +392,34 @@ out:
 static struct mosaic_texture *texture_from_cpu_copy(struct gles_renderer *r,
 	struct mosaic_buffer *buffer)
 {
-	struct gles_texture *t = gles_dmabuf_cpu_copy_create(r, buffer);
-	if (t == NULL) {
+	struct gles_saved_context saved;
+	if (!gles_push_context(r, &saved)) {
 		return NULL;
 	}
-	struct mosaic_dmabuf_attributes attribs;
-	mosaic_buffer_get_dmabuf(buffer, &attribs);
+	struct gles_texture *t = NULL;
+	struct gles_buffer *b = gles_buffer_get(r, buffer);
+	if (b == NULL || !gles_dmabuf_cpu_copy_init(b)) {
+		goto out;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+		goto out;
+	}
+	const struct mosaic_format_info *info = mosaic_format_get_info(b->fourcc);
+	t->tex = b->tex;
+	t->target = GL_TEXTURE_2D;
+	t->buffer = b;
+	t->format = b->cpu_format;
+	t->filter = GL_LINEAR;
+	t->source = info->has_alpha ? GLES_SOURCE_RGBA : GLES_SOURCE_RGBX;
+	// The copy lives as long as the buffer; the texture keeps the buffer.
+	mosaic_buffer_lock(buffer);
 	mosaic_texture_init(&t->base, &gles_texture_impl, &r->base, buffer->width,
-		buffer->height, attribs.fourcc);
-	return &t->base;
+		buffer->height, b->fourcc);
+out:
+	gles_pop_context(r, &saved);
+	return t != NULL ? &t->base : NULL;
 }
 
 /* Samples the GPU buffer's own texture: no copy. */
