@@ -12,7 +12,9 @@
  *   YUYV (and NV12), a vgem buffer (a dumb buffer of card1);
  * - on the surfaceless platform: a vkms dumb buffer and a udmabuf;
  * - rendering into a udmabuf (GBM platform): the frame lands in the buffer
- *   and matches pixman's.
+ *   and matches pixman's;
+ * - a vgem buffer with a read-only fd is sampled but refused as a target, and
+ *   a udmabuf said to be tiled is refused, each with one log line.
  * Exits 77 with one line without card0, a vgem card1 and /dev/udmabuf, or
  * without the GLES backend. A case name on the command line runs that one.
  */
@@ -86,8 +88,8 @@ static struct foreign make_udmabuf(uint32_t fourcc)
 	return f;
 }
 
-/* A dumb buffer of `card`, exported read-write and mapped through the card. */
-static struct foreign make_dumb(const char *card, uint32_t fourcc)
+/* A dumb buffer of `card`, exported (read-only with `read_only`), mapped through the card. */
+static struct foreign make_dumb_export(const char *card, uint32_t fourcc, bool read_only)
 {
 	struct foreign f = {0};
 	int fd = open(card, O_RDWR | O_CLOEXEC);
@@ -99,13 +101,18 @@ static struct foreign make_dumb(const char *card, uint32_t fourcc)
 	f.size = create.size;
 	struct drm_mode_map_dumb map = { .handle = create.handle };
 	assert_int_equal(drmIoctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &map), 0);
-	assert_int_equal(drmPrimeHandleToFD(fd, create.handle, DRM_CLOEXEC | DRM_RDWR, &f.fd),
-		0);
+	assert_int_equal(drmPrimeHandleToFD(fd, create.handle,
+		DRM_CLOEXEC | (read_only ? 0 : DRM_RDWR), &f.fd), 0);
 	f.map = mmap(NULL, f.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)map.offset);
 	assert_true(f.map != MAP_FAILED);
 	// The dmabuf keeps the buffer.
 	close(fd);
 	return f;
+}
+
+static struct foreign make_dumb(const char *card, uint32_t fourcc)
+{
+	return make_dumb_export(card, fourcc, false);
 }
 
 static void foreign_finish(struct foreign *f)
@@ -313,6 +320,52 @@ static void test_surfaceless_udmabuf(void **state)
 	sample("surfaceless", make_udmabuf(DRM_FORMAT_ARGB8888), "ARGB8888 udmabuf");
 }
 
+/*
+ * A dmabuf whose fd is read-only (as gbm_bo_get_fd() gives them) is sampled,
+ * and refused as a target with one log line; one of a layout the CPU cannot
+ * read (a tiled modifier) is refused as a texture with one log line.
+ */
+static void test_refused(void **state)
+{
+	int card;
+	struct mosaic_renderer *r = gles_on("gbm", &card);
+	struct foreign ro = make_dumb_export(VGEM, DRM_FORMAT_XRGB8888, true);
+	assert_int_equal(fcntl(ro.fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+	fill(&ro, 5);
+	struct mosaic_buffer *b = wrap(&ro);
+	test_log_reset();
+	struct mosaic_texture *tex = mosaic_texture_from_buffer(r, b);
+	assert_non_null(tex);
+	static uint32_t got[W * H], want[W * H];
+	frame_of(r, tex, got);
+	reference_of(b, want);
+	compare("XRGB8888 vgem buffer with a read-only fd", 0, got, want);
+	assert_int_equal(test_log.n_errors, 0);
+	assert_null(mosaic_renderer_begin_pass(r, b, NULL));
+	assert_int_equal(test_log.n_errors, 1);
+	print_message("as a target: %s\n", test_log.last_error);
+	mosaic_texture_destroy(tex);
+	mosaic_buffer_drop(b);
+	foreign_finish(&ro);
+
+	struct foreign tiled = make_udmabuf(DRM_FORMAT_XRGB8888);
+	struct mosaic_dmabuf_attributes a = {
+		.width = W, .height = H, .fourcc = DRM_FORMAT_XRGB8888,
+		.modifier = I915_FORMAT_MOD_X_TILED, .n_planes = 1,
+		.stride = { tiled.stride[0] }, .fd = { dup(tiled.fd), -1, -1, -1 },
+	};
+	b = mosaic_buffer_from_dmabuf(&a);
+	assert_non_null(b);
+	test_log_reset();
+	assert_null(mosaic_texture_from_buffer(r, b));
+	assert_int_equal(test_log.n_errors, 1);
+	print_message("a tiled udmabuf: %s\n", test_log.last_error);
+	mosaic_buffer_drop(b);
+	foreign_finish(&tiled);
+	mosaic_renderer_destroy(r);
+	close(card);
+}
+
 /* A frame rendered into a udmabuf lands in its memory, as pixman draws it. */
 static void test_render_into_udmabuf(void **state)
 {
@@ -364,6 +417,7 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(test_surfaceless_vkms),
 		cmocka_unit_test(test_surfaceless_udmabuf),
 		cmocka_unit_test(test_render_into_udmabuf),
+		cmocka_unit_test(test_refused),
 	};
 	if (argc > 1) {
 		cmocka_set_test_filter(argv[1]);
