@@ -1,13 +1,9 @@
-#define _GNU_SOURCE /* memfd_create */
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
 
 #include <mosaic/format.h>
-
-#include <gbm.h>
 
 #include "gl/gles_private.h"
 #include "private/backend.h"
@@ -33,6 +29,7 @@ static void buffer_release(struct gles_buffer *b)
 		r->procs.eglDestroyImageKHR(r->display, b->image);
 	}
 	mosaic_list_remove(&b->link);
+	free(b->cpu_scratch);
 	free(b);
 }
 
@@ -45,6 +42,7 @@ static void addon_destroy(struct mosaic_buffer_addon *addon)
 	if (!gles_push_context(r, &saved)) {
 		// Without the context the GL names leak, but the memory must not.
 		mosaic_list_remove(&b->link);
+		free(b->cpu_scratch);
 		free(b);
 		return;
 	}
@@ -103,9 +101,7 @@ EGLImageKHR gles_create_dmabuf_image(struct gles_renderer *r,
 			EGL_DMA_BUF_PLANE3_PITCH_EXT, EGL_DMA_BUF_PLANE3_MODIFIER_LO_EXT,
 			EGL_DMA_BUF_PLANE3_MODIFIER_HI_EXT },
 	};
-	// LINEAR that only gles_dmabuf_formats_init() listed is the implicit layout.
-	bool modifier = a->modifier != DRM_FORMAT_MOD_INVALID &&
-		!(a->modifier == DRM_FORMAT_MOD_LINEAR && r->linear_is_implicit);
+	bool modifier = a->modifier != DRM_FORMAT_MOD_INVALID;
 	if (modifier && !r->exts.dmabuf_modifiers) {
 		mosaic_log(MOSAIC_LOG_ERROR, "gles: explicit modifiers need "
 			"EGL_EXT_image_dma_buf_import_modifiers");
@@ -268,87 +264,13 @@ GLuint gles_buffer_get_fbo(struct gles_buffer *b)
 	return b->fbo;
 }
 
-/* Whether a 16x16 linear image of `fourcc` in `fd` (zeroed, large enough) imports. */
-static bool probe_import(struct gles_renderer *r, int fd, uint32_t fourcc)
-{
-	const struct mosaic_format_info *info = mosaic_format_get_info(fourcc);
-	struct mosaic_dmabuf_attributes a = {
-		.width = 16, .height = 16, .fourcc = fourcc, .modifier = DRM_FORMAT_MOD_LINEAR,
-		.n_planes = info->n_planes,
-	};
-	uint32_t offset = 0;
-	for (int p = 0; p < info->n_planes; p++) {
-		uint64_t row_bytes;
-		uint32_t rows;
-		if (!mosaic_format_plane_size(info, p, 16, 16, &row_bytes, &rows)) {
-			return false;
-		}
-		a.fd[p] = fd;
-		a.offset[p] = offset;
-		a.stride[p] = (uint32_t)row_bytes;
-		offset += (uint32_t)row_bytes * rows;
-	}
-	EGLImageKHR image = gles_create_dmabuf_image(r, &a, true);
-	if (image == EGL_NO_IMAGE_KHR) {
-		return false;
-	}
-	r->procs.eglDestroyImageKHR(r->display, image);
-	return true;
-}
-
-/*
- * Software drivers list every YUV format as importable, and Mesa 25's
- * llvmpipe (kms_swrast too, from real dmabufs) then refuses the two- and
- * three-plane ones with EGL_BAD_ALLOC. A probe import tells, from a memfd
- * where the driver maps any fd (surfaceless llvmpipe), else from a GBM
- * buffer: the YUV formats that do not import are left out. With neither (the
- * device platform of a driver that wants real dmabufs) nothing is probed.
- */
-static void drop_unimportable_yuv(struct gles_renderer *r)
-{
-	int fd = memfd_create("mosaic-gles-probe", MFD_CLOEXEC);
-	if (fd >= 0 && ftruncate(fd, 16 * 16 * 4) != 0) {
-		close(fd);
-		fd = -1;
-	}
-	// A driver that refuses a memfd even for RGB wants a real dmabuf: a GBM
-	// buffer of 16x16 XRGB8888 holds every 16x16 YUV layout.
-	if (fd >= 0 && !probe_import(r, fd, DRM_FORMAT_XRGB8888)) {
-		close(fd);
-		fd = -1;
-	}
-	struct gbm_bo *bo = NULL;
-	if (fd < 0 && r->gbm != NULL) {
-		bo = gbm_bo_create(r->gbm, 16, 16, GBM_FORMAT_XRGB8888, GBM_BO_USE_LINEAR);
-		fd = bo != NULL ? gbm_bo_get_fd(bo) : -1;
-	}
-	if (fd >= 0) {
-		size_t n;
-		const struct mosaic_format_info *infos = mosaic_format_get_all(&n);
-		for (size_t i = 0; i < n; i++) {
-			const struct mosaic_format *f = mosaic_format_set_get(
-				&r->base.dmabuf_texture_formats, infos[i].fourcc);
-			if (!infos[i].is_yuv || f == NULL || probe_import(r, fd, infos[i].fourcc)) {
-				continue;
-			}
-			mosaic_log(MOSAIC_LOG_INFO, "gles: %s lists %s dmabufs but cannot import "
-				"them: left out", r->device_name, infos[i].name);
-			while ((f = mosaic_format_set_get(&r->base.dmabuf_texture_formats,
-					infos[i].fourcc)) != NULL) {
-				mosaic_format_set_remove(&r->base.dmabuf_texture_formats,
-					infos[i].fourcc, f->modifiers[0]);
-			}
-		}
-		close(fd);
-	}
-	if (bo != NULL) {
-		gbm_bo_destroy(bo);
-	}
-}
-
 /* Adds the (format, modifier) pairs EGL imports for formats of the core table. */
 bool gles_dmabuf_formats_init(struct gles_renderer *r)
 {
+	if (r->software) {
+		// Nothing is imported: what the core maps and GL holds (dmabuf_cpu_copy.c).
+		return gles_dmabuf_cpu_copy_formats_init(r);
+	}
 	if (!r->exts.dmabuf_import || !r->exts.egl_image) {
 		return true;
 	}
@@ -410,23 +332,6 @@ bool gles_dmabuf_formats_init(struct gles_renderer *r)
 		free(external);
 	}
 	free(formats);
-	if (ok && r->software) {
-		drop_unimportable_yuv(r);
-	}
-	// A software driver lays every buffer out linearly: clients that allocate
-	// LINEAR buffers (and say so) import as implicit ones. YUV ones are sampled only.
-	for (size_t i = 0; i < n && ok && r->software; i++) {
-		uint32_t fourcc = infos[i].fourcc;
-		if (mosaic_format_set_has(&r->base.dmabuf_texture_formats, fourcc,
-				DRM_FORMAT_MOD_INVALID) && !mosaic_format_set_has(
-				&r->base.dmabuf_texture_formats, fourcc, DRM_FORMAT_MOD_LINEAR)) {
-			r->linear_is_implicit = true;
-			ok = mosaic_format_set_add(&r->base.dmabuf_texture_formats, fourcc,
-					DRM_FORMAT_MOD_LINEAR) && (infos[i].is_yuv ||
-				mosaic_format_set_add(&r->base.dmabuf_render_formats, fourcc,
-					DRM_FORMAT_MOD_LINEAR));
-		}
-	}
 	return ok;
 }
 

@@ -187,6 +187,15 @@ void gles_pass_add_texture(struct mosaic_pass *base,
 	bool blend = opts->blend == MOSAIC_BLEND_PREMULTIPLIED &&
 		!(t->source == GLES_SOURCE_RGBX && alpha >= 1.0f);
 	GLint filter = opts->filter == MOSAIC_FILTER_NEAREST ? GL_NEAREST : GL_LINEAR;
+	if (gles_texture_is_cpu_copy(t) && t->buffer->cpu_loaded_seq != pass->seq) {
+		// Runs before the pass's draws; logs its failures (the texture then
+		// shows what it showed before).
+		struct gles_saved_context saved;
+		if (gles_push_context(pass->renderer, &saved)) {
+			gles_dmabuf_cpu_copy_load(t->buffer, pass->seq);
+			gles_pop_context(pass->renderer, &saved);
+		}
+	}
 	struct gles_cmd *cmd = draw_cmd(pass, t->source, t->target, t->tex, filter, blend);
 	if (cmd == NULL) {
 		return;

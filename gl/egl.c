@@ -502,6 +502,54 @@ static dev_t node_dev(const char *path)
 	return st.st_rdev;
 }
 
+/* The display's EGL device (EGL_EXT_device_query), or EGL_NO_DEVICE_EXT. */
+static EGLDeviceEXT display_device(struct gles_renderer *r)
+{
+	const char *client_exts = eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS);
+	if (r->procs.eglQueryDeviceStringEXT == NULL || client_exts == NULL ||
+			!(gles_has_extension(client_exts, "EGL_EXT_device_query") ||
+			gles_has_extension(client_exts, "EGL_EXT_device_base"))) {
+		return EGL_NO_DEVICE_EXT;
+	}
+	load_proc(r, eglQueryDisplayAttribEXT);
+	EGLAttrib attrib = 0;
+	if (r->procs.eglQueryDisplayAttribEXT == NULL ||
+			!r->procs.eglQueryDisplayAttribEXT(r->display, EGL_DEVICE_EXT, &attrib)) {
+		return EGL_NO_DEVICE_EXT;
+	}
+	return (EGLDeviceEXT)attrib;
+}
+
+/* The extensions of the display's EGL device, or NULL. */
+static const char *display_device_extensions(struct gles_renderer *r)
+{
+	EGLDeviceEXT device = display_device(r);
+	return device == EGL_NO_DEVICE_EXT ? NULL :
+		r->procs.eglQueryDeviceStringEXT(device, EGL_EXTENSIONS);
+}
+
+void gles_detect_software(struct gles_renderer *r, const char *gl_renderer)
+{
+	static const char *const rasterizers[] = { "llvmpipe", "softpipe", "swrast",
+		"SwiftShader" };
+	const char *why = NULL;
+	if (gles_has_extension(display_device_extensions(r), "EGL_MESA_device_software")) {
+		why = "its EGL device has EGL_MESA_device_software";
+	}
+	for (size_t i = 0; why == NULL && gl_renderer != NULL &&
+			i < sizeof(rasterizers) / sizeof(rasterizers[0]); i++) {
+		if (strstr(gl_renderer, rasterizers[i]) != NULL) {
+			why = "GL_RENDERER names a software rasterizer";
+		}
+	}
+	r->software = why != NULL;
+	if (r->software) {
+		// Mesa 25's llvmpipe faults drawing from dmabufs of other exporters.
+		mosaic_log(MOSAIC_LOG_INFO, "gles: %s rasterizes on the CPU (%s): dmabufs are "
+			"mapped by mosaic and copied, never imported into EGL", r->device_name, why);
+	}
+}
+
 /*
  * The DRM node of the display's device (EGL_EXT_device_drm and its render
  * node extension), or of the GBM device: the renderer's DRM device when the
@@ -515,21 +563,8 @@ static void find_drm_node(struct gles_renderer *r, int drm_fd)
 		r->base.drm_dev = fstat(fd, &st) == 0 ? st.st_rdev : 0;
 		return;
 	}
-	const char *client_exts = eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS);
-	if (r->procs.eglQueryDeviceStringEXT == NULL || client_exts == NULL ||
-			!(gles_has_extension(client_exts, "EGL_EXT_device_query") ||
-			gles_has_extension(client_exts, "EGL_EXT_device_base"))) {
-		return;
-	}
-	load_proc(r, eglQueryDisplayAttribEXT);
-	EGLAttrib attrib = 0;
-	if (r->procs.eglQueryDisplayAttribEXT == NULL ||
-			!r->procs.eglQueryDisplayAttribEXT(r->display, EGL_DEVICE_EXT, &attrib) ||
-			attrib == 0) {
-		return;
-	}
-	EGLDeviceEXT device = (EGLDeviceEXT)attrib;
-	const char *exts = r->procs.eglQueryDeviceStringEXT(device, EGL_EXTENSIONS);
+	const char *exts = display_device_extensions(r);
+	EGLDeviceEXT device = display_device(r);
 	if (gles_has_extension(exts, "EGL_EXT_device_drm_render_node")) {
 		r->base.drm_dev = node_dev(r->procs.eglQueryDeviceStringEXT(device,
 			EGL_DRM_RENDER_NODE_FILE_EXT));
@@ -583,9 +618,7 @@ bool gles_egl_init(struct gles_renderer *r, int drm_fd, bool probing)
 	snprintf(r->device_name, sizeof(r->device_name), "%s (GLES %d.%d, EGL %s)",
 		gl_renderer != NULL ? gl_renderer : "unknown", r->gl_major, r->gl_minor,
 		r->platform);
-	r->software = gl_renderer != NULL && (strstr(gl_renderer, "llvmpipe") != NULL ||
-		strstr(gl_renderer, "softpipe") != NULL || strstr(gl_renderer, "swrast") != NULL ||
-		strstr(gl_renderer, "SwiftShader") != NULL);
+	gles_detect_software(r, gl_renderer);
 	load_gl_extensions(r);
 	// Software drivers keep buffers in plain memory: a pixel buffer is one copy more.
 	r->use_pbo = r->gl_major >= 3 && !r->software;

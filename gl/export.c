@@ -169,10 +169,12 @@ MOSAIC_EXPORT bool mosaic_gles_texture_export_dmabuf(struct mosaic_texture *text
 {
 	struct gles_texture *t = gles_texture_from_base(texture);
 	struct gles_renderer *r = gles_renderer_from_base(texture->renderer);
-	if (t->buffer != NULL && t->buffer->rt_tex != 0) {
+	// GPU buffers' textures sample the buffer's own storage.
+	if (t->buffer != NULL && t->buffer->rt_tex != 0 && t->tex == t->buffer->rt_tex) {
 		mosaic_log(MOSAIC_LOG_ERROR, "gles: textures of GPU buffers cannot be exported");
 		return false;
 	}
+	// dmabuf imports and CPU copies of dmabufs: the buffer's own planes.
 	if (t->buffer != NULL) {
 		struct mosaic_dmabuf_attributes planes;
 		return mosaic_buffer_get_dmabuf(t->buffer->buffer, &planes) &&

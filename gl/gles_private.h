@@ -124,9 +124,15 @@ struct gles_renderer {
 	/* Created with EGL_TRACK_REFERENCES_KHR: eglTerminate is counted. */
 	bool display_tracked;
 	int gl_major, gl_minor;
+	/*
+	 * A CPU rasterizer (gles_detect_software()): dmabufs are never handed
+	 * to it, the core maps them (dmabuf_cpu_copy.c, CPU render targets).
+	 */
 	bool software;
-	/* DRM_FORMAT_MOD_LINEAR is in the dmabuf sets as the implicit layout (software). */
-	bool linear_is_implicit;
+	/* The first dmabuf shown through a CPU copy was logged. */
+	bool cpu_copy_logged;
+	/* Advanced by every pass begun: CPU copies load once per pass that draws them. */
+	uint64_t pass_seq;
 	/* MOSAIC_GLES_EXTERNAL=1: sample every dmabuf as GL_TEXTURE_EXTERNAL_OES. */
 	bool force_external;
 	/* Set while probing what the driver supports: GL errors are expected. */
@@ -185,6 +191,13 @@ void gles_pop_context(struct gles_renderer *renderer, const struct gles_saved_co
 /* True (and the renderer marked lost) when the context was reset. */
 bool gles_check_reset(struct gles_renderer *renderer);
 bool gles_has_extension(const char *list, const char *name);
+/*
+ * Whether the driver rasterizes on the CPU: the EGL device says
+ * EGL_MESA_device_software, or GL_RENDERER names a software rasterizer
+ * (kms_swrast on a GBM display reports the card as its device). Sets
+ * renderer->software and logs the answer once (the context is current).
+ */
+void gles_detect_software(struct gles_renderer *renderer, const char *gl_renderer);
 /* Logs every pending GL error; true when there was none. */
 bool gles_check_errors(struct gles_renderer *renderer, const char *where);
 
@@ -218,6 +231,17 @@ struct gles_buffer {
 	GLuint tex;
 	GLenum tex_target;
 	GLuint rbo;
+	/*
+	 * Software drivers (dmabuf_cpu_copy.c): `tex` is a copy of the dmabuf
+	 * in this GL format (the R'G'B' of YUV ones, converted into
+	 * cpu_scratch first), loaded once per pass that draws it (pass
+	 * sequence number in cpu_loaded_seq) and before every read. NULL
+	 * otherwise.
+	 */
+	const struct gles_format *cpu_format;
+	uint64_t cpu_loaded_seq;
+	void *cpu_scratch;
+	uint32_t cpu_scratch_stride;
 
 	/*
 	 * shm render target: offscreen storage read back at submit. GPU
@@ -274,6 +298,12 @@ struct gles_texture {
 	struct mosaic_dmabuf_attributes planes;
 };
 
+/* A texture that shows its buffer's CPU copy (dmabuf_cpu_copy.c). */
+static inline bool gles_texture_is_cpu_copy(const struct gles_texture *texture)
+{
+	return texture->buffer != NULL && texture->buffer->cpu_format != NULL;
+}
+
 /* texture.c */
 struct gles_texture *gles_texture_from_base(struct mosaic_texture *texture);
 struct mosaic_texture *gles_texture_from_buffer(struct mosaic_renderer *renderer,
@@ -284,6 +314,24 @@ void gles_upload_rect(struct gles_renderer *renderer, const struct gles_format *
 /* The same for every box (`data` holds the whole image). */
 void gles_upload_boxes(struct gles_renderer *renderer, const struct gles_format *fmt,
 	const void *data, uint32_t stride, const pixman_box32_t *boxes, int n_boxes);
+
+/* dmabuf_cpu_copy.c (the context is current) */
+/*
+ * Makes (once) the buffer's CPU copy in buffer->tex (software drivers),
+ * after checking that the core can map it. False with one log line.
+ */
+bool gles_dmabuf_cpu_copy_init(struct gles_buffer *buffer);
+/*
+ * Copies the buffer into its texture and notes `seq` as the pass it was
+ * loaded for (0: a read). False with log lines: the texture shows what it
+ * showed before.
+ */
+bool gles_dmabuf_cpu_copy_load(struct gles_buffer *buffer, uint64_t seq);
+/*
+ * The dmabuf sets of a software driver: LINEAR and implicit layouts of the
+ * formats GL holds (YUV ones converted), rendered into where GL renders them.
+ */
+bool gles_dmabuf_cpu_copy_formats_init(struct gles_renderer *renderer);
 
 /* read.c (the context is current, the framebuffer bound for reading) */
 bool gles_read_framebuffer(struct gles_renderer *renderer, uint32_t src_fourcc,
@@ -304,6 +352,8 @@ bool gles_convert(uint32_t src_fourcc, const void *src, uint32_t src_stride,
 struct mosaic_read_request *gles_read_pixels_start(struct mosaic_texture *texture,
 	const struct mosaic_read_pixels_options *options);
 bool gles_texture_bind_read_fbo(struct gles_texture *texture);
+/* The fourcc of what the texture holds for readback (R'G'B' for YUV CPU copies). */
+uint32_t gles_texture_read_fourcc(struct gles_texture *texture);
 /* The GL storage readback sees: the texture's format, a GPU buffer's or the dmabuf's. */
 const struct gles_format *gles_texture_read_storage(struct gles_texture *texture);
 

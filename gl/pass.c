@@ -138,6 +138,11 @@ static bool gles_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_
 		if (ok) {
 			gles_mark_complete(r, point);
 		}
+		// A dmabuf mapped as a CPU target (software drivers) still gives
+		// its implicit fences, as a dmabuf target would.
+		if (ok && out_sync_file != NULL && r->software) {
+			*out_sync_file = implicit_sync_file(pass);
+		}
 	} else if (ok) {
 		// dmabuf targets, and CPU-memory passes that drew nothing: a fence.
 		if (out_sync_file != NULL && r->exts.native_fence) {
@@ -202,6 +207,7 @@ struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *base,
 		mosaic_touched_init(&pass->touched_boxes);
 	}
 	pass->renderer = r;
+	pass->seq = ++r->pass_seq;
 	// setup_data_target reads it before mosaic_pass_init sets the rest.
 	pass->base.buffer = buffer;
 	pass->n_cmds = pass->n_verts = pass->n_rects = 0;
@@ -219,7 +225,9 @@ struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *base,
 	}
 	uint32_t caps = mosaic_buffer_get_caps(buffer);
 	bool use_dmabuf = false;
-	if (!gpu_buffer && (caps & MOSAIC_BUFFER_CAP_DMABUF) != 0) {
+	// A software driver renders into no dmabuf (it faults on those of other
+	// exporters): the core maps it, as a CPU-memory target (cpu_target.c).
+	if (!gpu_buffer && !r->software && (caps & MOSAIC_BUFFER_CAP_DMABUF) != 0) {
 		struct mosaic_dmabuf_attributes attribs;
 		use_dmabuf = mosaic_buffer_get_dmabuf(buffer, &attribs) &&
 			mosaic_format_set_has(&r->base.dmabuf_render_formats, attribs.fourcc,

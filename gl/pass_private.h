@@ -42,6 +42,8 @@ struct gles_pass {
 	struct mosaic_pass base;
 	struct gles_renderer *renderer;
 	struct gles_buffer *target;
+	/* The renderer's pass_seq when the pass began. */
+	uint64_t seq;
 	/* CPU-memory target: rendered offscreen, uploaded and read back at submit. */
 	bool data_target;
 	/* The target's pixels while the pass is open (data_target only). */

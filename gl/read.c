@@ -410,6 +410,10 @@ struct mosaic_read_request *gles_read_pixels_start(struct mosaic_texture *textur
 		free(req);
 		return NULL;
 	}
+	// Logs its failures; the read then shows what the texture showed before.
+	if (gles_texture_is_cpu_copy(t)) {
+		gles_dmabuf_cpu_copy_load(t->buffer, 0);
+	}
 	if (!gles_texture_bind_read_fbo(t)) {
 		goto err;
 	}
@@ -417,7 +421,7 @@ struct mosaic_read_request *gles_read_pixels_start(struct mosaic_texture *textur
 	GLenum format, type;
 	uint32_t read_fourcc;
 	choose_read(r, storage, &format, &type, &read_fourcc, &req->bpp);
-	req->have_fourcc = source_fourcc(texture->fourcc, read_fourcc);
+	req->have_fourcc = source_fourcc(gles_texture_read_fourcc(t), read_fourcc);
 	const struct mosaic_box *box = &options->src_box;
 	glGenBuffers(1, &req->pbo);
 	glBindBuffer(GL_PIXEL_PACK_BUFFER, req->pbo);

@@ -277,7 +277,8 @@ static uint64_t compute_features(const struct gles_renderer *r)
 {
 	const struct gles_exts *e = &r->exts;
 	uint64_t features = 0;
-	if (e->dmabuf_import && e->egl_image) {
+	// Software drivers take dmabufs through the core's mapping (dmabuf_cpu_copy.c).
+	if ((e->dmabuf_import && e->egl_image) || r->software) {
 		features |= MOSAIC_FEATURE_DMABUF_IMPORT;
 		if (e->dmabuf_modifiers) {
 			features |= MOSAIC_FEATURE_DRM_MODIFIERS;

@@ -145,7 +145,7 @@ static bool gles_texture_update_from_buffer(struct mosaic_texture *texture,
 {
 	struct gles_texture *t = gles_texture_from_base(texture);
 	struct gles_renderer *r = gles_renderer_from_base(texture->renderer);
-	if (t->format == NULL) {
+	if (t->format == NULL || t->buffer != NULL) {
 		mosaic_log(MOSAIC_LOG_ERROR, "gles: textures of dmabufs and GPU buffers are "
 			"updated by rendering into their buffer");
 		return false;
@@ -167,7 +167,8 @@ static bool gles_texture_update_from_buffer(struct mosaic_texture *texture,
 /* Binds a framebuffer reading the texture (the context is current). */
 bool gles_texture_bind_read_fbo(struct gles_texture *t)
 {
-	if (t->buffer != NULL) {
+	// A CPU copy is read through a framebuffer of its own texture.
+	if (t->buffer != NULL && !gles_texture_is_cpu_copy(t)) {
 		GLuint fbo = gles_buffer_get_fbo(t->buffer);
 		if (fbo == 0) {
 			return false;
@@ -194,6 +195,12 @@ bool gles_texture_bind_read_fbo(struct gles_texture *t)
 	return true;
 }
 
+/* The format of the texture's pixels as GL holds them: YUV CPU copies hold R'G'B'. */
+uint32_t gles_texture_read_fourcc(struct gles_texture *t)
+{
+	return gles_texture_is_cpu_copy(t) ? t->buffer->cpu_format->fourcc : t->base.fourcc;
+}
+
 /* What GL stores for the texture, as far as readback is concerned. */
 const struct gles_format *gles_texture_read_storage(struct gles_texture *t)
 {
@@ -217,9 +224,14 @@ static bool gles_texture_read_pixels(struct mosaic_texture *texture,
 	if (!gles_push_context(r, &saved)) {
 		return false;
 	}
+	// Logs its failures; the read then shows what the texture showed before.
+	if (gles_texture_is_cpu_copy(t)) {
+		gles_dmabuf_cpu_copy_load(t->buffer, 0);
+	}
 	bool ok = gles_texture_bind_read_fbo(t);
 	if (ok) {
-		ok = gles_read_framebuffer(r, texture->fourcc, gles_texture_read_storage(t),
+		ok = gles_read_framebuffer(r, gles_texture_read_fourcc(t),
+			gles_texture_read_storage(t),
 			&options->src_box, options->fourcc, options->stride, options->data);
 		glBindFramebuffer(GL_FRAMEBUFFER, 0);
 	}
@@ -238,7 +250,7 @@ static uint32_t gles_texture_preferred_read_format(struct mosaic_texture *textur
 	}
 	uint32_t fourcc = texture->fourcc;
 	if (gles_texture_bind_read_fbo(t)) {
-		fourcc = gles_preferred_read_format(r, texture->fourcc,
+		fourcc = gles_preferred_read_format(r, gles_texture_read_fourcc(t),
 			gles_texture_read_storage(t));
 		glBindFramebuffer(GL_FRAMEBUFFER, 0);
 	}
@@ -377,6 +389,39 @@ out:
 	return t != NULL ? &t->base : NULL;
 }
 
+static struct mosaic_texture *texture_from_cpu_copy(struct gles_renderer *r,
+	struct mosaic_buffer *buffer)
+{
+	struct gles_saved_context saved;
+	if (!gles_push_context(r, &saved)) {
+		return NULL;
+	}
+	struct gles_texture *t = NULL;
+	struct gles_buffer *b = gles_buffer_get(r, buffer);
+	if (b == NULL || !gles_dmabuf_cpu_copy_init(b)) {
+		goto out;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+		goto out;
+	}
+	const struct mosaic_format_info *info = mosaic_format_get_info(b->fourcc);
+	t->tex = b->tex;
+	t->target = GL_TEXTURE_2D;
+	t->buffer = b;
+	t->format = b->cpu_format;
+	t->filter = GL_LINEAR;
+	t->source = info->has_alpha ? GLES_SOURCE_RGBA : GLES_SOURCE_RGBX;
+	// The copy lives as long as the buffer; the texture keeps the buffer.
+	mosaic_buffer_lock(buffer);
+	mosaic_texture_init(&t->base, &gles_texture_impl, &r->base, buffer->width,
+		buffer->height, b->fourcc);
+out:
+	gles_pop_context(r, &saved);
+	return t != NULL ? &t->base : NULL;
+}
+
 /* Samples the GPU buffer's own texture: no copy. */
 static struct mosaic_texture *texture_from_gpu_buffer(struct gles_renderer *r,
 	struct gles_buffer *b)
@@ -409,8 +454,13 @@ struct mosaic_texture *gles_texture_from_buffer(struct mosaic_renderer *base,
 		return gpu != NULL ? texture_from_gpu_buffer(r, gpu) : NULL;
 	}
 	uint32_t caps = mosaic_buffer_get_caps(buffer);
+	// A software driver is given no dmabuf (dmabuf_cpu_copy.c).
+	if (r->software && (caps & MOSAIC_BUFFER_CAP_DMABUF) != 0 &&
+			(caps & MOSAIC_BUFFER_CAP_DATA_PTR) == 0) {
+		return texture_from_cpu_copy(r, buffer);
+	}
 	// A dmabuf this renderer can import is sampled in place; others are copied.
-	if ((caps & MOSAIC_BUFFER_CAP_DMABUF) != 0) {
+	if (!r->software && (caps & MOSAIC_BUFFER_CAP_DMABUF) != 0) {
 		struct mosaic_dmabuf_attributes attribs;
 		bool importable = mosaic_buffer_get_dmabuf(buffer, &attribs) &&
 			mosaic_format_set_has(&r->base.dmabuf_texture_formats, attribs.fourcc,

@@ -143,14 +143,9 @@ MOSAIC_EXPORT bool mosaic_texture_update_from_buffer(struct mosaic_texture *text
 	}
 	struct mosaic_buffer_access access;
 	// Logs its reason.
-	if (!mosaic_buffer_access_begin(&access, buffer, MOSAIC_BUFFER_DATA_ACCESS_READ)) {
+	if (!mosaic_buffer_access_begin_as(&access, buffer, MOSAIC_BUFFER_DATA_ACCESS_READ,
+			texture->fourcc)) {
 		goto out;
-	}
-	if (access.fourcc != texture->fourcc) {
-		char a[32], b[32];
-		mosaic_log(MOSAIC_LOG_ERROR, "buffer format %s differs from texture format %s",
-			mosaic_format_name(access.fourcc, a), mosaic_format_name(texture->fourcc, b));
-		goto out_access;
 	}
 	struct mosaic_renderer *renderer = texture->renderer;
 	mosaic_call_enter(renderer);
@@ -166,8 +161,6 @@ MOSAIC_EXPORT bool mosaic_texture_update_from_buffer(struct mosaic_texture *text
 	// May deliver a loss whose callback destroys the texture and the renderer.
 	mosaic_call_leave(renderer);
 	return ok;
-out_access:
-	mosaic_buffer_access_end(&access);
 out:
 	pixman_region32_fini(&clipped);
 	return ok;

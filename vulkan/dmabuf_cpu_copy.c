@@ -12,7 +12,7 @@
  * gbm_bo_get_fd() gives them on Mesa's kms_swrast, fails with
  * VK_ERROR_INVALID_EXTERNAL_HANDLE even for a buffer that is only copied
  * from. Clients send such buffers legitimately, so they are not refused:
- * the core maps them read-only (mosaic_buffer_access_begin(), which waits
+ * the core maps them read-only (mosaic_buffer_access_begin_as(), which waits
  * for the dmabuf's writers and brackets the access with
  * DMA_BUF_IOCTL_SYNC), and every frame that uses the texture copies the
  * whole buffer through the staging ring into an optimal image, as the
@@ -22,19 +22,14 @@
 
 static bool read_into(struct vk_image *image, struct mosaic_buffer *buffer, bool upload)
 {
-	char name[32], image_name[32];
 	struct mosaic_buffer_access access;
 	// Logs its reason.
-	if (!mosaic_buffer_access_begin(&access, buffer, MOSAIC_BUFFER_DATA_ACCESS_READ)) {
+	if (!mosaic_buffer_access_begin_as(&access, buffer, MOSAIC_BUFFER_DATA_ACCESS_READ,
+			image->format->fourcc)) {
 		return false;
 	}
-	bool ok = access.fourcc == image->format->fourcc;
-	if (!ok) {
-		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: the dmabuf maps as %s, its image is %s",
-			mosaic_format_name(access.fourcc, name),
-			mosaic_format_name(image->format->fourcc, image_name));
-	}
-	if (ok && upload) {
+	bool ok = true;
+	if (upload) {
 		pixman_region32_t all;
 		pixman_region32_init_rect(&all, 0, 0, (unsigned)image->width,
 			(unsigned)image->height);

@@ -27,12 +27,28 @@
  * samples that same texture (mosaic_gles_texture_get_attribs() names it).
  * Their textures cannot be updated from memory or exported as dmabufs.
  *
- * Known driver defect: Mesa 25.0.7's llvmpipe imports a dmabuf that is not
- * of the card its GBM platform runs on (a udmabuf, a vgem buffer) without an
- * error, then faults in its rasterizer threads when a pass samples it; on the
- * surfaceless platform the same happens with vkms buffers and udmabufs.
- * mosaic does not yet guard against it (tests/wayland/yuv_vm.c gives GLES a
- * buffer of its own card for that reason).
+ * Software drivers (MOSAIC_FEATURE_SOFTWARE: the display's EGL device has
+ * EGL_MESA_device_software, or GL_RENDERER names llvmpipe, softpipe, swrast
+ * or SwiftShader; logged once at creation) are given no dmabuf. Mesa
+ * 25.0.7's llvmpipe imports a dmabuf that is not of the card its GBM
+ * platform runs on (a udmabuf, a vgem buffer; on the surfaceless platform
+ * also vkms buffers) without an error, then faults in its rasterizer threads
+ * when a pass samples it or renders into it. Instead mosaic maps the dmabuf
+ * itself (read-only for textures; waiting for its implicit fences and
+ * bracketing the access with DMA_BUF_IOCTL_SYNC) and:
+ * - a texture of it shows a copy in an ordinary GL_TEXTURE_2D, cached on the
+ *   buffer like an import and shared by its textures, refreshed from the
+ *   dmabuf once per pass that draws it and before every read of the texture
+ *   (YUV dmabufs are converted to R'G'B' on the CPU, as the pixman backend
+ *   does); such textures cannot be updated from memory;
+ * - a pass into it renders offscreen and reads the pixels it touched back
+ *   into the dmabuf at submit, as for CPU-memory targets (which needs a dmabuf
+ *   exported read-write), and still gives the dmabuf's implicit fences.
+ * The dmabuf formats are then every format the core table has and GL holds
+ * (YUV ones for sampling only), LINEAR or the implicit modifier. A dmabuf the
+ * CPU cannot map (another modifier, a read-only fd as a target) is refused
+ * with one log line. Copying costs a full-buffer upload per pass that shows
+ * the buffer (about 1-4 ms for 1080p in bench-dmabuf on the CI machines).
  *
  * EGL displays of the surfaceless and device platforms are shared by the
  * whole process, so mosaic terminates them only where EGL counts references
@@ -80,7 +96,10 @@ bool mosaic_texture_is_gles(const struct mosaic_texture *texture);
 
 /** The GL texture behind a mosaic texture. */
 struct mosaic_gles_texture_attribs {
-	/** GL_TEXTURE_2D, or GL_TEXTURE_EXTERNAL_OES for external-only dmabuf imports. */
+	/**
+	 * GL_TEXTURE_2D, or GL_TEXTURE_EXTERNAL_OES for external-only dmabuf
+	 * imports (never on software drivers, which sample copies).
+	 */
 	GLenum target;
 	/** Owned by the texture (or by the cached import of its dmabuf): never delete it. */
 	GLuint tex;
@@ -94,7 +113,7 @@ void mosaic_gles_texture_get_attribs(struct mosaic_texture *texture,
 
 /**
  * Exports the texture's storage as a dmabuf (EGL_MESA_image_dma_buf_export;
- * dmabuf imports return copies of their own planes). The planes share the
+ * textures of dmabufs, imported or copied, return copies of their own planes). The planes share the
  * texture's memory: later updates and draws show through them. Where the
  * driver cannot export a texture in place (kms_swrast) and the renderer has
  * a GBM device, the first export moves the texture into a linear GBM buffer

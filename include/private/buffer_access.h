@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <pixman.h>
+
 #include <mosaic/buffer.h>
 
 /**
@@ -34,6 +36,26 @@ struct mosaic_buffer_access {
  */
 bool mosaic_buffer_access_begin(struct mosaic_buffer_access *access,
 	struct mosaic_buffer *buffer, uint32_t flags);
+
+/**
+ * mosaic_buffer_access_begin() for a copy into storage of `fourcc` (a
+ * texture of that format): also refused, with one log line and nothing left
+ * to end, when the buffer maps as another format.
+ */
+bool mosaic_buffer_access_begin_as(struct mosaic_buffer_access *access,
+	struct mosaic_buffer *buffer, uint32_t flags, uint32_t fourcc);
+
+/**
+ * Converts the YUV planes of `buffer` (a dmabuf buffer of YUV format
+ * `fourcc`, mapped for reading through
+ * mosaic_dmabuf_begin_cpu_access_planes()) into R'G'B' words of
+ * mosaic_format_pixman_yuv_code(fourcc) at `dst` (`dst_stride` bytes per
+ * row, the whole buffer's size), for every rectangle of `region` (NULL: the
+ * whole buffer; rectangles inside the buffer). False with one log line (the
+ * planes cannot be mapped, or the buffer maps as another format).
+ */
+bool mosaic_buffer_convert_yuv(struct mosaic_buffer *buffer, uint32_t fourcc,
+	const pixman_region32_t *region, void *dst, uint32_t dst_stride);
 
 /** Ends an access started by mosaic_buffer_access_begin() and zeroes `access`. */
 void mosaic_buffer_access_end(struct mosaic_buffer_access *access);

@@ -927,13 +927,55 @@ static bool egl_imports(EGLDisplay display, int fd, uint32_t fourcc)
 	return true;
 }
 
+static void yuv_formats_of_egl(const struct mosaic_format_set *tex,
+	const struct mosaic_format_set *render, const struct mosaic_format_info *all, size_t n);
+static void draw_yuyv_red(void);
+
 /*
- * YUV formats: never render formats; a texture format exactly when EGL lists
- * it and it imports (checked here with a memfd, where the driver maps any fd,
- * as surfaceless llvmpipe does), then with the modifiers EGL lists plus the
- * implicit one. A YUYV memfd imports with the colour hints and draws red.
+ * YUV formats: never render formats. On a software driver, which is given no
+ * dmabuf (mosaic maps and converts them), every YUV format of the table is a
+ * texture format with the LINEAR and implicit layouts. Elsewhere a texture
+ * format exactly when EGL lists it and it imports (checked here with a memfd,
+ * where the driver maps any fd), then with the modifiers EGL lists plus the
+ * implicit one. A YUYV memfd draws red with the colour hints.
  */
 static void test_yuv_dmabuf(void **state)
+{
+	const struct mosaic_format_set *tex = mosaic_renderer_get_texture_formats(gl,
+		MOSAIC_BUFFER_CAP_DMABUF);
+	const struct mosaic_format_set *render = mosaic_renderer_get_render_formats(gl,
+		MOSAIC_BUFFER_CAP_DMABUF);
+	size_t n;
+	const struct mosaic_format_info *all = mosaic_format_get_all(&n);
+	if (mosaic_renderer_get_features(gl) & MOSAIC_FEATURE_SOFTWARE) {
+		for (size_t i = 0; i < n; i++) {
+			if (!all[i].is_yuv) {
+				continue;
+			}
+			assert_null(mosaic_format_set_get(render, all[i].fourcc));
+			// Converted into R'G'B' of 10 bits (P010) or 8: offered where GL holds that.
+			uint32_t rgb = all[i].fourcc == DRM_FORMAT_P010 ? DRM_FORMAT_XRGB2101010 :
+				DRM_FORMAT_XRGB8888;
+			const struct mosaic_format *f = mosaic_format_set_get(tex, all[i].fourcc);
+			if (mosaic_format_set_get(mosaic_renderer_get_texture_formats(gl,
+					MOSAIC_BUFFER_CAP_DATA_PTR), rgb) == NULL) {
+				assert_null(f);
+				continue;
+			}
+			assert_non_null(f);
+			assert_int_equal(f->n_modifiers, 2);
+			assert_true(mosaic_format_set_has(tex, all[i].fourcc, DRM_FORMAT_MOD_INVALID));
+			assert_true(mosaic_format_set_has(tex, all[i].fourcc, DRM_FORMAT_MOD_LINEAR));
+		}
+		draw_yuyv_red();
+		return;
+	}
+	yuv_formats_of_egl(tex, render, all, n);
+}
+
+/* The hardware rule of test_yuv_dmabuf(): what EGL lists and imports. */
+static void yuv_formats_of_egl(const struct mosaic_format_set *tex,
+	const struct mosaic_format_set *render, const struct mosaic_format_info *all, size_t n)
 {
 	EGLDisplay display = mosaic_gles_renderer_get_egl_display(gl);
 	PFNEGLQUERYDMABUFMODIFIERSEXTPROC query_modifiers =
@@ -950,12 +992,6 @@ static void test_yuv_dmabuf(void **state)
 		close(probe);
 		skip();
 	}
-	const struct mosaic_format_set *tex = mosaic_renderer_get_texture_formats(gl,
-		MOSAIC_BUFFER_CAP_DMABUF);
-	const struct mosaic_format_set *render = mosaic_renderer_get_render_formats(gl,
-		MOSAIC_BUFFER_CAP_DMABUF);
-	size_t n;
-	const struct mosaic_format_info *all = mosaic_format_get_all(&n);
 	for (size_t i = 0; i < n; i++) {
 		if (!all[i].is_yuv) {
 			continue;
@@ -983,10 +1019,14 @@ static void test_yuv_dmabuf(void **state)
 		}
 	}
 	close(probe);
-	if (!mosaic_format_set_has(tex, DRM_FORMAT_YUYV, DRM_FORMAT_MOD_LINEAR)) {
-		return;
+	if (mosaic_format_set_has(tex, DRM_FORMAT_YUYV, DRM_FORMAT_MOD_LINEAR)) {
+		draw_yuyv_red();
 	}
+}
 
+/* A YUYV memfd of BT.709 limited red draws red. */
+static void draw_yuyv_red(void)
+{
 	// BT.709 limited red: Y 63, Cb 102, Cr 240.
 	int fd = memfd_create("test-gles-yuyv", MFD_CLOEXEC);
 	assert_true(fd >= 0);

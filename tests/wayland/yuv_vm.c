@@ -56,13 +56,11 @@ static const struct {
 static bool offered[2][N_FORMATS];
 static const enum mosaic_backend backends[2] = { MOSAIC_BACKEND_GLES, MOSAIC_BACKEND_VULKAN };
 /*
- * Where the client's buffer comes from. llvmpipe samples only dmabufs of the
- * card its GBM platform runs on: it imports a udmabuf (or a vgem buffer)
- * without an error and then faults in its rasterizer threads (Mesa 25.0.7),
- * so GLES gets a dumb buffer of the card. Vulkan gets a udmabuf, as from a
- * V4L2 decoder.
+ * Where the client's buffer comes from: a udmabuf, as from a V4L2 decoder.
+ * GLES on llvmpipe would fault sampling one through EGL (Mesa 25.0.7): mosaic
+ * gives a software driver no dmabuf, it copies them (gl/dmabuf_cpu_copy.c).
  */
-static const char *const sources[2] = { CARD, "udmabuf" };
+static const char *const sources[2] = { "udmabuf", "udmabuf" };
 
 static void find_offers(void)
 {
