@@ -104,6 +104,12 @@ struct e2e_case {
 	const char *client;
 	char *const *argv;
 	int delay_ms;
+	/*
+	 * NULL: the first screenshot that shows the window is checked (or the
+	 * one delay_ms later). Otherwise screenshots are taken until one is
+	 * ready (a client that shows its window before its content).
+	 */
+	bool (*ready)(const struct image *img, void *data);
 	void (*check)(const struct image *img);
 };
 
@@ -138,6 +144,17 @@ static void check_simple_damage_later(const struct image *img)
 	assert_true(green < 2 * 314);
 }
 
+/*
+ * The triangle turns about its vertical axis with the time since the client
+ * started: edge-on, it is a line. Ready once it faces the viewer enough.
+ */
+static bool simple_egl_faces(const struct image *img, void *data)
+{
+	return count(img, WIN_X, WIN_Y, 250, 250, is_red) > 30 &&
+		count(img, WIN_X, WIN_Y, 250, 250, is_green) > 30 &&
+		count(img, WIN_X, WIN_Y, 250, 250, is_blue) > 30;
+}
+
 static void check_simple_egl(const struct image *img)
 {
 	// The triangle, drawn by Mesa through EGL: red, green and blue corners.
@@ -149,6 +166,12 @@ static void check_simple_egl(const struct image *img)
 	// Outside the triangle, the client's dark background.
 	const uint8_t *p = px(img, WIN_X + 10, WIN_Y + 240);
 	assert_true(p[0] < 60 && p[1] < 60 && p[2] < 60);
+}
+
+/* foot has printed its string (the cursor alone gives about 35 pixels). */
+static bool foot_printed(const struct image *img, void *data)
+{
+	return count(img, WIN_X, WIN_Y + 28, 300, 14, is_foot_foreground) > 150;
 }
 
 static void check_foot(const struct image *img)
@@ -188,15 +211,24 @@ static void run_case(void **state)
 	char *argv[32] = {
 		(char *)nested_path, "--renderer", (char *)c->renderer, "--size", "640x480",
 		"--socket", socket, "--screenshot", shot, "--screenshot-delay", delay,
-		"--quit-after-screenshot", "--",
 	};
-	int n = 13;
+	int n = 11;
+	if (c->ready == NULL) {
+		argv[n++] = "--quit-after-screenshot";
+	}
+	argv[n++] = "--";
 	for (int i = 0; c->argv[i] != NULL && n < 31; i++) {
 		argv[n++] = c->argv[i];
 	}
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pid_t pid = spawn(argv, PARENT_SOCKET, log_path);
+	struct image img;
+	bool ready = true;
+	if (c->ready != NULL) {
+		ready = screenshot_until(pid, log_path, shot, c->ready, NULL, 60000, &img);
+		kill(pid, SIGTERM);
+	}
 	int status = wait_child(pid, 60000);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	print_message("%s in mosaic-nested (%s) in weston: exit %d after %.2f s (log: %s)\n",
@@ -204,9 +236,10 @@ static void run_case(void **state)
 		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		log_path);
 	assert_int_equal(status, 0);
-
-	struct image img;
-	assert_true(load_png(shot, &img));
+	assert_true(ready);
+	if (c->ready == NULL) {
+		assert_true(load_png(shot, &img));
+	}
 	assert_int_equal(img.width, 640);
 	assert_int_equal(img.height, 480);
 	c->check(&img);
@@ -249,43 +282,53 @@ static void run_parent_window(void **state)
 		"--socket", socket, "--screenshot", own, "--", "weston-simple-shm", NULL,
 	};
 	pid_t pid = spawn(argv, PARENT_SOCKET, log_path);
-	// Our own screenshot means the client is shown; give the parent a frame.
+	// Our own screenshot means the client is shown; the parent shows it a
+	// frame later: its screenshots until one does, 30 s at most.
 	assert_true(wait_for_file(own, 30000));
-	usleep(300000);
-	char *shooter[] = { "weston-screenshooter", NULL };
-	char shooter_log[160];
-	snprintf(shooter_log, sizeof(shooter_log), "%s/screenshooter.log", shots);
-	int shooter_status = wait_child(spawn_in(shooter, PARENT_SOCKET, shooter_log, shots),
-		20000);
-	kill(pid, SIGTERM);
-	assert_int_equal(wait_child(pid, 10000), 0);
-	assert_int_equal(shooter_status, 0);
-
-	char cmd[256], path[256] = "";
-	snprintf(cmd, sizeof(cmd), "ls %s/wayland-screenshot-*.png", shots);
-	FILE *ls = popen(cmd, "r");
-	assert_non_null(ls);
-	if (fgets(path, sizeof(path), ls) != NULL) {
-		path[strcspn(path, "\n")] = '\0';
-	}
-	pclose(ls);
-	struct image img;
-	assert_true(load_png(path, &img));
-
-	// Our window: the box of our background color.
-	int x0 = img.width, y0 = img.height, x1 = -1, y1 = -1;
-	for (int y = 0; y < img.height; y++) {
-		for (int x = 0; x < img.width; x++) {
-			if (is_nested_background(px(&img, x, y))) {
-				x0 = x < x0 ? x : x0;
-				y0 = y < y0 ? y : y0;
-				x1 = x > x1 ? x : x1;
-				y1 = y > y1 ? y : y1;
+	struct image img = { 0 };
+	int x0 = 0, y0 = 0, x1 = -1, y1 = -1;
+	bool shown = false;
+	for (int attempt = 0; attempt < 100 && !shown; attempt++) {
+		char cmd[256], path[256] = "";
+		snprintf(cmd, sizeof(cmd), "rm -f %s/wayland-screenshot-*.png", shots);
+		assert_int_equal(system(cmd), 0);
+		char *shooter[] = { "weston-screenshooter", NULL };
+		char shooter_log[160];
+		snprintf(shooter_log, sizeof(shooter_log), "%s/screenshooter.log", shots);
+		assert_int_equal(wait_child(spawn_in(shooter, PARENT_SOCKET, shooter_log, shots),
+			20000), 0);
+		snprintf(cmd, sizeof(cmd), "ls %s/wayland-screenshot-*.png", shots);
+		FILE *ls = popen(cmd, "r");
+		assert_non_null(ls);
+		if (fgets(path, sizeof(path), ls) != NULL) {
+			path[strcspn(path, "\n")] = '\0';
+		}
+		pclose(ls);
+		free(img.rgba);
+		img.rgba = NULL;
+		assert_true(load_png(path, &img));
+		// Our window: the box of our background color.
+		x0 = img.width, y0 = img.height, x1 = -1, y1 = -1;
+		for (int y = 0; y < img.height; y++) {
+			for (int x = 0; x < img.width; x++) {
+				if (is_nested_background(px(&img, x, y))) {
+					x0 = x < x0 ? x : x0;
+					y0 = y < y0 ? y : y0;
+					x1 = x > x1 ? x : x1;
+					y1 = y > y1 ? y : y1;
+				}
 			}
 		}
+		shown = x1 - x0 + 1 == 640 && y1 - y0 + 1 == 480 &&
+			is_white(px(&img, x0 + WIN_X + 5, y0 + WIN_Y + 5));
+		if (!shown) {
+			usleep(300000);
+		}
+		print_message("parent screenshot %s: our window at %d,%d %dx%d\n", path, x0, y0,
+			x1 - x0 + 1, y1 - y0 + 1);
 	}
-	print_message("parent screenshot %s: our window at %d,%d %dx%d\n", path, x0, y0,
-		x1 - x0 + 1, y1 - y0 + 1);
+	kill(pid, SIGTERM);
+	assert_int_equal(wait_child(pid, 10000), 0);
 	assert_int_equal(x1 - x0 + 1, 640);
 	assert_int_equal(y1 - y0 + 1, 480);
 	// And inside it, weston-simple-shm where we placed it.
@@ -389,14 +432,17 @@ int main(int argc, char *argv[])
 		const char *client;
 		char *const *argv;
 		int delay_ms;
+		bool (*ready)(const struct image *img, void *data);
 		void (*check)(const struct image *img);
 	} clients[] = {
-		{ "simple-shm", simple_shm_argv, 0, check_simple_shm },
-		{ "simple-damage", simple_damage_argv, 0, check_simple_damage },
-		{ "simple-damage-later", simple_damage_argv, 1500, check_simple_damage_later },
-		{ "simple-egl", simple_egl_argv, 0, check_simple_egl },
-		// foot shows its window before the shell printed: wait a little.
-		{ "foot", foot_argv, 1500, check_foot },
+		{ "simple-shm", simple_shm_argv, 0, NULL, check_simple_shm },
+		{ "simple-damage", simple_damage_argv, 0, NULL, check_simple_damage },
+		// 1.5 s of frames of a moving ball, then one frame: no trail.
+		{ "simple-damage-later", simple_damage_argv, 1500, NULL,
+			check_simple_damage_later },
+		{ "simple-egl", simple_egl_argv, 0, simple_egl_faces, check_simple_egl },
+		// foot shows its window before its shell printed.
+		{ "foot", foot_argv, 0, foot_printed, check_foot },
 	};
 	static struct e2e_case cases[18];
 	static struct CMUnitTest tests[18];
@@ -414,6 +460,7 @@ int main(int argc, char *argv[])
 				.client = clients[c].client,
 				.argv = clients[c].argv,
 				.delay_ms = clients[c].delay_ms,
+				.ready = clients[c].ready,
 				.check = clients[c].check,
 			};
 			snprintf(names[n], sizeof(names[n]), "%s/%s", renderers[r],
