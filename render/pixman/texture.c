@@ -135,50 +135,14 @@ static bool buffer_is_yuv(struct mosaic_buffer *buffer, uint32_t *fourcc)
 }
 
 /* Converts the YUV planes of `buffer` inside `region` (NULL: all) into `image`. */
-static bool convert_yuv(struct mosaic_buffer *buffer, uint32_t fourcc, pixman_image_t *image,
-	const pixman_region32_t *region)
-{
-	char a[32], b[32];
-	struct mosaic_dmabuf_cpu_planes planes;
-	if (!mosaic_dmabuf_begin_cpu_access_planes(buffer, MOSAIC_BUFFER_DATA_ACCESS_READ,
-			&planes)) {
-		return false;
-	}
-	bool ok = planes.fourcc == fourcc;
-	if (!ok) {
-		mosaic_log(MOSAIC_LOG_ERROR, "pixman: buffer format %s differs from texture "
-			"format %s", mosaic_format_name(planes.fourcc, a),
-			mosaic_format_name(fourcc, b));
-	} else {
-		const struct mosaic_format_info *info = mosaic_format_get_info(fourcc);
-		struct mosaic_yuv_plane yuv_planes[MOSAIC_FORMAT_MAX_PLANES];
-		for (int p = 0; p < info->n_planes; p++) {
-			yuv_planes[p] = (struct mosaic_yuv_plane){
-				planes.data[p], planes.stride[p],
-			};
-		}
-		int n = 1;
-		pixman_box32_t whole = { 0, 0, buffer->width, buffer->height };
-		const pixman_box32_t *rects = region != NULL ?
-			pixman_region32_rectangles((pixman_region32_t *)region, &n) : &whole;
-		for (int i = 0; i < n; i++) {
-			mosaic_yuv_convert(info, &planes.yuv, yuv_planes, buffer->width,
-				buffer->height, rects[i].x1, rects[i].y1, rects[i].x2 - rects[i].x1,
-				rects[i].y2 - rects[i].y1, pixman_image_get_data(image),
-				(uint32_t)pixman_image_get_stride(image));
-		}
-	}
-	mosaic_dmabuf_end_cpu_access(buffer);
-	return ok;
-}
-
 static bool pixman_texture_update_from_buffer(struct mosaic_texture *texture,
 	const struct mosaic_texture_update *update)
 {
 	struct pixman_texture *t = pixman_texture_from_base(texture);
 	if (update->data == NULL) {
 		// A YUV buffer: its planes are converted (and mapped) here.
-		return convert_yuv(update->buffer, texture->fourcc, t->image, update->damage);
+		return mosaic_buffer_convert_yuv(update->buffer, texture->fourcc, update->damage,
+			pixman_image_get_data(t->image), (uint32_t)pixman_image_get_stride(t->image));
 	}
 	struct pixman_buffer_view view = {0};
 	// The core holds the access; the data is only read.
@@ -244,7 +208,8 @@ static struct mosaic_texture *texture_from_yuv(struct mosaic_renderer *renderer,
 		free(t);
 		return NULL;
 	}
-	if (!convert_yuv(buffer, fourcc, t->image, NULL)) {
+	if (!mosaic_buffer_convert_yuv(buffer, fourcc, NULL, pixman_image_get_data(t->image),
+			(uint32_t)pixman_image_get_stride(t->image))) {
 		pixman_image_unref(t->image);
 		free(t);
 		return NULL;
