@@ -51,7 +51,8 @@ struct vk_image *vk_dmabuf_cpu_copy_create(struct vk_renderer *r,
 	// Mapped now (the mapping is cached on the buffer): a buffer the CPU
 	// cannot read is refused here, where linux-dmabuf can still say so.
 	if (!read_into(image, buffer, false)) {
-		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: the dmabuf can be neither imported nor "
+		// The core logged why (the one ERROR line); this is the consequence.
+		mosaic_log(MOSAIC_LOG_DEBUG, "vulkan: the dmabuf can be neither imported nor "
 			"read by the CPU");
 		vk_image_unref(image);
 		return NULL;
@@ -75,7 +76,8 @@ bool vk_dmabuf_cpu_copy_load(struct vk_image *image)
 		return true;
 	}
 	if (!read_into(image, image->cpu_source, true)) {
-		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: cannot copy the dmabuf: its texture shows "
+		// The reason has its ERROR line; this is the consequence.
+		mosaic_log(MOSAIC_LOG_DEBUG, "vulkan: cannot copy the dmabuf: its texture shows "
 			"what it showed before");
 		return false;
 	}

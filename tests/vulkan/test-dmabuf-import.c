@@ -484,6 +484,47 @@ static void test_read_only_fd(void **state)
 	memfd_dmabuf_finish(&m);
 }
 
+/*
+ * A read-only dmabuf the CPU cannot read either (its memory was truncated
+ * after the buffer was made): refused when the texture is made, with one
+ * ERROR line.
+ */
+static void test_read_only_unreadable(void **state)
+{
+	struct mosaic_renderer *r = *state;
+	enum { W = 16, H = 8 };
+	if (!test_vulkan_is_cpu_device(r)) {
+		print_message("%s is no CPU device: read-only dmabufs are imported by the "
+			"driver\n", mosaic_renderer_get_device_name(r));
+		skip();
+	}
+	struct memfd_dmabuf m;
+	memfd_dmabuf_init(&m, W, H, 0, W * 4);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", m.fd);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	m.buffer = mosaic_buffer_from_dmabuf_with_options(&(struct mosaic_dmabuf_attributes){
+		.width = W,
+		.height = H,
+		.fourcc = DRM_FORMAT_ARGB8888,
+		.modifier = DRM_FORMAT_MOD_LINEAR,
+		.n_planes = 1,
+		.stride = { W * 4 },
+		.fd = { fd, -1, -1, -1 },
+	}, &(struct mosaic_dmabuf_buffer_options){ .allow_memfd = true });
+	assert_non_null(m.buffer);
+	assert_int_equal(ftruncate(m.fd, 0), 0);
+	int errors = test_log.errors;
+	test_log.quiet_errors = true;
+	assert_null(mosaic_texture_from_buffer(r, m.buffer));
+	test_log.quiet_errors = false;
+	assert_int_equal(test_log.errors, errors + 1);
+	mosaic_buffer_drop(m.buffer);
+	m.buffer = NULL;
+	memfd_dmabuf_finish(&m);
+}
+
 static int64_t now_ns(void)
 {
 	struct timespec ts;
@@ -565,6 +606,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cpu_updates, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_implicit_modifier, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_fd, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_read_only_unreadable, test_setup,
+			test_teardown),
 		cmocka_unit_test_setup_teardown(test_import_cost, test_setup, test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
