@@ -39,7 +39,7 @@ static const char *const transform_names[8] = {
 static void check(enum mosaic_backend backend, int transform, int scale)
 {
 	const char *renderer = mosaic_backend_name(backend);
-	char name[64], shot[160], log_path[160], t[8], s[8];
+	char name[64], shot[160], log_path[160], t[16], s[16];
 	snprintf(name, sizeof(name), "%s-%s-x%d", renderer, transform_names[transform], scale);
 	snprintf(shot, sizeof(shot), "%s/%s.png", runtime_dir, name);
 	snprintf(log_path, sizeof(log_path), "%s/%s.log", runtime_dir, name);
