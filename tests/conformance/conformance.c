@@ -188,8 +188,9 @@ static bool has_sampling_tie(const struct scene_layer *l, bool exact_ties, doubl
 			} else {
 				sample_point(l, 0.5, i + 0.5, &u, &v);
 			}
-			if (edge_distance(u, l->image_width, exact_ties) < TIE_MARGIN ||
-					edge_distance(v, l->image_height, exact_ties) < TIE_MARGIN) {
+			double du = edge_distance(u, l->image_width, exact_ties);
+			double dv = edge_distance(v, l->image_height, exact_ties);
+			if (du < TIE_MARGIN || dv < TIE_MARGIN) {
 				*where_u = u;
 				*where_v = v;
 				return true;
@@ -206,8 +207,10 @@ static bool check_scene_design(const char *name, const struct scene *scene)
 	for (size_t i = 0; i < scene->n_layers; i++) {
 		const struct scene_layer *l = &scene->layers[i];
 		double u, v;
-		if (exact && (l->kind != SCENE_LAYER_TEXTURE || l->filter != MOSAIC_FILTER_NEAREST ||
-				l->alpha != 1.0f || mosaic_format_get_info(l->format)->is_yuv)) {
+		bool exact_layer = l->kind == SCENE_LAYER_TEXTURE &&
+			l->filter == MOSAIC_FILTER_NEAREST && l->alpha == 1.0f &&
+			!mosaic_format_get_info(l->format)->is_yuv;
+		if (exact && !exact_layer) {
 			printf("FAIL %s: %s: exact scenes hold only opaque RGB textures drawn with "
 				"nearest filtering\n", name, l->where);
 			ok = false;

@@ -446,12 +446,13 @@ static void test_nearest_ties(void **state)
 			out[i].buffer, NULL);
 		assert_non_null(pass);
 		const struct mosaic_fbox src = { 0, 0, W - 1, H - 1 };
+		const int w = (W - 1) / 2, h = (H - 1) / 2;
 		assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
-			.texture = tex, .src_box = src, .dst_box = { 2, 2, (W - 1) / 2, (H - 1) / 2 },
+			.texture = tex, .src_box = src, .dst_box = { 2, 2, w, h },
 			.filter = MOSAIC_FILTER_NEAREST,
 		}));
 		assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
-			.texture = tex, .src_box = src, .dst_box = { 23, 1, (H - 1) / 2, (W - 1) / 2 },
+			.texture = tex, .src_box = src, .dst_box = { 23, 1, h, w },
 			.transform = MOSAIC_TRANSFORM_FLIPPED_90, .filter = MOSAIC_FILTER_NEAREST,
 		}));
 		struct mosaic_pass_completion done;
