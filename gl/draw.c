@@ -75,12 +75,14 @@ static void add_clear(struct gles_pass *pass, const struct mosaic_color *color,
 
 /* The command the next vertices go to: the last one when its state matches. */
 static struct gles_cmd *draw_cmd(struct gles_pass *pass, enum gles_source source,
-	GLenum target, GLuint tex, GLint filter, bool blend)
+	GLenum target, GLuint tex, GLint filter, bool blend, const float texel[3][4])
 {
+	static const float no_texel[3][4] = {0};
+	texel = texel != NULL ? texel : no_texel;
 	struct gles_cmd *cmd = last_cmd(pass);
 	if (cmd != NULL && cmd->type == GLES_CMD_DRAW && cmd->source == source &&
 			cmd->target == target && cmd->tex == tex && cmd->filter == filter &&
-			cmd->blend == blend) {
+			cmd->blend == blend && memcmp(cmd->texel, texel, sizeof(cmd->texel)) == 0) {
 		return cmd;
 	}
 	cmd = push_cmd(pass);
@@ -96,6 +98,7 @@ static struct gles_cmd *draw_cmd(struct gles_pass *pass, enum gles_source source
 		.filter = filter,
 		.blend = blend,
 	};
+	memcpy(cmd->texel, texel, sizeof(cmd->texel));
 	return cmd;
 }
 
@@ -159,7 +162,7 @@ void gles_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_optio
 		add_clear(pass, c, opts->clip);
 		return;
 	}
-	struct gles_cmd *cmd = draw_cmd(pass, GLES_SOURCE_SOLID, 0, 0, 0, true);
+	struct gles_cmd *cmd = draw_cmd(pass, GLES_SOURCE_SOLID, 0, 0, 0, true, NULL);
 	if (cmd != NULL) {
 		const float color[4] = { c->r, c->g, c->b, c->a };
 		add_quads(pass, cmd, opts->clip, NULL, color);
@@ -175,6 +178,27 @@ static void texture_map(struct mosaic_affine *out, const struct mosaic_texture_o
 		out->m[i] /= tw;
 		out->m[3 + i] /= th;
 	}
+}
+
+/*
+ * quad.frag's map for nearest filtering: the core's map from output pixels to
+ * texels, with the clip's top-left corner as the origin (as the pixman
+ * backend does) so that the terms stay small where pixels are drawn.
+ */
+static void texel_map(float out[3][4], const struct mosaic_texture_options *opts)
+{
+	const pixman_box32_t *ext = pixman_region32_extents(opts->clip);
+	struct mosaic_affine map;
+	mosaic_texture_coords_map(&map, &opts->src_box, &opts->dst_box, opts->transform,
+		ext->x1, ext->y1);
+	const double *m = map.m;
+	const double w = opts->texture->width, h = opts->texture->height;
+	const float rows[3][4] = {
+		{ (float)m[0], (float)m[1], (float)m[2], (float)ext->x1 },
+		{ (float)m[3], (float)m[4], (float)m[5], (float)ext->y1 },
+		{ (float)w, (float)h, (float)(1.0 / w), (float)(1.0 / h) },
+	};
+	memcpy(out, rows, sizeof(rows));
 }
 
 void gles_pass_add_texture(struct mosaic_pass *base,
@@ -196,7 +220,12 @@ void gles_pass_add_texture(struct mosaic_pass *base,
 			gles_pop_context(pass->renderer, &saved);
 		}
 	}
-	struct gles_cmd *cmd = draw_cmd(pass, t->source, t->target, t->tex, filter, blend);
+	float texel[3][4] = {0};
+	if (opts->filter == MOSAIC_FILTER_NEAREST) {
+		texel_map(texel, opts);
+	}
+	struct gles_cmd *cmd = draw_cmd(pass, t->source, t->target, t->tex, filter, blend,
+		texel);
 	if (cmd == NULL) {
 		return;
 	}
@@ -251,6 +280,9 @@ void gles_pass_run_commands(struct gles_pass *pass)
 			glBindTexture(cmd->target, cmd->tex);
 			glTexParameteri(cmd->target, GL_TEXTURE_MIN_FILTER, cmd->filter);
 			glTexParameteri(cmd->target, GL_TEXTURE_MAG_FILTER, cmd->filter);
+			glUniform4fv(prog->texel_u, 1, cmd->texel[0]);
+			glUniform4fv(prog->texel_v, 1, cmd->texel[1]);
+			glUniform4fv(prog->texel_size, 1, cmd->texel[2]);
 		}
 		// 16-bit indices: past GLES_MAX_QUADS_PER_DRAW quads, the attributes move on.
 		for (size_t q = 0; q < cmd->count / 4; q += GLES_MAX_QUADS_PER_DRAW) {

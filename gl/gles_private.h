@@ -50,6 +50,8 @@ enum gles_source {
 struct gles_program {
 	GLuint program;
 	GLint tex;
+	/* Nearest filtering's map (quad.frag); -1 in the solid program. */
+	GLint texel_u, texel_v, texel_size;
 };
 
 /* Entry points of extensions, resolved once at creation (NULL when absent). */

@@ -16,7 +16,8 @@
 
 /*
  * Draws are recorded and run at submit: consecutive draws that share a
- * program, texture, filter and blend state become one indexed draw, and every
+ * program, texture, filter, blend state and, with nearest filtering, the map
+ * to texels become one indexed draw, and every
  * rectangle of a clip region is a quad of the same batch.
  */
 enum gles_cmd_type {
@@ -34,6 +35,12 @@ struct gles_cmd {
 	GLuint tex;
 	GLint filter;
 	bool blend;
+	/*
+	 * DRAW of a texture: u_texel_u, u_texel_v and u_texel_size of quad.frag
+	 * (nearest filtering; all 0 for linear). Draws with another map are
+	 * another command.
+	 */
+	float texel[3][4];
 };
 
 #define FLOATS_PER_VERTEX GLES_FLOATS_PER_VERTEX

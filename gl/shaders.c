@@ -77,6 +77,9 @@ static bool link_program(struct gles_program *out, GLuint vert, const char *defi
 	}
 	out->program = program;
 	out->tex = glGetUniformLocation(program, "u_tex");
+	out->texel_u = glGetUniformLocation(program, "u_texel_u");
+	out->texel_v = glGetUniformLocation(program, "u_texel_v");
+	out->texel_size = glGetUniformLocation(program, "u_texel_size");
 	if (out->tex >= 0) {
 		glUseProgram(program);
 		glUniform1i(out->tex, 0);

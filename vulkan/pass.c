@@ -214,6 +214,9 @@ static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_
 	dst_ndc(pass, &opts->box, quad->dst);
 	memset(quad->uv_x, 0, sizeof(quad->uv_x));
 	memset(quad->uv_y, 0, sizeof(quad->uv_y));
+	memset(quad->texel_u, 0, sizeof(quad->texel_u));
+	memset(quad->texel_v, 0, sizeof(quad->texel_v));
+	memset(quad->texel_size, 0, sizeof(quad->texel_size));
 	memcpy(quad->color, (float[4]){ c->r, c->g, c->b, c->a }, sizeof(quad->color));
 	draw_clipped(pass, &opts->box, opts->clip);
 }
@@ -240,6 +243,37 @@ static void uv_matrix(const struct mosaic_texture_options *opts, float uv_x[4],
 		rows[i][2] = (float)(m[2] / size[i]);
 		rows[i][3] = 0.0f;
 	}
+}
+
+/*
+ * What texture.frag needs to pick texels as the pixman backend does with the
+ * nearest filter (nearest.glsl): the core's map from framebuffer pixels to
+ * texels, with the clip's top-left corner as the origin so that the terms
+ * stay small where pixels are drawn, exactly as pixman's transform.
+ */
+static void texel_map(const struct mosaic_texture_options *opts, struct vk_quad *quad)
+{
+	if (opts->filter != MOSAIC_FILTER_NEAREST) {
+		memset(quad->texel_u, 0, sizeof(quad->texel_u));
+		memset(quad->texel_v, 0, sizeof(quad->texel_v));
+		memset(quad->texel_size, 0, sizeof(quad->texel_size));
+		return;
+	}
+	const pixman_box32_t *ext = pixman_region32_extents(opts->clip);
+	struct mosaic_affine map;
+	mosaic_texture_coords_map(&map, &opts->src_box, &opts->dst_box, opts->transform,
+		ext->x1, ext->y1);
+	const struct vk_image *image = vk_texture_from_base(opts->texture)->image;
+	const double *m = map.m;
+	memcpy(quad->texel_u, (float[4]){ (float)m[0], (float)m[1], (float)m[2],
+		(float)ext->x1 }, sizeof(quad->texel_u));
+	memcpy(quad->texel_v, (float[4]){ (float)m[3], (float)m[4], (float)m[5],
+		(float)ext->y1 }, sizeof(quad->texel_v));
+	// The VkImage's size: YUV images may have a padding column and row (ycbcr_copy.c).
+	memcpy(quad->texel_size, (float[4]){
+		(float)opts->texture->width, (float)opts->texture->height,
+		(float)(1.0 / image->extent_width), (float)(1.0 / image->extent_height),
+	}, sizeof(quad->texel_size));
 }
 
 /* Binds a YUV texture's pipeline and set (its sampler is in the set layout). */
@@ -325,6 +359,7 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 	}
 	dst_ndc(pass, &opts->dst_box, quad->dst);
 	uv_matrix(opts, quad->uv_x, quad->uv_y);
+	texel_map(opts, quad);
 	memcpy(quad->color, (float[4]){ *opts->alpha, 0.0f, 0.0f, 0.0f }, sizeof(quad->color));
 	draw_clipped(pass, &opts->dst_box, opts->clip);
 }

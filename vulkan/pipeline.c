@@ -224,8 +224,10 @@ bool vk_create_quad_pipeline(struct vk_renderer *r, VkRenderPass render_pass,
 		.stride = sizeof(struct vk_quad),
 		.inputRate = VK_VERTEX_INPUT_RATE_INSTANCE,
 	};
-	VkVertexInputAttributeDescription attributes[4];
-	for (uint32_t i = 0; i < 4; i++) {
+	// Every member of struct vk_quad is one vec4 attribute, in order.
+	enum { QUAD_ATTRIBUTES = sizeof(struct vk_quad) / (4 * sizeof(float)) };
+	VkVertexInputAttributeDescription attributes[QUAD_ATTRIBUTES];
+	for (uint32_t i = 0; i < QUAD_ATTRIBUTES; i++) {
 		attributes[i] = (VkVertexInputAttributeDescription){
 			.location = i,
 			.binding = 0,
@@ -254,7 +256,7 @@ bool vk_create_quad_pipeline(struct vk_renderer *r, VkRenderPass render_pass,
 				.sType = VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO,
 				.vertexBindingDescriptionCount = 1,
 				.pVertexBindingDescriptions = &binding,
-				.vertexAttributeDescriptionCount = 4,
+				.vertexAttributeDescriptionCount = QUAD_ATTRIBUTES,
 				.pVertexAttributeDescriptions = attributes,
 			},
 			.pInputAssemblyState = &(VkPipelineInputAssemblyStateCreateInfo){

@@ -119,6 +119,14 @@ struct vk_quad {
 	float uv_x[4], uv_y[4];
 	/* Premultiplied color (rects) or (alpha, 0, 0, 0) for textures. */
 	float color[4];
+	/*
+	 * Nearest filtering (texture.frag): rows of the core's map from
+	 * framebuffer pixels relative to an origin to texels, (m0, m1, m2,
+	 * origin x) and (m3, m4, m5, origin y); then the texture's width and
+	 * height (0, 0 for linear filtering: uv is sampled as it is) and the
+	 * reciprocal of the image's width and height.
+	 */
+	float texel_u[4], texel_v[4], texel_size[4];
 };
 
 struct vk_timer;

@@ -46,10 +46,33 @@ enum mosaic_blend {
 	MOSAIC_BLEND_NONE = 1,
 };
 
+/**
+ * Where a draw samples. Output pixel (i, j) is sampled at its centre
+ * (i + 0.5, j + 0.5), taken through the draw's map (src_box shown in dst_box
+ * through the transform: mosaic_texture_coords_map() in
+ * <mosaic/interface.h>) to a texture coordinate (u, v) in texels, where texel
+ * k covers [k, k + 1).
+ *
+ * Nearest shows texel (floor(u), floor(v)), clamped to the texture: a pixel
+ * centre that falls exactly on a boundary between two texels (2:1 and other
+ * even downscales, for instance) shows the texel after the boundary, the one
+ * with the larger texture coordinate, whatever the transform. This is what
+ * the pixman backend, the reference, draws (it shifts its map by one 16.16
+ * step to undo pixman's own floor(u - 1/65536)); the GPU backends compute
+ * (u, v) per pixel from the same map and pick the same texel, so all
+ * backends agree pixel for pixel when (u, v) is exact in binary floating
+ * point (scales such as 2:1, 3:1, 1:2, 3:2 and integer boxes). Otherwise
+ * pixman rounds the map to 16.16 fixed point and GPUs evaluate it in 32-bit
+ * floats: a sample within about 1/1000 texel of a boundary may go either way.
+ *
+ * Linear samples the four texels around (u - 0.5, v - 0.5) with bilinear
+ * weights, clamping to the edge texels; weight precision differs between
+ * backends (pixman uses 7 bits).
+ */
 enum mosaic_filter {
 	/** Bilinear filtering (the default). */
 	MOSAIC_FILTER_LINEAR = 0,
-	/** Nearest texel. */
+	/** The texel under the pixel centre's sample point (see above). */
 	MOSAIC_FILTER_NEAREST = 1,
 };
 

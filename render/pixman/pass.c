@@ -43,8 +43,9 @@ static void source_transform(struct pixman_f_transform *out,
 	mosaic_texture_coords_map(&map, &opts->src_box, &opts->dst_box, opts->transform,
 		origin_x, origin_y);
 	const double *m = map.m;
-	// pixman picks the nearest texel with floor(x - e); GPUs use floor(x).
-	// Moving by e makes exact ties (2:1 downscales) land on the same texel.
+	// pixman picks the nearest texel with floor(x - e); mosaic's rule is
+	// floor(x) (enum mosaic_filter), which the GPU backends compute per
+	// pixel. Moving by e gives floor(x) on exact ties (2:1 downscales).
 	const double e = 1.0 / 65536.0;
 	*out = (struct pixman_f_transform){ .m = {
 		{ m[0], m[1], m[2] + e },

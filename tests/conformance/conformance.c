@@ -18,6 +18,11 @@
  *   of the contrast between neighbouring texels, at most 6 for a black/white
  *   edge, plus 1 for blending. lavapipe reaches 4 on the 0.05/0.95 checker
  *   of filters.json.
+ * - 0 for scenes named exact-*.json: opaque textures (alpha 1) drawn with
+ *   nearest filtering at scales whose sample points are exact in binary
+ *   floating point, so that every backend must pick the very texel pixman
+ *   picks, ties on texel edges included (the rule of enum mosaic_filter),
+ *   and nothing is blended or rounded.
  * - One step of the output format when it is coarser than 8 bits (RGB565:
  *   255/31 -> 9): the small errors above may fall on either side of a
  *   rounding boundary and flip the stored value by one step.
@@ -61,9 +66,12 @@
 
 #include <drm_fourcc.h>
 
+#include <mosaic/interface.h>
+
 #include "scene.h"
 #include "test_common.h"
 
+#define TOLERANCE_EXACT 0
 #define TOLERANCE_NEAREST 2
 #define TOLERANCE_LINEAR 7
 #define TOLERANCE_RGB565 9
@@ -119,8 +127,17 @@ static void free_list(char **names)
 	free(names);
 }
 
-static int scene_tolerance(const struct scene *scene)
+/* Scenes whose nearest samples are exact, ties on texel edges included (see the top). */
+static bool is_exact_scene(const char *name)
 {
+	return strncmp(name, "exact-", strlen("exact-")) == 0;
+}
+
+static int scene_tolerance(const char *name, const struct scene *scene)
+{
+	if (is_exact_scene(name)) {
+		return TOLERANCE_EXACT;
+	}
 	int tolerance = scene_uses_linear_scaling(scene) ? TOLERANCE_LINEAR : TOLERANCE_NEAREST;
 	if (scene->format == DRM_FORMAT_RGB565 && tolerance < TOLERANCE_RGB565) {
 		tolerance = TOLERANCE_RGB565;
@@ -129,32 +146,37 @@ static int scene_tolerance(const struct scene *scene)
 }
 
 /*
- * Maps the center of destination pixel (dx, dy) of a layer to texture
- * coordinates, the way the pixman backend does: normalize to the
- * destination box, undo the transform, scale into the source box.
+ * Maps the center of destination pixel (dx, dy) of a layer, relative to its
+ * destination box, to texture coordinates with the map every backend draws
+ * with.
  */
 static void sample_point(const struct scene_layer *l, double dx, double dy, double *u,
 	double *v)
 {
-	float m[9];
-	mosaic_transform_matrix(m, mosaic_transform_invert(l->transform));
-	double nx = dx / l->dst.width, ny = dy / l->dst.height;
-	double tx = m[0] * nx + m[1] * ny + m[2];
-	double ty = m[3] * nx + m[4] * ny + m[5];
-	*u = l->src.x + tx * l->src.width;
-	*v = l->src.y + ty * l->src.height;
+	struct mosaic_affine map;
+	mosaic_texture_coords_map(&map, &l->src, &l->dst, l->transform, l->dst.x, l->dst.y);
+	const double *m = map.m;
+	*u = m[0] * dx + m[1] * dy + m[2];
+	*v = m[3] * dx + m[4] * dy + m[5];
 }
 
-static double edge_distance(double coord, int size)
+/*
+ * How far a sample is from the nearest texel edge; with `exact_ties`, a
+ * sample exactly on an edge counts as far: the rule of enum mosaic_filter
+ * decides it, and every backend must follow it.
+ */
+static double edge_distance(double coord, int size, bool exact_ties)
 {
 	if (coord <= 0.0 || coord >= size) {
 		return 1.0; // clamped to the edge texel either way
 	}
-	return fabs(coord - floor(coord + 0.5));
+	double d = fabs(coord - floor(coord + 0.5));
+	return exact_ties && d == 0.0 ? 1.0 : d;
 }
 
 /* Whether a nearest-filtered layer samples too close to a texel edge somewhere. */
-static bool has_sampling_tie(const struct scene_layer *l, double *where_u, double *where_v)
+static bool has_sampling_tie(const struct scene_layer *l, bool exact_ties, double *where_u,
+	double *where_v)
 {
 	// Transforms keep the axes aligned: one row and one column see every coordinate.
 	for (int pass = 0; pass < 2; pass++) {
@@ -166,8 +188,9 @@ static bool has_sampling_tie(const struct scene_layer *l, double *where_u, doubl
 			} else {
 				sample_point(l, 0.5, i + 0.5, &u, &v);
 			}
-			if (edge_distance(u, l->image_width) < TIE_MARGIN ||
-					edge_distance(v, l->image_height) < TIE_MARGIN) {
+			double du = edge_distance(u, l->image_width, exact_ties);
+			double dv = edge_distance(v, l->image_height, exact_ties);
+			if (du < TIE_MARGIN || dv < TIE_MARGIN) {
 				*where_u = u;
 				*where_v = v;
 				return true;
@@ -180,11 +203,20 @@ static bool has_sampling_tie(const struct scene_layer *l, double *where_u, doubl
 static bool check_scene_design(const char *name, const struct scene *scene)
 {
 	bool ok = true;
+	bool exact = is_exact_scene(name);
 	for (size_t i = 0; i < scene->n_layers; i++) {
 		const struct scene_layer *l = &scene->layers[i];
 		double u, v;
+		bool exact_layer = l->kind == SCENE_LAYER_TEXTURE &&
+			l->filter == MOSAIC_FILTER_NEAREST && l->alpha == 1.0f &&
+			!mosaic_format_get_info(l->format)->is_yuv;
+		if (exact && !exact_layer) {
+			printf("FAIL %s: %s: exact scenes hold only opaque RGB textures drawn with "
+				"nearest filtering\n", name, l->where);
+			ok = false;
+		}
 		if (l->kind == SCENE_LAYER_TEXTURE && l->filter == MOSAIC_FILTER_NEAREST &&
-				has_sampling_tie(l, &u, &v)) {
+				has_sampling_tie(l, exact, &u, &v)) {
 			printf("FAIL %s: %s samples texel coordinate (%g, %g), within 1/64 of a "
 				"texel edge: backends may pick either texel; change the scale "
 				"or the source box\n", name, l->where, u, v);
@@ -463,7 +495,7 @@ static void run_scene(const char *dir, const char *name,
 	} else {
 		printf("ok   %s: pixman drew %dx%d\n", name, expected.width, expected.height);
 	}
-	int tolerance = scene_tolerance(&scene);
+	int tolerance = scene_tolerance(name, &scene);
 	for (size_t b = 1; b < TEST_MAX_BACKENDS; b++) {
 		if (backends[b].renderer != NULL) {
 			compare_backend(name, &scene, &backends[b], &expected, tolerance, totals);
@@ -488,8 +520,9 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 
-	printf("tolerance per channel (1/255 steps): %d nearest or 1:1, %d linear scaling, "
-		"%d RGB565 output\n", TOLERANCE_NEAREST, TOLERANCE_LINEAR, TOLERANCE_RGB565);
+	printf("tolerance per channel (1/255 steps): %d exact-* scenes, %d nearest or 1:1, "
+		"%d linear scaling, %d RGB565 output\n", TOLERANCE_EXACT, TOLERANCE_NEAREST,
+		TOLERANCE_LINEAR, TOLERANCE_RGB565);
 	struct test_backend backends[TEST_MAX_BACKENDS];
 	size_t n_available = test_backends_probe(backends, true);
 	if (backends[0].renderer == NULL) {

@@ -433,6 +433,39 @@ static void test_texture_coords_map(void **state)
 	assert_float_equal(map.m[5], 0, 1e-9);
 }
 
+/*
+ * The GPU backends evaluate the map in 32-bit floats and pick texel
+ * floor(u), as pixman does in 16.16 fixed point; they agree on exact ties
+ * (include/mosaic/pass.h) only because, for 2:1 and similar scales, the map's
+ * terms with the origin at the drawn pixels are exact in both. 842x674 at
+ * 421x337 (a buffer_scale 2 surface) at an odd position, every transform:
+ * each pixel centre maps exactly onto a texel edge, in floats too.
+ */
+static void test_texture_coords_map_exact_ties(void **state)
+{
+	const struct mosaic_fbox src = { 0, 0, 842, 674 };
+	for (int t = 0; t < ALL_TRANSFORMS; t++) {
+		bool swap = mosaic_transform_swaps_axes((enum mosaic_transform)t);
+		const struct mosaic_box dst = { 1001, 3, swap ? 337 : 421, swap ? 421 : 337 };
+		struct mosaic_affine map;
+		mosaic_texture_coords_map(&map, &src, &dst, (enum mosaic_transform)t, dst.x, dst.y);
+		float f[6];
+		for (int i = 0; i < 6; i++) {
+			f[i] = (float)map.m[i];
+			assert_true((double)f[i] == map.m[i]);
+		}
+		for (int y = 0; y < dst.height; y += 7) {
+			for (int x = 0; x < dst.width; x += 5) {
+				float px = (float)x + 0.5f, py = (float)y + 0.5f;
+				float u = f[0] * px + f[1] * py + f[2];
+				float v = f[3] * px + f[4] * py + f[5];
+				assert_true(u == floorf(u) && v == floorf(v));
+				assert_true(u >= 1 && u <= 841 && v >= 1 && v <= 673);
+			}
+		}
+	}
+}
+
 static void test_names(void **state)
 {
 	const char *want[ALL_TRANSFORMS] = { "normal", "90", "180", "270", "flipped",
@@ -486,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_matrix_matches_box_transform),
 		cmocka_unit_test(test_texture_coords_map),
+		cmocka_unit_test(test_texture_coords_map_exact_ties),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,9 @@
  * LINEAR draws of a format the renderer reports without a linear chroma
  * filter (lavapipe: YUYV) get the same tolerance, for the same reason.
  *
+ * Nearest draws at 2:1, where every sample falls on a luma texel edge, must
+ * pick pixman's texels (test_nearest_ties).
+ *
  * Also: MOSAIC_VK_NO_YCBCR=1 leaves every YUV format out and refuses such a
  * buffer with an error, and the last test prints what a texture of a new
  * 1080p NV12 dmabuf costs against one of a buffer already imported.
@@ -405,6 +408,67 @@ static void test_pixels_update(void **state)
 	mosaic_renderer_destroy(pixman);
 }
 
+/*
+ * Nearest filtering at 2:1 samples exactly on luma texel edges: Vulkan must
+ * pick the texel pixman picks (include/mosaic/pass.h), through the Y'CbCr
+ * sampler too. A one-texel luma checker under constant chroma makes a wrong
+ * pick a difference of about 150 codes, whatever the chroma filter; the
+ * source leaves out the odd last column and row, and one draw swaps the axes
+ * at an odd position.
+ */
+static void test_nearest_ties(void **state)
+{
+	struct mosaic_renderer *r = *state;
+	struct mosaic_renderer *pixman = mosaic_pixman_renderer_create();
+	assert_non_null(pixman);
+	struct yuv_memfd m;
+	yuv_memfd_init(&m, DRM_FORMAT_NV12, W, H);
+	for (int y = 0; y < H; y++) {
+		for (int x = 0; x < W; x++) {
+			put(m.map + m.offset[0] + (size_t)y * m.stride[0] + x, 8,
+				(x + y) % 2 == 0 ? 0.2 : 0.8, false);
+		}
+	}
+	for (int y = 0; y < (H + 1) / 2; y++) {
+		for (int x = 0; x < W + 1; x++) {
+			put(m.map + m.offset[1] + (size_t)y * m.stride[1] + x, 8, 0.5, false);
+		}
+	}
+	struct mosaic_yuv_info yuv = { .matrix = MOSAIC_YUV_MATRIX_BT709 };
+	struct mosaic_buffer *buffer = yuv_buffer(&m, &yuv);
+	struct mosaic_renderer *renderers[2] = { r, pixman };
+	struct test_image out[2];
+	for (int i = 0; i < 2; i++) {
+		test_image_init(&out[i], 40, 22, DRM_FORMAT_XRGB8888, 0);
+		struct mosaic_texture *tex = mosaic_texture_from_buffer(renderers[i], buffer);
+		assert_non_null(tex);
+		struct mosaic_pass *pass = mosaic_renderer_begin_pass(renderers[i],
+			out[i].buffer, NULL);
+		assert_non_null(pass);
+		const struct mosaic_fbox src = { 0, 0, W - 1, H - 1 };
+		const int w = (W - 1) / 2, h = (H - 1) / 2;
+		assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+			.texture = tex, .src_box = src, .dst_box = { 2, 2, w, h },
+			.filter = MOSAIC_FILTER_NEAREST,
+		}));
+		assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+			.texture = tex, .src_box = src, .dst_box = { 23, 1, h, w },
+			.transform = MOSAIC_TRANSFORM_FLIPPED_90, .filter = MOSAIC_FILTER_NEAREST,
+		}));
+		struct mosaic_pass_completion done;
+		assert_true(mosaic_pass_submit(pass, &done));
+		assert_true(mosaic_renderer_wait_point(renderers[i], done.point, -1));
+		mosaic_texture_destroy(tex);
+	}
+	assert_in_range(test_compare(&out[0], &out[1], TOLERANCE, "NV12 nearest 2:1"), 0,
+		TOLERANCE);
+	test_image_finish(&out[0]);
+	test_image_finish(&out[1]);
+	mosaic_buffer_drop(buffer);
+	yuv_memfd_finish(&m);
+	mosaic_renderer_destroy(pixman);
+}
+
 static int setup_no_ycbcr(void **state)
 {
 	setenv("MOSAIC_VK_NO_YCBCR", "1", 1);
@@ -512,6 +576,7 @@ int main(void)
 	const struct CMUnitTest pixel_tests[] = {
 		cmocka_unit_test_setup_teardown(test_pixels, setup_pixels, test_teardown),
 		cmocka_unit_test_setup_teardown(test_pixels_update, setup_pixels, test_teardown),
+		cmocka_unit_test_setup_teardown(test_nearest_ties, setup_pixels, test_teardown),
 	};
 	if (!imports) {
 		return cmocka_run_group_tests(pixel_tests, NULL, NULL);
@@ -521,6 +586,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dmabuf, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_pixels, setup_pixels, test_teardown),
 		cmocka_unit_test_setup_teardown(test_pixels_update, setup_pixels, test_teardown),
+		cmocka_unit_test_setup_teardown(test_nearest_ties, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_refusal, setup_no_ycbcr, test_teardown),
 		cmocka_unit_test_setup_teardown(test_import_cost, test_setup, test_teardown),
 	};

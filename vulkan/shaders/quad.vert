@@ -10,14 +10,24 @@ layout(location = 1) in vec4 uv_x;
 layout(location = 2) in vec4 uv_y;
 // Premultiplied color (rects) or (alpha, 0, 0, 0) for textures.
 layout(location = 3) in vec4 color;
+// Nearest filtering, passed on unchanged (struct vk_quad, nearest.glsl).
+layout(location = 4) in vec4 texel_u;
+layout(location = 5) in vec4 texel_v;
+layout(location = 6) in vec4 texel_size;
 
 layout(location = 0) out vec2 uv;
 layout(location = 1) flat out vec4 quad_color;
+layout(location = 2) flat out vec4 quad_texel_u;
+layout(location = 3) flat out vec4 quad_texel_v;
+layout(location = 4) flat out vec4 quad_texel_size;
 
 void main()
 {
 	vec2 p = vec2(float(gl_VertexIndex & 1), float((gl_VertexIndex >> 1) & 1));
 	uv = vec2(dot(uv_x.xyz, vec3(p, 1.0)), dot(uv_y.xyz, vec3(p, 1.0)));
 	quad_color = color;
+	quad_texel_u = texel_u;
+	quad_texel_v = texel_v;
+	quad_texel_size = texel_size;
 	gl_Position = vec4(dst.xy + p * dst.zw, 0.0, 1.0);
 }
