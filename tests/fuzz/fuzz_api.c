@@ -158,7 +158,9 @@ static const pixman_region32_t *pick_region(struct state *s, struct fuzz_input *
 	pixman_region32_clear(&s->region);
 	for (uint8_t i = 0; i < n; i++) {
 		struct mosaic_box b = pick_box(in);
-		if (b.width > 0 && b.height > 0) {
+		// pixman regions take boxes whose far edges are ints too.
+		if (b.width > 0 && b.height > 0 && (int64_t)b.x + b.width <= INT32_MAX &&
+				(int64_t)b.y + b.height <= INT32_MAX) {
 			pixman_region32_union_rect(&s->region, &s->region, b.x, b.y,
 				(unsigned)b.width, (unsigned)b.height);
 		}
@@ -280,7 +282,8 @@ static void op_texture_from_memfd(struct state *s, struct fuzz_input *in)
 		attribs.fd[i] = -1;
 	}
 	for (int i = 0; i < info->n_planes && i < MOSAIC_DMABUF_MAX_PLANES; i++) {
-		int w = attribs.width > 0 ? attribs.width : 0;
+		int w = attribs.width > 0 && attribs.width <= MOSAIC_MAX_IMAGE_SIZE ?
+			attribs.width : 0;
 		if (i > 0) {
 			w = (w + (int)info->hsub - 1) / (int)info->hsub;
 		}

@@ -31,16 +31,20 @@ renderers='[]'
 if pkg-config --exists vulkan && [ -f "$lvp_icd" ]; then
 	renderers='vulkan'
 fi
-if [ -d "$build/meson-private" ]; then
-	meson setup --reconfigure "$build" -Dfuzz=true -Drenderers="$renderers" >/dev/null
-else
+# An existing build directory is kept as it is (ninja reconfigures it when
+# a meson.build changed): delete it to change its options.
+if [ ! -d "$build/meson-private" ]; then
 	CC=clang meson setup "$build" -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dbenchmarks=false -Drenderers="$renderers" >/dev/null
+fi
+if ! grep -q "fuzz-api" "$build/build.ninja"; then
+	echo "run.sh: $build was not configured with -Dfuzz=true" >&2
+	exit 1
 fi
 
 if [ $# -eq 0 ]; then
 	set -- scene api linux-dmabuf
-	if [ "$renderers" = vulkan ]; then
+	if grep -q "vulkan/" "$build/build.ninja" && [ -f "$lvp_icd" ]; then
 		set -- "$@" api-vulkan
 	fi
 fi
@@ -71,6 +75,12 @@ for t in "$@"; do
 		-error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 \
 		-artifact_prefix="$out/" "$out/corpus" "$top/tests/fuzz/corpus/${t%-vulkan}" \
 		>"$log" 2>&1 || r=$?
+	# pixman refuses bad arguments with a *** BUG *** line on stderr and
+	# carries on: for the fuzzer that is a failure like any other.
+	if [ $r -eq 0 ] && grep -q '^\*\*\* BUG \*\*\*' "$log"; then
+		r=1
+		grep -A1 '^\*\*\* BUG \*\*\*' "$log" | head -n 4
+	fi
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 	if [ $r -ne 0 ]; then
