@@ -54,6 +54,8 @@ struct output {
 struct state {
 	struct mosaic_renderer *renderer;
 	struct mosaic_allocator *shm;
+	/* The renderer's own images, or NULL (pixman has none). */
+	struct mosaic_allocator *gpu;
 	struct mosaic_texture *textures[N_TEXTURES];
 	struct output outputs[N_OUTPUTS];
 	struct request requests[N_REQUESTS];
@@ -258,17 +260,22 @@ static void op_texture_from_pixels(struct state *s, struct fuzz_input *in)
 }
 
 /* A memfd holding dmabuf planes, as a shared-memory client would hand them over. */
-static void op_texture_from_memfd(struct state *s, struct fuzz_input *in)
+/*
+ * A memfd holding dmabuf planes of `info` (as a shared-memory client would
+ * hand them over), `width` x `height`, with modifier, colour facts, plane
+ * count, memfd size, strides and offsets from the input. NULL when the
+ * library refuses the layout.
+ */
+static struct mosaic_buffer *memfd_buffer(struct fuzz_input *in,
+	const struct mosaic_format_info *info, int width, int height)
 {
-	int slot = free_slot_texture(s);
-	const struct mosaic_format_info *info = pick_format(in);
 	// One statement per value: the order of evaluation in an initializer is unspecified.
 	struct mosaic_dmabuf_attributes attribs = {
+		.width = width,
+		.height = height,
 		.fourcc = info->fourcc,
 		.n_planes = info->n_planes,
 	};
-	attribs.width = pick_dim(in);
-	attribs.height = pick_dim(in);
 	attribs.modifier = fuzz_bool(in) ? DRM_FORMAT_MOD_LINEAR : DRM_FORMAT_MOD_INVALID;
 	attribs.yuv.matrix = fuzz_u8(in) % 3;
 	attribs.yuv.range = fuzz_u8(in) % 3;
@@ -282,28 +289,22 @@ static void op_texture_from_memfd(struct state *s, struct fuzz_input *in)
 		attribs.fd[i] = -1;
 	}
 	for (int i = 0; i < info->n_planes && i < MOSAIC_DMABUF_MAX_PLANES; i++) {
-		int w = attribs.width > 0 && attribs.width <= MOSAIC_MAX_IMAGE_SIZE ?
-			attribs.width : 0;
+		int w = width > 0 && width <= MOSAIC_MAX_IMAGE_SIZE ? width : 0;
 		if (i > 0) {
 			w = (w + (int)info->hsub - 1) / (int)info->hsub;
 		}
 		uint32_t bpp = (info->plane_bits_per_pixel[i] + 7) / 8;
 		attribs.stride[i] = pick_stride(in, w, bpp > 0 ? bpp : 1);
 		attribs.offset[i] = fuzz_u8(in) >= 0xf0 ? fuzz_u32(in) : offset;
-		offset = attribs.offset[i] + attribs.stride[i] * (uint32_t)(attribs.height > 0 ?
-			attribs.height : 0);
-	}
-	bool twice = fuzz_bool(in);
-	if (slot < 0) {
-		return;
+		offset = attribs.offset[i] + attribs.stride[i] * (uint32_t)(height > 0 ? height : 0);
 	}
 	int fd = memfd_create("fuzz-dmabuf", MFD_CLOEXEC);
 	if (fd < 0) {
-		return;
+		return NULL;
 	}
 	if (ftruncate(fd, size) != 0) {
 		close(fd);
-		return;
+		return NULL;
 	}
 	bool ok = true;
 	for (int i = 0; i < attribs.n_planes && i < MOSAIC_DMABUF_MAX_PLANES; i++) {
@@ -325,9 +326,23 @@ static void op_texture_from_memfd(struct state *s, struct fuzz_input *in)
 		if (attribs.n_planes <= 0) {
 			close(fd);
 		}
+	}
+	return buffer;
+}
+
+static void op_texture_from_memfd(struct state *s, struct fuzz_input *in)
+{
+	int slot = free_slot_texture(s);
+	const struct mosaic_format_info *info = pick_format(in);
+	int width = pick_dim(in), height = pick_dim(in);
+	struct mosaic_buffer *buffer = memfd_buffer(in, info, width, height);
+	bool twice = fuzz_bool(in);
+	if (buffer == NULL) {
 		return;
 	}
-	put_texture(s, slot, mosaic_texture_from_buffer(s->renderer, buffer));
+	if (slot >= 0) {
+		put_texture(s, slot, mosaic_texture_from_buffer(s->renderer, buffer));
+	}
 	// The texture keeps what it needs; a second one from the same buffer hits the cache.
 	if (twice) {
 		int other = free_slot_texture(s);
@@ -336,6 +351,39 @@ static void op_texture_from_memfd(struct state *s, struct fuzz_input *in)
 		}
 	}
 	mosaic_buffer_drop(buffer);
+}
+
+/* An update from a memfd dmabuf (YUV included), mostly of the texture's size and format. */
+static void op_texture_update_memfd(struct state *s, struct fuzz_input *in)
+{
+	int t = fuzz_u8(in) % N_TEXTURES;
+	struct mosaic_texture *texture = s->textures[t];
+	const struct mosaic_format_info *info = pick_format(in);
+	int width = pick_dim(in), height = pick_dim(in);
+	uint8_t same = fuzz_u8(in);
+	if (texture != NULL && same < 0xe0) {
+		info = mosaic_format_get_info(mosaic_texture_get_fourcc(texture));
+		width = mosaic_texture_get_width(texture);
+		height = mosaic_texture_get_height(texture);
+	}
+	const pixman_region32_t *damage = pick_region(s, in);
+	struct mosaic_buffer *buffer = memfd_buffer(in, info, width, height);
+	if (buffer != NULL) {
+		mosaic_texture_update_from_buffer(texture, buffer, damage);
+		mosaic_buffer_drop(buffer);
+	}
+}
+
+/* What the renderer says about itself; nothing here may fail or crash. */
+static void op_query(struct state *s, struct fuzz_input *in)
+{
+	uint32_t cap = fuzz_u8(in) % 4 == 0 ? fuzz_u32(in) : 1u << (fuzz_u8(in) % 3);
+	fuzz_check(mosaic_renderer_get_texture_formats(s->renderer, cap) != NULL);
+	fuzz_check(mosaic_renderer_get_render_formats(s->renderer, cap) != NULL);
+	fuzz_check(!mosaic_renderer_is_lost(s->renderer));
+	mosaic_renderer_get_features(s->renderer);
+	mosaic_renderer_get_drm_fd(s->renderer);
+	mosaic_render_timer_destroy(mosaic_render_timer_create(s->renderer));
 }
 
 static void op_texture_update(struct state *s, struct fuzz_input *in)
@@ -407,16 +455,33 @@ static void op_texture_destroy(struct state *s, struct fuzz_input *in)
 	s->textures[t] = NULL;
 }
 
+/* An output: shared memory, a memfd dmabuf or (where the renderer has them) a GPU image. */
 static void op_output_create(struct state *s, struct fuzz_input *in)
 {
 	int o = fuzz_u8(in) % N_OUTPUTS;
+	uint8_t kind = fuzz_u8(in) % 4;
 	int width = 1 + fuzz_u8(in) % 96, height = 1 + fuzz_u8(in) % 96;
 	uint32_t fourcc = pick_fourcc(in);
+	struct mosaic_buffer *buffer;
+	switch (kind) {
+	case 2: {
+		const struct mosaic_format_info *info = mosaic_format_get_info(fourcc);
+		buffer = memfd_buffer(in, info != NULL ? info : pick_format(in), width, height);
+		break;
+	}
+	case 3:
+		buffer = s->gpu != NULL ? mosaic_allocator_create_buffer(s->gpu, width, height,
+			fourcc, NULL, 0) : NULL;
+		break;
+	default:
+		buffer = mosaic_allocator_create_buffer(s->shm, width, height, fourcc, NULL, 0);
+		break;
+	}
 	if (s->outputs[o].buffer != NULL) {
+		mosaic_buffer_drop(buffer);
 		return;
 	}
-	s->outputs[o].buffer = mosaic_allocator_create_buffer(s->shm, width, height, fourcc,
-		NULL, 0);
+	s->outputs[o].buffer = buffer;
 }
 
 static void op_output_drop(struct state *s, struct fuzz_input *in)
@@ -634,6 +699,7 @@ static void teardown(struct state *s, struct fuzz_input *in)
 		free(s->kept[i]);
 	}
 	mosaic_allocator_destroy(s->shm);
+	mosaic_allocator_destroy(s->gpu);
 	pixman_region32_fini(&s->region);
 }
 
@@ -643,6 +709,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct state s = { .renderer = get_renderer() };
 	s.shm = mosaic_shm_allocator_create();
 	fuzz_check(s.shm != NULL);
+	s.gpu = mosaic_renderer_create_gpu_allocator(s.renderer);
 	pixman_region32_init(&s.region);
 	struct fuzz_input in = { .data = data, .size = size };
 	static void (*const ops[])(struct state *s, struct fuzz_input *in) = {
@@ -662,6 +729,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		op_read_finish,
 		op_texture_from_output,
 		op_wait,
+		op_texture_update_memfd,
+		op_query,
 	};
 	for (int calls = 0; calls < MAX_CALLS && !fuzz_done(&in); calls++) {
 		ops[fuzz_u8(&in) % (sizeof(ops) / sizeof(ops[0]))](&s, &in);

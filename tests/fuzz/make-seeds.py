@@ -37,7 +37,7 @@ def update(t, region=NO_REGION, seed=7):
     return [2, t, 0, 0] + region + u32(seed)
 
 def output(o, w, h, fmt=XRGB):
-    return [4, o, w - 1, h - 1, 0, fmt]
+    return [4, o, 0, w - 1, h - 1, 0, fmt]
 
 def begin(o, flags=0):
     return [6, o, flags]
@@ -87,6 +87,10 @@ api = {
     'seed-yuv': tex_memfd(NV12, 15, 9, 4096) + tex_memfd(YUYV, 8, 4, 4096) + tex_memfd(YUV420, 5, 3, 4096) +
         tex_memfd(P010, 4, 4, 4096) + output(0, 24, 24) + begin(0) +
         [x for t in range(4) for x in texture(0, t, (t * 6, 0, 6, 24), filt=t & 1)] + submit(0),
+    'seed-memfd-output': [4, 0, 2, 30, 20, 0, XRGB, 1, 0, 0, 0, 0] + u32(65536) + [0xa4, 0] +
+        tex_pixels(12, 9, ARGB) + begin(0) + texture(0, 0, (3, 3, 24, 18), filt=1) + submit(0) +
+        [16, 0, 0, 12, 9, 0] + region((0, 0, 5, 5)) + [1, 0, 0, 0, 0] + u32(8192) + [0, 0] +
+        [17, 1, 0] + begin(0) + texture(0, 0, (0, 0, 0, 0)) + submit(0),
     'seed-clip-destroy': output(0, 50, 30) + output(1, 20, 20, RGB565) + tex_pixels(8, 8, ABGR) +
         begin(0) + begin(1) +
         rect(0, (-10, -10, 100, 100), region=region((3, 3, 10, 10), (40, 0, 20, 20))) +
