@@ -46,11 +46,12 @@ run_suite build "${MOSAIC_REQUIRE_SUITES:-}"
 # the Wayland glue. This build is pixman-only: GPU drivers leak from modules
 # they unload, which LeakSanitizer cannot attribute, and it is the build that
 # checks what happens when a backend was not built. The conformance runner has
-# nothing to compare there (it still draws every scene), so only core and
-# wayland must not skip.
+# nothing to compare there (it still draws every scene), so only core,
+# wayland and fuzz (the fuzz corpora replayed) must not skip.
 setup_build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
 	-Drenderers=[] -Dbenchmarks=false
-run_suite build-asan "core wayland" --suite core --suite conformance --suite wayland
+run_suite build-asan "core wayland fuzz" --suite core --suite conformance --suite wayland \
+	--suite fuzz
 
 # The libFuzzer targets (tests/fuzz, clang), 45 s each from their checked-in
 # corpus: any crash, sanitizer report, leak or timeout fails the run.
