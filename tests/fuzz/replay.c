@@ -2,17 +2,71 @@
  * Runs inputs through a fuzz target's LLVMFuzzerTestOneInput() with an
  * ordinary main(), so that the checked-in corpus is a plain test (any
  * compiler, no libFuzzer): replay-TARGET PATH..., where a directory stands
- * for every file in it. Fails when no input was found.
+ * for every file in it. Fails when no input was found, and when an input
+ * made pixman print its "*** BUG ***" line (pixman's way of refusing bad
+ * arguments, which it then ignores): stderr goes through a temporary file
+ * while each input runs.
  */
-#define _DEFAULT_SOURCE /* DT_DIR */
+#define _DEFAULT_SOURCE /* pread */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fuzz.h"
+
+/* stderr while an input runs, and where it really goes; see dump_capture(). */
+static FILE *capture;
+static int real_stderr = -1;
+
+/*
+ * Copies what the input wrote so far to the real stderr. Also called when
+ * the process dies (a sanitizer report, a crash), so that nothing is lost.
+ */
+static void dump_capture(void)
+{
+	if (capture == NULL || real_stderr < 0) {
+		return;
+	}
+	fflush(stderr);
+	char buf[4096];
+	ssize_t n;
+	off_t pos = 0;
+	while ((n = pread(fileno(capture), buf, sizeof(buf), pos)) > 0) {
+		if (write(real_stderr, buf, (size_t)n) != n) {
+			break;
+		}
+		pos += n;
+	}
+}
+
+/* Sanitizer runtimes call this before they end the process (weak: absent without them). */
+void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
+static void handle_crash(int sig)
+{
+	dump_capture();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void watch_deaths(void)
+{
+	if (__sanitizer_set_death_callback != NULL) {
+		// The sanitizers handle the signals themselves, then call back.
+		__sanitizer_set_death_callback(dump_capture);
+		return;
+	}
+	const int signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+		signal(signals[i], handle_crash);
+	}
+}
 
 static int run_file(const char *path)
 {
@@ -57,8 +111,34 @@ static int run_file(const char *path)
 	memcpy(exact, data, size);
 	free(data);
 	fprintf(stderr, "replay: %s (%zu bytes)\n", path, size);
+	bool bug = false;
+	fflush(stderr);
+	capture = tmpfile();
+	real_stderr = capture != NULL ? dup(STDERR_FILENO) : -1;
+	if (real_stderr >= 0) {
+		dup2(fileno(capture), STDERR_FILENO);
+	}
 	LLVMFuzzerTestOneInput(exact, size);
 	free(exact);
+	if (real_stderr >= 0) {
+		dump_capture();
+		dup2(real_stderr, STDERR_FILENO);
+		close(real_stderr);
+		real_stderr = -1;
+		rewind(capture);
+		char line[1024];
+		while (fgets(line, sizeof(line), capture) != NULL) {
+			bug = bug || strncmp(line, "*** BUG ***", 11) == 0;
+		}
+	}
+	if (capture != NULL) {
+		fclose(capture);
+		capture = NULL;
+	}
+	if (bug) {
+		fprintf(stderr, "replay: %s: pixman reported a bad call (*** BUG ***)\n", path);
+		return -1;
+	}
 	return 1;
 }
 
@@ -113,6 +193,7 @@ static int run_dir(const char *dir)
 
 int main(int argc, char **argv)
 {
+	watch_deaths();
 	int total = 0;
 	for (int i = 1; i < argc; i++) {
 		struct stat st;
