@@ -283,21 +283,35 @@ static struct mosaic_buffer *memfd_buffer(struct fuzz_input *in,
 	if (fuzz_u8(in) == 0xff) {
 		attribs.n_planes = fuzz_u8(in) % (MOSAIC_DMABUF_MAX_PLANES + 2);
 	}
-	uint32_t size = fuzz_u32(in) % MAX_BYTES;
-	uint32_t offset = 0;
+	uint64_t offset = 0, end = 0;
 	for (int i = 0; i < MOSAIC_DMABUF_MAX_PLANES; i++) {
 		attribs.fd[i] = -1;
 	}
+	int h = height > 0 && height <= MOSAIC_MAX_IMAGE_SIZE ? height : 0;
 	for (int i = 0; i < info->n_planes && i < MOSAIC_DMABUF_MAX_PLANES; i++) {
 		int w = width > 0 && width <= MOSAIC_MAX_IMAGE_SIZE ? width : 0;
+		int rows = h;
 		if (i > 0) {
 			w = (w + (int)info->hsub - 1) / (int)info->hsub;
+			rows = (rows + (int)info->vsub - 1) / (int)info->vsub;
 		}
 		uint32_t bpp = (info->plane_bits_per_pixel[i] + 7) / 8;
 		attribs.stride[i] = pick_stride(in, w, bpp > 0 ? bpp : 1);
-		attribs.offset[i] = fuzz_u8(in) >= 0xf0 ? fuzz_u32(in) : offset;
-		offset = attribs.offset[i] + attribs.stride[i] * (uint32_t)(height > 0 ? height : 0);
+		attribs.offset[i] = fuzz_u8(in) >= 0xf0 ? fuzz_u32(in) : (uint32_t)offset;
+		offset = attribs.offset[i] + (uint64_t)attribs.stride[i] * (uint64_t)rows;
+		end = offset > end ? offset : end;
 	}
+	// The memfd: mostly just large enough for the planes, or a little short or long.
+	uint8_t fit = fuzz_u8(in);
+	uint64_t size = end;
+	if (fit == 0xff) {
+		size = fuzz_u32(in);
+	} else if (fit >= 0xe0) {
+		size = end + (uint64_t)(fit & 0x1f) * 64;
+	} else if (fit >= 0xc0) {
+		size = end > (fit & 0x1f) ? end - (fit & 0x1f) : 0;
+	}
+	size %= MAX_BYTES;
 	int fd = memfd_create("fuzz-dmabuf", MFD_CLOEXEC);
 	if (fd < 0) {
 		return NULL;

@@ -29,9 +29,10 @@ ARGB, XRGB, ABGR, RGB565, XRGB2101010, NV12, P010, YUV420, YUYV = 0, 1, 2, 4, 6,
 def tex_pixels(w, h, fmt, stride=0, seed=1):
     return [0, w, h, 0, fmt, stride] + u32(seed)
 
-def tex_memfd(fmt, w, h, size, linear=1):
+def tex_memfd(fmt, w, h, size=0, linear=1):
+    """size: 0 for a memfd that just fits, 0xe0 + n for 64n bytes more."""
     planes = {NV12: 2, P010: 2, YUV420: 3, YUYV: 1}.get(fmt, 1)
-    return [1, fmt, w, h, linear, 1, 1, 2, 0] + u32(size) + [0, 0] * planes + [0]
+    return [1, fmt, w, h, linear, 1, 1, 2, 0] + [0, 0] * planes + [size] + [0]
 
 def update(t, region=NO_REGION, seed=7):
     return [2, t, 0, 0] + region + u32(seed)
@@ -84,12 +85,12 @@ api = {
         submit(0) + read(0),
     'seed-read-requests': tex_pixels(21, 11, RGB565) + read_start(0, 0, XRGB) + read_start(0, 1, RGB565) +
         read_finish(1) + read(0, ABGR) + [3, 0],
-    'seed-yuv': tex_memfd(NV12, 15, 9, 4096) + tex_memfd(YUYV, 8, 4, 4096) + tex_memfd(YUV420, 5, 3, 4096) +
-        tex_memfd(P010, 4, 4, 4096) + output(0, 24, 24) + begin(0) +
+    'seed-yuv': tex_memfd(NV12, 15, 9) + tex_memfd(YUYV, 8, 4, 0xe3) + tex_memfd(YUV420, 5, 3, 0xc1) +
+        tex_memfd(P010, 4, 4) + output(0, 24, 24) + begin(0) +
         [x for t in range(4) for x in texture(0, t, (t * 6, 0, 6, 24), filt=t & 1)] + submit(0),
-    'seed-memfd-output': [4, 0, 2, 30, 20, 0, XRGB, 1, 0, 0, 0, 0] + u32(65536) + [0xa4, 0] +
+    'seed-memfd-output': [4, 0, 2, 30, 20, 0, XRGB, 1, 0, 0, 0, 0] + [0xa4, 0, 0] +
         tex_pixels(12, 9, ARGB) + begin(0) + texture(0, 0, (3, 3, 24, 18), filt=1) + submit(0) +
-        [16, 0, 0, 12, 9, 0] + region((0, 0, 5, 5)) + [1, 0, 0, 0, 0] + u32(8192) + [0, 0] +
+        [16, 0, 0, 12, 9, 0] + region((0, 0, 5, 5)) + [1, 0, 0, 0, 0] + [0, 0, 0] +
         [17, 1, 0] + begin(0) + texture(0, 0, (0, 0, 0, 0)) + submit(0),
     'seed-clip-destroy': output(0, 50, 30) + output(1, 20, 20, RGB565) + tex_pixels(8, 8, ABGR) +
         begin(0) + begin(1) +
