@@ -46,4 +46,5 @@ apt-get install -y -q --no-install-recommends \
 	mesa-vulkan-drivers vulkan-validationlayers vulkan-tools \
 	libegl-dev libgles-dev libegl-mesa0 libgl1-mesa-dri \
 	weston foot fonts-dejavu-core xkb-data \
+	clang libclang-rt-14-dev \
 	$MESA_BACKPORTS

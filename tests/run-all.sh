@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole test suite, from a fresh Debian 12 machine: installs the
 # dependencies, builds with -Werror, runs every suite (the DRM suite inside the
-# test VM), then the core suites again under ASan+UBSan. Prints one closing line
+# test VM), then the core suites again under ASan+UBSan, then each fuzz target
+# for 45 s (tests/fuzz/run.sh). Prints one closing line
 # "N passed, N failed, N skipped" and exits non-zero on any failure.
 #
 # MOSAIC_REQUIRE_SUITES="a b": a skipped test in one of these suites counts as
@@ -45,11 +46,16 @@ run_suite build "${MOSAIC_REQUIRE_SUITES:-}"
 # the Wayland glue. This build is pixman-only: GPU drivers leak from modules
 # they unload, which LeakSanitizer cannot attribute, and it is the build that
 # checks what happens when a backend was not built. The conformance runner has
-# nothing to compare there (it still draws every scene), so only core and
-# wayland must not skip.
+# nothing to compare there (it still draws every scene), so only core,
+# wayland and fuzz (the fuzz corpora replayed) must not skip.
 setup_build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
 	-Drenderers=[] -Dbenchmarks=false
-run_suite build-asan "core wayland" --suite core --suite conformance --suite wayland
+run_suite build-asan "core wayland fuzz" --suite core --suite conformance --suite wayland \
+	--suite fuzz
+
+# The libFuzzer targets (tests/fuzz, clang), 45 s each from their checked-in
+# corpus: any crash, sanitizer report, leak or timeout fails the run.
+"$top/tests/fuzz/run.sh" --seconds 45 || status=1
 
 python3 "$top/tests/summarize.py" --total build/meson-logs/testlog.json \
 	build-asan/meson-logs/testlog.json

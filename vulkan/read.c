@@ -84,6 +84,15 @@ static bool read_record(struct vk_texture *t, const struct mosaic_read_pixels_op
 	return true;
 }
 
+static void copy_rows(void *dst, uint32_t dst_stride, const void *src, uint32_t src_stride,
+	uint32_t row_bytes, int height)
+{
+	for (int y = 0; y < height; y++) {
+		memcpy((uint8_t *)dst + (size_t)y * dst_stride,
+			(const uint8_t *)src + (size_t)y * src_stride, row_bytes);
+	}
+}
+
 /* Converts the copied pixels into the caller's memory and format. */
 static bool read_convert(struct vk_texture *t, struct vk_read *read,
 	const struct mosaic_read_pixels_options *options)
@@ -100,16 +109,32 @@ static bool read_convert(struct vk_texture *t, struct vk_read *read,
 		}
 		return true;
 	}
+	// pixman wraps only memory whose rows start on 4-byte boundaries: a row of
+	// an odd number of 16-bit pixels (RGB565), or caller memory that is not so
+	// aligned, goes through an image pixman allocates.
+	bool src_aligned = row % 4 == 0 && (uintptr_t)read->host.map % 4 == 0;
+	bool dst_aligned = options->stride % 4 == 0 && (uintptr_t)options->data % 4 == 0;
 	pixman_image_t *src = pixman_image_create_bits_no_clear(
 		mosaic_format_to_pixman(t->base.fourcc), box->width, box->height,
-		(uint32_t *)(void *)read->host.map, (int)row);
+		src_aligned ? (uint32_t *)(void *)read->host.map : NULL,
+		src_aligned ? (int)row : 0);
 	pixman_image_t *dst = pixman_image_create_bits_no_clear(
 		mosaic_format_to_pixman(options->fourcc), box->width, box->height,
-		options->data, (int)options->stride);
+		dst_aligned ? options->data : NULL, dst_aligned ? (int)options->stride : 0);
 	bool ok = src != NULL && dst != NULL;
 	if (ok) {
+		if (!src_aligned) {
+			copy_rows(pixman_image_get_data(src), (uint32_t)pixman_image_get_stride(src),
+				read->host.map, row, row, box->height);
+		}
 		pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, dst, 0, 0, 0, 0, 0, 0,
 			box->width, box->height);
+		if (!dst_aligned) {
+			uint32_t dst_row = (uint32_t)box->width *
+				mosaic_format_get_info(options->fourcc)->bytes_per_pixel;
+			copy_rows(options->data, options->stride, pixman_image_get_data(dst),
+				(uint32_t)pixman_image_get_stride(dst), dst_row, box->height);
+		}
 	} else {
 		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: cannot convert the pixels read");
 	}

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -757,6 +758,9 @@ static bool parse_scene(struct parser *p, json_object *root, struct scene *scene
 		return false;
 	}
 	size_t n = json_object_array_length(layers);
+	// Drawing the scene holds every image (twice: the client's buffer and
+	// the texture) and the output: a bound on their sum bounds the memory.
+	int64_t pixels = (int64_t)scene->width * scene->height;
 	scene->layers = calloc(n > 0 ? n : 1, sizeof(*scene->layers));
 	if (scene->layers == NULL) {
 		return fail(p, "layers", "out of memory");
@@ -778,6 +782,14 @@ static bool parse_scene(struct parser *p, json_object *root, struct scene *scene
 		if (!(is_texture ? parse_texture_layer(p, obj, layer->where, layer) :
 				parse_rect_layer(p, obj, layer->where, layer))) {
 			return false;
+		}
+		if (is_texture) {
+			pixels += (int64_t)layer->image_width * layer->image_height;
+			if (pixels > SCENE_MAX_PIXELS) {
+				return fail(p, layer->where, "the output and the images up to this "
+					"one add up to %" PRId64 " pixels, more than the %" PRId64
+					" a scene may hold", pixels, SCENE_MAX_PIXELS);
+			}
 		}
 	}
 	return true;

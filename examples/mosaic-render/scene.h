@@ -34,7 +34,9 @@
  * formats: the image is converted into NV12, NV21, P010, YUV420 or YUYV
  * planes in a memfd and handed to the renderer as a linear dmabuf; its
  * alpha is dropped). Paths are relative to the scene file. Unknown keys are
- * errors, so that a misspelt key does not go unnoticed.
+ * errors, so that a misspelt key does not go unnoticed. The output and the
+ * images together hold at most SCENE_MAX_PIXELS pixels: each may be as large
+ * as the library allows, but a scene cannot ask for hundreds of them.
  */
 
 #include <stdbool.h>
@@ -115,6 +117,9 @@ struct scene {
 	struct scene_layer *layers;
 	size_t n_layers;
 };
+
+/** The most pixels of a scene: its output and its images added up (2^28, one 16384x16384 image). */
+#define SCENE_MAX_PIXELS ((int64_t)1 << 28)
 
 /** Room for one error line. */
 #define SCENE_ERROR_SIZE 512

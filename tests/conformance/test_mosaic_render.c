@@ -125,6 +125,12 @@ static void test_impossible_size(void **state)
 		" {\"image\": {\"checker\": {\"width\": -3, \"height\": 8, \"cell\": 2,\n"
 		"  \"colors\": [[0, 0, 0, 1], [1, 1, 1, 1]]}}}]}",
 		"bad.json: layers[0].image.checker.width: impossible size -3");
+	// Every image may be as large as the library allows, but not all of them.
+	expect_error("{\"output\": {\"width\": 16384, \"height\": 8192}, \"layers\": [\n"
+		" {\"image\": {\"solid\": [1, 0, 0, 1], \"width\": 16384, \"height\": 8192}},\n"
+		" {\"image\": {\"solid\": [0, 1, 0, 1], \"width\": 16384, \"height\": 1}}]}",
+		"bad.json: layers[1]: the output and the images up to this one add up to "
+		"268451840 pixels, more than the 268435456 a scene may hold");
 }
 
 static void test_missing_key(void **state)

@@ -1,7 +1,8 @@
 /*
  * Uploads through the staging ring, checked pixel by pixel: damage of
  * several rectangles while the ring grows, and many partial updates with
- * readbacks of sub-boxes. With MOSAIC_VK_DEBUG_NONCOHERENT=1 (a meson test
+ * readbacks of sub-boxes, and reads that convert rows of odd 16-bit
+ * pixel counts. With MOSAIC_VK_DEBUG_NONCOHERENT=1 (a meson test
  * variant) every host buffer behaves as non-coherent memory, so that a
  * missing or short flush or invalidate shows as wrong pixels.
  */
@@ -167,11 +168,58 @@ static void test_partial_updates(void **state)
 	free(out);
 }
 
+/* What `renderer` reads from a W x H texture of `fourcc` into rows of `out_fourcc`. */
+static void read_converted(struct mosaic_renderer *renderer, int w, int h, uint32_t fourcc,
+	uint32_t stride, const void *pixels, uint32_t out_fourcc, uint32_t out_stride, void *out)
+{
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(renderer, w, h, fourcc, stride,
+		pixels);
+	assert_non_null(tex);
+	assert_true(mosaic_texture_read_pixels(tex, &(struct mosaic_read_pixels_options){
+		.fourcc = out_fourcc,
+		.stride = out_stride,
+		.data = out,
+	}));
+	mosaic_texture_destroy(tex);
+}
+
+/*
+ * Reads that convert where rows are no whole number of 32-bit words (which
+ * pixman cannot wrap): an RGB565 texture of odd width into XRGB8888, and
+ * an XRGB8888 texture into RGB565 rows of an odd number of pixels. The
+ * pixman renderer's reads are the reference.
+ */
+static void test_read_unaligned_rows(void **state)
+{
+	struct mosaic_renderer *r = *state;
+	struct mosaic_renderer *ref = mosaic_pixman_renderer_create();
+	assert_non_null(ref);
+	enum { W = 21, H = 11 };
+	uint32_t xrgb[W * H], got32[W * H], want32[W * H];
+	uint16_t rgb565[W * H], got16[W * H], want16[W * H];
+	test_pattern(xrgb, W, H, 5);
+	for (int i = 0; i < W * H; i++) {
+		rgb565[i] = (uint16_t)(xrgb[i] ^ (xrgb[i] >> 16));
+	}
+	read_converted(r, W, H, DRM_FORMAT_RGB565, W * 2, rgb565, DRM_FORMAT_XRGB8888, W * 4,
+		got32);
+	read_converted(ref, W, H, DRM_FORMAT_RGB565, W * 2, rgb565, DRM_FORMAT_XRGB8888, W * 4,
+		want32);
+	assert_memory_equal(got32, want32, sizeof(got32));
+	read_converted(r, W, H, DRM_FORMAT_XRGB8888, W * 4, xrgb, DRM_FORMAT_RGB565, W * 2,
+		got16);
+	read_converted(ref, W, H, DRM_FORMAT_XRGB8888, W * 4, xrgb, DRM_FORMAT_RGB565, W * 2,
+		want16);
+	assert_memory_equal(got16, want16, sizeof(got16));
+	mosaic_renderer_destroy(ref);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_upload_grows, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_partial_updates, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_read_unaligned_rows, test_setup, test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
