@@ -21,6 +21,10 @@ VkImageUsageFlags vk_image_usage(const struct vk_format *format)
 	if (format->render) {
 		usage |= VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
 	}
+	if (format->storage) {
+		// The compute path writes the target as a storage image (compute.c).
+		usage |= VK_IMAGE_USAGE_STORAGE_BIT;
+	}
 	return usage;
 }
 

@@ -102,6 +102,8 @@ static bool init_formats(struct vk_renderer *r)
 		VkFormatFeatureFlags have = props.optimalTilingFeatures;
 		f.texture = (have & texture_needs) == texture_needs;
 		f.render = f.texture && (have & render_needs) == render_needs;
+		f.storage = f.render && r->feat.storage_without_format &&
+			(have & VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT);
 		if (!f.texture) {
 			char name[32];
 			mosaic_log(MOSAIC_LOG_INFO, "vulkan: no textures of %s on this device",
@@ -140,6 +142,7 @@ static void vk_renderer_destroy(struct mosaic_renderer *renderer)
 		vk_shm_targets_finish(r);
 		vk_dmabuf_imports_finish(r);
 		vk_frames_finish(r);
+		vk_compute_finish(r);
 		vk_memory_blocks_finish(r);
 		vk_host_imports_finish(r);
 		vk_staging_finish(r);
@@ -191,6 +194,7 @@ struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)
 	if (!vk_device_init(r, drm_fd) || !init_formats(r) || !vk_dmabuf_init_formats(r) ||
 			!vk_dmabuf_init_export(r) ||
 			!vk_pipelines_init(r) ||
+			(r->feat.compute_wanted && !vk_compute_init(r)) ||
 			!vk_frames_init(r) || !vk_staging_init(r)) {
 		// The format sets are the base's; the core frees them on destroy.
 		mosaic_format_set_finish(&r->base.data_ptr_texture_formats);
@@ -282,4 +286,13 @@ MOSAIC_EXPORT uint32_t mosaic_vulkan_renderer_get_queue_family(struct mosaic_ren
 MOSAIC_EXPORT uint64_t mosaic_vulkan_renderer_get_create_count(struct mosaic_renderer *renderer)
 {
 	return vk_renderer_from_base(renderer)->create_count;
+}
+
+MOSAIC_EXPORT const char *mosaic_vulkan_renderer_get_path(struct mosaic_renderer *renderer)
+{
+	struct vk_renderer *r = vk_renderer_from_base(renderer);
+	if (r->last_path != NULL) {
+		return r->last_path;
+	}
+	return r->compute != NULL ? "compute" : "graphics";
 }
