@@ -52,6 +52,9 @@ struct vk_compute {
 	size_t entries_cap;
 	uint32_t *first, *count;
 	size_t tiles_cap;
+	/* Tile headers and lists, copied at once into the (possibly write-combined) buffer. */
+	uint32_t *tiles;
+	size_t tiles_words_cap;
 };
 
 struct vk_compute_pass {
@@ -259,6 +262,7 @@ void vk_compute_finish(struct vk_renderer *r)
 	free(c->entries);
 	free(c->first);
 	free(c->count);
+	free(c->tiles);
 	free(c);
 	r->compute = NULL;
 }
@@ -561,15 +565,19 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 			return false;
 		}
 	}
-	memcpy(cf->buf.map, c->entries, n_entries * sizeof(struct gpu_draw));
-	uint32_t *header = (uint32_t *)(cf->buf.map + tiles_offset);
+	if (!grow((void **)&c->tiles, &c->tiles_words_cap, 2 * n_tiles + n_refs,
+			sizeof(uint32_t))) {
+		return false;
+	}
+	uint32_t *header = c->tiles;
 	uint32_t *lists = header + 2 * n_tiles;
 	uint32_t offset = (uint32_t)(2 * n_tiles);
 	for (size_t t = 0; t < n_tiles; t++) {
 		header[2 * t] = offset;
 		header[2 * t + 1] = c->count[t] | (c->first[t] > 0 ? 0x80000000u : 0);
-		offset += c->count[t];
-		c->count[t] = header[2 * t] - (uint32_t)(2 * n_tiles);
+		// From here on: where the tile's next index goes in `lists`.
+		c->count[t] = offset - (uint32_t)(2 * n_tiles);
+		offset += header[2 * t + 1] & 0x7fffffffu;
 	}
 	for (size_t i = 0; i < n_entries; i++) {
 		const int32_t *rc = c->entries[i].rect;
@@ -585,6 +593,8 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 			}
 		}
 	}
+	memcpy(cf->buf.map, c->entries, n_entries * sizeof(struct gpu_draw));
+	memcpy(cf->buf.map + tiles_offset, c->tiles, tiles_size);
 	vk_host_buffer_flush_range(r, &cf->buf, 0, need);
 
 	VkImageView view = vk_image_attachment_view(target);
