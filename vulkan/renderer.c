@@ -104,6 +104,11 @@ static bool init_formats(struct vk_renderer *r)
 		f.render = f.texture && (have & render_needs) == render_needs;
 		f.storage = f.render && r->feat.storage_without_format &&
 			(have & VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT);
+		if (f.render && r->feat.storage_without_format && !f.storage) {
+			char name[32];
+			mosaic_log(MOSAIC_LOG_INFO, "vulkan: no storage images of %s: passes into "
+				"it take the graphics path", mosaic_format_name(f.fourcc, name));
+		}
 		if (!f.texture) {
 			char name[32];
 			mosaic_log(MOSAIC_LOG_INFO, "vulkan: no textures of %s on this device",

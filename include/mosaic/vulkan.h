@@ -87,10 +87,12 @@
  * tolerances. A pass takes the graphics path instead when its target is
  * not a storage image: dmabufs imported as render targets, exported dmabuf
  * images, and formats without VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT in
- * optimal tiling (B8G8R8A8, the XRGB8888/ARGB8888 format, has it on
- * NVIDIA and lavapipe; R5G6B5 usually does not); when it samples a Y'CbCr
- * texture; or when it samples more than 64 textures (logged once). The
- * compute path needs shaderStorageImageReadWithoutFormat and
+ * optimal tiling, each such format named in one INFO line at start-up
+ * (lavapipe has it for every render format; B8G8R8A8, which XRGB8888 and
+ * ARGB8888 use, is optional in Vulkan: the target is then not written
+ * through a R8G8B8A8 view but drawn by the graphics path); when it samples
+ * a Y'CbCr texture; or when it samples more than 64 textures (logged
+ * once). The compute path needs shaderStorageImageReadWithoutFormat and
  * shaderStorageImageWriteWithoutFormat (one WARN line otherwise).
  * Render targets made by the renderer (mosaic_vulkan_buffer_create(), the
  * GPU allocator, CPU buffers' images) get VK_IMAGE_USAGE_STORAGE_BIT while
