@@ -88,9 +88,11 @@
  * not a storage image: dmabufs imported as render targets, exported dmabuf
  * images, and formats without VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT in
  * optimal tiling, each such format named in one INFO line at start-up
- * (lavapipe has it for every render format; B8G8R8A8, which XRGB8888 and
- * ARGB8888 use, is optional in Vulkan: the target is then not written
- * through a R8G8B8A8 view but drawn by the graphics path); when it samples
+ * (lavapipe 25.0 has it for all but RGB565, ARGB2101010 and XRGB2101010,
+ * which take the graphics path there; B8G8R8A8, which XRGB8888 and
+ * ARGB8888 use, is optional in Vulkan but lavapipe has it: where a device
+ * lacks it the target is not written through a R8G8B8A8 view but drawn by
+ * the graphics path); when it samples
  * a Y'CbCr texture; or when it samples more than 64 textures (logged
  * once). The compute path needs shaderStorageImageReadWithoutFormat and
  * shaderStorageImageWriteWithoutFormat (one WARN line otherwise).
