@@ -200,6 +200,15 @@ static bool create_objects(struct vk_renderer *r, struct vk_compute *c)
 		}
 		r->create_count++;
 	}
+	return true;
+}
+
+/*
+ * The image the unused slots of the texture array show, made by the first
+ * pass (not at start-up: a renderer that never draws allocates nothing).
+ */
+static bool ensure_dummy(struct vk_renderer *r, struct vk_compute *c)
+{
 	for (size_t i = 0; i < r->n_formats && c->dummy == NULL; i++) {
 		if (r->formats[i].texture && !r->formats[i].yuv) {
 			c->dummy = vk_image_create(r, &r->formats[i], 1, 1, false,
@@ -468,7 +477,7 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 	struct vk_compute_frame *cf = &c->frames[frame - r->frames];
 	struct vk_image *images[VK_COMPUTE_TEXTURES];
 	uint32_t n_images;
-	if (!collect_textures(cp, images, &n_images)) {
+	if (!collect_textures(cp, images, &n_images) || !ensure_dummy(r, c)) {
 		return false;
 	}
 	VkCommandBuffer upload = VK_NULL_HANDLE;
