@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,8 +10,8 @@
 /*
  * The compute path of a pass: the draws are kept as they come (with their
  * clips) and, when the pass is submitted, turned into a draw list with one
- * entry per clip rectangle, binned on the CPU into tiles of
- * VK_COMPUTE_TILE_W x VK_COMPUTE_TILE_H pixels and composited by one
+ * entry per clip rectangle, binned on the CPU into tiles (16x16 pixels, or
+ * MOSAIC_VK_COMPUTE_TILE=WxH, one workgroup each) and composited by one
  * dispatch of shaders/composite.comp. A tile's list starts at its last
  * draw that covers it opaquely. Passes this path does not cover (Y'CbCr
  * textures, more textures than the descriptor array holds) are drawn by
@@ -44,6 +45,8 @@ struct vk_compute {
 	VkPipeline pipeline;
 	VkDescriptorPool pool;
 	struct vk_compute_frame frames[VK_FRAMES];
+	/* Tile size in pixels: the workgroup size of the pipeline. */
+	uint32_t tile_w, tile_h;
 	/* Sampled by the array slots a pass does not use. */
 	struct vk_image *dummy;
 	bool too_many_logged;
@@ -153,6 +156,11 @@ static bool create_objects(struct vk_renderer *r, struct vk_compute *c)
 		return false;
 	}
 	r->create_count++;
+	const uint32_t tile[2] = { c->tile_w, c->tile_h };
+	const VkSpecializationMapEntry entries[2] = {
+		{ 0, 0, sizeof(uint32_t) },
+		{ 1, sizeof(uint32_t), sizeof(uint32_t) },
+	};
 	res = vkCreateComputePipelines(r->dev, r->pipeline_cache, 1,
 		&(VkComputePipelineCreateInfo){
 			.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
@@ -161,6 +169,12 @@ static bool create_objects(struct vk_renderer *r, struct vk_compute *c)
 				.stage = VK_SHADER_STAGE_COMPUTE_BIT,
 				.module = c->module,
 				.pName = "main",
+				.pSpecializationInfo = &(VkSpecializationInfo){
+					.mapEntryCount = 2,
+					.pMapEntries = entries,
+					.dataSize = sizeof(tile),
+					.pData = tile,
+				},
 			},
 			.layout = c->layout,
 		}, NULL, &c->pipeline);
@@ -221,12 +235,34 @@ static bool ensure_dummy(struct vk_renderer *r, struct vk_compute *c)
 	return c->dummy != NULL;
 }
 
+/* MOSAIC_VK_COMPUTE_TILE=WxH (for measurements), else 16x16. */
+static void tile_size(const VkPhysicalDeviceLimits *l, uint32_t *w, uint32_t *h)
+{
+	*w = 16;
+	*h = 16;
+	const char *env = getenv("MOSAIC_VK_COMPUTE_TILE");
+	unsigned tw, th;
+	char end;
+	if (env == NULL || env[0] == '\0') {
+		return;
+	}
+	if (sscanf(env, "%ux%u%c", &tw, &th, &end) != 2 || tw == 0 || th == 0 ||
+			tw > l->maxComputeWorkGroupSize[0] || th > l->maxComputeWorkGroupSize[1] ||
+			tw * th > l->maxComputeWorkGroupInvocations) {
+		mosaic_log(MOSAIC_LOG_WARN, "vulkan: MOSAIC_VK_COMPUTE_TILE=%s is not a workgroup "
+			"size WxH of this device: 16x16 instead", env);
+		return;
+	}
+	*w = tw;
+	*h = th;
+}
+
 bool vk_compute_init(struct vk_renderer *r)
 {
 	const VkPhysicalDeviceLimits *l = &r->props.limits;
 	if (l->maxPerStageDescriptorSampledImages < VK_COMPUTE_TEXTURES ||
 			l->maxDescriptorSetSampledImages < VK_COMPUTE_TEXTURES ||
-			l->maxComputeWorkGroupInvocations < VK_COMPUTE_TILE_W * VK_COMPUTE_TILE_H) {
+			l->maxComputeWorkGroupInvocations < 256) {
 		mosaic_log(MOSAIC_LOG_WARN, "vulkan: the device's limits are too small for the "
 			"compute path (%u sampled images per stage): passes use the graphics path",
 			l->maxPerStageDescriptorSampledImages);
@@ -243,11 +279,13 @@ bool vk_compute_init(struct vk_renderer *r)
 		return false;
 	}
 	r->compute = c;
+	tile_size(l, &c->tile_w, &c->tile_h);
 	if (!create_objects(r, c)) {
 		return false;
 	}
 	mosaic_log(MOSAIC_LOG_INFO, "vulkan: passes use the compute path where the target "
-		"allows it (MOSAIC_VK_PATH=graphics for the graphics pipeline)");
+		"allows it, in tiles of %ux%u (MOSAIC_VK_PATH=graphics for the graphics pipeline)",
+		c->tile_w, c->tile_h);
 	return true;
 }
 
@@ -501,8 +539,9 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 		n_entries += (size_t)n;
 	}
 	int32_t w = target->width, h = target->height;
-	uint32_t tiles_x = (uint32_t)(w + VK_COMPUTE_TILE_W - 1) / VK_COMPUTE_TILE_W;
-	uint32_t tiles_y = (uint32_t)(h + VK_COMPUTE_TILE_H - 1) / VK_COMPUTE_TILE_H;
+	const int32_t tw = (int32_t)c->tile_w, th = (int32_t)c->tile_h;
+	uint32_t tiles_x = (uint32_t)((w + tw - 1) / tw);
+	uint32_t tiles_y = (uint32_t)((h + th - 1) / th);
 	size_t n_tiles = (size_t)tiles_x * tiles_y;
 	size_t tiles_cap = c->tiles_cap;
 	if (!grow((void **)&c->entries, &c->entries_cap, n_entries, sizeof(*c->entries)) ||
@@ -531,8 +570,8 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 		}
 		const int32_t *rc = c->entries[i].rect;
 		int32_t sx[4], sy[4];
-		tile_span(rc[0], rc[2], w, VK_COMPUTE_TILE_W, sx);
-		tile_span(rc[1], rc[3], h, VK_COMPUTE_TILE_H, sy);
+		tile_span(rc[0], rc[2], w, tw, sx);
+		tile_span(rc[1], rc[3], h, th, sy);
 		for (int32_t ty = sy[2]; ty < sy[3]; ty++) {
 			for (int32_t tx = sx[2]; tx < sx[3]; tx++) {
 				c->first[(size_t)ty * tiles_x + (size_t)tx] = (uint32_t)i + 1;
@@ -543,8 +582,8 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 	for (size_t i = 0; i < n_entries; i++) {
 		const int32_t *rc = c->entries[i].rect;
 		int32_t sx[4], sy[4];
-		tile_span(rc[0], rc[2], w, VK_COMPUTE_TILE_W, sx);
-		tile_span(rc[1], rc[3], h, VK_COMPUTE_TILE_H, sy);
+		tile_span(rc[0], rc[2], w, tw, sx);
+		tile_span(rc[1], rc[3], h, th, sy);
 		for (int32_t ty = sy[0]; ty < sy[1]; ty++) {
 			for (int32_t tx = sx[0]; tx < sx[1]; tx++) {
 				size_t t = (size_t)ty * tiles_x + (size_t)tx;
@@ -591,8 +630,8 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 	for (size_t i = 0; i < n_entries; i++) {
 		const int32_t *rc = c->entries[i].rect;
 		int32_t sx[4], sy[4];
-		tile_span(rc[0], rc[2], w, VK_COMPUTE_TILE_W, sx);
-		tile_span(rc[1], rc[3], h, VK_COMPUTE_TILE_H, sy);
+		tile_span(rc[0], rc[2], w, tw, sx);
+		tile_span(rc[1], rc[3], h, th, sy);
 		for (int32_t ty = sy[0]; ty < sy[1]; ty++) {
 			for (int32_t tx = sx[0]; tx < sx[1]; tx++) {
 				size_t t = (size_t)ty * tiles_x + (size_t)tx;

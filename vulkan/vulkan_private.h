@@ -757,9 +757,7 @@ void vk_pipelines_finish(struct vk_renderer *r);
 struct vk_render_setup *vk_render_setup_get(struct vk_renderer *r, VkFormat format);
 
 /* compute.c: passes composited by one compute dispatch */
-/* Tile size (composite.comp's workgroup) and the textures one pass may sample. */
-#define VK_COMPUTE_TILE_W 16
-#define VK_COMPUTE_TILE_H 16
+/* The textures one pass may sample (composite.comp's descriptor array). */
 #define VK_COMPUTE_TEXTURES 64
 
 /* A draw kept for the compute path (or replayed by the graphics path). */

@@ -30,6 +30,8 @@
  *   "Frame paths" below). auto (the default) is compute on every device
  *   that is not a CPU device, graphics on CPU devices (lavapipe), where the
  *   graphics pipeline is as fast and the compute path gains nothing.
+ * - MOSAIC_VK_COMPUTE_TILE=WxH: the compute path's tile (and workgroup)
+ *   size in pixels, 16x16 by default; for measurements.
  * - MOSAIC_VK_FAIL_SUBMIT=<n> (builds without NDEBUG only; for tests): the
  *   n-th submission of the renderer fails as if vkQueueSubmit had returned
  *   VK_ERROR_OUT_OF_DEVICE_MEMORY.
@@ -81,7 +83,7 @@
  *
  * Frame paths: with the compute path a pass keeps its draws and, at
  * submit, composites them with one compute dispatch (one invocation per
- * output pixel, in 16x16 tiles binned on the CPU; each pixel is read and
+ * output pixel, in tiles binned on the CPU; each pixel is read and
  * written once) instead of one draw per quad through the graphics
  * pipeline; the output matches the graphics path within the conformance
  * tolerances. A pass takes the graphics path instead when its target is

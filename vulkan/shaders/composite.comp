@@ -7,8 +7,9 @@
 // draw covers the tile opaquely), applies the draws that contain it and
 // writes it once.
 
-// Keep in step with VK_COMPUTE_TILE_W / _H and VK_COMPUTE_TEXTURES (vulkan_private.h).
-layout(local_size_x = 16, local_size_y = 16) in;
+// One workgroup per tile: the tile size is given when the pipeline is made (compute.c).
+layout(local_size_x_id = 0, local_size_y_id = 1) in;
+// Keep in step with VK_COMPUTE_TEXTURES (vulkan_private.h).
 #define TEXTURES 64
 
 // Flags of a draw (enum vk_compute_flags in compute.c).
