@@ -102,8 +102,9 @@ static bool init_formats(struct vk_renderer *r)
 		VkFormatFeatureFlags have = props.optimalTilingFeatures;
 		f.texture = (have & texture_needs) == texture_needs;
 		f.render = f.texture && (have & render_needs) == render_needs;
-		f.storage = f.render && r->feat.storage_without_format &&
-			(have & VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT);
+		// Whatever the path: images shared as opaque fds between renderers must be
+		// made alike (same usage) by the exporter and the importer.
+		f.storage = f.render && (have & VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT);
 		if (f.render && r->feat.storage_without_format && !f.storage) {
 			char name[32];
 			mosaic_log(MOSAIC_LOG_INFO, "vulkan: no storage images of %s: passes into "

@@ -65,7 +65,7 @@ struct vk_format {
 	uint32_t bpp;
 	bool texture;
 	bool render;
-	/* Render formats the compute path writes as storage images (set when it is in use). */
+	/* Render formats with storage images: the compute path writes them (compute.c). */
 	bool storage;
 	/* Y'CbCr formats, sampled through a sampler Y'CbCr conversion (ycbcr.c). */
 	bool yuv;

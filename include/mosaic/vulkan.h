@@ -98,9 +98,11 @@
  * a Y'CbCr texture; or when it samples more than 64 textures (logged
  * once). The compute path needs shaderStorageImageReadWithoutFormat and
  * shaderStorageImageWriteWithoutFormat (one WARN line otherwise).
- * Render targets made by the renderer (mosaic_vulkan_buffer_create(), the
- * GPU allocator, CPU buffers' images) get VK_IMAGE_USAGE_STORAGE_BIT while
- * the compute path is in use.
+ * Images of render formats made by the renderer (mosaic_vulkan_buffer_create(),
+ * the GPU allocator, CPU buffers' images, textures) get
+ * VK_IMAGE_USAGE_STORAGE_BIT where the format allows it, whichever path is
+ * chosen, so that renderers with different paths share opaque-fd images
+ * made alike.
  *
  * A failed submission (mosaic_pass_submit() returns false with a log line)
  * runs none of its commands: uploads recorded for it (texture updates since
