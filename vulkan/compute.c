@@ -47,6 +47,8 @@ struct vk_compute {
 	struct vk_compute_frame frames[VK_FRAMES];
 	/* Tile size in pixels: the workgroup size of the pipeline. */
 	uint32_t tile_w, tile_h;
+	/* The size of the texture array (at most VK_COMPUTE_TEXTURES, as the limits allow). */
+	uint32_t n_textures;
 	/* Sampled by the array slots a pass does not use. */
 	struct vk_image *dummy;
 	bool too_many_logged;
@@ -117,7 +119,7 @@ static bool create_objects(struct vk_renderer *r, struct vk_compute *c)
 		{ 1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
 		{ 2, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
 		{ 3, VK_DESCRIPTOR_TYPE_SAMPLER, 1, VK_SHADER_STAGE_COMPUTE_BIT, linear },
-		{ 4, VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE, VK_COMPUTE_TEXTURES,
+		{ 4, VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE, c->n_textures,
 			VK_SHADER_STAGE_COMPUTE_BIT, NULL },
 	};
 	VkResult res = vkCreateShaderModule(r->dev, &(VkShaderModuleCreateInfo){
@@ -156,10 +158,11 @@ static bool create_objects(struct vk_renderer *r, struct vk_compute *c)
 		return false;
 	}
 	r->create_count++;
-	const uint32_t tile[2] = { c->tile_w, c->tile_h };
-	const VkSpecializationMapEntry entries[2] = {
+	const uint32_t constants[3] = { c->tile_w, c->tile_h, c->n_textures };
+	const VkSpecializationMapEntry entries[3] = {
 		{ 0, 0, sizeof(uint32_t) },
 		{ 1, sizeof(uint32_t), sizeof(uint32_t) },
+		{ 2, 2 * sizeof(uint32_t), sizeof(uint32_t) },
 	};
 	res = vkCreateComputePipelines(r->dev, r->pipeline_cache, 1,
 		&(VkComputePipelineCreateInfo){
@@ -170,10 +173,10 @@ static bool create_objects(struct vk_renderer *r, struct vk_compute *c)
 				.module = c->module,
 				.pName = "main",
 				.pSpecializationInfo = &(VkSpecializationInfo){
-					.mapEntryCount = 2,
+					.mapEntryCount = 3,
 					.pMapEntries = entries,
-					.dataSize = sizeof(tile),
-					.pData = tile,
+					.dataSize = sizeof(constants),
+					.pData = constants,
 				},
 			},
 			.layout = c->layout,
@@ -188,7 +191,7 @@ static bool create_objects(struct vk_renderer *r, struct vk_compute *c)
 		{ VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_FRAMES },
 		{ VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 2 * VK_FRAMES },
 		{ VK_DESCRIPTOR_TYPE_SAMPLER, VK_FRAMES },
-		{ VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE, VK_COMPUTE_TEXTURES * VK_FRAMES },
+		{ VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE, c->n_textures * VK_FRAMES },
 	};
 	res = vkCreateDescriptorPool(r->dev, &(VkDescriptorPoolCreateInfo){
 		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
@@ -260,8 +263,15 @@ static void tile_size(const VkPhysicalDeviceLimits *l, uint32_t *w, uint32_t *h)
 bool vk_compute_init(struct vk_renderer *r)
 {
 	const VkPhysicalDeviceLimits *l = &r->props.limits;
-	if (l->maxPerStageDescriptorSampledImages < VK_COMPUTE_TEXTURES ||
-			l->maxDescriptorSetSampledImages < VK_COMPUTE_TEXTURES ||
+	// Besides the textures: the target, two buffers and the sampler.
+	uint32_t n_textures = VK_COMPUTE_TEXTURES;
+	n_textures = l->maxPerStageDescriptorSampledImages < n_textures ?
+		l->maxPerStageDescriptorSampledImages : n_textures;
+	n_textures = l->maxDescriptorSetSampledImages < n_textures ?
+		l->maxDescriptorSetSampledImages : n_textures;
+	n_textures = l->maxPerStageResources - 4 < n_textures ? l->maxPerStageResources - 4 :
+		n_textures;
+	if (l->maxPerStageResources < 20 || n_textures < 16 ||
 			l->maxComputeWorkGroupInvocations < 256) {
 		mosaic_log(MOSAIC_LOG_WARN, "vulkan: the device's limits are too small for the "
 			"compute path (%u sampled images per stage): passes use the graphics path",
@@ -279,13 +289,14 @@ bool vk_compute_init(struct vk_renderer *r)
 		return false;
 	}
 	r->compute = c;
+	c->n_textures = n_textures;
 	tile_size(l, &c->tile_w, &c->tile_h);
 	if (!create_objects(r, c)) {
 		return false;
 	}
 	mosaic_log(MOSAIC_LOG_INFO, "vulkan: passes use the compute path where the target "
-		"allows it, in tiles of %ux%u (MOSAIC_VK_PATH=graphics for the graphics pipeline)",
-		c->tile_w, c->tile_h);
+		"allows it, in tiles of %ux%u, up to %u textures a pass (MOSAIC_VK_PATH=graphics "
+		"for the graphics pipeline)", c->tile_w, c->tile_h, c->n_textures);
 	return true;
 }
 
@@ -393,7 +404,7 @@ size_t vk_compute_pass_draws(const struct vk_compute_pass *cp,
 }
 
 /* The distinct images of the pass's textures into `images`; false when they do not fit. */
-static bool collect_textures(struct vk_compute_pass *cp,
+static bool collect_textures(const struct vk_compute *c, struct vk_compute_pass *cp,
 	struct vk_image *images[VK_COMPUTE_TEXTURES], uint32_t *n_images)
 {
 	*n_images = 0;
@@ -408,7 +419,7 @@ static bool collect_textures(struct vk_compute_pass *cp,
 			k++;
 		}
 		if (k == *n_images) {
-			if (k == VK_COMPUTE_TEXTURES) {
+			if (k == c->n_textures) {
 				return false;
 			}
 			images[(*n_images)++] = image;
@@ -422,10 +433,10 @@ bool vk_compute_pass_supported(struct vk_renderer *r, struct vk_compute_pass *cp
 {
 	struct vk_image *images[VK_COMPUTE_TEXTURES];
 	uint32_t n;
-	if (!collect_textures(cp, images, &n)) {
+	if (!collect_textures(r->compute, cp, images, &n)) {
 		if (!r->compute->too_many_logged) {
-			mosaic_log(MOSAIC_LOG_INFO, "vulkan: a pass samples more than %d textures: "
-				"such passes use the graphics path", VK_COMPUTE_TEXTURES);
+			mosaic_log(MOSAIC_LOG_INFO, "vulkan: a pass samples more than %u textures: "
+				"such passes use the graphics path", r->compute->n_textures);
 			r->compute->too_many_logged = true;
 		}
 		return false;
@@ -515,7 +526,7 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 	struct vk_compute_frame *cf = &c->frames[frame - r->frames];
 	struct vk_image *images[VK_COMPUTE_TEXTURES];
 	uint32_t n_images;
-	if (!collect_textures(cp, images, &n_images) || !ensure_dummy(r, c)) {
+	if (!collect_textures(c, cp, images, &n_images) || !ensure_dummy(r, c)) {
 		return false;
 	}
 	VkCommandBuffer upload = VK_NULL_HANDLE;
@@ -650,7 +661,7 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 		return false;
 	}
 	VkDescriptorImageInfo textures[VK_COMPUTE_TEXTURES];
-	for (uint32_t i = 0; i < VK_COMPUTE_TEXTURES; i++) {
+	for (uint32_t i = 0; i < c->n_textures; i++) {
 		textures[i] = (VkDescriptorImageInfo){
 			.imageView = (i < n_images ? images[i] : c->dummy)->sample_view,
 			.imageLayout = VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL,
@@ -686,7 +697,7 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 			.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
 			.dstSet = cf->set,
 			.dstBinding = 4,
-			.descriptorCount = VK_COMPUTE_TEXTURES,
+			.descriptorCount = c->n_textures,
 			.descriptorType = VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE,
 			.pImageInfo = textures,
 		},

@@ -757,8 +757,8 @@ void vk_pipelines_finish(struct vk_renderer *r);
 struct vk_render_setup *vk_render_setup_get(struct vk_renderer *r, VkFormat format);
 
 /* compute.c: passes composited by one compute dispatch */
-/* The textures one pass may sample (composite.comp's descriptor array). */
-#define VK_COMPUTE_TEXTURES 64
+/* The most textures one pass may sample (composite.comp's descriptor array, as limits allow). */
+#define VK_COMPUTE_TEXTURES 256
 
 /* A draw kept for the compute path (or replayed by the graphics path). */
 struct vk_compute_draw {

@@ -95,8 +95,10 @@
  * ARGB8888 use, is optional in Vulkan but lavapipe has it: where a device
  * lacks it the target is not written through a R8G8B8A8 view but drawn by
  * the graphics path); when it samples
- * a Y'CbCr texture; or when it samples more than 64 textures (logged
- * once). The compute path needs shaderStorageImageReadWithoutFormat and
+ * a Y'CbCr texture; or when it samples more textures than the shader's
+ * descriptor array holds: 256, fewer where the device's descriptor limits
+ * are lower (logged once; no descriptor indexing is needed: every draw's
+ * texture index is the same in a whole workgroup). The compute path needs shaderStorageImageReadWithoutFormat and
  * shaderStorageImageWriteWithoutFormat (one WARN line otherwise).
  * Images of render formats made by the renderer (mosaic_vulkan_buffer_create(),
  * the GPU allocator, CPU buffers' images, textures) get

@@ -9,8 +9,8 @@
 
 // One workgroup per tile: the tile size is given when the pipeline is made (compute.c).
 layout(local_size_x_id = 0, local_size_y_id = 1) in;
-// Keep in step with VK_COMPUTE_TEXTURES (vulkan_private.h).
-#define TEXTURES 64
+// The size of the texture array: given when the pipeline is made (compute.c).
+layout(constant_id = 2) const uint TEXTURES = 16;
 
 // Flags of a draw (enum vk_compute_flags in compute.c).
 #define DRAW_TEXTURE 1u
