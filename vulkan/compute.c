@@ -71,6 +71,8 @@ struct push_constants {
 	float levels[4];
 	int32_t size[2];
 	uint32_t tiles_x;
+	/* The storage view is R8G8B8A8 over a B8G8R8A8 image (vk_format.storage_format). */
+	uint32_t swap_rb;
 };
 
 /* The path MOSAIC_VK_PATH asks for (auto: compute except on CPU devices). */
@@ -508,6 +510,37 @@ static size_t draw_entries(const struct vk_compute_draw *d, struct gpu_draw *out
 	return (size_t)n;
 }
 
+/* The view the target is written through: its attachment view, or one of storage_format. */
+static VkImageView storage_view(struct vk_image *image)
+{
+	const struct vk_format *f = image->format;
+	if (f->storage_format == f->format) {
+		return vk_image_attachment_view(image);
+	}
+	if (image->storage_view == VK_NULL_HANDLE) {
+		struct vk_renderer *r = image->renderer;
+		VkResult res = vkCreateImageView(r->dev, &(VkImageViewCreateInfo){
+			.sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO,
+			.image = image->image,
+			.viewType = VK_IMAGE_VIEW_TYPE_2D,
+			.format = f->storage_format,
+			.subresourceRange = {
+				.aspectMask = VK_IMAGE_ASPECT_COLOR_BIT,
+				.levelCount = 1,
+				.layerCount = 1,
+			},
+		}, NULL, &image->storage_view);
+		if (res != VK_SUCCESS) {
+			vk_fail(r, res, "vkCreateImageView");
+			return VK_NULL_HANDLE;
+		}
+		r->create_count++;
+		vk_name(r, VK_OBJECT_TYPE_IMAGE_VIEW, (uint64_t)image->storage_view,
+			"%s storage view", image->name);
+	}
+	return image->storage_view;
+}
+
 /* Tiles [t0, t1) of a span [a, b) of a `size`-pixel axis, and the fully covered ones. */
 static void tile_span(int32_t a, int32_t b, int32_t size, int32_t tile, int32_t out[4])
 {
@@ -656,7 +689,7 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 	memcpy(cf->buf.map + tiles_offset, c->tiles, tiles_size);
 	vk_host_buffer_flush_range(r, &cf->buf, 0, need);
 
-	VkImageView view = vk_image_attachment_view(target);
+	VkImageView view = storage_view(target);
 	if (view == VK_NULL_HANDLE) {
 		return false;
 	}
@@ -713,7 +746,11 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 	if (n_entries == 0) {
 		return true;
 	}
-	struct push_constants pc = { .size = { w, h }, .tiles_x = tiles_x };
+	struct push_constants pc = {
+		.size = { w, h },
+		.tiles_x = tiles_x,
+		.swap_rb = target->format->storage_format != target->format->format,
+	};
 	format_levels(target->format->format, pc.levels);
 	vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, c->pipeline);
 	vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE, c->layout, 0, 1, &cf->set, 0,

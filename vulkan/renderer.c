@@ -1,5 +1,6 @@
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <drm_fourcc.h>
 
@@ -74,6 +75,22 @@ const struct vk_format *vk_format_from_fourcc(struct vk_renderer *r, uint32_t fo
 	return NULL;
 }
 
+/*
+ * MOSAIC_VK_DEBUG_NO_BGRA_STORAGE=1 (builds without NDEBUG; for tests):
+ * B8G8R8A8 is taken as a format without storage images, as on drivers that
+ * lack them, so that the R8G8B8A8 view the compute path then writes
+ * through is tested where the driver has them.
+ */
+static bool debug_no_bgra_storage(void)
+{
+#ifndef NDEBUG
+	const char *env = getenv("MOSAIC_VK_DEBUG_NO_BGRA_STORAGE");
+	return env != NULL && strcmp(env, "1") == 0;
+#else
+	return false;
+#endif
+}
+
 static bool init_formats(struct vk_renderer *r)
 {
 	const VkFormatFeatureFlags texture_needs = VK_FORMAT_FEATURE_SAMPLED_IMAGE_BIT |
@@ -105,6 +122,15 @@ static bool init_formats(struct vk_renderer *r)
 		// Whatever the path: images shared as opaque fds between renderers must be
 		// made alike (same usage) by the exporter and the importer.
 		f.storage = f.render && (have & VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT);
+		f.storage_format = f.format;
+		if (f.format == VK_FORMAT_B8G8R8A8_UNORM && f.render && (!f.storage ||
+				debug_no_bgra_storage())) {
+			// Written through a R8G8B8A8 view instead, red and blue swapped by the shader.
+			VkFormatProperties rgba;
+			vkGetPhysicalDeviceFormatProperties(r->phdev, VK_FORMAT_R8G8B8A8_UNORM, &rgba);
+			f.storage = (rgba.optimalTilingFeatures & VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT) != 0;
+			f.storage_format = VK_FORMAT_R8G8B8A8_UNORM;
+		}
 		if (f.render && r->feat.storage_without_format && !f.storage) {
 			char name[32];
 			mosaic_log(MOSAIC_LOG_INFO, "vulkan: no storage images of %s: passes into "

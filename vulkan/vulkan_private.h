@@ -67,6 +67,12 @@ struct vk_format {
 	bool render;
 	/* Render formats with storage images: the compute path writes them (compute.c). */
 	bool storage;
+	/*
+	 * The format of the storage view: `format`, or R8G8B8A8_UNORM for
+	 * B8G8R8A8_UNORM without storage support (images then are made
+	 * MUTABLE_FORMAT | EXTENDED_USAGE, and the shader swaps red and blue).
+	 */
+	VkFormat storage_format;
 	/* Y'CbCr formats, sampled through a sampler Y'CbCr conversion (ycbcr.c). */
 	bool yuv;
 	/* NV21: Cr before Cb in memory; the conversion swaps them back. */
@@ -293,6 +299,8 @@ struct vk_image {
 	uint64_t use_seq;
 	/* Sampled view (alpha swizzled to one for X formats) and attachment view. */
 	VkImageView sample_view, attachment_view;
+	/* The compute path's view where its format differs (vk_format.storage_format), or null. */
+	VkImageView storage_view;
 	VkFramebuffer framebuffer;
 	VkDescriptorSet set;
 	struct vk_descriptor_pool *set_pool;

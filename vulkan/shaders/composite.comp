@@ -45,6 +45,8 @@ layout(push_constant) uniform constants {
 	vec4 levels;
 	ivec2 size;
 	uint tiles_x;
+	// The target is written through a R8G8B8A8 view of B8G8R8A8 pixels.
+	uint swap_rb;
 } pc;
 
 void main()
@@ -59,6 +61,7 @@ void main()
 	bool covered = (count & 0x80000000u) != 0u;
 	count &= 0x7fffffffu;
 	vec4 dst = covered ? vec4(0.0) : imageLoad(target, p);
+	dst = pc.swap_rb != 0u ? dst.bgra : dst;
 	bool hit = false;
 	vec3 centre = vec3(vec2(p) + 0.5, 1.0);
 	for (uint i = 0u; i < count; i++) {
@@ -90,6 +93,6 @@ void main()
 		hit = true;
 	}
 	if (hit) {
-		imageStore(target, p, dst);
+		imageStore(target, p, pc.swap_rb != 0u ? dst.bgra : dst);
 	}
 }
