@@ -379,7 +379,6 @@ bool vk_compute_add_rect(struct vk_compute_pass *cp, const struct mosaic_rect_op
 		return false;
 	}
 	d->rect = *opts;
-	d->rect.clip = &d->clip;
 	return true;
 }
 
@@ -393,14 +392,18 @@ bool vk_compute_add_texture(struct vk_compute_pass *cp,
 	d->texture = true;
 	d->tex = *opts;
 	d->alpha = *opts->alpha;
-	d->tex.alpha = &d->alpha;
-	d->tex.clip = &d->clip;
 	return true;
 }
 
-size_t vk_compute_pass_draws(const struct vk_compute_pass *cp,
-	const struct vk_compute_draw **draws)
+size_t vk_compute_pass_draws(struct vk_compute_pass *cp, const struct vk_compute_draw **draws)
 {
+	// The array may have moved since the draws were added: point them at their copies now.
+	for (size_t i = 0; i < cp->n_draws; i++) {
+		struct vk_compute_draw *d = &cp->draws[i];
+		d->rect.clip = &d->clip;
+		d->tex.clip = &d->clip;
+		d->tex.alpha = &d->alpha;
+	}
 	*draws = cp->draws;
 	return cp->n_draws;
 }
@@ -551,6 +554,81 @@ static void tile_span(int32_t a, int32_t b, int32_t size, int32_t tile, int32_t 
 	out[3] = b >= size ? out[1] : b / tile;
 }
 
+/*
+ * Bins the entries into tiles of the target (`w` x `h` pixels): c->tiles gets
+ * each tile's header (offset of its list, length, bit 31 when its first
+ * entry covers it opaquely) and the lists, each starting at the tile's last
+ * opaque covering entry. *n_refs: the entries in all lists.
+ */
+static bool bin_tiles(struct vk_compute *c, size_t n_entries, const uint8_t *opaque, int32_t w,
+	int32_t h, uint32_t tiles_x, size_t n_tiles, size_t *n_refs)
+{
+	const int32_t tw = (int32_t)c->tile_w, th = (int32_t)c->tile_h;
+	// Binning: each tile's list starts at its last opaque covering entry.
+	memset(c->first, 0, n_tiles * sizeof(uint32_t));
+	memset(c->count, 0, n_tiles * sizeof(uint32_t));
+	for (size_t i = 0; i < n_entries; i++) {
+		if (!opaque[i]) {
+			continue;
+		}
+		const int32_t *rc = c->entries[i].rect;
+		int32_t sx[4], sy[4];
+		tile_span(rc[0], rc[2], w, tw, sx);
+		tile_span(rc[1], rc[3], h, th, sy);
+		for (int32_t ty = sy[2]; ty < sy[3]; ty++) {
+			for (int32_t tx = sx[2]; tx < sx[3]; tx++) {
+				c->first[(size_t)ty * tiles_x + (size_t)tx] = (uint32_t)i + 1;
+			}
+		}
+	}
+	*n_refs = 0;
+	for (size_t i = 0; i < n_entries; i++) {
+		const int32_t *rc = c->entries[i].rect;
+		int32_t sx[4], sy[4];
+		tile_span(rc[0], rc[2], w, tw, sx);
+		tile_span(rc[1], rc[3], h, th, sy);
+		for (int32_t ty = sy[0]; ty < sy[1]; ty++) {
+			for (int32_t tx = sx[0]; tx < sx[1]; tx++) {
+				size_t t = (size_t)ty * tiles_x + (size_t)tx;
+				if (c->first[t] <= i + 1) {
+					c->count[t]++;
+					(*n_refs)++;
+				}
+			}
+		}
+	}
+
+	if (!grow((void **)&c->tiles, &c->tiles_words_cap, 2 * n_tiles + *n_refs,
+			sizeof(uint32_t))) {
+		return false;
+	}
+	uint32_t *header = c->tiles;
+	uint32_t *lists = header + 2 * n_tiles;
+	uint32_t offset = (uint32_t)(2 * n_tiles);
+	for (size_t t = 0; t < n_tiles; t++) {
+		header[2 * t] = offset;
+		header[2 * t + 1] = c->count[t] | (c->first[t] > 0 ? 0x80000000u : 0);
+		// From here on: where the tile's next index goes in `lists`.
+		c->count[t] = offset - (uint32_t)(2 * n_tiles);
+		offset += header[2 * t + 1] & 0x7fffffffu;
+	}
+	for (size_t i = 0; i < n_entries; i++) {
+		const int32_t *rc = c->entries[i].rect;
+		int32_t sx[4], sy[4];
+		tile_span(rc[0], rc[2], w, tw, sx);
+		tile_span(rc[1], rc[3], h, th, sy);
+		for (int32_t ty = sy[0]; ty < sy[1]; ty++) {
+			for (int32_t tx = sx[0]; tx < sx[1]; tx++) {
+				size_t t = (size_t)ty * tiles_x + (size_t)tx;
+				if (c->first[t] <= i + 1) {
+					lists[c->count[t]++] = (uint32_t)i;
+				}
+			}
+		}
+	}
+	return true;
+}
+
 bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkCommandBuffer cb,
 	struct vk_image *target, bool shm)
 {
@@ -605,38 +683,9 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 		e += n;
 	}
 
-	// Binning: each tile's list starts at its last opaque covering entry.
-	memset(c->first, 0, n_tiles * sizeof(uint32_t));
-	memset(c->count, 0, n_tiles * sizeof(uint32_t));
-	for (size_t i = 0; i < n_entries; i++) {
-		if (!opaque[i]) {
-			continue;
-		}
-		const int32_t *rc = c->entries[i].rect;
-		int32_t sx[4], sy[4];
-		tile_span(rc[0], rc[2], w, tw, sx);
-		tile_span(rc[1], rc[3], h, th, sy);
-		for (int32_t ty = sy[2]; ty < sy[3]; ty++) {
-			for (int32_t tx = sx[2]; tx < sx[3]; tx++) {
-				c->first[(size_t)ty * tiles_x + (size_t)tx] = (uint32_t)i + 1;
-			}
-		}
-	}
-	size_t n_refs = 0;
-	for (size_t i = 0; i < n_entries; i++) {
-		const int32_t *rc = c->entries[i].rect;
-		int32_t sx[4], sy[4];
-		tile_span(rc[0], rc[2], w, tw, sx);
-		tile_span(rc[1], rc[3], h, th, sy);
-		for (int32_t ty = sy[0]; ty < sy[1]; ty++) {
-			for (int32_t tx = sx[0]; tx < sx[1]; tx++) {
-				size_t t = (size_t)ty * tiles_x + (size_t)tx;
-				if (c->first[t] <= i + 1) {
-					c->count[t]++;
-					n_refs++;
-				}
-			}
-		}
+	size_t n_refs;
+	if (!bin_tiles(c, n_entries, opaque, w, h, tiles_x, n_tiles, &n_refs)) {
+		return false;
 	}
 
 	VkDeviceSize align = r->props.limits.minStorageBufferOffsetAlignment;
@@ -655,34 +704,6 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 		if (!vk_host_buffer_init(r, &cf->buf, size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, false,
 				"mosaic compute draws")) {
 			return false;
-		}
-	}
-	if (!grow((void **)&c->tiles, &c->tiles_words_cap, 2 * n_tiles + n_refs,
-			sizeof(uint32_t))) {
-		return false;
-	}
-	uint32_t *header = c->tiles;
-	uint32_t *lists = header + 2 * n_tiles;
-	uint32_t offset = (uint32_t)(2 * n_tiles);
-	for (size_t t = 0; t < n_tiles; t++) {
-		header[2 * t] = offset;
-		header[2 * t + 1] = c->count[t] | (c->first[t] > 0 ? 0x80000000u : 0);
-		// From here on: where the tile's next index goes in `lists`.
-		c->count[t] = offset - (uint32_t)(2 * n_tiles);
-		offset += header[2 * t + 1] & 0x7fffffffu;
-	}
-	for (size_t i = 0; i < n_entries; i++) {
-		const int32_t *rc = c->entries[i].rect;
-		int32_t sx[4], sy[4];
-		tile_span(rc[0], rc[2], w, tw, sx);
-		tile_span(rc[1], rc[3], h, th, sy);
-		for (int32_t ty = sy[0]; ty < sy[1]; ty++) {
-			for (int32_t tx = sx[0]; tx < sx[1]; tx++) {
-				size_t t = (size_t)ty * tiles_x + (size_t)tx;
-				if (c->first[t] <= i + 1) {
-					lists[c->count[t]++] = (uint32_t)i;
-				}
-			}
 		}
 	}
 	memcpy(cf->buf.map, c->entries, n_entries * sizeof(struct gpu_draw));

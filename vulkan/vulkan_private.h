@@ -771,7 +771,7 @@ struct vk_render_setup *vk_render_setup_get(struct vk_renderer *r, VkFormat form
 /* A draw kept for the compute path (or replayed by the graphics path). */
 struct vk_compute_draw {
 	bool texture;
-	/* The options, their clip and alpha pointing at the copies below. */
+	/* The options; vk_compute_pass_draws() points their clip and alpha at the copies below. */
 	struct mosaic_rect_options rect;
 	struct mosaic_texture_options tex;
 	float alpha;
@@ -795,9 +795,8 @@ void vk_compute_pass_destroy(struct vk_compute_pass *cp);
 bool vk_compute_add_rect(struct vk_compute_pass *cp, const struct mosaic_rect_options *opts);
 bool vk_compute_add_texture(struct vk_compute_pass *cp,
 	const struct mosaic_texture_options *opts);
-/* The kept draws, in order. */
-size_t vk_compute_pass_draws(const struct vk_compute_pass *cp,
-	const struct vk_compute_draw **draws);
+/* The kept draws, in order, their options' clip and alpha pointing at their copies. */
+size_t vk_compute_pass_draws(struct vk_compute_pass *cp, const struct vk_compute_draw **draws);
 /* Whether the compute path covers every draw (else the graphics path replays them). */
 bool vk_compute_pass_supported(struct vk_renderer *r, struct vk_compute_pass *cp);
 /*
