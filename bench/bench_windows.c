@@ -8,8 +8,14 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <drm_fourcc.h>
+
+#include <mosaic/config.h>
+#if MOSAIC_HAS_VULKAN
+#include <mosaic/vulkan.h>
+#endif
 
 #include "bench_common.h"
 
@@ -95,15 +101,13 @@ static void print_timings(const char *what, const struct timings *t,
 	fflush(stdout);
 }
 
-int main(int argc, char *argv[])
+/* One measurement with a new renderer; *vulkan_path: the Vulkan path used, or NULL. */
+static struct timings measure(const struct bench_options *options, const char **vulkan_path)
 {
-	struct bench_options options;
-	bench_parse_options(&options, argc, argv,
-		"A 4K frame of 16 overlapping translucent 1080p windows.");
-	struct mosaic_renderer *renderer = bench_create_renderer(&options);
+	struct mosaic_renderer *renderer = bench_create_renderer(options);
 	struct mosaic_render_timer *timer = mosaic_render_timer_create(renderer);
 
-	struct mosaic_buffer *output = bench_create_target(renderer, &options, OUT_W, OUT_H,
+	struct mosaic_buffer *output = bench_create_target(renderer, options, OUT_W, OUT_H,
 		DRM_FORMAT_XRGB8888);
 	struct mosaic_texture *windows[N_WINDOWS];
 	for (int i = 0; i < N_WINDOWS; i++) {
@@ -121,14 +125,21 @@ int main(int argc, char *argv[])
 	// One frame per run: a software renderer takes a good part of a second for one.
 	int frames = 1;
 	draw(renderer, output, windows, N_WINDOWS, timer, 1, 1); // warm-up
-	struct timings clear = draw(renderer, output, windows, 0, timer, frames, options.runs);
+	struct timings clear = draw(renderer, output, windows, 0, timer, frames, options->runs);
 	print_timings("clear only (baseline):", &clear, NULL);
 	struct timings full = draw(renderer, output, windows, N_WINDOWS, timer, frames,
-		options.runs);
+		options->runs);
 	print_timings("16 translucent windows:", &full, &clear);
 	double mpix = (double)N_WINDOWS * 1920.0 * 1080.0 / 1e6;
 	printf("composited %.1f Mpixel per frame: %.0f Mpixel/s until complete\n", mpix,
 		mpix / (full.complete_ms / 1e3));
+	*vulkan_path = NULL;
+#if MOSAIC_HAS_VULKAN
+	if (mosaic_renderer_is_vulkan(renderer)) {
+		*vulkan_path = mosaic_vulkan_renderer_get_path(renderer);
+		printf("vulkan path: %s\n", *vulkan_path);
+	}
+#endif
 
 	for (int i = 0; i < N_WINDOWS; i++) {
 		mosaic_texture_destroy(windows[i]);
@@ -136,5 +147,40 @@ int main(int argc, char *argv[])
 	mosaic_render_timer_destroy(timer);
 	mosaic_buffer_drop(output);
 	mosaic_renderer_destroy(renderer);
+	return full;
+}
+
+int main(int argc, char *argv[])
+{
+	struct bench_options options;
+	bench_parse_options(&options, argc, argv,
+		"A 4K frame of 16 overlapping translucent 1080p windows. With the Vulkan renderer "
+		"and MOSAIC_VK_PATH unset, measured through the graphics path and then the "
+		"compute path.");
+	const char *path;
+	if (getenv("MOSAIC_VK_PATH") != NULL) {
+		measure(&options, &path);
+		return 0;
+	}
+	// The Vulkan renderer reads MOSAIC_VK_PATH when it is created; other backends ignore it.
+	setenv("MOSAIC_VK_PATH", "graphics", 1);
+	struct timings graphics = measure(&options, &path);
+	if (path == NULL) {
+		return 0;
+	}
+	printf("\n");
+	setenv("MOSAIC_VK_PATH", "compute", 1);
+	struct timings compute = measure(&options, &path);
+	if (path == NULL || strcmp(path, "compute") != 0) {
+		printf("the compute path is not available on this device (see the log)\n");
+		return 0;
+	}
+	if (graphics.gpu_ms >= 0.0 && compute.gpu_ms >= 0.0) {
+		printf("vulkan graphics vs compute (16 windows, median GPU time): %.3f ms vs "
+			"%.3f ms, %.1fx\n", graphics.gpu_ms, compute.gpu_ms,
+			graphics.gpu_ms / compute.gpu_ms);
+	}
+	printf("vulkan graphics vs compute (16 windows, median until complete): %.2f ms vs "
+		"%.2f ms\n", graphics.complete_ms, compute.complete_ms);
 	return 0;
 }

@@ -31,3 +31,9 @@ for r in vulkan gles pixman; do
 		build/bench/bench-$b --renderer $r ${BENCH_ARGS:-}
 	done
 done 2>&1 | tee "$out/bench.txt"
+# The compute path's tile shapes (bench-windows above compares it with the graphics path).
+for t in 16x16 32x8 8x8 64x4; do
+	echo "== bench-windows --renderer vulkan, MOSAIC_VK_PATH=compute MOSAIC_VK_COMPUTE_TILE=$t"
+	MOSAIC_VK_PATH=compute MOSAIC_VK_COMPUTE_TILE=$t build/bench/bench-windows --renderer vulkan \
+		${BENCH_ARGS:-}
+done 2>&1 | tee "$out/bench-tiles.txt"

@@ -641,11 +641,23 @@ static bool create_device(struct vk_renderer *r, const struct candidate *c)
 	}
 	// Only what is used is enabled; the timeline struct stays chained as before.
 	ycbcr.samplerYcbcrConversion = f->ycbcr;
+	// The compute path reads and writes render targets of any format (compute.c).
+	f->compute_wanted = vk_compute_wanted(r);
+	f->storage_without_format = features.features.shaderStorageImageReadWithoutFormat &&
+		features.features.shaderStorageImageWriteWithoutFormat && f->compute_wanted;
+	VkPhysicalDeviceFeatures2 enable = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+		.pNext = &ycbcr,
+		.features = {
+			.shaderStorageImageReadWithoutFormat = f->storage_without_format,
+			.shaderStorageImageWriteWithoutFormat = f->storage_without_format,
+		},
+	};
 
 	float priority = 1.0f;
 	VkResult res = vkCreateDevice(phdev, &(VkDeviceCreateInfo){
 		.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
-		.pNext = &ycbcr,
+		.pNext = &enable,
 		.queueCreateInfoCount = 1,
 		.pQueueCreateInfos = &(VkDeviceQueueCreateInfo){
 			.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,

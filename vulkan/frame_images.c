@@ -58,7 +58,8 @@ void vk_layout_scope(VkImageLayout layout, VkPipelineStageFlags *stage,
 		*access = VK_ACCESS_TRANSFER_READ_BIT;
 		return;
 	case VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL:
-		*stage = VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT;
+		// Textures are sampled by the graphics path or the compute path (compute.c).
+		*stage = VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT;
 		*access = VK_ACCESS_SHADER_READ_BIT;
 		return;
 	case VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL:

@@ -21,6 +21,10 @@ VkImageUsageFlags vk_image_usage(const struct vk_format *format)
 	if (format->render) {
 		usage |= VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
 	}
+	if (format->storage) {
+		// The compute path writes the target as a storage image (compute.c).
+		usage |= VK_IMAGE_USAGE_STORAGE_BIT;
+	}
 	return usage;
 }
 
@@ -36,9 +40,19 @@ bool vk_image_create_view(struct vk_image *image, bool swizzle,
 		.sType = VK_STRUCTURE_TYPE_SAMPLER_YCBCR_CONVERSION_INFO,
 		.conversion = conversion,
 	};
+	// Where only the storage view's format has storage images, the others leave it out.
+	VkImageViewUsageCreateInfo usage_info = {
+		.sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_USAGE_CREATE_INFO,
+		.usage = image->usage & ~VK_IMAGE_USAGE_STORAGE_BIT,
+	};
+	const void *next = conversion != VK_NULL_HANDLE ? &conversion_info : NULL;
+	if ((image->usage & VK_IMAGE_USAGE_STORAGE_BIT) &&
+			image->format->storage_format != image->format->format) {
+		next = &usage_info;
+	}
 	VkResult res = vkCreateImageView(r->dev, &(VkImageViewCreateInfo){
 		.sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO,
-		.pNext = conversion != VK_NULL_HANDLE ? &conversion_info : NULL,
+		.pNext = next,
 		.image = image->image,
 		.viewType = VK_IMAGE_VIEW_TYPE_2D,
 		.format = image->format->format,
@@ -126,12 +140,16 @@ static VkResult create_vk_image(struct vk_renderer *r, const struct vk_image_des
 		.pNext = modifier_info,
 		.handleTypes = d->handle_type,
 	};
+	// Storage through a view of another format (vk_format.storage_format).
+	bool storage_view = (d->usage & VK_IMAGE_USAGE_STORAGE_BIT) &&
+		d->format->storage_format != d->format->format;
 	// Images with external memory must start UNDEFINED (VUID-VkImageCreateInfo-pNext-01443);
 	// an import's contents survive through its first acquire (frame_images.c).
 	return vkCreateImage(r->dev, &(VkImageCreateInfo){
 		.sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
 		.pNext = d->handle_type != 0 ? &external : modifier_info,
-		.flags = d->disjoint ? VK_IMAGE_CREATE_DISJOINT_BIT : 0,
+		.flags = (d->disjoint ? VK_IMAGE_CREATE_DISJOINT_BIT : 0) | (storage_view ?
+			VK_IMAGE_CREATE_MUTABLE_FORMAT_BIT | VK_IMAGE_CREATE_EXTENDED_USAGE_BIT : 0),
 		.imageType = VK_IMAGE_TYPE_2D,
 		.format = d->format->format,
 		.extent = { width, height, 1 },
@@ -391,6 +409,7 @@ void vk_image_destroy_now(struct vk_image *image)
 	vk_ycbcr_image_finish(image);
 	vkDestroyFramebuffer(r->dev, image->framebuffer, NULL);
 	vkDestroyImageView(r->dev, image->attachment_view, NULL);
+	vkDestroyImageView(r->dev, image->storage_view, NULL);
 	vkDestroyImageView(r->dev, image->sample_view, NULL);
 	vkDestroyImage(r->dev, image->image, NULL);
 	free_memory(image);

@@ -31,6 +31,8 @@ struct vk_pass {
 	bool quads_bound;
 	/* Quads not drawn yet: instances [batch_first, batch_first + batch_count). */
 	uint32_t batch_first, batch_count;
+	/* Set when the pass takes the compute path: the draws kept until submit (compute.c). */
+	struct vk_compute_pass *compute;
 	bool failed;
 };
 
@@ -172,6 +174,10 @@ static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_
 	if (pass->failed) {
 		return;
 	}
+	if (pass->compute != NULL) {
+		pass->failed = !vk_compute_add_rect(pass->compute, opts);
+		return;
+	}
 	const struct mosaic_color *c = &opts->color;
 	add_touched(pass, opts->clip);
 	int n;
@@ -309,6 +315,11 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: a texture cannot be drawn into its own buffer");
 		return;
 	}
+	if (pass->compute != NULL) {
+		pass->failed = !vk_compute_add_texture(pass->compute, opts);
+		image->last_seq = r->current->seq;
+		return;
+	}
 	const struct vk_ycbcr_binding *ycbcr = NULL;
 	VkPipeline ycbcr_pipeline = VK_NULL_HANDLE;
 	if (image->format->yuv) {
@@ -364,8 +375,30 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 	draw_clipped(pass, &opts->dst_box, opts->clip);
 }
 
+/* Starts the render pass instance the graphics path draws in. */
+static void begin_render_pass(struct vk_pass *pass)
+{
+	struct vk_image *target = pass->target;
+	if (pass->shm == NULL) {
+		vk_image_use(target, pass->cb, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL);
+	}
+	VkRect2D area = { .extent = { (uint32_t)target->width, (uint32_t)target->height } };
+	vkCmdBeginRenderPass(pass->cb, &(VkRenderPassBeginInfo){
+		.sType = VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO,
+		.renderPass = pass->setup->render_pass,
+		.framebuffer = target->framebuffer,
+		.renderArea = area,
+	}, VK_SUBPASS_CONTENTS_INLINE);
+	vkCmdSetViewport(pass->cb, 0, 1, &(VkViewport){
+		.width = (float)target->width,
+		.height = (float)target->height,
+		.maxDepth = 1.0f,
+	});
+}
+
 static void pass_free(struct vk_pass *pass)
 {
+	vk_compute_pass_destroy(pass->compute);
 	pixman_region32_fini(&pass->touched);
 	mosaic_touched_finish(&pass->touched_boxes);
 	pass->renderer->open_pass = NULL;
@@ -378,8 +411,40 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 	struct vk_pass *pass = vk_pass_from_base(base);
 	struct vk_renderer *r = pass->renderer;
 	struct vk_frame *frame = r->current;
-	flush_batch(pass);
-	vkCmdEndRenderPass(pass->cb);
+	// The compute path, or the graphics path for the draws it kept (see compute.c).
+	struct vk_compute_pass *cp = pass->compute;
+	pass->compute = NULL;
+	bool compute = cp != NULL && !pass->failed && vk_compute_pass_supported(r, cp);
+	const struct vk_compute_draw *draws = NULL;
+	size_t n_draws = cp != NULL ? vk_compute_pass_draws(cp, &draws) : 0;
+	if (cp != NULL && !compute) {
+		begin_render_pass(pass);
+	}
+	for (size_t i = 0; i < n_draws; i++) {
+		if (compute) {
+			add_touched(pass, &draws[i].clip);
+		} else if (draws[i].texture) {
+			vk_pass_add_texture(base, &draws[i].tex);
+		} else {
+			vk_pass_add_rect(base, &draws[i].rect);
+		}
+	}
+	pass->compute = cp;
+	r->last_path = compute ? "compute" : "graphics";
+	bool compute_ok = true;
+	if (compute) {
+		if (pass->shm != NULL) {
+			mosaic_touched_build(&pass->touched_boxes, &pass->touched, 256);
+			// Into the upload command buffer, which runs before the dispatch.
+			compute_ok = vk_shm_target_record_load(pass->shm, pass->base.buffer,
+				&pass->touched);
+		}
+		compute_ok = vk_compute_record(r, cp, pass->cb, pass->target, pass->shm != NULL) &&
+			compute_ok;
+	} else {
+		flush_batch(pass);
+		vkCmdEndRenderPass(pass->cb);
+	}
 	if (frame->quads.buffer != VK_NULL_HANDLE) {
 		vk_host_buffer_flush_range(r, &frame->quads, 0,
 			(VkDeviceSize)pass->n_quads * sizeof(struct vk_quad));
@@ -387,15 +452,18 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 	if (pass->timer != NULL) {
 		vkCmdWriteTimestamp(pass->cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, frame->queries, 1);
 	}
-	bool ok = !pass->failed;
+	bool ok = !pass->failed && compute_ok;
 	if (pass->target->linear != NULL) {
 		// A dmabuf imported as a buffer: the pixels go back into it.
 		vk_image_store_linear(pass->target, pass->cb);
 	}
 	if (pass->shm != NULL) {
-		mosaic_touched_build(&pass->touched_boxes, &pass->touched, 256);
-		// Recorded last, run first: the upload command buffer precedes the draws.
-		ok = vk_shm_target_record_load(pass->shm, pass->base.buffer, &pass->touched) && ok;
+		if (!compute) {
+			mosaic_touched_build(&pass->touched_boxes, &pass->touched, 256);
+			// Recorded last, run first: the upload command buffer precedes the draws.
+			ok = vk_shm_target_record_load(pass->shm, pass->base.buffer, &pass->touched) &&
+				ok;
+		}
 		ok = vk_shm_target_record_store(pass->shm, pass->cb, &pass->touched) && ok;
 	}
 	pass->target->last_seq = frame->seq;
@@ -512,6 +580,12 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 			"mosaic quads")) {
 		goto err_target;
 	}
+	if (vk_compute_target_ok(r, target)) {
+		pass->compute = vk_compute_pass_create();
+		if (pass->compute == NULL) {
+			goto err_target;
+		}
+	}
 	// What can fail comes before anything is recorded: a pass that fails to begin
 	// leaves the frame as it found it, for the next pass or upload. (The core hands
 	// sync_files to the pass once it has begun: wait_sync_file below.)
@@ -535,28 +609,16 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 		vkCmdWriteTimestamp(pass->cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, frame->queries, 0);
 	}
 
-	if (pass->shm == NULL) {
-		vk_image_use(target, pass->cb, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL);
-	}
 	target->last_seq = frame->seq;
-
-	VkRect2D area = { .extent = { (uint32_t)target->width, (uint32_t)target->height } };
-	vkCmdBeginRenderPass(pass->cb, &(VkRenderPassBeginInfo){
-		.sType = VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO,
-		.renderPass = pass->setup->render_pass,
-		.framebuffer = target->framebuffer,
-		.renderArea = area,
-	}, VK_SUBPASS_CONTENTS_INLINE);
-	vkCmdSetViewport(pass->cb, 0, 1, &(VkViewport){
-		.width = (float)target->width,
-		.height = (float)target->height,
-		.maxDepth = 1.0f,
-	});
+	if (pass->compute == NULL) {
+		begin_render_pass(pass);
+	}
 	r->open_pass = pass;
 	mosaic_pass_init(&pass->base, &vk_pass_impl, renderer, buffer);
 	return &pass->base;
 
 err_target:
+	vk_compute_pass_destroy(pass->compute);
 	vk_image_unref(pass->target);
 err:
 	pixman_region32_fini(&pass->touched);

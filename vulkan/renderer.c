@@ -1,5 +1,6 @@
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <drm_fourcc.h>
 
@@ -74,6 +75,22 @@ const struct vk_format *vk_format_from_fourcc(struct vk_renderer *r, uint32_t fo
 	return NULL;
 }
 
+/*
+ * MOSAIC_VK_DEBUG_NO_BGRA_STORAGE=1 (builds without NDEBUG; for tests):
+ * B8G8R8A8 is taken as a format without storage images, as on drivers that
+ * lack them, so that the R8G8B8A8 view the compute path then writes
+ * through is tested where the driver has them.
+ */
+static bool debug_no_bgra_storage(void)
+{
+#ifndef NDEBUG
+	const char *env = getenv("MOSAIC_VK_DEBUG_NO_BGRA_STORAGE");
+	return env != NULL && strcmp(env, "1") == 0;
+#else
+	return false;
+#endif
+}
+
 static bool init_formats(struct vk_renderer *r)
 {
 	const VkFormatFeatureFlags texture_needs = VK_FORMAT_FEATURE_SAMPLED_IMAGE_BIT |
@@ -102,6 +119,23 @@ static bool init_formats(struct vk_renderer *r)
 		VkFormatFeatureFlags have = props.optimalTilingFeatures;
 		f.texture = (have & texture_needs) == texture_needs;
 		f.render = f.texture && (have & render_needs) == render_needs;
+		// Whatever the path: images shared as opaque fds between renderers must be
+		// made alike (same usage) by the exporter and the importer.
+		f.storage = f.render && (have & VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT);
+		f.storage_format = f.format;
+		if (f.format == VK_FORMAT_B8G8R8A8_UNORM && f.render && (!f.storage ||
+				debug_no_bgra_storage())) {
+			// Written through a R8G8B8A8 view instead, red and blue swapped by the shader.
+			VkFormatProperties rgba;
+			vkGetPhysicalDeviceFormatProperties(r->phdev, VK_FORMAT_R8G8B8A8_UNORM, &rgba);
+			f.storage = (rgba.optimalTilingFeatures & VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT) != 0;
+			f.storage_format = VK_FORMAT_R8G8B8A8_UNORM;
+		}
+		if (f.render && r->feat.storage_without_format && !f.storage) {
+			char name[32];
+			mosaic_log(MOSAIC_LOG_INFO, "vulkan: no storage images of %s: passes into "
+				"it take the graphics path", mosaic_format_name(f.fourcc, name));
+		}
 		if (!f.texture) {
 			char name[32];
 			mosaic_log(MOSAIC_LOG_INFO, "vulkan: no textures of %s on this device",
@@ -140,6 +174,7 @@ static void vk_renderer_destroy(struct mosaic_renderer *renderer)
 		vk_shm_targets_finish(r);
 		vk_dmabuf_imports_finish(r);
 		vk_frames_finish(r);
+		vk_compute_finish(r);
 		vk_memory_blocks_finish(r);
 		vk_host_imports_finish(r);
 		vk_staging_finish(r);
@@ -191,6 +226,7 @@ struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)
 	if (!vk_device_init(r, drm_fd) || !init_formats(r) || !vk_dmabuf_init_formats(r) ||
 			!vk_dmabuf_init_export(r) ||
 			!vk_pipelines_init(r) ||
+			(r->feat.compute_wanted && !vk_compute_init(r)) ||
 			!vk_frames_init(r) || !vk_staging_init(r)) {
 		// The format sets are the base's; the core frees them on destroy.
 		mosaic_format_set_finish(&r->base.data_ptr_texture_formats);
@@ -282,4 +318,13 @@ MOSAIC_EXPORT uint32_t mosaic_vulkan_renderer_get_queue_family(struct mosaic_ren
 MOSAIC_EXPORT uint64_t mosaic_vulkan_renderer_get_create_count(struct mosaic_renderer *renderer)
 {
 	return vk_renderer_from_base(renderer)->create_count;
+}
+
+MOSAIC_EXPORT const char *mosaic_vulkan_renderer_get_path(struct mosaic_renderer *renderer)
+{
+	struct vk_renderer *r = vk_renderer_from_base(renderer);
+	if (r->last_path != NULL) {
+		return r->last_path;
+	}
+	return r->compute != NULL ? "compute" : "graphics";
 }

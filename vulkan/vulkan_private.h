@@ -50,6 +50,10 @@ struct vk_features {
 	bool ycbcr;
 	float timestamp_period;
 	uint32_t timestamp_bits;
+	/* MOSAIC_VK_PATH (or its default) asks for the compute path. */
+	bool compute_wanted;
+	/* shaderStorageImageRead/WriteWithoutFormat, enabled for the compute path. */
+	bool storage_without_format;
 };
 
 /* Per VkFormat: how a DRM fourcc is stored and sampled. */
@@ -61,6 +65,14 @@ struct vk_format {
 	uint32_t bpp;
 	bool texture;
 	bool render;
+	/* Render formats with storage images: the compute path writes them (compute.c). */
+	bool storage;
+	/*
+	 * The format of the storage view: `format`, or R8G8B8A8_UNORM for
+	 * B8G8R8A8_UNORM without storage support (images then are made
+	 * MUTABLE_FORMAT | EXTENDED_USAGE, and the shader swaps red and blue).
+	 */
+	VkFormat storage_format;
 	/* Y'CbCr formats, sampled through a sampler Y'CbCr conversion (ycbcr.c). */
 	bool yuv;
 	/* NV21: Cr before Cb in memory; the conversion swaps them back. */
@@ -295,6 +307,8 @@ struct vk_image {
 	uint64_t use_seq;
 	/* Sampled view (alpha swizzled to one for X formats) and attachment view. */
 	VkImageView sample_view, attachment_view;
+	/* The compute path's view where its format differs (vk_format.storage_format), or null. */
+	VkImageView storage_view;
 	VkFramebuffer framebuffer;
 	VkDescriptorSet set;
 	struct vk_descriptor_pool *set_pool;
@@ -381,6 +395,7 @@ struct vk_garbage {
 };
 
 struct vk_pass;
+struct vk_compute;
 
 struct vk_renderer {
 	struct mosaic_renderer base;
@@ -450,6 +465,11 @@ struct vk_renderer {
 	bool cpu_copy_logged;
 	/* Memory blocks small images are bound into (struct vk_memory_block). */
 	struct mosaic_list memory_blocks;
+
+	/* The compute path (compute.c); NULL: every pass takes the graphics path. */
+	struct vk_compute *compute;
+	/* The path the last submitted pass took ("graphics" or "compute"), or NULL. */
+	const char *last_path;
 
 	/* Scratch arrays reused between calls. */
 	void *scratch;
@@ -755,6 +775,48 @@ bool vk_create_quad_pipeline(struct vk_renderer *r, VkRenderPass render_pass,
 void vk_pipelines_finish(struct vk_renderer *r);
 /* The render pass and every pipeline for `format`, made on the first call for it. */
 struct vk_render_setup *vk_render_setup_get(struct vk_renderer *r, VkFormat format);
+
+/* compute.c: passes composited by one compute dispatch */
+/* The most textures one pass may sample (composite.comp's descriptor array, as limits allow). */
+#define VK_COMPUTE_TEXTURES 256
+
+/* A draw kept for the compute path (or replayed by the graphics path). */
+struct vk_compute_draw {
+	bool texture;
+	/* The options; vk_compute_pass_draws() points their clip and alpha at the copies below. */
+	struct mosaic_rect_options rect;
+	struct mosaic_texture_options tex;
+	float alpha;
+	pixman_region32_t clip;
+	/* The texture's slot in the descriptor array. */
+	uint32_t index;
+};
+
+struct vk_compute_pass;
+
+/* Whether MOSAIC_VK_PATH (graphics|compute|auto) asks for the compute path. */
+bool vk_compute_wanted(struct vk_renderer *r);
+/* Makes the pipeline and sets; leaves r->compute NULL (logged) where the device cannot. */
+bool vk_compute_init(struct vk_renderer *r);
+void vk_compute_finish(struct vk_renderer *r);
+/* Whether passes into `target` can take the compute path. */
+bool vk_compute_target_ok(struct vk_renderer *r, const struct vk_image *target);
+struct vk_compute_pass *vk_compute_pass_create(void);
+void vk_compute_pass_destroy(struct vk_compute_pass *cp);
+/* Keep a copy of the draw (false, logged, on allocation failure). */
+bool vk_compute_add_rect(struct vk_compute_pass *cp, const struct mosaic_rect_options *opts);
+bool vk_compute_add_texture(struct vk_compute_pass *cp,
+	const struct mosaic_texture_options *opts);
+/* The kept draws, in order, their options' clip and alpha pointing at their copies. */
+size_t vk_compute_pass_draws(struct vk_compute_pass *cp, const struct vk_compute_draw **draws);
+/* Whether the compute path covers every draw (else the graphics path replays them). */
+bool vk_compute_pass_supported(struct vk_renderer *r, struct vk_compute_pass *cp);
+/*
+ * Records the pass into `cb`: texture layouts into the upload command buffer,
+ * the target moved to GENERAL (after its load for a CPU target, `shm`), one dispatch.
+ */
+bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkCommandBuffer cb,
+	struct vk_image *target, bool shm);
 
 /* pass.c */
 struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,

@@ -14,6 +14,10 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <mosaic/config.h>
+#if MOSAIC_HAS_VULKAN
+#include <mosaic/vulkan.h>
+#endif
 
 #include "png_file.h"
 #include "scene.h"
@@ -90,6 +94,13 @@ static void print_stats(struct mosaic_renderer *renderer, const struct scene *sc
 	json_object_object_add(obj, "wall_ms_median", json_ms(wall_median));
 	json_object_object_add(obj, "gpu_ms_median", json_ms(gpu_median));
 	json_object_object_add(obj, "upload_mb_s", json_ms(mb_s));
+#if MOSAIC_HAS_VULKAN
+	if (mosaic_renderer_is_vulkan(renderer)) {
+		// Whether the frames went through the graphics pipeline or one compute dispatch.
+		json_object_object_add(obj, "vulkan_path",
+			json_object_new_string(mosaic_vulkan_renderer_get_path(renderer)));
+	}
+#endif
 	printf("%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
 	json_object_put(obj);
 }

@@ -26,6 +26,15 @@
  *   buffers (staging ring, quads, readback) behave as non-coherent memory, a
  *   type without HOST_COHERENT or, where the device has none, an emulation
  *   in which CPU writes reach the GPU only through flushes. For tests.
+ * - MOSAIC_VK_PATH=graphics|compute|auto: how passes are drawn (see
+ *   "Frame paths" below). auto (the default) is compute on every device
+ *   that is not a CPU device, graphics on CPU devices (lavapipe), where the
+ *   graphics pipeline is as fast and the compute path gains nothing.
+ * - MOSAIC_VK_COMPUTE_TILE=WxH: the compute path's tile (and workgroup)
+ *   size in pixels, 16x16 by default; for measurements.
+ * - MOSAIC_VK_DEBUG_NO_BGRA_STORAGE=1 (builds without NDEBUG; for tests):
+ *   B8G8R8A8 is taken as a format without storage images (see "Frame
+ *   paths").
  * - MOSAIC_VK_FAIL_SUBMIT=<n> (builds without NDEBUG only; for tests): the
  *   n-th submission of the renderer fails as if vkQueueSubmit had returned
  *   VK_ERROR_OUT_OF_DEVICE_MEMORY.
@@ -75,6 +84,34 @@
  * export (MOSAIC_FEATURE_DMABUF_EXPORT), the GPU allocator's images made with
  * explicit modifiers are exported as dmabufs (mosaic_vulkan_buffer_export_dmabuf()).
  *
+ * Frame paths: with the compute path a pass keeps its draws and, at
+ * submit, composites them with one compute dispatch (one invocation per
+ * output pixel, in tiles binned on the CPU; each pixel is read and
+ * written once) instead of one draw per quad through the graphics
+ * pipeline; the output matches the graphics path within the conformance
+ * tolerances. A pass takes the graphics path instead:
+ * - when its target is not a storage image: dmabufs imported as render
+ *   targets, exported dmabuf images, and formats without
+ *   VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT in optimal tiling, each such format
+ *   named in one INFO line at start-up (lavapipe 25.0: RGB565, ARGB2101010
+ *   and XRGB2101010). B8G8R8A8, which XRGB8888 and ARGB8888 use, has no
+ *   storage images on some drivers: its images are then made with
+ *   VK_IMAGE_CREATE_MUTABLE_FORMAT_BIT | VK_IMAGE_CREATE_EXTENDED_USAGE_BIT
+ *   and written through a R8G8B8A8_UNORM view, red and blue swapped in the
+ *   shader (graphics path only where R8G8B8A8 has no storage images either);
+ * - when it samples a Y'CbCr texture;
+ * - when it samples more textures than the shader's descriptor array holds:
+ *   256, fewer where the device's descriptor limits are lower (logged once;
+ *   no descriptor indexing is needed: the texture index of a draw is the
+ *   same in a whole workgroup).
+ * The compute path needs shaderStorageImageReadWithoutFormat and
+ * shaderStorageImageWriteWithoutFormat (one WARN line otherwise). Images of
+ * render formats made by the renderer (mosaic_vulkan_buffer_create(), the
+ * GPU allocator, CPU buffers' images, textures) get
+ * VK_IMAGE_USAGE_STORAGE_BIT where the format allows it, whichever path is
+ * chosen, so that renderers on different paths share opaque-fd images made
+ * alike.
+ *
  * A failed submission (mosaic_pass_submit() returns false with a log line)
  * runs none of its commands: uploads recorded for it (texture updates since
  * the previous submission) are lost, and a texture updated then shows what
@@ -123,6 +160,14 @@ uint32_t mosaic_vulkan_renderer_get_queue_family(struct mosaic_renderer *rendere
  * frames over and over.
  */
 uint64_t mosaic_vulkan_renderer_get_create_count(struct mosaic_renderer *renderer);
+
+/**
+ * The path the last submitted pass was drawn with: "graphics" or
+ * "compute"; before the first pass, the path passes would take into a
+ * storage-capable target ("compute" when MOSAIC_VK_PATH and the device allow
+ * it). A static string.
+ */
+const char *mosaic_vulkan_renderer_get_path(struct mosaic_renderer *renderer);
 
 /**
  * Merges the pipeline cache stored at `path` (written by

@@ -263,6 +263,44 @@ static void test_stats(void **state)
 	json_object_put(obj);
 }
 
+/* With the Vulkan renderer, --stats names the path the frames took (MOSAIC_VK_PATH). */
+static void test_vulkan_path(void **state)
+{
+	const char *only = getenv("MOSAIC_RENDERER");
+	if (only != NULL && strcmp(only, "pixman") == 0) {
+		print_message("MOSAIC_RENDERER=pixman: this run leaves the Vulkan renderer out\n");
+		skip();
+	}
+	write_file("path.json", "{\"output\": {\"width\": 64, \"height\": 48},\n"
+		" \"clear\": [0, 0, 0, 1], \"layers\": [\n"
+		" {\"image\": {\"solid\": [0, 1, 0, 1], \"width\": 16, \"height\": 16},\n"
+		"  \"dst\": [4, 4, 40, 40], \"alpha\": 0.5}]}");
+	static const char *const paths[] = { "graphics", "compute" };
+	for (size_t i = 0; i < 2; i++) {
+		setenv("MOSAIC_VK_PATH", paths[i], 1);
+		struct run run;
+		run_tool(&run, "path.json --frames 3 --stats --renderer vulkan");
+		unsetenv("MOSAIC_VK_PATH");
+		if (i == 0 && run.status != 0) {
+			print_message("no Vulkan renderer here:\n%s\n", run.err);
+			skip();
+		}
+		json_object *obj = parse_stats(&run);
+		json_object *v;
+		if (!json_object_object_get_ex(obj, "vulkan_path", &v)) {
+			fail_msg("no vulkan_path in %s", last_line(run.out));
+		}
+		const char *got = json_object_get_string(v);
+		print_message("MOSAIC_VK_PATH=%s: vulkan_path %s\n", paths[i], got);
+		// A device without what the compute path needs says so in a WARN line.
+		if (strcmp(got, paths[i]) != 0 && (i == 0 || strcmp(got, "graphics") != 0 ||
+				strstr(run.err, "passes use the graphics path") == NULL)) {
+			fail_msg("MOSAIC_VK_PATH=%s gave vulkan_path %s", paths[i], got);
+		}
+		json_object_put(obj);
+	}
+}
+
 static void test_png_is_straight_rgba(void **state)
 {
 	// Half-transparent red over a transparent ARGB8888 output.
@@ -362,6 +400,7 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(test_missing_scene),
 		cmocka_unit_test(test_escaped_file_text),
 		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_vulkan_path),
 		cmocka_unit_test(test_png_is_straight_rgba),
 		cmocka_unit_test(test_example_scenes),
 	};
