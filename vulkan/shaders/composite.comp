@@ -75,8 +75,9 @@ void main()
 			vec2 size = vec2(d.info.zw);
 			// The index is the same in the whole workgroup (one tile, one list).
 			if ((d.info.x & DRAW_NEAREST) != 0u) {
-				// Texel (ceil(u) - 1, ceil(v) - 1): ties go to the lower texel.
-				ivec2 t = clamp(ivec2(ceil(uv)) - 1, ivec2(0), ivec2(d.info.zw) - 1);
+				// Texel (floor(u), floor(v)), the rule of include/mosaic/pass.h
+				// (pixman's): a tie goes to the texel with the larger coordinate.
+				ivec2 t = clamp(ivec2(floor(uv)), ivec2(0), ivec2(d.info.zw) - 1);
 				src = texelFetch(sampler2D(textures[d.info.y], linear_sampler), t, 0);
 			} else {
 				src = textureLod(sampler2D(textures[d.info.y], linear_sampler), uv / size,
