@@ -227,15 +227,19 @@ int main(int argc, char *argv[])
 	server.loop = wl_display_get_event_loop(server.display);
 	if (socket_name != NULL) {
 		if (wl_display_add_socket(server.display, socket_name) != 0) {
-			fprintf(stderr, "cannot serve socket %s (is XDG_RUNTIME_DIR set?)\n",
-				socket_name);
+			// libwayland says which in errno only for some of its checks.
+			fprintf(stderr, "cannot serve socket %s: %s\n", socket_name,
+				getenv("XDG_RUNTIME_DIR") == NULL ? "XDG_RUNTIME_DIR is not set" :
+				"another compositor serves it, or XDG_RUNTIME_DIR is not writable");
 			return 1;
 		}
 		server.socket = socket_name;
 	} else {
 		server.socket = wl_display_add_socket_auto(server.display);
 		if (server.socket == NULL) {
-			fprintf(stderr, "cannot open a socket (is XDG_RUNTIME_DIR set?)\n");
+			fprintf(stderr, "cannot open a socket: %s\n",
+				getenv("XDG_RUNTIME_DIR") == NULL ? "XDG_RUNTIME_DIR is not set" :
+				"XDG_RUNTIME_DIR is not writable");
 			return 1;
 		}
 	}

@@ -488,6 +488,49 @@ static void client_exits_before_a_window(void **state)
 	assert_int_not_equal(access(shot, F_OK), 0);
 }
 
+/*
+ * A second mosaic-nested on the socket the first one serves: it exits 1
+ * and says the socket is taken (not that XDG_RUNTIME_DIR may be unset).
+ */
+static void socket_in_use(void **state)
+{
+	char log_path[160];
+	snprintf(log_path, sizeof(log_path), "%s/socket-in-use.log", getenv("XDG_RUNTIME_DIR"));
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (freopen(log_path, "w", stderr) == NULL) {
+			_exit(126);
+		}
+		execl(nested_path, nested_path, "--headless", "--renderer", "pixman", "--size",
+			"64x64", "--socket", NESTED_SOCKET, (char *)NULL);
+		_exit(127);
+	}
+	int status = 0;
+	pid_t done = 0;
+	for (int i = 0; i < 6000 && done == 0; i++) {
+		done = waitpid(pid, &status, WNOHANG);
+		if (done == 0) {
+			usleep(10000);
+		}
+	}
+	if (done == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		fail_msg("the second mosaic-nested served a socket in use for 60 s");
+	}
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 1);
+	char text[4096] = "";
+	FILE *f = fopen(log_path, "r");
+	assert_non_null(f);
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(text, "another compositor serves it"));
+	assert_null(strstr(text, "XDG_RUNTIME_DIR is not set"));
+}
+
 int main(int argc, char *argv[])
 {
 	if (argc < 2) {
@@ -518,6 +561,7 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(extreme_coordinates),
 		cmocka_unit_test(subsurface_depth_limit),
 		cmocka_unit_test(client_exits_before_a_window),
+		cmocka_unit_test(socket_in_use),
 	};
 	int failed = cmocka_run_group_tests_name("wayland-xdg-misuse", tests, NULL, NULL);
 
