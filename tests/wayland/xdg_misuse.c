@@ -452,6 +452,26 @@ static void subsurface_depth_limit(void **state)
 
 static const char *nested_path;
 
+/* The exit status of child `pid`, which must exit within 60 s (else: fails with `late`). */
+static int exit_status(pid_t pid, const char *late)
+{
+	int status = 0;
+	pid_t done = 0;
+	for (int i = 0; i < 6000 && done == 0; i++) {
+		done = waitpid(pid, &status, WNOHANG);
+		if (done == 0) {
+			usleep(10000);
+		}
+	}
+	if (done == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		fail_msg("%s", late);
+	}
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
 /*
  * A client that exits before it shows a window, under --quit-after-screenshot:
  * mosaic-nested says no screenshot was taken and exits 1, instead of waiting
@@ -470,21 +490,8 @@ static void client_exits_before_a_window(void **state)
 		_exit(127);
 	}
 	// A generous bound: it exits as soon as it sees the client go.
-	int status = 0;
-	pid_t done = 0;
-	for (int i = 0; i < 6000 && done == 0; i++) {
-		done = waitpid(pid, &status, WNOHANG);
-		if (done == 0) {
-			usleep(10000);
-		}
-	}
-	if (done == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		fail_msg("mosaic-nested still ran 60 s after its client exited");
-	}
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 1);
+	assert_int_equal(exit_status(pid, "mosaic-nested still ran 60 s after its client "
+		"exited"), 1);
 	assert_int_not_equal(access(shot, F_OK), 0);
 }
 
@@ -506,21 +513,8 @@ static void socket_in_use(void **state)
 			"64x64", "--socket", NESTED_SOCKET, (char *)NULL);
 		_exit(127);
 	}
-	int status = 0;
-	pid_t done = 0;
-	for (int i = 0; i < 6000 && done == 0; i++) {
-		done = waitpid(pid, &status, WNOHANG);
-		if (done == 0) {
-			usleep(10000);
-		}
-	}
-	if (done == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		fail_msg("the second mosaic-nested served a socket in use for 60 s");
-	}
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 1);
+	assert_int_equal(exit_status(pid, "the second mosaic-nested served a socket in use "
+		"for 60 s"), 1);
 	char text[4096] = "";
 	FILE *f = fopen(log_path, "r");
 	assert_non_null(f);
