@@ -13,6 +13,7 @@
  * Where to start reading:
  *   main.c     options, the event loop, launching a client, screenshots
  *   surface.c  wl_surface state and commits: where client buffers meet mosaic
+ *   tree.c     walks over a surface and its subsurfaces
  *   xdg.c      windows: xdg_wm_base toplevels and popups, placement
  *   output.c   the frame: damage tracking, one mosaic pass, frame callbacks
  *   seat.c     wl_seat (input forwarded from the parent) and wl_output
@@ -211,6 +212,8 @@ bool surface_init_globals(struct server *server);
 struct surface *surface_from_resource(struct wl_resource *resource);
 bool surface_set_role(struct surface *surface, enum surface_role role,
 	struct wl_resource *error_resource, uint32_t error_code);
+
+/* tree.c */
 /* Calls `fn` for the surface and its subsurfaces, bottom first, at output x, y. */
 void surface_for_each(struct surface *surface, int x, int y,
 	void (*fn)(struct surface *surface, int x, int y, void *data), void *data);
