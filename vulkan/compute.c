@@ -706,7 +706,10 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 			return false;
 		}
 	}
-	memcpy(cf->buf.map, c->entries, n_entries * sizeof(struct gpu_draw));
+	if (n_entries > 0) {
+		// A pass of no draws has no entries array at all.
+		memcpy(cf->buf.map, c->entries, n_entries * sizeof(struct gpu_draw));
+	}
 	memcpy(cf->buf.map + tiles_offset, c->tiles, tiles_size);
 	vk_host_buffer_flush_range(r, &cf->buf, 0, need);
 

@@ -231,6 +231,8 @@ int main(int argc, char *argv[])
 			fprintf(stderr, "cannot serve socket %s: %s\n", socket_name,
 				getenv("XDG_RUNTIME_DIR") == NULL ? "XDG_RUNTIME_DIR is not set" :
 				"another compositor serves it, or XDG_RUNTIME_DIR is not writable");
+			wl_display_destroy(server.display);
+			mosaic_renderer_destroy(server.renderer);
 			return 1;
 		}
 		server.socket = socket_name;
@@ -240,6 +242,8 @@ int main(int argc, char *argv[])
 			fprintf(stderr, "cannot open a socket: %s\n",
 				getenv("XDG_RUNTIME_DIR") == NULL ? "XDG_RUNTIME_DIR is not set" :
 				"XDG_RUNTIME_DIR is not writable");
+			wl_display_destroy(server.display);
+			mosaic_renderer_destroy(server.renderer);
 			return 1;
 		}
 	}
