@@ -353,8 +353,13 @@ out:
 	return t != NULL ? &t->base : NULL;
 }
 
+/*
+ * A texture of a dmabuf: its EGL import, sampled in place, or on a software
+ * driver (`cpu_copy`) its copy in an ordinary texture (dmabuf_cpu_copy.c).
+ * Either is cached on the buffer and shared by its textures.
+ */
 static struct mosaic_texture *texture_from_dmabuf(struct gles_renderer *r,
-	struct mosaic_buffer *buffer)
+	struct mosaic_buffer *buffer, bool cpu_copy)
 {
 	struct gles_saved_context saved;
 	if (!gles_push_context(r, &saved)) {
@@ -362,7 +367,8 @@ static struct mosaic_texture *texture_from_dmabuf(struct gles_renderer *r,
 	}
 	struct gles_texture *t = NULL;
 	struct gles_buffer *b = gles_buffer_get(r, buffer);
-	if (b == NULL || !gles_buffer_import_dmabuf(b, false)) {
+	if (b == NULL || !(cpu_copy ? gles_dmabuf_cpu_copy_init(b) :
+			gles_buffer_import_dmabuf(b, false))) {
 		goto out;
 	}
 	t = calloc(1, sizeof(*t));
@@ -372,48 +378,18 @@ static struct mosaic_texture *texture_from_dmabuf(struct gles_renderer *r,
 	}
 	const struct mosaic_format_info *info = mosaic_format_get_info(b->fourcc);
 	t->tex = b->tex;
-	t->target = b->tex_target;
+	t->target = cpu_copy ? GL_TEXTURE_2D : b->tex_target;
 	t->buffer = b;
+	if (cpu_copy) {
+		t->format = b->cpu_format;
+	}
 	t->filter = GL_LINEAR;
-	if (b->external_only) {
+	if (!cpu_copy && b->external_only) {
 		t->source = GLES_SOURCE_EXTERNAL;
 	} else {
 		t->source = info != NULL && !info->has_alpha ? GLES_SOURCE_RGBX : GLES_SOURCE_RGBA;
 	}
-	// The import lives as long as the buffer; the texture keeps the buffer.
-	mosaic_buffer_lock(buffer);
-	mosaic_texture_init(&t->base, &gles_texture_impl, &r->base, buffer->width,
-		buffer->height, b->fourcc);
-out:
-	gles_pop_context(r, &saved);
-	return t != NULL ? &t->base : NULL;
-}
-
-static struct mosaic_texture *texture_from_cpu_copy(struct gles_renderer *r,
-	struct mosaic_buffer *buffer)
-{
-	struct gles_saved_context saved;
-	if (!gles_push_context(r, &saved)) {
-		return NULL;
-	}
-	struct gles_texture *t = NULL;
-	struct gles_buffer *b = gles_buffer_get(r, buffer);
-	if (b == NULL || !gles_dmabuf_cpu_copy_init(b)) {
-		goto out;
-	}
-	t = calloc(1, sizeof(*t));
-	if (t == NULL) {
-		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
-		goto out;
-	}
-	const struct mosaic_format_info *info = mosaic_format_get_info(b->fourcc);
-	t->tex = b->tex;
-	t->target = GL_TEXTURE_2D;
-	t->buffer = b;
-	t->format = b->cpu_format;
-	t->filter = GL_LINEAR;
-	t->source = info->has_alpha ? GLES_SOURCE_RGBA : GLES_SOURCE_RGBX;
-	// The copy lives as long as the buffer; the texture keeps the buffer.
+	// The import or copy lives as long as the buffer; the texture keeps the buffer.
 	mosaic_buffer_lock(buffer);
 	mosaic_texture_init(&t->base, &gles_texture_impl, &r->base, buffer->width,
 		buffer->height, b->fourcc);
@@ -457,7 +433,7 @@ struct mosaic_texture *gles_texture_from_buffer(struct mosaic_renderer *base,
 	// A software driver is given no dmabuf (dmabuf_cpu_copy.c).
 	if (r->software && (caps & MOSAIC_BUFFER_CAP_DMABUF) != 0 &&
 			(caps & MOSAIC_BUFFER_CAP_DATA_PTR) == 0) {
-		return texture_from_cpu_copy(r, buffer);
+		return texture_from_dmabuf(r, buffer, true);
 	}
 	// A dmabuf this renderer can import is sampled in place; others are copied.
 	if (!r->software && (caps & MOSAIC_BUFFER_CAP_DMABUF) != 0) {
@@ -466,7 +442,7 @@ struct mosaic_texture *gles_texture_from_buffer(struct mosaic_renderer *base,
 			mosaic_format_set_has(&r->base.dmabuf_texture_formats, attribs.fourcc,
 				attribs.modifier);
 		if (importable || (caps & MOSAIC_BUFFER_CAP_DATA_PTR) == 0) {
-			return texture_from_dmabuf(r, buffer);
+			return texture_from_dmabuf(r, buffer, false);
 		}
 	}
 	if ((caps & MOSAIC_BUFFER_CAP_DATA_PTR) != 0) {
