@@ -1,4 +1,5 @@
 #include <assert.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,8 +267,13 @@ MOSAIC_EXPORT int mosaic_renderer_get_drm_fd(const struct mosaic_renderer *rende
 	return renderer->drm_fd;
 }
 
-MOSAIC_EXPORT const struct mosaic_format_set *mosaic_renderer_get_texture_formats(
-	const struct mosaic_renderer *renderer, uint32_t cap)
+/*
+ * One of a renderer's two sets for `cap`. A mask or an unknown bit is a
+ * mistake of the caller (the sets of two caps are not one set): it gets the
+ * empty set and one line saying so, rather than a silently empty answer.
+ */
+static const struct mosaic_format_set *format_set_for_cap(const struct mosaic_renderer *renderer,
+	uint32_t cap, bool render)
 {
 	static const struct mosaic_format_set empty = {0};
 	if (!check_renderer_arg(renderer)) {
@@ -275,27 +281,27 @@ MOSAIC_EXPORT const struct mosaic_format_set *mosaic_renderer_get_texture_format
 	}
 	switch (cap) {
 	case MOSAIC_BUFFER_CAP_DATA_PTR:
-		return &renderer->data_ptr_texture_formats;
+		return render ? &renderer->data_ptr_render_formats :
+			&renderer->data_ptr_texture_formats;
 	case MOSAIC_BUFFER_CAP_DMABUF:
-		return &renderer->dmabuf_texture_formats;
+		return render ? &renderer->dmabuf_render_formats : &renderer->dmabuf_texture_formats;
 	}
+	mosaic_log(MOSAIC_LOG_ERROR, "%s formats: cap 0x%" PRIx32 " is not one of "
+		"MOSAIC_BUFFER_CAP_DATA_PTR or MOSAIC_BUFFER_CAP_DMABUF; ask once per cap",
+		render ? "render" : "texture", cap);
 	return &empty;
+}
+
+MOSAIC_EXPORT const struct mosaic_format_set *mosaic_renderer_get_texture_formats(
+	const struct mosaic_renderer *renderer, uint32_t cap)
+{
+	return format_set_for_cap(renderer, cap, false);
 }
 
 MOSAIC_EXPORT const struct mosaic_format_set *mosaic_renderer_get_render_formats(
 	const struct mosaic_renderer *renderer, uint32_t cap)
 {
-	static const struct mosaic_format_set empty = {0};
-	if (!check_renderer_arg(renderer)) {
-		return &empty;
-	}
-	switch (cap) {
-	case MOSAIC_BUFFER_CAP_DATA_PTR:
-		return &renderer->data_ptr_render_formats;
-	case MOSAIC_BUFFER_CAP_DMABUF:
-		return &renderer->dmabuf_render_formats;
-	}
-	return &empty;
+	return format_set_for_cap(renderer, cap, true);
 }
 
 MOSAIC_EXPORT bool mosaic_renderer_is_lost(const struct mosaic_renderer *renderer)

@@ -147,7 +147,8 @@ int mosaic_renderer_get_drm_fd(const struct mosaic_renderer *renderer);
  * `cap` (MOSAIC_BUFFER_CAP_DATA_PTR or MOSAIC_BUFFER_CAP_DMABUF). For
  * CPU-accessible buffers every RGB format is listed with DRM_FORMAT_MOD_LINEAR
  * (YUV formats come only as dmabufs, and are never render formats).
- * The set is owned by the renderer and never NULL (possibly empty).
+ * The set is owned by the renderer and never NULL (possibly empty). `cap` is
+ * one cap, not a mask: anything else logs one error and gives the empty set.
  */
 const struct mosaic_format_set *mosaic_renderer_get_texture_formats(
 	const struct mosaic_renderer *renderer, uint32_t cap);

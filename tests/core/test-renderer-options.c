@@ -71,13 +71,19 @@ static void assert_pixman_formats(struct mosaic_renderer *r)
 	const uint32_t caps[] = { MOSAIC_BUFFER_CAP_SHM, 0,
 		MOSAIC_BUFFER_CAP_DATA_PTR | MOSAIC_BUFFER_CAP_DMABUF, 0xffffffff };
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		// A mask or a cap without format sets is refused out loud.
+		int errors = cap.n_errors;
 		const struct mosaic_format_set *s = mosaic_renderer_get_texture_formats(r, caps[i]);
 		assert_non_null(s);
 		assert_int_equal(s->n_formats, 0);
+		assert_int_equal(cap.n_errors, errors + 1);
+		assert_non_null(strstr(cap.last_error, "not one of"));
 		s = mosaic_renderer_get_render_formats(r, caps[i]);
 		assert_non_null(s);
 		assert_int_equal(s->n_formats, 0);
+		assert_int_equal(cap.n_errors, errors + 2);
 	}
+	cap.n_errors = 0;
 }
 
 static void test_pixman_explicit(void **state)
