@@ -45,7 +45,7 @@ static const EGLAttrib *display_attribs(struct gles_renderer *r)
 	return r->display_tracked ? tracked : NULL;
 }
 
-static const char *egl_error_string(EGLint error)
+const char *gles_egl_error_string(EGLint error)
 {
 	switch (error) {
 	case EGL_SUCCESS: return "EGL_SUCCESS";
@@ -87,88 +87,6 @@ static void debug_callback(GLenum source, GLenum type, GLuint id, GLenum severit
 		level = MOSAIC_LOG_INFO;
 	}
 	mosaic_log(level, "GL: %s", message);
-}
-
-/* The DRM node paths of the device behind `drm_fd`, to match EGL devices with. */
-static bool egl_device_matches(struct gles_renderer *r, EGLDeviceEXT device,
-	drmDevice *drm_device)
-{
-	const char *names[] = {
-		r->procs.eglQueryDeviceStringEXT(device, EGL_DRM_DEVICE_FILE_EXT),
-		NULL,
-	};
-	const char *exts = r->procs.eglQueryDeviceStringEXT(device, EGL_EXTENSIONS);
-	if (gles_has_extension(exts, "EGL_EXT_device_drm_render_node")) {
-		names[1] = r->procs.eglQueryDeviceStringEXT(device, EGL_DRM_RENDER_NODE_FILE_EXT);
-	}
-	for (size_t i = 0; i < 2; i++) {
-		if (names[i] == NULL) {
-			continue;
-		}
-		for (int node = 0; node < DRM_NODE_MAX; node++) {
-			if ((drm_device->available_nodes & (1 << node)) != 0 &&
-					strcmp(drm_device->nodes[node], names[i]) == 0) {
-				return true;
-			}
-		}
-	}
-	return false;
-}
-
-/*
- * The EGL device for `drm_fd` (matched by node path), or, without one, the
- * first hardware device (software ones only when `allow_software`).
- */
-static EGLDeviceEXT find_egl_device(struct gles_renderer *r, int drm_fd, bool allow_software,
-	enum mosaic_log level)
-{
-	EGLint n = 0;
-	if (!r->procs.eglQueryDevicesEXT(0, NULL, &n) || n <= 0) {
-		mosaic_log(level, "gles: no EGL device");
-		return EGL_NO_DEVICE_EXT;
-	}
-	EGLDeviceEXT *devices = calloc((size_t)n, sizeof(*devices));
-	if (devices == NULL) {
-		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
-		return EGL_NO_DEVICE_EXT;
-	}
-	EGLDeviceEXT found = EGL_NO_DEVICE_EXT;
-	drmDevice *drm_device = NULL;
-	if (!r->procs.eglQueryDevicesEXT(n, devices, &n)) {
-		mosaic_log(level, "gles: eglQueryDevicesEXT failed: %s",
-			egl_error_string(eglGetError()));
-		goto out;
-	}
-	if (drm_fd > 0 && drmGetDevice2(drm_fd, 0, &drm_device) != 0) {
-		mosaic_log(level, "gles: drmGetDevice2 failed on the given DRM fd");
-		goto out;
-	}
-	for (EGLint i = 0; i < n; i++) {
-		const char *exts = r->procs.eglQueryDeviceStringEXT(devices[i], EGL_EXTENSIONS);
-		if (drm_device != NULL) {
-			if (gles_has_extension(exts, "EGL_EXT_device_drm") &&
-					egl_device_matches(r, devices[i], drm_device)) {
-				found = devices[i];
-				break;
-			}
-			continue;
-		}
-		if (!allow_software && gles_has_extension(exts, "EGL_MESA_device_software")) {
-			continue;
-		}
-		found = devices[i];
-		break;
-	}
-	if (found == EGL_NO_DEVICE_EXT) {
-		mosaic_log(level, "gles: no EGL device %s", drm_device != NULL ?
-			"matches the DRM fd" : "is a hardware device");
-	}
-out:
-	if (drm_device != NULL) {
-		drmFreeDevice(&drm_device);
-	}
-	free(devices);
-	return found;
 }
 
 static EGLDisplay open_gbm(struct gles_renderer *r, int drm_fd, enum mosaic_log level)
@@ -213,13 +131,13 @@ static bool try_initialize(struct gles_renderer *r, EGLDisplay display, const ch
 {
 	if (display == EGL_NO_DISPLAY) {
 		mosaic_log(level, "gles: no EGL display on the %s platform: %s", platform,
-			egl_error_string(eglGetError()));
+			gles_egl_error_string(eglGetError()));
 		return false;
 	}
 	EGLint major, minor;
 	if (!eglInitialize(display, &major, &minor)) {
 		mosaic_log(level, "gles: eglInitialize on the %s platform failed: %s", platform,
-			egl_error_string(eglGetError()));
+			gles_egl_error_string(eglGetError()));
 		return false;
 	}
 	r->display = display;
@@ -291,7 +209,7 @@ static bool open_display(struct gles_renderer *r, int drm_fd, bool probing)
 		if (!has_device) {
 			mosaic_log(level, "gles: EGL has no device platform (EGL_EXT_platform_device)");
 		} else {
-			EGLDeviceEXT device = find_egl_device(r, drm_fd, forced != NULL, level);
+			EGLDeviceEXT device = gles_find_egl_device(r, drm_fd, forced != NULL, level);
 			if (device != EGL_NO_DEVICE_EXT && try_initialize(r,
 					get_display(r, EGL_PLATFORM_DEVICE_EXT, device), "device", level)) {
 				return true;
@@ -371,7 +289,7 @@ static bool create_context(struct gles_renderer *r, bool probing)
 	}
 	if (r->context == EGL_NO_CONTEXT) {
 		mosaic_log(level, "gles: eglCreateContext failed: %s",
-			egl_error_string(eglGetError()));
+			gles_egl_error_string(eglGetError()));
 		return false;
 	}
 	return true;
@@ -492,89 +410,6 @@ static void log_missing(const struct gles_renderer *r)
 	}
 }
 
-/* The device number of a DRM node path, or 0. */
-static dev_t node_dev(const char *path)
-{
-	struct stat st;
-	if (path == NULL || stat(path, &st) != 0 || !S_ISCHR(st.st_mode)) {
-		return 0;
-	}
-	return st.st_rdev;
-}
-
-/* The display's EGL device (EGL_EXT_device_query), or EGL_NO_DEVICE_EXT. */
-static EGLDeviceEXT display_device(struct gles_renderer *r)
-{
-	const char *client_exts = eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS);
-	if (r->procs.eglQueryDeviceStringEXT == NULL || client_exts == NULL ||
-			!(gles_has_extension(client_exts, "EGL_EXT_device_query") ||
-			gles_has_extension(client_exts, "EGL_EXT_device_base"))) {
-		return EGL_NO_DEVICE_EXT;
-	}
-	load_proc(r, eglQueryDisplayAttribEXT);
-	EGLAttrib attrib = 0;
-	if (r->procs.eglQueryDisplayAttribEXT == NULL ||
-			!r->procs.eglQueryDisplayAttribEXT(r->display, EGL_DEVICE_EXT, &attrib)) {
-		return EGL_NO_DEVICE_EXT;
-	}
-	return (EGLDeviceEXT)attrib;
-}
-
-/* The extensions of the display's EGL device, or NULL. */
-static const char *display_device_extensions(struct gles_renderer *r)
-{
-	EGLDeviceEXT device = display_device(r);
-	return device == EGL_NO_DEVICE_EXT ? NULL :
-		r->procs.eglQueryDeviceStringEXT(device, EGL_EXTENSIONS);
-}
-
-void gles_detect_software(struct gles_renderer *r, const char *gl_renderer)
-{
-	static const char *const rasterizers[] = { "llvmpipe", "softpipe", "swrast",
-		"SwiftShader" };
-	const char *why = NULL;
-	if (gles_has_extension(display_device_extensions(r), "EGL_MESA_device_software")) {
-		why = "its EGL device has EGL_MESA_device_software";
-	}
-	for (size_t i = 0; why == NULL && gl_renderer != NULL &&
-			i < sizeof(rasterizers) / sizeof(rasterizers[0]); i++) {
-		if (strstr(gl_renderer, rasterizers[i]) != NULL) {
-			why = "GL_RENDERER names a software rasterizer";
-		}
-	}
-	r->software = why != NULL;
-	if (r->software) {
-		// Mesa 25's llvmpipe faults drawing from dmabufs of other exporters.
-		mosaic_log(MOSAIC_LOG_INFO, "gles: %s rasterizes on the CPU (%s): dmabufs are "
-			"mapped by mosaic and copied, never imported into EGL", r->device_name, why);
-	}
-}
-
-/*
- * The DRM node of the display's device (EGL_EXT_device_drm and its render
- * node extension), or of the GBM device: the renderer's DRM device when the
- * caller names none. Software devices (llvmpipe on surfaceless) have none.
- */
-static void find_drm_node(struct gles_renderer *r, int drm_fd)
-{
-	struct stat st;
-	if (drm_fd > 0 || r->gbm_fd >= 0) {
-		int fd = drm_fd > 0 ? drm_fd : r->gbm_fd;
-		r->base.drm_dev = fstat(fd, &st) == 0 ? st.st_rdev : 0;
-		return;
-	}
-	const char *exts = display_device_extensions(r);
-	EGLDeviceEXT device = display_device(r);
-	if (gles_has_extension(exts, "EGL_EXT_device_drm_render_node")) {
-		r->base.drm_dev = node_dev(r->procs.eglQueryDeviceStringEXT(device,
-			EGL_DRM_RENDER_NODE_FILE_EXT));
-	}
-	if (r->base.drm_dev == 0 && gles_has_extension(exts, "EGL_EXT_device_drm")) {
-		r->base.drm_dev = node_dev(r->procs.eglQueryDeviceStringEXT(device,
-			EGL_DRM_DEVICE_FILE_EXT));
-	}
-}
-
 bool gles_egl_init(struct gles_renderer *r, int drm_fd, bool probing)
 {
 	enum mosaic_log level = mosaic_probe_level(probing);
@@ -588,7 +423,7 @@ bool gles_egl_init(struct gles_renderer *r, int drm_fd, bool probing)
 		return false;
 	}
 	load_egl_extensions(r);
-	find_drm_node(r, drm_fd);
+	gles_find_drm_node(r, drm_fd);
 
 	struct gles_saved_context saved;
 	if (!gles_push_context(r, &saved)) {
@@ -681,7 +516,7 @@ bool gles_push_context(struct gles_renderer *r, struct gles_saved_context *saved
 		EGLint error = eglGetError();
 		// A loss has its own ERROR line: one line for one failure.
 		mosaic_log(error == EGL_CONTEXT_LOST ? MOSAIC_LOG_DEBUG : MOSAIC_LOG_ERROR,
-			"gles: eglMakeCurrent failed: %s", egl_error_string(error));
+			"gles: eglMakeCurrent failed: %s", gles_egl_error_string(error));
 		if (error == EGL_CONTEXT_LOST) {
 			mosaic_renderer_set_lost(&r->base);
 		}

@@ -11,6 +11,7 @@
 #include <GLES2/gl2ext.h>
 
 #include <mosaic/interface.h>
+#include <mosaic/log.h>
 
 struct gbm_device;
 
@@ -193,6 +194,17 @@ void gles_pop_context(struct gles_renderer *renderer, const struct gles_saved_co
 /* True (and the renderer marked lost) when the context was reset. */
 bool gles_check_reset(struct gles_renderer *renderer);
 bool gles_has_extension(const char *list, const char *name);
+/* The name of an EGL error code, for log lines. */
+const char *gles_egl_error_string(EGLint error);
+/*
+ * The EGL device for `drm_fd` (matched by node path), or, without one, the
+ * first hardware device (software ones only when `allow_software`); failures
+ * are logged at `level`.
+ */
+EGLDeviceEXT gles_find_egl_device(struct gles_renderer *renderer, int drm_fd,
+	bool allow_software, enum mosaic_log level);
+/* Sets the renderer's drm_dev: the node of `drm_fd`, the GBM device or the display's device. */
+void gles_find_drm_node(struct gles_renderer *renderer, int drm_fd);
 /*
  * Whether the driver rasterizes on the CPU: the EGL device says
  * EGL_MESA_device_software, or GL_RENDERER names a software rasterizer
