@@ -31,6 +31,9 @@ struct mosaic_linux_dmabuf_v1 {
 	size_t table_size;
 	size_t n_pairs;
 	dev_t main_device;
+	/* Bound zwp_linux_dmabuf_v1 resources and live params, made inert on destroy. */
+	struct wl_list resources;
+	struct wl_list params;
 };
 
 /* One entry of the format table, as the protocol lays it out. */
@@ -121,7 +124,9 @@ MOSAIC_EXPORT bool mosaic_wl_buffer_is_y_inverted(struct wl_resource *resource)
 
 /* zwp_linux_buffer_params_v1: the planes a client collects before create. */
 struct params {
+	/* NULL once the global is destroyed: create then fails. */
 	struct mosaic_linux_dmabuf_v1 *linux_dmabuf;
+	struct wl_list link;
 	struct wl_resource *resource;
 	struct mosaic_dmabuf_attributes attribs;
 	bool has_modifier;
@@ -300,7 +305,13 @@ static void params_create_common(struct wl_client *client, struct wl_resource *r
 	uint32_t buffer_id, int32_t width, int32_t height, uint32_t format, uint32_t flags)
 {
 	struct params *p = wl_resource_get_user_data(resource);
-	enum params_verdict verdict = params_check(p, width, height, format);
+	enum params_verdict verdict = PARAMS_IMPORT_FAILS;
+	if (p->linux_dmabuf != NULL) {
+		verdict = params_check(p, width, height, format);
+	} else {
+		mosaic_log(MOSAIC_LOG_DEBUG, "linux-dmabuf: params used after the global was "
+			"destroyed");
+	}
 	if (verdict == PARAMS_ERROR_POSTED) {
 		return;
 	}
@@ -359,6 +370,7 @@ static void params_handle_resource_destroy(struct wl_resource *resource)
 			close(p->attribs.fd[i]);
 		}
 	}
+	wl_list_remove(&p->link);
 	free(p);
 }
 
@@ -385,6 +397,11 @@ static void linux_dmabuf_create_params(struct wl_client *client,
 		return;
 	}
 	p->linux_dmabuf = linux_dmabuf;
+	if (linux_dmabuf != NULL) {
+		wl_list_insert(&linux_dmabuf->params, &p->link);
+	} else {
+		wl_list_init(&p->link);
+	}
 	p->attribs.modifier = DRM_FORMAT_MOD_INVALID;
 	for (int i = 0; i < MOSAIC_DMABUF_MAX_PLANES; i++) {
 		p->attribs.fd[i] = -1;
@@ -444,7 +461,12 @@ static void create_feedback(struct wl_client *client, struct wl_resource *resour
 		return;
 	}
 	wl_resource_set_implementation(feedback, &feedback_impl, NULL, NULL);
-	send_feedback(linux_dmabuf, feedback);
+	if (linux_dmabuf != NULL) {
+		send_feedback(linux_dmabuf, feedback);
+	} else {
+		// The global is gone: an empty feedback, so the client stops waiting.
+		zwp_linux_dmabuf_feedback_v1_send_done(feedback);
+	}
 }
 
 static void linux_dmabuf_get_default_feedback(struct wl_client *client,
@@ -467,6 +489,11 @@ static const struct zwp_linux_dmabuf_v1_interface linux_dmabuf_impl = {
 	.get_surface_feedback = linux_dmabuf_get_surface_feedback,
 };
 
+static void linux_dmabuf_handle_resource_destroy(struct wl_resource *resource)
+{
+	wl_list_remove(wl_resource_get_link(resource));
+}
+
 static void linux_dmabuf_bind(struct wl_client *client, void *data, uint32_t version,
 	uint32_t id)
 {
@@ -477,7 +504,9 @@ static void linux_dmabuf_bind(struct wl_client *client, void *data, uint32_t ver
 		wl_client_post_no_memory(client);
 		return;
 	}
-	wl_resource_set_implementation(resource, &linux_dmabuf_impl, linux_dmabuf, NULL);
+	wl_resource_set_implementation(resource, &linux_dmabuf_impl, linux_dmabuf,
+		linux_dmabuf_handle_resource_destroy);
+	wl_list_insert(&linux_dmabuf->resources, wl_resource_get_link(resource));
 	if (version >= ZWP_LINUX_DMABUF_V1_GET_DEFAULT_FEEDBACK_SINCE_VERSION) {
 		return;
 	}
@@ -577,6 +606,8 @@ MOSAIC_EXPORT struct mosaic_linux_dmabuf_v1 *mosaic_linux_dmabuf_v1_create(
 	linux_dmabuf->renderer = renderer;
 	linux_dmabuf->main_device = st.st_rdev;
 	linux_dmabuf->table_fd = -1;
+	wl_list_init(&linux_dmabuf->resources);
+	wl_list_init(&linux_dmabuf->params);
 	if (!build_format_table(linux_dmabuf)) {
 		free(linux_dmabuf);
 		return NULL;
@@ -600,6 +631,20 @@ MOSAIC_EXPORT void mosaic_linux_dmabuf_v1_destroy(struct mosaic_linux_dmabuf_v1 
 		return;
 	}
 	wl_list_remove(&linux_dmabuf->display_destroy.link);
+	// Objects clients still hold stay valid and inert: they no longer reach
+	// this struct or the renderer, which may go next.
+	struct wl_resource *resource, *tmp;
+	wl_resource_for_each_safe(resource, tmp, &linux_dmabuf->resources) {
+		wl_resource_set_user_data(resource, NULL);
+		wl_list_remove(wl_resource_get_link(resource));
+		wl_list_init(wl_resource_get_link(resource));
+	}
+	struct params *p, *p_tmp;
+	wl_list_for_each_safe(p, p_tmp, &linux_dmabuf->params, link) {
+		p->linux_dmabuf = NULL;
+		wl_list_remove(&p->link);
+		wl_list_init(&p->link);
+	}
 	wl_global_destroy(linux_dmabuf->global);
 	close(linux_dmabuf->table_fd);
 	free(linux_dmabuf);

@@ -168,7 +168,13 @@ struct mosaic_linux_dmabuf_v1;
 struct mosaic_linux_dmabuf_v1 *mosaic_linux_dmabuf_v1_create(struct wl_display *display,
 	struct mosaic_renderer *renderer);
 
-/** Removes the global. Buffers already made stay valid. Accepts NULL. */
+/**
+ * Removes the global. Buffers already made stay valid. Objects clients still
+ * hold become inert: params then fail to create a buffer (`failed`, or
+ * INVALID_WL_BUFFER for create_immed) and new feedback objects get an empty
+ * feedback (only `done`). Nothing of them refers to the renderer any more,
+ * so the renderer may be destroyed next. Accepts NULL.
+ */
 void mosaic_linux_dmabuf_v1_destroy(struct mosaic_linux_dmabuf_v1 *linux_dmabuf);
 
 #endif
