@@ -35,6 +35,11 @@ MOSAIC_EXPORT struct mosaic_pass *mosaic_renderer_begin_pass(struct mosaic_rende
 	if (mosaic_call_refuse_lost(renderer, "begin pass")) {
 		return NULL;
 	}
+	if (renderer->n_open_passes > 0) {
+		mosaic_log(MOSAIC_LOG_ERROR, "begin pass: another pass of this renderer is open; "
+			"submit it first");
+		return NULL;
+	}
 	if (buffer->width <= 0 || buffer->height <= 0 ||
 			buffer->width > MOSAIC_MAX_IMAGE_SIZE ||
 			buffer->height > MOSAIC_MAX_IMAGE_SIZE) {

@@ -178,6 +178,11 @@ static bool normalize_read_options(struct mosaic_texture *texture,
 	if (!check_renderer(texture->renderer)) {
 		return false;
 	}
+	if (texture->renderer->n_open_passes > 0) {
+		mosaic_log(MOSAIC_LOG_ERROR, "read pixels: a pass of this renderer is open; "
+			"submit it first");
+		return false;
+	}
 	*out = *options;
 	if (out->data == NULL) {
 		mosaic_log(MOSAIC_LOG_ERROR, "read pixels: no destination memory");

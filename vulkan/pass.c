@@ -508,10 +508,8 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 {
 	struct vk_renderer *r = vk_renderer_from_base(renderer);
 	char name[32];
-	if (r->open_pass != NULL) {
-		mosaic_log(MOSAIC_LOG_ERROR, "vulkan: a pass is already being recorded");
-		return NULL;
-	}
+	// The core lets a renderer have one open pass.
+	assert(r->open_pass == NULL);
 	struct vk_pass *pass = calloc(1, sizeof(*pass));
 	if (pass == NULL) {
 		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");

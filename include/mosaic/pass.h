@@ -139,6 +139,12 @@ struct mosaic_pass_completion {
  * formats for one of its caps. The pass holds a lock on the buffer until it
  * is submitted. `options` may be NULL. Returns NULL with a log line on
  * failure.
+ *
+ * A renderer has at most one open pass: until it is submitted, another
+ * begin_pass and reads of the renderer's textures
+ * (mosaic_texture_read_pixels(), mosaic_texture_read_pixels_start()) fail
+ * with a log line, on every backend. A texture updated after it was added
+ * to the open pass may be drawn with its old or its new content.
  */
 struct mosaic_pass *mosaic_renderer_begin_pass(struct mosaic_renderer *renderer,
 	struct mosaic_buffer *buffer, const struct mosaic_pass_options *options);

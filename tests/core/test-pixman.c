@@ -818,9 +818,14 @@ static void test_nested_access(void **state)
 	struct mosaic_pass *pass = mosaic_renderer_begin_pass(renderer, o.buffer, NULL);
 	assert_null(mosaic_texture_from_buffer(renderer, o.buffer));
 	assert_one_error(&cap, "nest");
-	// A second pass on the same buffer, likewise; the first one goes on.
+	// A second pass, on this buffer or any other, fails: one open pass per
+	// renderer. The first one goes on.
 	assert_null(mosaic_renderer_begin_pass(renderer, o.buffer, NULL));
-	assert_one_error(&cap, "nest");
+	assert_one_error(&cap, "another pass");
+	struct output other = output_create(2, 2, DRM_FORMAT_XRGB8888, 0);
+	assert_null(mosaic_renderer_begin_pass(renderer, other.buffer, NULL));
+	assert_one_error(&cap, "another pass");
+	assert_int_equal(other.buffer->n_locks, 0);
 	assert_int_equal(o.buffer->n_locks, 1);
 	assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
 		.box = { 0, 0, 1, 1 }, .color = { 1, 1, 1, 1 },
@@ -828,6 +833,11 @@ static void test_nested_access(void **state)
 	assert_true(mosaic_pass_submit(pass, NULL));
 	assert_int_equal(o.buffer->n_locks, 0);
 	assert_int_equal(at(&o, 0, 0), 0xffffffff);
+	// Submitted: the other buffer can have its pass now.
+	pass = mosaic_renderer_begin_pass(renderer, other.buffer, NULL);
+	assert_non_null(pass);
+	assert_true(mosaic_pass_submit(pass, NULL));
+	output_destroy(&other);
 	output_destroy(&o);
 }
 
