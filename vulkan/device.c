@@ -81,6 +81,11 @@ static VKAPI_ATTR VkBool32 VKAPI_CALL debug_callback(
 		level = MOSAIC_LOG_WARN;
 	}
 	bool validation = (type & VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT) != 0;
+	if (!validation && level == MOSAIC_LOG_ERROR) {
+		// The loader's and driver's own words on a failing call: detail for
+		// the library's ERROR line about that call, which stays the one.
+		level = MOSAIC_LOG_WARN;
+	}
 	if (validation && level <= MOSAIC_LOG_WARN) {
 		r->validation_messages++;
 	}
