@@ -836,6 +836,47 @@ static void test_device_platform(void **state)
 	mosaic_renderer_destroy(dev);
 }
 
+/* A 1x1 texture of `r` read back: the renderer's context works. */
+static void assert_renderer_works(struct mosaic_renderer *r)
+{
+	uint32_t px = 0xff336699, out = 0;
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(r, 1, 1, DRM_FORMAT_ARGB8888, 4,
+		&px);
+	assert_non_null(tex);
+	assert_true(mosaic_texture_read_pixels(tex, &(struct mosaic_read_pixels_options){
+		.fourcc = DRM_FORMAT_ARGB8888, .stride = 4, .data = &out,
+	}));
+	assert_int_equal(out, px);
+	mosaic_texture_destroy(tex);
+}
+
+/*
+ * Two renderers on the same EGL display (EGL keeps one per platform and
+ * device): the one that goes first leaves the display to the other, in
+ * either order of destruction, with no error line.
+ */
+static void test_shared_display(void **state)
+{
+	const char *platform = mosaic_gles_renderer_get_egl_platform(gl);
+	setenv("MOSAIC_EGL_PLATFORM", platform, 1);
+	for (int order = 0; order < 2; order++) {
+		struct mosaic_renderer *a = mosaic_gles_renderer_create(-1);
+		struct mosaic_renderer *b = mosaic_gles_renderer_create(-1);
+		assert_non_null(a);
+		assert_non_null(b);
+		assert_string_equal(mosaic_gles_renderer_get_egl_platform(b), platform);
+		assert_renderer_works(a);
+		assert_renderer_works(b);
+		mosaic_renderer_destroy(order == 0 ? a : b);
+		assert_renderer_works(order == 0 ? b : a);
+		assert_renderer_works(gl);
+		mosaic_renderer_destroy(order == 0 ? b : a);
+		assert_renderer_works(gl);
+	}
+	unsetenv("MOSAIC_EGL_PLATFORM");
+	assert_int_equal(gles_test_log_errors, 0);
+}
+
 /* A renderer may go before the buffers it cached state on. */
 static void test_renderer_before_buffers(void **state)
 {
@@ -1113,6 +1154,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_many_quads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_completion_timer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_platform, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_display, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_renderer_before_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dmabuf_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_yuv_dmabuf, setup, teardown),
