@@ -1,3 +1,4 @@
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +11,14 @@
 /*
  * The compute path of a pass: the draws are kept as they come (with their
  * clips) and, when the pass is submitted, turned into a draw list with one
- * entry per clip rectangle, binned on the CPU into tiles (16x16 pixels, or
- * MOSAIC_VK_COMPUTE_TILE=WxH, one workgroup each) and composited by one
- * dispatch of shaders/composite.comp. A tile's list starts at its last
- * draw that covers it opaquely. Passes this path does not cover (Y'CbCr
- * textures, more textures than the descriptor array holds) are drawn by
- * the graphics path instead (pass.c replays the kept draws).
+ * entry per clip rectangle and composited by one dispatch of
+ * shaders/composite.comp, one workgroup per tile (16x16 pixels, or
+ * MOSAIC_VK_COMPUTE_TILE=WxH). Each workgroup bins the list for its tile on
+ * the GPU, so the CPU's work is linear in the draws, whatever the target's
+ * size; a tile's work starts at its last draw that covers it opaquely.
+ * Passes this path does not cover (Y'CbCr textures, more textures than the
+ * descriptor array holds, more than VK_COMPUTE_MAX_ENTRIES entries) are
+ * drawn by the graphics path instead (pass.c replays the kept draws).
  */
 
 /* Flags of a draw list entry (composite.comp). */
@@ -23,7 +26,12 @@ enum vk_compute_flags {
 	DRAW_TEXTURE = 1,
 	DRAW_REPLACE = 2,
 	DRAW_NEAREST = 4,
+	/* The entry covers its rectangle opaquely: tiles inside it start there. */
+	DRAW_OPAQUE = 8,
 };
+
+/* Entries a pass may have: the shader's per-tile bit set holds as many bits. */
+#define VK_COMPUTE_MAX_ENTRIES 4096
 
 /* One entry of the draw list, as composite.comp reads it (std430). */
 struct gpu_draw {
@@ -52,14 +60,7 @@ struct vk_compute {
 	/* Sampled by the array slots a pass does not use. */
 	struct vk_image *dummy;
 	bool too_many_logged;
-	/* Scratch arrays of the binning. */
-	struct gpu_draw *entries;
-	size_t entries_cap;
-	uint32_t *first, *count;
-	size_t tiles_cap;
-	/* Tile headers and lists, copied at once into the (possibly write-combined) buffer. */
-	uint32_t *tiles;
-	size_t tiles_words_cap;
+	bool too_many_entries_logged;
 };
 
 struct vk_compute_pass {
@@ -70,7 +71,7 @@ struct vk_compute_pass {
 struct push_constants {
 	float levels[4];
 	int32_t size[2];
-	uint32_t tiles_x;
+	uint32_t n_entries;
 	/* The storage view is R8G8B8A8 over a B8G8R8A8 image (vk_format.storage_format). */
 	uint32_t swap_rb;
 };
@@ -119,7 +120,6 @@ static bool create_objects(struct vk_renderer *r, struct vk_compute *c)
 	const VkDescriptorSetLayoutBinding bindings[] = {
 		{ 0, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
 		{ 1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
-		{ 2, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
 		{ 3, VK_DESCRIPTOR_TYPE_SAMPLER, 1, VK_SHADER_STAGE_COMPUTE_BIT, linear },
 		{ 4, VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE, c->n_textures,
 			VK_SHADER_STAGE_COMPUTE_BIT, NULL },
@@ -160,11 +160,13 @@ static bool create_objects(struct vk_renderer *r, struct vk_compute *c)
 		return false;
 	}
 	r->create_count++;
-	const uint32_t constants[3] = { c->tile_w, c->tile_h, c->n_textures };
-	const VkSpecializationMapEntry entries[3] = {
+	const uint32_t constants[4] = { c->tile_w, c->tile_h, c->n_textures,
+		VK_COMPUTE_MAX_ENTRIES / 32 };
+	const VkSpecializationMapEntry entries[4] = {
 		{ 0, 0, sizeof(uint32_t) },
 		{ 1, sizeof(uint32_t), sizeof(uint32_t) },
 		{ 2, 2 * sizeof(uint32_t), sizeof(uint32_t) },
+		{ 3, 3 * sizeof(uint32_t), sizeof(uint32_t) },
 	};
 	res = vkCreateComputePipelines(r->dev, r->pipeline_cache, 1,
 		&(VkComputePipelineCreateInfo){
@@ -175,7 +177,7 @@ static bool create_objects(struct vk_renderer *r, struct vk_compute *c)
 				.module = c->module,
 				.pName = "main",
 				.pSpecializationInfo = &(VkSpecializationInfo){
-					.mapEntryCount = 3,
+					.mapEntryCount = 4,
 					.pMapEntries = entries,
 					.dataSize = sizeof(constants),
 					.pData = constants,
@@ -191,7 +193,7 @@ static bool create_objects(struct vk_renderer *r, struct vk_compute *c)
 	vk_name(r, VK_OBJECT_TYPE_PIPELINE, (uint64_t)c->pipeline, "mosaic composite");
 	const VkDescriptorPoolSize sizes[] = {
 		{ VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_FRAMES },
-		{ VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 2 * VK_FRAMES },
+		{ VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, VK_FRAMES },
 		{ VK_DESCRIPTOR_TYPE_SAMPLER, VK_FRAMES },
 		{ VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE, c->n_textures * VK_FRAMES },
 	};
@@ -265,16 +267,17 @@ static void tile_size(const VkPhysicalDeviceLimits *l, uint32_t *w, uint32_t *h)
 bool vk_compute_init(struct vk_renderer *r)
 {
 	const VkPhysicalDeviceLimits *l = &r->props.limits;
-	// Besides the textures: the target, two buffers and the sampler.
+	// Besides the textures: the target, the draw list and the sampler.
 	uint32_t n_textures = VK_COMPUTE_TEXTURES;
 	n_textures = l->maxPerStageDescriptorSampledImages < n_textures ?
 		l->maxPerStageDescriptorSampledImages : n_textures;
 	n_textures = l->maxDescriptorSetSampledImages < n_textures ?
 		l->maxDescriptorSetSampledImages : n_textures;
-	n_textures = l->maxPerStageResources - 4 < n_textures ? l->maxPerStageResources - 4 :
+	n_textures = l->maxPerStageResources - 3 < n_textures ? l->maxPerStageResources - 3 :
 		n_textures;
-	if (l->maxPerStageResources < 20 || n_textures < 16 ||
-			l->maxComputeWorkGroupInvocations < 256) {
+	if (l->maxPerStageResources < 19 || n_textures < 16 ||
+			l->maxComputeWorkGroupInvocations < 256 ||
+			l->maxComputeSharedMemorySize < VK_COMPUTE_MAX_ENTRIES / 8 + 4) {
 		mosaic_log(MOSAIC_LOG_WARN, "vulkan: the device's limits are too small for the "
 			"compute path (%u sampled images per stage): passes use the graphics path",
 			l->maxPerStageDescriptorSampledImages);
@@ -319,10 +322,6 @@ void vk_compute_finish(struct vk_renderer *r)
 	vkDestroyPipelineLayout(r->dev, c->layout, NULL);
 	vkDestroyDescriptorSetLayout(r->dev, c->set_layout, NULL);
 	vkDestroyShaderModule(r->dev, c->module, NULL);
-	free(c->entries);
-	free(c->first);
-	free(c->count);
-	free(c->tiles);
 	free(c);
 	r->compute = NULL;
 }
@@ -434,6 +433,18 @@ static bool collect_textures(const struct vk_compute *c, struct vk_compute_pass 
 	return true;
 }
 
+/* Entries of the draw list: one per clip rectangle of each draw. */
+static size_t count_entries(struct vk_compute_pass *cp)
+{
+	size_t n_entries = 0;
+	for (size_t i = 0; i < cp->n_draws; i++) {
+		int n;
+		pixman_region32_rectangles(&cp->draws[i].clip, &n);
+		n_entries += (size_t)n;
+	}
+	return n_entries;
+}
+
 bool vk_compute_pass_supported(struct vk_renderer *r, struct vk_compute_pass *cp)
 {
 	struct vk_image *images[VK_COMPUTE_TEXTURES];
@@ -450,6 +461,14 @@ bool vk_compute_pass_supported(struct vk_renderer *r, struct vk_compute_pass *cp
 		if (images[i]->format->yuv) {
 			return false;
 		}
+	}
+	if (count_entries(cp) > VK_COMPUTE_MAX_ENTRIES) {
+		if (!r->compute->too_many_entries_logged) {
+			mosaic_log(MOSAIC_LOG_INFO, "vulkan: a pass has more than %u draws and clip "
+				"rectangles: such passes use the graphics path", VK_COMPUTE_MAX_ENTRIES);
+			r->compute->too_many_entries_logged = true;
+		}
+		return false;
 	}
 	return true;
 }
@@ -476,9 +495,9 @@ static void format_levels(VkFormat format, float levels[4])
 }
 
 /* Fills the entries of one draw (one per clip rectangle); returns how many. */
-static size_t draw_entries(const struct vk_compute_draw *d, struct gpu_draw *out,
-	bool *opaque)
+static size_t draw_entries(const struct vk_compute_draw *d, struct gpu_draw *out)
 {
+	bool opaque;
 	struct gpu_draw e = {0};
 	if (d->texture) {
 		const struct mosaic_texture_options *o = &d->tex;
@@ -495,20 +514,22 @@ static size_t draw_entries(const struct vk_compute_draw *d, struct gpu_draw *out
 		e.texture = d->index;
 		e.tex_width = image->extent_width;
 		e.tex_height = image->extent_height;
-		*opaque = o->blend == MOSAIC_BLEND_NONE || (image->format->opaque && d->alpha >= 1.0f);
+		opaque = o->blend == MOSAIC_BLEND_NONE || (image->format->opaque && d->alpha >= 1.0f);
 	} else {
 		const struct mosaic_color *c = &d->rect.color;
 		memcpy(e.color, (float[4]){ c->r, c->g, c->b, c->a }, sizeof(e.color));
 		// As the graphics path's clear: a replace.
-		*opaque = d->rect.blend == MOSAIC_BLEND_NONE || c->a >= 1.0f;
-		e.flags = *opaque ? DRAW_REPLACE : 0;
+		opaque = d->rect.blend == MOSAIC_BLEND_NONE || c->a >= 1.0f;
+		e.flags = opaque ? DRAW_REPLACE : 0;
 	}
+	e.flags |= opaque ? DRAW_OPAQUE : 0;
 	int n;
 	const pixman_box32_t *rects = pixman_region32_rectangles(&d->clip, &n);
+	// `out` may be write-combined memory: each entry is written once, in order.
 	for (int i = 0; i < n; i++) {
+		memcpy(e.rect, (int32_t[4]){ rects[i].x1, rects[i].y1, rects[i].x2, rects[i].y2 },
+			sizeof(e.rect));
 		out[i] = e;
-		memcpy(out[i].rect, (int32_t[4]){ rects[i].x1, rects[i].y1, rects[i].x2,
-			rects[i].y2 }, sizeof(e.rect));
 	}
 	return (size_t)n;
 }
@@ -544,91 +565,6 @@ static VkImageView storage_view(struct vk_image *image)
 	return image->storage_view;
 }
 
-/* Tiles [t0, t1) of a span [a, b) of a `size`-pixel axis, and the fully covered ones. */
-static void tile_span(int32_t a, int32_t b, int32_t size, int32_t tile, int32_t out[4])
-{
-	out[0] = a / tile;
-	out[1] = (b - 1) / tile + 1;
-	// Edge tiles end at the target's edge.
-	out[2] = (a + tile - 1) / tile;
-	out[3] = b >= size ? out[1] : b / tile;
-}
-
-/*
- * Bins the entries into tiles of the target (`w` x `h` pixels): c->tiles gets
- * each tile's header (offset of its list, length, bit 31 when its first
- * entry covers it opaquely) and the lists, each starting at the tile's last
- * opaque covering entry. *n_refs: the entries in all lists.
- */
-static bool bin_tiles(struct vk_compute *c, size_t n_entries, const uint8_t *opaque, int32_t w,
-	int32_t h, uint32_t tiles_x, size_t n_tiles, size_t *n_refs)
-{
-	const int32_t tw = (int32_t)c->tile_w, th = (int32_t)c->tile_h;
-	// Binning: each tile's list starts at its last opaque covering entry.
-	memset(c->first, 0, n_tiles * sizeof(uint32_t));
-	memset(c->count, 0, n_tiles * sizeof(uint32_t));
-	for (size_t i = 0; i < n_entries; i++) {
-		if (!opaque[i]) {
-			continue;
-		}
-		const int32_t *rc = c->entries[i].rect;
-		int32_t sx[4], sy[4];
-		tile_span(rc[0], rc[2], w, tw, sx);
-		tile_span(rc[1], rc[3], h, th, sy);
-		for (int32_t ty = sy[2]; ty < sy[3]; ty++) {
-			for (int32_t tx = sx[2]; tx < sx[3]; tx++) {
-				c->first[(size_t)ty * tiles_x + (size_t)tx] = (uint32_t)i + 1;
-			}
-		}
-	}
-	*n_refs = 0;
-	for (size_t i = 0; i < n_entries; i++) {
-		const int32_t *rc = c->entries[i].rect;
-		int32_t sx[4], sy[4];
-		tile_span(rc[0], rc[2], w, tw, sx);
-		tile_span(rc[1], rc[3], h, th, sy);
-		for (int32_t ty = sy[0]; ty < sy[1]; ty++) {
-			for (int32_t tx = sx[0]; tx < sx[1]; tx++) {
-				size_t t = (size_t)ty * tiles_x + (size_t)tx;
-				if (c->first[t] <= i + 1) {
-					c->count[t]++;
-					(*n_refs)++;
-				}
-			}
-		}
-	}
-
-	if (!grow((void **)&c->tiles, &c->tiles_words_cap, 2 * n_tiles + *n_refs,
-			sizeof(uint32_t))) {
-		return false;
-	}
-	uint32_t *header = c->tiles;
-	uint32_t *lists = header + 2 * n_tiles;
-	uint32_t offset = (uint32_t)(2 * n_tiles);
-	for (size_t t = 0; t < n_tiles; t++) {
-		header[2 * t] = offset;
-		header[2 * t + 1] = c->count[t] | (c->first[t] > 0 ? 0x80000000u : 0);
-		// From here on: where the tile's next index goes in `lists`.
-		c->count[t] = offset - (uint32_t)(2 * n_tiles);
-		offset += header[2 * t + 1] & 0x7fffffffu;
-	}
-	for (size_t i = 0; i < n_entries; i++) {
-		const int32_t *rc = c->entries[i].rect;
-		int32_t sx[4], sy[4];
-		tile_span(rc[0], rc[2], w, tw, sx);
-		tile_span(rc[1], rc[3], h, th, sy);
-		for (int32_t ty = sy[0]; ty < sy[1]; ty++) {
-			for (int32_t tx = sx[0]; tx < sx[1]; tx++) {
-				size_t t = (size_t)ty * tiles_x + (size_t)tx;
-				if (c->first[t] <= i + 1) {
-					lists[c->count[t]++] = (uint32_t)i;
-				}
-			}
-		}
-	}
-	return true;
-}
-
 bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkCommandBuffer cb,
 	struct vk_image *target, bool shm)
 {
@@ -653,46 +589,12 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 		image->last_seq = frame->seq;
 	}
 
-	// The draw list: one entry per clip rectangle, in order.
-	size_t n_entries = 0;
-	for (size_t i = 0; i < cp->n_draws; i++) {
-		int n;
-		pixman_region32_rectangles(&cp->draws[i].clip, &n);
-		n_entries += (size_t)n;
-	}
+	// The draw list: one entry per clip rectangle, in order, written where the
+	// GPU reads it (vk_compute_pass_supported() bounded their number).
+	size_t n_entries = count_entries(cp);
+	assert(n_entries <= VK_COMPUTE_MAX_ENTRIES);
 	int32_t w = target->width, h = target->height;
-	const int32_t tw = (int32_t)c->tile_w, th = (int32_t)c->tile_h;
-	uint32_t tiles_x = (uint32_t)((w + tw - 1) / tw);
-	uint32_t tiles_y = (uint32_t)((h + th - 1) / th);
-	size_t n_tiles = (size_t)tiles_x * tiles_y;
-	size_t tiles_cap = c->tiles_cap;
-	if (!grow((void **)&c->entries, &c->entries_cap, n_entries, sizeof(*c->entries)) ||
-			!grow((void **)&c->first, &tiles_cap, n_tiles, sizeof(uint32_t)) ||
-			!grow((void **)&c->count, &c->tiles_cap, n_tiles, sizeof(uint32_t))) {
-		return false;
-	}
-	uint8_t *opaque = vk_scratch(r, n_entries > 0 ? n_entries : 1);
-	if (opaque == NULL) {
-		return false;
-	}
-	size_t e = 0;
-	for (size_t i = 0; i < cp->n_draws; i++) {
-		bool op;
-		size_t n = draw_entries(&cp->draws[i], &c->entries[e], &op);
-		memset(&opaque[e], op, n);
-		e += n;
-	}
-
-	size_t n_refs;
-	if (!bin_tiles(c, n_entries, opaque, w, h, tiles_x, n_tiles, &n_refs)) {
-		return false;
-	}
-
-	VkDeviceSize align = r->props.limits.minStorageBufferOffsetAlignment;
-	VkDeviceSize draws_size = (n_entries > 0 ? n_entries : 1) * sizeof(struct gpu_draw);
-	VkDeviceSize tiles_offset = vk_align_up(draws_size, align);
-	VkDeviceSize tiles_size = (2 * n_tiles + n_refs) * sizeof(uint32_t);
-	VkDeviceSize need = tiles_offset + tiles_size;
+	VkDeviceSize need = (n_entries > 0 ? n_entries : 1) * sizeof(struct gpu_draw);
 	if (cf->buf.buffer == VK_NULL_HANDLE || cf->buf.size < need) {
 		VkDeviceSize size = cf->buf.size > 0 ? 2 * cf->buf.size : 256 << 10;
 		while (size < need) {
@@ -706,11 +608,11 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 			return false;
 		}
 	}
-	if (n_entries > 0) {
-		// A pass of no draws has no entries array at all.
-		memcpy(cf->buf.map, c->entries, n_entries * sizeof(struct gpu_draw));
+	struct gpu_draw *entries = (struct gpu_draw *)cf->buf.map;
+	size_t e = 0;
+	for (size_t i = 0; i < cp->n_draws; i++) {
+		e += draw_entries(&cp->draws[i], &entries[e]);
 	}
-	memcpy(cf->buf.map + tiles_offset, c->tiles, tiles_size);
 	vk_host_buffer_flush_range(r, &cf->buf, 0, need);
 
 	VkImageView view = storage_view(target);
@@ -741,15 +643,7 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 			.dstBinding = 1,
 			.descriptorCount = 1,
 			.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-			.pBufferInfo = &(VkDescriptorBufferInfo){ cf->buf.buffer, 0, draws_size },
-		}, {
-			.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
-			.dstSet = cf->set,
-			.dstBinding = 2,
-			.descriptorCount = 1,
-			.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-			.pBufferInfo = &(VkDescriptorBufferInfo){ cf->buf.buffer, tiles_offset,
-				tiles_size },
+			.pBufferInfo = &(VkDescriptorBufferInfo){ cf->buf.buffer, 0, need },
 		}, {
 			.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
 			.dstSet = cf->set,
@@ -772,7 +666,7 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 	}
 	struct push_constants pc = {
 		.size = { w, h },
-		.tiles_x = tiles_x,
+		.n_entries = (uint32_t)n_entries,
 		.swap_rb = target->format->storage_format != target->format->format,
 	};
 	format_levels(target->format->format, pc.levels);
@@ -780,6 +674,7 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 	vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE, c->layout, 0, 1, &cf->set, 0,
 		NULL);
 	vkCmdPushConstants(cb, c->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof(pc), &pc);
-	vkCmdDispatch(cb, tiles_x, tiles_y, 1);
+	vkCmdDispatch(cb, (uint32_t)((w + (int32_t)c->tile_w - 1) / (int32_t)c->tile_w),
+		(uint32_t)((h + (int32_t)c->tile_h - 1) / (int32_t)c->tile_h), 1);
 	return true;
 }

@@ -252,6 +252,71 @@ static void test_many_textures(void **state)
 	assert_int_equal(test_log.validation, 0);
 }
 
+/* The color of the 1x1 rect at pixel i of test_many_entries (opaque, exact in 8 bits). */
+static uint32_t cell(int i)
+{
+	return 0xff000000u | (uint32_t)(i % 251) << 16 | (uint32_t)(i % 13) << 8 | 0x40;
+}
+
+/*
+ * Passes of up to 4096 draw-list entries (draws times clip rectangles) take
+ * the compute path, larger ones the graphics path; both draw right. Every
+ * tile holds entries over several words of the shader's bit set, and a
+ * target-covering opaque rect at entry 40 (inside a word) is where each
+ * tile's work starts.
+ */
+static void test_many_entries(void **state)
+{
+	(void)state;
+	test_log_reset();
+	struct mosaic_renderer *r = compute_renderer();
+	const int w = 80, h = 80;
+	static const int totals[] = { 4096, 4097 };
+	for (size_t t = 0; t < 2; t++) {
+		struct test_image target;
+		test_image_init(&target, w, h, DRM_FORMAT_ARGB8888, 0);
+		struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, target.buffer, NULL);
+		assert_non_null(pass);
+		int n_cells = totals[t] - 2;
+		for (int e = 0; e < totals[t]; e++) {
+			if (e == 0 || e == 40) {
+				assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+					.box = { 0, 0, w, h },
+					.color = e == 0 ? (struct mosaic_color){ 1, 0, 0, 1 } :
+						(struct mosaic_color){ 0, 0, 1, 1 },
+				}));
+				continue;
+			}
+			int i = e < 40 ? e - 1 : e - 2;
+			uint32_t c = cell(i);
+			assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+				.box = { i % w, i / w, 1, 1 },
+				.color = { (float)((c >> 16) & 0xff) / 255.0f,
+					(float)((c >> 8) & 0xff) / 255.0f, (float)(c & 0xff) / 255.0f,
+					1.0f },
+			}));
+		}
+		struct mosaic_pass_completion done;
+		assert_true(mosaic_pass_submit(pass, &done));
+		assert_true(mosaic_renderer_wait_point(r, done.point, -1));
+		assert_string_equal(mosaic_vulkan_renderer_get_path(r),
+			totals[t] <= 4096 ? "compute" : "graphics");
+		for (int i = 0; i < w * h; i++) {
+			const uint32_t *row = (const uint32_t *)((const uint8_t *)target.data +
+				(size_t)(i / w) * target.stride);
+			// Cells drawn before the blue rect at entry 40 are under it.
+			uint32_t want = i >= 39 && i < n_cells ? cell(i) : 0xff0000ffu;
+			if (row[i % w] != want) {
+				fail_msg("%d entries, pixel %d: 0x%08x, not 0x%08x", totals[t], i,
+					row[i % w], want);
+			}
+		}
+		test_image_finish(&target);
+	}
+	mosaic_renderer_destroy(r);
+	assert_int_equal(test_log.validation, 0);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -260,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_targets),
 		cmocka_unit_test(test_gpu_targets),
 		cmocka_unit_test(test_many_textures),
+		cmocka_unit_test(test_many_entries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
