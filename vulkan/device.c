@@ -368,9 +368,16 @@ static bool choose_device(struct vk_renderer *r, int drm_fd, struct candidate *o
 	struct candidate *cands = calloc(n, sizeof(*cands));
 	bool ok = false;
 	if (phdevs == NULL || cands == NULL) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
 		goto out;
 	}
-	vkEnumeratePhysicalDevices(r->instance, &n, phdevs);
+	// Devices can go between the two calls (VK_INCOMPLETE: n is what was written).
+	res = vkEnumeratePhysicalDevices(r->instance, &n, phdevs);
+	if (res != VK_SUCCESS && res != VK_INCOMPLETE) {
+		mosaic_log(fail_level, "vulkan: vkEnumeratePhysicalDevices failed: %s",
+			vk_result_string(res));
+		goto out;
+	}
 	size_t n_cands = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		if (fill_candidate(&cands[n_cands], phdevs[i])) {

@@ -113,6 +113,8 @@ static void test_create_sweep(void **state)
 			if (call > 12 && call != n) {
 				continue;
 			}
+			// Said before the run, so that a crash shows where it was.
+			print_message("%s: call %d of %d fails\n", swept[e], call, n);
 			layer_arm(swept[e], call);
 			test_log_reset();
 			test_log.quiet_errors = true;
@@ -158,6 +160,7 @@ static void test_create_sweep(void **state)
 
 int main(void)
 {
+	setvbuf(stdout, NULL, _IONBF, 0);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_sweep),
 	};
