@@ -489,9 +489,7 @@ out:
 void gles_egl_finish(struct gles_renderer *r)
 {
 	if (r->context != EGL_NO_CONTEXT) {
-		if (eglGetCurrentContext() == r->context) {
-			eglMakeCurrent(r->display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
-		}
+		gles_release_context(r);
 		eglDestroyContext(r->display, r->context);
 	}
 	if (r->display != EGL_NO_DISPLAY && (r->display_tracked || r->gbm != NULL)) {
@@ -499,6 +497,14 @@ void gles_egl_finish(struct gles_renderer *r)
 	}
 	close_gbm(r);
 }
+
+/*
+ * The context a mosaic call left current on this thread, which had none
+ * current before it (include/mosaic/gles.h): making a context current costs
+ * about 50 us on NVIDIA's driver, and a call would otherwise pay it twice.
+ * The next call of any renderer takes it as "no context current".
+ */
+static _Thread_local EGLContext left_current = EGL_NO_CONTEXT;
 
 bool gles_push_context(struct gles_renderer *r, struct gles_saved_context *saved)
 {
@@ -512,11 +518,16 @@ bool gles_push_context(struct gles_renderer *r, struct gles_saved_context *saved
 			saved->draw == EGL_NO_SURFACE && saved->read == EGL_NO_SURFACE) {
 		return true;
 	}
+	if (saved->context != EGL_NO_CONTEXT && saved->context == left_current) {
+		*saved = (struct gles_saved_context){0};
+	}
 	if (!eglMakeCurrent(r->display, EGL_NO_SURFACE, EGL_NO_SURFACE, r->context)) {
 		EGLint error = eglGetError();
 		// A loss has its own ERROR line: one line for one failure.
 		mosaic_log(error == EGL_CONTEXT_LOST ? MOSAIC_LOG_DEBUG : MOSAIC_LOG_ERROR,
-			"gles: eglMakeCurrent failed: %s", gles_egl_error_string(error));
+			"gles: eglMakeCurrent failed: %s%s", gles_egl_error_string(error),
+			error == EGL_BAD_ACCESS ? " (the renderer's context is current on another "
+			"thread: mosaic_gles_renderer_release_context() there first)" : "");
 		if (error == EGL_CONTEXT_LOST) {
 			mosaic_renderer_set_lost(&r->base);
 		}
@@ -532,9 +543,20 @@ void gles_pop_context(struct gles_renderer *r, const struct gles_saved_context *
 		return;
 	}
 	if (saved->context == EGL_NO_CONTEXT) {
-		eglMakeCurrent(r->display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+		// Kept current for the next call: see left_current.
+		left_current = r->context;
 	} else {
 		eglMakeCurrent(saved->display, saved->draw, saved->read, saved->context);
+	}
+}
+
+void gles_release_context(struct gles_renderer *r)
+{
+	if (r->context != EGL_NO_CONTEXT && eglGetCurrentContext() == r->context) {
+		eglMakeCurrent(r->display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+	}
+	if (left_current == r->context) {
+		left_current = EGL_NO_CONTEXT;
 	}
 }
 

@@ -191,6 +191,8 @@ bool gles_egl_init(struct gles_renderer *renderer, int drm_fd, bool probing);
 void gles_egl_finish(struct gles_renderer *renderer);
 bool gles_push_context(struct gles_renderer *renderer, struct gles_saved_context *saved);
 void gles_pop_context(struct gles_renderer *renderer, const struct gles_saved_context *saved);
+/* Makes no context current where the renderer's is current on this thread. */
+void gles_release_context(struct gles_renderer *renderer);
 /* True (and the renderer marked lost) when the context was reset. */
 bool gles_check_reset(struct gles_renderer *renderer);
 bool gles_has_extension(const char *list, const char *name);

@@ -33,6 +33,11 @@ MOSAIC_EXPORT EGLContext mosaic_gles_renderer_get_egl_context(struct mosaic_rend
 	return gles_renderer_from_base(renderer)->context;
 }
 
+MOSAIC_EXPORT void mosaic_gles_renderer_release_context(struct mosaic_renderer *renderer)
+{
+	gles_release_context(gles_renderer_from_base(renderer));
+}
+
 MOSAIC_EXPORT const char *mosaic_gles_renderer_get_egl_platform(
 	struct mosaic_renderer *renderer)
 {

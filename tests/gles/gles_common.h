@@ -20,11 +20,14 @@
 
 static int gles_test_log_errors;
 static int gles_test_gl_errors;
+/* The last ERROR line. */
+static char gles_test_last_error[1024];
 
 static void gles_test_log(enum mosaic_log level, const char *msg, void *user_data)
 {
 	if (level == MOSAIC_LOG_ERROR) {
 		gles_test_log_errors++;
+		snprintf(gles_test_last_error, sizeof(gles_test_last_error), "%s", msg);
 		// KHR_debug reports GL errors as "GL: ..." lines.
 		if (strstr(msg, "GL: ") != NULL) {
 			gles_test_gl_errors++;

@@ -4,6 +4,7 @@
  * comparisons of small scenes with the pixman reference.
  */
 #define _GNU_SOURCE /* memfd_create */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -662,13 +663,64 @@ static void test_context_restore(void **state)
 	assert_true(eglGetCurrentContext() == mine);
 	mosaic_buffer_drop(buffer);
 
+	// With nothing current, the renderer's context stays current after a call
+	// (it is slow to make current on some drivers) until released.
+	assert_true(eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT));
+	tex = mosaic_texture_from_pixels(gl, 4, 4, DRM_FORMAT_ARGB8888, 16, pixels);
+	assert_true(eglGetCurrentContext() == mosaic_gles_renderer_get_egl_context(gl));
+	mosaic_texture_destroy(tex);
+	assert_true(eglGetCurrentContext() == mosaic_gles_renderer_get_egl_context(gl));
+	mosaic_gles_renderer_release_context(gl);
+	assert_true(eglGetCurrentContext() == EGL_NO_CONTEXT);
+	// The compositor's context made current in between is still restored.
+	tex = mosaic_texture_from_pixels(gl, 4, 4, DRM_FORMAT_ARGB8888, 16, pixels);
+	assert_true(eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, mine));
+	mosaic_texture_destroy(tex);
+	assert_true(eglGetCurrentContext() == mine);
 	assert_true(eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT));
 	eglDestroyContext(display, mine);
-	tex = mosaic_texture_from_pixels(gl, 4, 4, DRM_FORMAT_ARGB8888, 16, pixels);
-	assert_true(eglGetCurrentContext() == EGL_NO_CONTEXT);
-	mosaic_texture_destroy(tex);
-	assert_true(eglGetCurrentContext() == EGL_NO_CONTEXT);
 	CHECK_GL();
+	mosaic_gles_renderer_release_context(gl);
+}
+
+static void *upload_on_thread(void *data)
+{
+	uint32_t pixels[4] = {0};
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(gl, 2, 2, DRM_FORMAT_ARGB8888, 8,
+		pixels);
+	bool made = tex != NULL;
+	mosaic_texture_destroy(tex);
+	// What the thread leaves current goes with it.
+	mosaic_gles_renderer_release_context(gl);
+	return made ? data : NULL;
+}
+
+/*
+ * A renderer moved to another thread: released first, it works there; kept
+ * current here, the other thread's call fails with one line saying why.
+ */
+static void test_context_threads(void **state)
+{
+	uint32_t pixels[4] = {0};
+	struct mosaic_texture *tex = mosaic_texture_from_pixels(gl, 2, 2, DRM_FORMAT_ARGB8888, 8,
+		pixels);
+	assert_non_null(tex);
+	mosaic_texture_destroy(tex);
+	assert_true(eglGetCurrentContext() == mosaic_gles_renderer_get_egl_context(gl));
+	pthread_t thread;
+	void *result;
+	assert_int_equal(pthread_create(&thread, NULL, upload_on_thread, gl), 0);
+	assert_int_equal(pthread_join(thread, &result), 0);
+	assert_null(result);
+	assert_int_equal(gles_test_log_errors, 1);
+	assert_non_null(strstr(gles_test_last_error, "mosaic_gles_renderer_release_context"));
+	gles_test_log_errors = 0;
+
+	mosaic_gles_renderer_release_context(gl);
+	assert_int_equal(pthread_create(&thread, NULL, upload_on_thread, gl), 0);
+	assert_int_equal(pthread_join(thread, &result), 0);
+	assert_non_null(result);
+	assert_int_equal(gles_test_log_errors, 0);
 }
 
 /* Uploads with a padded stride, damage updates and reads in every format. */
@@ -1146,6 +1198,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_context_restore, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_context_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upload_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_textures, setup, teardown),
