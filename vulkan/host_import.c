@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "private/log.h"
+#include "private/shm_guard.h"
 #include "vulkan/vulkan_private.h"
 
 /*
@@ -13,6 +14,11 @@
  * a CPU copy. The buffer stays locked until the copy is complete, so a
  * client does not get its buffer back (wl_buffer.release) while the GPU
  * still reads it.
+ *
+ * The mapping is guarded (private/shm_guard.h): a client that shrinks the
+ * file makes the copy read zeroes instead of raising SIGBUS in the thread
+ * that copies (a driver's, on lavapipe). Drivers that pin the pages at
+ * import keep reading the old pages instead.
  */
 
 struct vk_host_import {
@@ -30,6 +36,7 @@ struct vk_host_import {
 	uint32_t stride;
 	VkBuffer buffer;
 	VkDeviceMemory memory;
+	struct mosaic_shm_guard guard;
 	struct mosaic_list link;
 };
 
@@ -40,6 +47,7 @@ static void import_destroy(struct vk_host_import *import)
 	vkDestroyBuffer(r->dev, import->buffer, NULL);
 	vkFreeMemory(r->dev, import->memory, NULL);
 	if (import->map != NULL) {
+		mosaic_shm_guard_remove(&import->guard);
 		munmap(import->map, import->map_size);
 	}
 	mosaic_list_remove(&import->link);
@@ -182,7 +190,9 @@ static struct vk_host_import *get_import(struct vk_renderer *r, struct mosaic_bu
 		mosaic_log_errno(MOSAIC_LOG_DEBUG, "vulkan: cannot map the shm buffer");
 		import->map = NULL;
 		import->failed = true;
-	} else if (!import_memory(r, import)) {
+	} else if (!mosaic_shm_guard_add(&import->guard, import->map, import->map_size) ||
+			!import_memory(r, import)) {
+		mosaic_shm_guard_remove(&import->guard);
 		munmap(import->map, import->map_size);
 		import->map = NULL;
 		import->failed = true;
