@@ -296,8 +296,10 @@ enum vk_host_upload vk_host_import_upload(struct vk_image *image,
 		return VK_HOST_UPLOAD_FAILED;
 	}
 	uint32_t bpp = image->format->bpp;
+	uint64_t bytes = 0;
 	for (int i = 0; i < n; i++) {
 		const pixman_box32_t *b = &rects[i];
+		bytes += (uint64_t)(b->x2 - b->x1) * (uint64_t)(b->y2 - b->y1) * bpp;
 		regions[i] = (VkBufferImageCopy){
 			.bufferOffset = import->data_offset + (VkDeviceSize)b->y1 * shm.stride +
 				(VkDeviceSize)b->x1 * bpp,
@@ -313,6 +315,7 @@ enum vk_host_upload vk_host_import_upload(struct vk_image *image,
 	if (!vk_image_copy_regions(image, import->buffer, regions, (uint32_t)n)) {
 		return VK_HOST_UPLOAD_FAILED;
 	}
+	vk_frame_count_upload(r, bytes, true);
 	// Until the copy is complete the client must not get the buffer back.
 	vk_hold_buffer(r, buffer, r->current->seq);
 	return VK_HOST_UPLOAD_DONE;
