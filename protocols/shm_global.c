@@ -190,11 +190,24 @@ static bool shm_buffer_begin_access(struct mosaic_buffer *buffer, uint32_t flags
 	return true;
 }
 
+/*
+ * The file no longer holds the buffer. A read of the compositor's mapping
+ * faults, but the reader may be a renderer with a mapping of its own (a
+ * host import) or pinned pages that never fault: the file says it anyway.
+ */
+static bool shm_buffer_file_shrank(const struct shm_buffer *b)
+{
+	struct stat st;
+	uint64_t end = (uint64_t)b->offset + (uint64_t)b->stride * (uint64_t)b->base.height;
+	return fstat(b->mapping->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		(uint64_t)st.st_size < end;
+}
+
 static void shm_buffer_end_access(struct mosaic_buffer *buffer)
 {
 	struct shm_buffer *b = mosaic_container_of(buffer, struct shm_buffer, base);
-	if (mosaic_shm_guard_faulted(&b->mapping->guard) && b->resource != NULL &&
-			!b->error_sent) {
+	if (b->resource != NULL && !b->error_sent &&
+			(mosaic_shm_guard_faulted(&b->mapping->guard) || shm_buffer_file_shrank(b))) {
 		b->error_sent = true;
 		mosaic_log(MOSAIC_LOG_ERROR, "wl_shm: a client shrank the file of its pool");
 		wl_resource_post_error(b->resource, WL_SHM_ERROR_INVALID_FD,
