@@ -8,7 +8,7 @@
 #
 #   tests/fuzz/run.sh [--seconds N | --minutes N] [TARGET...]
 #
-# TARGET: scene, api, api-vulkan (fuzz-api on lavapipe), linux-dmabuf;
+# TARGET: scene, api, api-vulkan (fuzz-api on lavapipe), linux-dmabuf, wl-shm;
 # default: all of them (api-vulkan only where lavapipe is installed and the
 # build has the Vulkan renderer). New inputs the fuzzer finds go to
 # build-fuzz/fuzz-out/TARGET/corpus, not into the tree.
@@ -43,7 +43,7 @@ if ! grep -q "fuzz-api" "$build/build.ninja"; then
 fi
 
 if [ $# -eq 0 ]; then
-	set -- scene api linux-dmabuf
+	set -- scene api linux-dmabuf wl-shm
 	if grep -q "vulkan/" "$build/build.ninja" && [ -f "$lvp_icd" ]; then
 		set -- "$@" api-vulkan
 	fi
