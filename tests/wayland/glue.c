@@ -534,6 +534,8 @@ static void dmabuf_default_feedback(void **state)
 static void null_arguments(void **state)
 {
 	assert_false(mosaic_wl_shm_init(NULL, NULL));
+	assert_null(mosaic_wl_shm_create(NULL, NULL));
+	mosaic_wl_shm_destroy(NULL);
 	assert_null(mosaic_wl_buffer_from_resource(NULL));
 	assert_false(mosaic_wl_buffer_is_supported(NULL));
 	assert_null(mosaic_surface_texture_create(NULL));
