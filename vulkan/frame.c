@@ -538,6 +538,8 @@ bool vk_frame_submit(struct vk_renderer *r, uint64_t point)
 		.pSignalSemaphores = signals,
 	};
 	VkFence fence = r->timeline != VK_NULL_HANDLE ? VK_NULL_HANDLE : f->fence;
+	// Before the call: a driver may run the work inside it.
+	f->submit_ns = now_ns();
 	if (++r->submit_count == r->fail_submit) {
 		// The test switch: as if the driver had refused the submission.
 		res = VK_ERROR_OUT_OF_DEVICE_MEMORY;
@@ -550,7 +552,6 @@ bool vk_frame_submit(struct vk_renderer *r, uint64_t point)
 		return false;
 	}
 	vk_frame_images_end(r, f, true);
-	f->submit_ns = now_ns();
 	f->point = point;
 	f->submitted = true;
 	f->staging_head = r->staging.head;
