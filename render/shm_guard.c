@@ -51,13 +51,14 @@ static void handle_sigbus(int sig, siginfo_t *info, void *context)
 		atomic_fetch_add(&fault_count, 1);
 		return;
 	}
-	if ((old_action.sa_flags & SA_SIGINFO) && old_action.sa_sigaction != NULL) {
-		old_action.sa_sigaction(sig, info, context);
-	} else if (old_action.sa_handler != SIG_DFL && old_action.sa_handler != SIG_IGN) {
-		old_action.sa_handler(sig);
-	} else {
-		// Not ours: the faulting access runs again under the default action.
+	if (old_action.sa_handler == SIG_DFL || old_action.sa_handler == SIG_IGN) {
+		// Not ours: the faulting access runs again under the old action (the
+		// kernel does not let a fault's SIGBUS be ignored).
 		sigaction(SIGBUS, &old_action, NULL);
+	} else if (old_action.sa_flags & SA_SIGINFO) {
+		old_action.sa_sigaction(sig, info, context);
+	} else {
+		old_action.sa_handler(sig);
 	}
 }
 

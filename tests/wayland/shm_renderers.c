@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -265,6 +266,32 @@ static void client_gone_before_copy(void **state)
 	wl_pair_finish(&pair);
 }
 
+/*
+ * A SIGBUS outside every pool is not mosaic's to swallow: it reaches the
+ * handler installed before mosaic's (here the default, which kills).
+ */
+static void foreign_sigbus(void **state)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sigaction(SIGBUS, &mosaic_sigbus, NULL);
+		int fd = memfd_create("test-foreign-sigbus", MFD_CLOEXEC);
+		if (fd < 0 || ftruncate(fd, 4096) != 0) {
+			_exit(2);
+		}
+		volatile uint8_t *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED || ftruncate(fd, 0) != 0) {
+			_exit(2);
+		}
+		_exit(p[0] == 0 ? 0 : 1);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGBUS);
+}
+
 int main(void)
 {
 	size_t n = test_backends_probe(backends, true);
@@ -304,6 +331,8 @@ int main(void)
 		failed += _cmocka_run_group_tests(name, tests, sizeof(tests) / sizeof(tests[0]),
 			NULL, NULL);
 	}
+	const struct CMUnitTest once[] = { cmocka_unit_test(foreign_sigbus) };
+	failed += cmocka_run_group_tests_name("wayland-shm-sigbus", once, NULL, NULL);
 	test_backends_finish(backends);
 	return failed;
 }
