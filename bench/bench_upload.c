@@ -21,6 +21,9 @@
  * import and without it (MOSAIC_VK_NO_HOST_IMPORT=1, a second renderer made
  * in the same run), so that the two are measured under the same load.
  * --no-host-import measures only the latter.
+ *
+ * On the GPU machine bench/gpu-machine.sh runs it for each renderer (the
+ * build tree and the loader packages carried there; see that script).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
