@@ -11,6 +11,10 @@
  * compositor does: locks some, makes and updates textures from them (pixman)
  * and unlocks them later, some only after the client is gone. A protocol
  * error is a normal end; a SIGBUS or a sanitizer report is not.
+ *
+ * The renderer is pixman; MOSAIC_FUZZ_BACKEND=vulkan (or gles) selects
+ * another one, created once per process: on lavapipe the uploads import the
+ * client's memory and copy from it in the driver's threads.
  */
 #define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
@@ -57,14 +61,44 @@ struct client {
 	int n_held;
 };
 
+static struct mosaic_renderer *get_renderer(void);
+
+/*
+ * Reads one texel back: the renderer submits and waits for what it recorded
+ * (a GPU renderer copies the upload only then), as a compositor's frame would.
+ */
+static void read_back(struct mosaic_texture *texture)
+{
+	uint32_t texel;
+	if (texture != NULL) {
+		mosaic_texture_read_pixels(texture, &(struct mosaic_read_pixels_options){
+			.fourcc = DRM_FORMAT_ARGB8888,
+			.stride = sizeof(texel),
+			.data = &texel,
+			.src_box = { 0, 0, 1, 1 },
+		});
+	}
+}
+
 static struct mosaic_renderer *get_renderer(void)
 {
 	static struct mosaic_renderer *renderer;
+	if (renderer != NULL) {
+		return renderer;
+	}
+	enum mosaic_backend backend = MOSAIC_BACKEND_PIXMAN;
+	const char *env = getenv("MOSAIC_FUZZ_BACKEND");
+	if (env != NULL && env[0] != '\0' && !mosaic_backend_from_name(env, &backend)) {
+		fprintf(stderr, "MOSAIC_FUZZ_BACKEND=%s: unknown backend\n", env);
+		abort();
+	}
+	renderer = mosaic_renderer_create(&(struct mosaic_renderer_options){
+		.backend = backend,
+	});
 	if (renderer == NULL) {
-		renderer = mosaic_renderer_create(&(struct mosaic_renderer_options){
-			.backend = MOSAIC_BACKEND_PIXMAN,
-		});
-		fuzz_check(renderer != NULL);
+		fprintf(stderr, "fuzz-wl-shm: the %s renderer cannot start\n",
+			mosaic_backend_name(backend));
+		abort();
 	}
 	return renderer;
 }
@@ -291,6 +325,7 @@ static void op_use(struct client *c, struct fuzz_input *in)
 			pixman_region32_init_rect(&damage, x, y, w, h);
 			mosaic_texture_update_from_buffer(c->textures[i], buffer, &damage);
 			pixman_region32_fini(&damage);
+			read_back(c->textures[i]);
 			dispatch(c);
 			return;
 		}
@@ -300,6 +335,7 @@ static void op_use(struct client *c, struct fuzz_input *in)
 	}
 	c->held[c->n_held] = mosaic_buffer_lock(buffer);
 	c->textures[c->n_held] = mosaic_texture_from_buffer(get_renderer(), buffer);
+	read_back(c->textures[c->n_held]);
 	c->n_held++;
 	// An error the access raised goes out now.
 	dispatch(c);
