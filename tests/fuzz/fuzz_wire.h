@@ -20,6 +20,37 @@
 #include "fuzz.h"
 
 #define MAX_WORDS 64
+#define MAX_OBJECTS 16
+
+/* The client's objects of one kind, by id. */
+struct objects {
+	uint32_t ids[MAX_OBJECTS];
+	int n;
+};
+
+static inline void add_object(struct objects *o, uint32_t id)
+{
+	if (o->n < MAX_OBJECTS) {
+		o->ids[o->n++] = id;
+	} else {
+		o->ids[id % MAX_OBJECTS] = id;
+	}
+}
+
+/* One of the objects (removed from the list when `take`), or 0 when there is none. */
+static inline uint32_t pick_object(struct objects *o, struct fuzz_input *in, bool take)
+{
+	uint8_t v = fuzz_u8(in);
+	if (o->n == 0) {
+		return 0;
+	}
+	int i = v % o->n;
+	uint32_t id = o->ids[i];
+	if (take) {
+		o->ids[i] = o->ids[--o->n];
+	}
+	return id;
+}
 
 /* A message being built. */
 struct message {

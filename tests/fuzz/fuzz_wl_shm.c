@@ -34,14 +34,8 @@
 #include "fuzz_wire.h"
 
 #define MAX_MESSAGES 128
-#define MAX_OBJECTS 16
 #define MAX_HELD 4
 #define MAX_FILES 4
-
-struct objects {
-	uint32_t ids[MAX_OBJECTS];
-	int n;
-};
 
 struct client {
 	struct wl_display *display;
@@ -101,29 +95,6 @@ static struct mosaic_renderer *get_renderer(void)
 		abort();
 	}
 	return renderer;
-}
-
-static void add_object(struct objects *o, uint32_t id)
-{
-	if (o->n < MAX_OBJECTS) {
-		o->ids[o->n++] = id;
-	} else {
-		o->ids[id % MAX_OBJECTS] = id;
-	}
-}
-
-static uint32_t pick_object(struct objects *o, struct fuzz_input *in, bool take)
-{
-	uint8_t v = fuzz_u8(in);
-	if (o->n == 0) {
-		return 0;
-	}
-	int i = v % o->n;
-	uint32_t id = o->ids[i];
-	if (take) {
-		o->ids[i] = o->ids[--o->n];
-	}
-	return id;
 }
 
 static void handle_client_destroy(struct wl_listener *listener, void *data)
