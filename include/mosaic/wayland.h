@@ -147,7 +147,10 @@ bool mosaic_wl_buffer_is_y_inverted(struct wl_resource *resource);
  *
  * - wl_shm: the first commit (or one that changes size or format) makes a
  *   texture; later ones copy only the damaged part. The buffer is released
- *   right after the copy.
+ *   right after the copy, or, where the renderer copies straight from the
+ *   client's memory on the GPU (MOSAIC_FEATURE_HOST_POINTER_IMPORT, buffers
+ *   of mosaic_wl_shm_create()), once that copy is complete: the release
+ *   then waits for the next submitted pass.
  * - dmabuf: the renderer imports the buffer (and caches the import on it, so
  *   a client cycling through a few buffers imports each once). The buffer is
  *   released once another buffer replaced it and every pass that used it
