@@ -163,6 +163,7 @@ MOSAIC_EXPORT bool mosaic_wl_buffer_is_supported(struct wl_resource *resource)
 		return false;
 	}
 	return wl_shm_buffer_get(resource) != NULL ||
+		shm_global_buffer_from_resource(resource) != NULL ||
 		linux_dmabuf_buffer_from_resource(resource) != NULL;
 }
 
@@ -175,7 +176,10 @@ MOSAIC_EXPORT struct mosaic_buffer *mosaic_wl_buffer_from_resource(struct wl_res
 	if (wl_shm_buffer_get(resource) != NULL) {
 		return shm_buffer_from_resource(resource);
 	}
-	struct mosaic_buffer *buffer = linux_dmabuf_buffer_from_resource(resource);
+	struct mosaic_buffer *buffer = shm_global_buffer_from_resource(resource);
+	if (buffer == NULL) {
+		buffer = linux_dmabuf_buffer_from_resource(resource);
+	}
 	if (buffer == NULL) {
 		mosaic_log(MOSAIC_LOG_ERROR, "wl_buffer %u is neither wl_shm nor linux-dmabuf",
 			wl_resource_get_id(resource));

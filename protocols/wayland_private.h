@@ -9,4 +9,7 @@ struct wl_resource;
 /* The buffer of a wl_buffer made by linux_dmabuf.c, or NULL when it made none. */
 struct mosaic_buffer *linux_dmabuf_buffer_from_resource(struct wl_resource *resource);
 
+/* The buffer of a wl_buffer made by shm_global.c, or NULL when it made none. */
+struct mosaic_buffer *shm_global_buffer_from_resource(struct wl_resource *resource);
+
 #endif

@@ -259,6 +259,20 @@ MOSAIC_EXPORT uint64_t mosaic_renderer_get_features(const struct mosaic_renderer
 	return renderer->features;
 }
 
+MOSAIC_EXPORT bool mosaic_renderer_get_upload_stats(const struct mosaic_renderer *renderer,
+	struct mosaic_upload_stats *stats)
+{
+	if (stats == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "upload stats: no stats given");
+		return false;
+	}
+	*stats = (struct mosaic_upload_stats){0};
+	if (!check_renderer_arg(renderer) || renderer->impl->get_upload_stats == NULL) {
+		return false;
+	}
+	return renderer->impl->get_upload_stats(renderer, stats);
+}
+
 MOSAIC_EXPORT int mosaic_renderer_get_drm_fd(const struct mosaic_renderer *renderer)
 {
 	if (!check_renderer_arg(renderer)) {

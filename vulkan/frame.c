@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "private/log.h"
@@ -263,8 +264,30 @@ static struct vk_frame *frame_of_seq(struct vk_renderer *r, uint64_t seq)
 	return f->seq == seq ? f : NULL;
 }
 
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void vk_frame_count_upload(struct vk_renderer *r, uint64_t bytes, bool host_import)
+{
+	r->current->upload_bytes += bytes;
+	if (host_import) {
+		r->upload_stats.host_import_bytes += bytes;
+	} else {
+		r->upload_stats.cpu_copied_bytes += bytes;
+	}
+}
+
 static void complete_frame(struct vk_renderer *r, struct vk_frame *f)
 {
+	if (f->upload_bytes > 0) {
+		r->upload_stats.gpu_completed_bytes += f->upload_bytes;
+		r->upload_stats.gpu_completed_ns += (uint64_t)(now_ns() - f->submit_ns);
+		f->upload_bytes = 0;
+	}
 	r->completed_seq = f->seq;
 	if (f->point > r->completed_point) {
 		r->completed_point = f->point;
@@ -404,6 +427,7 @@ struct vk_frame *vk_frame_get(struct vk_renderer *r)
 	}
 	f->seq = seq;
 	f->point = 0;
+	f->upload_bytes = 0;
 	f->upload_open = false;
 	f->render_open = false;
 	f->timer = NULL;
@@ -514,6 +538,8 @@ bool vk_frame_submit(struct vk_renderer *r, uint64_t point)
 		.pSignalSemaphores = signals,
 	};
 	VkFence fence = r->timeline != VK_NULL_HANDLE ? VK_NULL_HANDLE : f->fence;
+	// Before the call: a driver may run the work inside it.
+	f->submit_ns = now_ns();
 	if (++r->submit_count == r->fail_submit) {
 		// The test switch: as if the driver had refused the submission.
 		res = VK_ERROR_OUT_OF_DEVICE_MEMORY;

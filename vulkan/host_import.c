@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "private/log.h"
+#include "private/shm_guard.h"
 #include "vulkan/vulkan_private.h"
 
 /*
@@ -13,6 +14,11 @@
  * a CPU copy. The buffer stays locked until the copy is complete, so a
  * client does not get its buffer back (wl_buffer.release) while the GPU
  * still reads it.
+ *
+ * The mapping is guarded (private/shm_guard.h): a client that shrinks the
+ * file makes the copy read zeroes instead of raising SIGBUS in the thread
+ * that copies (a driver's, on lavapipe). Drivers that pin the pages at
+ * import keep reading the old pages instead.
  */
 
 struct vk_host_import {
@@ -30,6 +36,7 @@ struct vk_host_import {
 	uint32_t stride;
 	VkBuffer buffer;
 	VkDeviceMemory memory;
+	struct mosaic_shm_guard guard;
 	struct mosaic_list link;
 };
 
@@ -40,6 +47,7 @@ static void import_destroy(struct vk_host_import *import)
 	vkDestroyBuffer(r->dev, import->buffer, NULL);
 	vkFreeMemory(r->dev, import->memory, NULL);
 	if (import->map != NULL) {
+		mosaic_shm_guard_remove(&import->guard);
 		munmap(import->map, import->map_size);
 	}
 	mosaic_list_remove(&import->link);
@@ -182,7 +190,9 @@ static struct vk_host_import *get_import(struct vk_renderer *r, struct mosaic_bu
 		mosaic_log_errno(MOSAIC_LOG_DEBUG, "vulkan: cannot map the shm buffer");
 		import->map = NULL;
 		import->failed = true;
-	} else if (!import_memory(r, import)) {
+	} else if (!mosaic_shm_guard_add(&import->guard, import->map, import->map_size) ||
+			!import_memory(r, import)) {
+		mosaic_shm_guard_remove(&import->guard);
 		munmap(import->map, import->map_size);
 		import->map = NULL;
 		import->failed = true;
@@ -286,8 +296,10 @@ enum vk_host_upload vk_host_import_upload(struct vk_image *image,
 		return VK_HOST_UPLOAD_FAILED;
 	}
 	uint32_t bpp = image->format->bpp;
+	uint64_t bytes = 0;
 	for (int i = 0; i < n; i++) {
 		const pixman_box32_t *b = &rects[i];
+		bytes += (uint64_t)(b->x2 - b->x1) * (uint64_t)(b->y2 - b->y1) * bpp;
 		regions[i] = (VkBufferImageCopy){
 			.bufferOffset = import->data_offset + (VkDeviceSize)b->y1 * shm.stride +
 				(VkDeviceSize)b->x1 * bpp,
@@ -303,6 +315,7 @@ enum vk_host_upload vk_host_import_upload(struct vk_image *image,
 	if (!vk_image_copy_regions(image, import->buffer, regions, (uint32_t)n)) {
 		return VK_HOST_UPLOAD_FAILED;
 	}
+	vk_frame_count_upload(r, bytes, true);
 	// Until the copy is complete the client must not get the buffer back.
 	vk_hold_buffer(r, buffer, r->current->seq);
 	return VK_HOST_UPLOAD_DONE;

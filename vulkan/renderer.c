@@ -23,6 +23,15 @@ struct vk_renderer *vk_renderer_from_base(struct mosaic_renderer *renderer)
 	return mosaic_container_of(renderer, struct vk_renderer, base);
 }
 
+static bool vk_get_upload_stats(const struct mosaic_renderer *renderer,
+	struct mosaic_upload_stats *stats)
+{
+	// The hook only reads: the checked downcast takes a mutable pointer.
+	const struct vk_renderer *r = vk_renderer_from_base((struct mosaic_renderer *)renderer);
+	*stats = r->upload_stats;
+	return true;
+}
+
 /*
  * The Vulkan column of the format table (one VK_COLUMN_<row> per row of
  * MOSAIC_FORMAT_ROWS; a missing one does not compile). DRM fourccs name a
@@ -202,6 +211,7 @@ static const struct mosaic_renderer_impl vk_renderer_impl = {
 	.wait_point = vk_wait_point,
 	.timer_create = vk_timer_create,
 	.create_gpu_allocator = vk_create_gpu_allocator,
+	.get_upload_stats = vk_get_upload_stats,
 };
 
 struct mosaic_renderer *mosaic_vulkan_backend_create(int drm_fd, bool probing)

@@ -187,7 +187,16 @@ bool vk_image_upload(struct vk_image *image, const uint8_t *data, uint32_t strid
 		offset += (VkDeviceSize)row * h;
 	}
 	vk_staging_flush(r, &span, offset);
-	return vk_image_copy_regions(image, span.buffer, regions, (uint32_t)n);
+	if (!vk_image_copy_regions(image, span.buffer, regions, (uint32_t)n)) {
+		return false;
+	}
+	// The staging span holds exactly the damage's bytes (and alignment padding).
+	uint64_t bytes = 0;
+	for (int i = 0; i < n; i++) {
+		bytes += (uint64_t)regions[i].imageExtent.width * regions[i].imageExtent.height * bpp;
+	}
+	vk_frame_count_upload(r, bytes, false);
+	return true;
 }
 
 bool vk_image_copy_regions(struct vk_image *image, VkBuffer src,

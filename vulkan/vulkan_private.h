@@ -161,6 +161,9 @@ struct vk_frame {
 	/* The core timeline point the submission signals, or 0. */
 	uint64_t point;
 	uint64_t staging_head, staging_generation;
+	/* Damage bytes the frame copies into textures, and when it was submitted. */
+	uint64_t upload_bytes;
+	int64_t submit_ns;
 	struct vk_timer *timer;
 	/* The quads of the frame's pass (vertex buffer); kept and reused, grown when full. */
 	struct vk_host_buffer quads;
@@ -418,6 +421,7 @@ struct vk_renderer {
 	uint64_t submit_count, fail_submit;
 	/* Buffers of mosaic_vulkan_buffer_create() and imports still alive. */
 	size_t n_buffers;
+	struct mosaic_upload_stats upload_stats;
 
 	struct vk_format formats[16];
 	size_t n_formats;
@@ -645,6 +649,9 @@ void vk_frame_release_foreign(struct vk_renderer *r, struct vk_frame *frame,
 	VkCommandBuffer cb);
 /* After the frame's submission: commits its layouts (`submitted`) or rolls them back. */
 void vk_frame_images_end(struct vk_renderer *r, struct vk_frame *frame, bool submitted);
+
+/* Counts `bytes` of damage copied into a texture by the frame being recorded. */
+void vk_frame_count_upload(struct vk_renderer *r, uint64_t bytes, bool host_import);
 
 /* host_import.c */
 enum vk_host_upload {

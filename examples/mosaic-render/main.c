@@ -62,13 +62,25 @@ static json_object *json_ms(double value)
 
 static void print_stats(struct mosaic_renderer *renderer, const struct scene *scene,
 	long frames, double *cpu, double *wall, double *gpu, size_t n_gpu,
-	uint64_t upload_bytes, double upload_ms)
+	uint64_t upload_bytes, double upload_ms, const struct mosaic_upload_stats *before)
 {
 	double cpu_median = median(cpu, (size_t)frames);
 	double wall_median = median(wall, (size_t)frames);
 	double gpu_median = median(gpu, n_gpu);
-	double mb_s = upload_bytes > 0 && upload_ms > 0.0 ?
+	// Time spent inside the update calls: with a host import (or any copy
+	// left to the GPU) that is only the recording, not the copy.
+	double call_mb_s = upload_bytes > 0 && upload_ms > 0.0 ?
 		(double)upload_bytes / 1e6 / (upload_ms / 1e3) : -1.0;
+	// What the GPU copied over the time until those copies completed; only
+	// renderers that see their copies complete count it.
+	struct mosaic_upload_stats after;
+	bool counted = mosaic_renderer_get_upload_stats(renderer, &after);
+	uint64_t gpu_bytes = after.gpu_completed_bytes - before->gpu_completed_bytes;
+	uint64_t gpu_ns = after.gpu_completed_ns - before->gpu_completed_ns;
+	// The first frame also completes the textures' first uploads, recorded
+	// before it: without re-uploads there is no rate to speak of.
+	double mb_s = counted && upload_bytes > 0 && gpu_bytes > 0 && gpu_ns > 0 ?
+		(double)gpu_bytes / 1e6 / ((double)gpu_ns / 1e9) : -1.0;
 
 	fprintf(stderr, "%s on %s: %ld frames of %dx%d, median %.3f ms CPU, %.3f ms until "
 		"complete", mosaic_backend_name(mosaic_renderer_get_backend(renderer)),
@@ -78,7 +90,7 @@ static void print_stats(struct mosaic_renderer *renderer, const struct scene *sc
 		fprintf(stderr, ", %.3f ms GPU", gpu_median);
 	}
 	if (mb_s >= 0.0) {
-		fprintf(stderr, ", uploads at %.1f MB/s", mb_s);
+		fprintf(stderr, ", uploads at %.1f MB/s until complete", mb_s);
 	}
 	fprintf(stderr, "\n");
 
@@ -94,6 +106,13 @@ static void print_stats(struct mosaic_renderer *renderer, const struct scene *sc
 	json_object_object_add(obj, "wall_ms_median", json_ms(wall_median));
 	json_object_object_add(obj, "gpu_ms_median", json_ms(gpu_median));
 	json_object_object_add(obj, "upload_mb_s", json_ms(mb_s));
+	json_object_object_add(obj, "upload_call_mb_s", json_ms(call_mb_s));
+	if (counted) {
+		json_object_object_add(obj, "upload_host_import_bytes", json_object_new_int64(
+			(int64_t)(after.host_import_bytes - before->host_import_bytes)));
+		json_object_object_add(obj, "upload_cpu_copied_bytes", json_object_new_int64(
+			(int64_t)(after.cpu_copied_bytes - before->cpu_copied_bytes)));
+	}
 #if MOSAIC_HAS_VULKAN
 	if (mosaic_renderer_is_vulkan(renderer)) {
 		// Whether the frames went through the graphics pipeline or one compute dispatch.
@@ -196,6 +215,8 @@ int main(int argc, char *argv[])
 	size_t n_gpu = 0;
 	uint64_t upload_bytes = 0;
 	double upload_ms = 0.0;
+	struct mosaic_upload_stats upload_before;
+	mosaic_renderer_get_upload_stats(renderer, &upload_before);
 	for (long i = 0; i < frames; i++) {
 		struct scene_frame_stats s;
 		if (!scene_renderer_draw(sr, timer, &s, error)) {
@@ -225,7 +246,7 @@ int main(int argc, char *argv[])
 	}
 	if (stats) {
 		print_stats(renderer, &scene, frames, cpu, wall, gpu, n_gpu, upload_bytes,
-			upload_ms);
+			upload_ms, &upload_before);
 	}
 	status = 0;
 

@@ -260,7 +260,9 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "cannot create the linux-dmabuf global\n");
 		return 1;
 	}
-	if (!mosaic_wl_shm_init(server.display, server.renderer) ||
+	// mosaic's wl_shm keeps each pool's fd, so renderers that import host
+	// memory copy a client's damage without the CPU; it goes with the display.
+	if (mosaic_wl_shm_create(server.display, server.renderer) == NULL ||
 			!surface_init_globals(&server) || !xdg_init_globals(&server) ||
 			!seat_init_globals(&server)) {
 		fprintf(stderr, "cannot create the globals\n");

@@ -70,6 +70,9 @@ struct mosaic_renderer_impl {
 	struct mosaic_render_timer *(*timer_create)(struct mosaic_renderer *renderer);
 	/** Optional: see mosaic_renderer_create_gpu_allocator(). */
 	struct mosaic_allocator *(*create_gpu_allocator)(struct mosaic_renderer *renderer);
+	/** Optional: see mosaic_renderer_get_upload_stats(); `stats` arrives zeroed. */
+	bool (*get_upload_stats)(const struct mosaic_renderer *renderer,
+		struct mosaic_upload_stats *stats);
 };
 
 /**

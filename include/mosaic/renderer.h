@@ -129,6 +129,38 @@ const char *mosaic_renderer_get_device_name(const struct mosaic_renderer *render
 uint64_t mosaic_renderer_get_features(const struct mosaic_renderer *renderer);
 
 /**
+ * What a renderer copied into textures since it was created
+ * (mosaic_renderer_get_upload_stats()). Bytes are those of the damage
+ * copied: width x height x bytes per pixel of each rectangle.
+ */
+struct mosaic_upload_stats {
+	/** Copied by the CPU out of the buffer (into staging memory) before the GPU copy. */
+	uint64_t cpu_copied_bytes;
+	/**
+	 * Copied by the GPU straight out of the client's memory, imported as host
+	 * memory (MOSAIC_FEATURE_HOST_POINTER_IMPORT): no CPU copy.
+	 */
+	uint64_t host_import_bytes;
+	/**
+	 * Of both, the bytes whose GPU copy is known to be complete, and the sum
+	 * over the submissions that carried them of the time from the submission
+	 * to its completion being seen, in nanoseconds (an upper bound of the
+	 * copy's own time: the submission also holds the frame's drawing). Their
+	 * ratio is the rate at which the GPU took the uploads.
+	 */
+	uint64_t gpu_completed_bytes;
+	uint64_t gpu_completed_ns;
+};
+
+/**
+ * Fills `stats`. False (with `stats` zeroed) for renderers that do not count
+ * their uploads: those that copy on the CPU (pixman) or hand the copy to a
+ * driver whose completion they do not see (GLES).
+ */
+bool mosaic_renderer_get_upload_stats(const struct mosaic_renderer *renderer,
+	struct mosaic_upload_stats *stats);
+
+/**
  * The DRM device the renderer runs on, or -1: the caller's
  * `options.drm_fd` (duplicated) when one was given, else the render node of
  * the renderer's own device (Vulkan: VkPhysicalDeviceDrmPropertiesEXT;

@@ -41,7 +41,8 @@
  *
  * Uploads: updates of textures from buffers that offer MOSAIC_BUFFER_CAP_SHM
  * are copied by the GPU straight from the shared memory where the device
- * supports it (MOSAIC_FEATURE_HOST_POINTER_IMPORT); the renderer then keeps a
+ * supports it (MOSAIC_FEATURE_HOST_POINTER_IMPORT; wl_shm clients' buffers
+ * offer it through mosaic_wl_shm_create()'s global); the renderer then keeps a
  * lock on the buffer until the copy is complete, so its release is delayed
  * until then. Other uploads are copied into a staging ring at once and the
  * buffer is not needed after the call. Uploads are recorded ahead of the next

@@ -11,7 +11,7 @@
  * A compositor's commit handler, in short:
  *
  *     // startup
- *     mosaic_wl_shm_init(display, renderer);
+ *     mosaic_wl_shm_create(display, renderer);
  *     mosaic_linux_dmabuf_v1_create(display, renderer);
  *     // per surface
  *     surface->tex = mosaic_surface_texture_create(renderer);
@@ -38,7 +38,53 @@
 struct wl_display;
 struct wl_resource;
 
+/** A wl_shm global of mosaic's own (see mosaic_wl_shm_create()). */
+struct mosaic_wl_shm;
+
 /**
+ * Creates the wl_shm global on `display`, in place of libwayland's
+ * (wl_display_init_shm(); do not call both on one display), advertising
+ * ARGB8888, XRGB8888 and every other single-plane format `renderer` can make
+ * textures from out of CPU memory. The renderer is only read during the
+ * call.
+ *
+ * Its wl_buffers are mosaic buffers (mosaic_wl_buffer_from_resource()) that
+ * offer MOSAIC_BUFFER_CAP_DATA_PTR over the pool's mapping and
+ * MOSAIC_BUFFER_CAP_SHM (the pool's fd, owned by the buffer, and the
+ * buffer's offset in it): renderers with MOSAIC_FEATURE_HOST_POINTER_IMPORT
+ * copy the damage straight out of the client's memory on the GPU.
+ *
+ * Every misuse is a wl_shm protocol error for the client, never a crash of
+ * the compositor: a pool size <= 0 (INVALID_STRIDE), a fd that cannot be
+ * mapped or a file smaller than the pool (INVALID_FD), a resize that shrinks
+ * (INVALID_FD), a format not offered (INVALID_FORMAT), buffers with a size,
+ * stride or offset that does not fit in the pool (INVALID_STRIDE). A client
+ * that shrinks its file later is caught by a SIGBUS handler: the pages read
+ * as zeroes and the client gets INVALID_FD on the wl_buffer when the access
+ * ends. The handler is installed on first use and passes faults at other
+ * addresses to the handler installed before it.
+ *
+ * A pool's mapping (and its fd) lives as long as the pool or any buffer of
+ * it does: a locked buffer stays readable after the client destroyed it, its
+ * pool, or disconnected.
+ *
+ * The global is destroyed with the display, or earlier with
+ * mosaic_wl_shm_destroy(). NULL with a log line on failure.
+ */
+struct mosaic_wl_shm *mosaic_wl_shm_create(struct wl_display *display,
+	const struct mosaic_renderer *renderer);
+
+/**
+ * Removes the global. Clients' pools and buffers stay valid until they are
+ * destroyed. Accepts NULL.
+ */
+void mosaic_wl_shm_destroy(struct mosaic_wl_shm *shm);
+
+/**
+ * The older wl_shm path: libwayland's global (wl_display_init_shm), which
+ * hides the pool fd, so its buffers offer only MOSAIC_BUFFER_CAP_DATA_PTR
+ * and every upload is a CPU copy. Prefer mosaic_wl_shm_create().
+ *
  * Creates the wl_shm global on `display` (wl_display_init_shm) and advertises
  * every format `renderer` can make textures from out of CPU memory
  * (ARGB8888 and XRGB8888 are always advertised, as the protocol requires;
@@ -65,7 +111,10 @@ uint32_t mosaic_wl_shm_format_from_fourcc(uint32_t fourcc);
  * outlives its resource, but its pixels can no longer be read once the
  * client destroyed it.
  *
- * wl_shm buffers offer MOSAIC_BUFFER_CAP_DATA_PTR; data access uses
+ * Buffers of mosaic_wl_shm_create()'s global offer MOSAIC_BUFFER_CAP_SHM
+ * and MOSAIC_BUFFER_CAP_DATA_PTR, readable even after the client destroyed
+ * them (see there). Buffers of libwayland's wl_shm (mosaic_wl_shm_init())
+ * offer MOSAIC_BUFFER_CAP_DATA_PTR; data access uses
  * wl_shm_buffer_begin_access(), so a client that truncates its pool gets a
  * wl_shm error instead of crashing the compositor with SIGBUS. dmabuf
  * buffers offer MOSAIC_BUFFER_CAP_DMABUF (fds owned by the buffer).
@@ -98,7 +147,10 @@ bool mosaic_wl_buffer_is_y_inverted(struct wl_resource *resource);
  *
  * - wl_shm: the first commit (or one that changes size or format) makes a
  *   texture; later ones copy only the damaged part. The buffer is released
- *   right after the copy.
+ *   right after the copy, or, where the renderer copies straight from the
+ *   client's memory on the GPU (MOSAIC_FEATURE_HOST_POINTER_IMPORT, buffers
+ *   of mosaic_wl_shm_create()), once that copy is complete: the release
+ *   then waits for the next submitted pass.
  * - dmabuf: the renderer imports the buffer (and caches the import on it, so
  *   a client cycling through a few buffers imports each once). The buffer is
  *   released once another buffer replaced it and every pass that used it

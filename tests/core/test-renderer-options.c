@@ -426,6 +426,10 @@ static void test_null_arguments(void **state)
 	NULL_CASE(mosaic_renderer_get_device_name(NULL), NULL);
 	NULL_CASE(mosaic_renderer_get_features(NULL), 0);
 	NULL_CASE(mosaic_renderer_get_drm_fd(NULL), -1);
+	struct mosaic_upload_stats upload = { .host_import_bytes = 1 };
+	NULL_CASE(mosaic_renderer_get_upload_stats(NULL, &upload), false);
+	// Zeroed on failure too.
+	assert_int_equal(upload.host_import_bytes, 0);
 	const struct mosaic_format_set *s = mosaic_renderer_get_texture_formats(NULL,
 		MOSAIC_BUFFER_CAP_DATA_PTR);
 	assert_non_null(s);

@@ -31,16 +31,9 @@
 #include <mosaic/wayland.h>
 
 #include "fuzz.h"
+#include "fuzz_wire.h"
 
 #define MAX_MESSAGES 128
-#define MAX_OBJECTS 16
-#define MAX_WORDS 64
-
-/* The client's objects of each kind, by id. */
-struct objects {
-	uint32_t ids[MAX_OBJECTS];
-	int n;
-};
 
 struct client {
 	struct wl_display *display;
@@ -51,14 +44,6 @@ struct client {
 	uint32_t next_id;
 	uint32_t registry, dmabuf, dmabuf_name;
 	struct objects params, feedbacks, buffers;
-};
-
-/* A message being built. */
-struct message {
-	uint32_t words[MAX_WORDS];
-	int n_words;
-	int fds[4];
-	int n_fds;
 };
 
 static struct mosaic_renderer *get_renderer(void)
@@ -76,65 +61,6 @@ static struct mosaic_renderer *get_renderer(void)
 	close(null_fd);
 	fuzz_check(renderer != NULL);
 	return renderer;
-}
-
-static void add_object(struct objects *o, uint32_t id)
-{
-	if (o->n < MAX_OBJECTS) {
-		o->ids[o->n++] = id;
-	} else {
-		o->ids[id % MAX_OBJECTS] = id;
-	}
-}
-
-/* One of the objects (removed from the list when `take`), or 0 when there is none. */
-static uint32_t pick_object(struct objects *o, struct fuzz_input *in, bool take)
-{
-	uint8_t v = fuzz_u8(in);
-	if (o->n == 0) {
-		return 0;
-	}
-	int i = v % o->n;
-	uint32_t id = o->ids[i];
-	if (take) {
-		o->ids[i] = o->ids[--o->n];
-	}
-	return id;
-}
-
-static void msg_begin(struct message *m, uint32_t object, uint16_t opcode)
-{
-	m->words[0] = object;
-	m->words[1] = opcode;
-	m->n_words = 2;
-	m->n_fds = 0;
-}
-
-static void msg_u32(struct message *m, uint32_t v)
-{
-	if (m->n_words < MAX_WORDS) {
-		m->words[m->n_words++] = v;
-	}
-}
-
-static void msg_string(struct message *m, const char *s)
-{
-	uint32_t len = (uint32_t)strlen(s) + 1;
-	msg_u32(m, len);
-	for (uint32_t i = 0; i < len; i += 4) {
-		uint32_t w = 0;
-		memcpy(&w, s + i, len - i < 4 ? len - i : 4);
-		msg_u32(m, w);
-	}
-}
-
-static void msg_fd(struct message *m, int fd)
-{
-	if (fd >= 0 && m->n_fds < 4) {
-		m->fds[m->n_fds++] = fd;
-	} else if (fd >= 0) {
-		close(fd);
-	}
 }
 
 static void handle_client_destroy(struct wl_listener *listener, void *data)
@@ -218,99 +144,10 @@ static void dispatch(struct client *c)
 
 static void send_message(struct client *c, struct message *m, bool fix_size)
 {
-	if (fix_size) {
-		m->words[1] = (uint32_t)(m->n_words * 4) << 16 | (m->words[1] & 0xffff);
-	}
-	struct iovec iov = { .iov_base = m->words, .iov_len = (size_t)m->n_words * 4 };
-	char control[CMSG_SPACE(sizeof(int) * 4)];
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (m->n_fds > 0) {
-		memset(control, 0, sizeof(control));
-		msg.msg_control = control;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)m->n_fds);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)m->n_fds);
-		memcpy(CMSG_DATA(cm), m->fds, sizeof(int) * (size_t)m->n_fds);
-	}
-	if (!c->gone) {
-		sendmsg(c->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-	}
-	for (int i = 0; i < m->n_fds; i++) {
-		close(m->fds[i]);
-	}
-	m->n_fds = 0;
+	wire_send(c->gone ? -1 : c->fd, m, fix_size);
 	if (!c->gone) {
 		dispatch(c);
 	}
-}
-
-/* An fd that is no dmabuf, of a kind the input picks. */
-static int pick_fd(struct fuzz_input *in)
-{
-	uint8_t kind = fuzz_u8(in) % 7;
-	int fd = -1, pipe_fds[2];
-	switch (kind) {
-	case 0:
-	case 1: {
-		// Shared memory, the likeliest mistake: sized from the input (at most 1 MiB).
-		uint32_t size = fuzz_u8(in) == 0xff ? fuzz_u32(in) % (1 << 20) :
-			(uint32_t)fuzz_u16(in) * 16;
-		fd = memfd_create("fuzz-plane", MFD_CLOEXEC | (kind == 1 ? MFD_ALLOW_SEALING : 0));
-		if (fd >= 0 && ftruncate(fd, size) != 0) {
-			close(fd);
-			fd = -1;
-		}
-		if (fd >= 0 && kind == 1) {
-			fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
-		}
-		break;
-	}
-	case 2:
-		if (pipe2(pipe_fds, O_CLOEXEC) == 0) {
-			close(pipe_fds[1]);
-			fd = pipe_fds[0];
-		}
-		break;
-	case 3:
-		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-		break;
-	case 4:
-		fd = eventfd(0, EFD_CLOEXEC);
-		break;
-	case 5: {
-		int sv[2];
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0) {
-			close(sv[1]);
-			fd = sv[0];
-		}
-		break;
-	}
-	default:
-		fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		break;
-	}
-	return fd;
-}
-
-/* A 32-bit argument: small, an edge, or anything. */
-static uint32_t pick_u32(struct fuzz_input *in)
-{
-	static const uint32_t edges[] = {
-		0, 1, 4, 64, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffc, 16384, 16385,
-	};
-	uint8_t v = fuzz_u8(in);
-	if (v < 0xc0) {
-		return v;
-	}
-	if (v < 0xf0) {
-		return (uint32_t)fuzz_u16(in) * 4;
-	}
-	if (v < 0xfa) {
-		return edges[v - 0xf0];
-	}
-	return fuzz_u32(in);
 }
 
 static uint32_t pick_format(struct fuzz_input *in)

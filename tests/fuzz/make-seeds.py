@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the hand-made seeds of corpus/api and corpus/linux-dmabuf: byte
-programs in the encoding fuzz_api.c and fuzz_linux_dmabuf.c decode (see
+"""Writes the hand-made seeds of corpus/api, corpus/linux-dmabuf and corpus/wl-shm:
+byte programs in the encoding fuzz_api.c, fuzz_linux_dmabuf.c and fuzz_wl_shm.c decode (see
 their op_* functions). Run from anywhere; it overwrites only seed-* files.
 Inputs found by the fuzzer (and crash reproducers) sit beside them."""
 import os
@@ -124,7 +124,35 @@ dmabuf = {
         create(0, 16, 1, XRGB),
 }
 
-for name, corpus in (('api', api), ('linux-dmabuf', dmabuf)):
+# fuzz_wl_shm.c ops (after the version byte)
+def memfd_pool(size, exact=True):
+    # pick_fd: a memfd of `size` bytes; pick_size: the file's own size.
+    return [0, 0, 0] + list(struct.pack('<H', size // 16)) + [0, 0, 0]
+
+def shm_buffer(pool, w, h, stride_pad=0, offset64=0, xrgb=True):
+    return [2, pool, w, h, stride_pad, 0, offset64, 1 if xrgb else 0]
+
+def use(buffer, damage=None):
+    return [8, buffer, 0] if damage is None else [8, buffer, 1] + list(damage)
+
+def shm_destroy(kind, index=0):
+    return [6, kind, index] if kind < 2 else [6, kind]
+
+wl_shm = {
+    'seed-use-update': [0] + memfd_pool(16384) + shm_buffer(0, 64, 64) + use(0) +
+        use(0, (0, 0, 16, 16)) + [10, 0] + shm_destroy(1),
+    'seed-truncate': [0] + memfd_pool(16384) + shm_buffer(0, 64, 64) + use(0) +
+        [7, 0, 1] + use(0, (0, 0, 64, 64)),
+    'seed-resize-past-file': [0] + memfd_pool(4096) + [5, 0, 0, 0, 1, 1],
+    'seed-resize-smaller': [0] + memfd_pool(4096) + [5, 0, 0, 0, 0xff, 0],
+    'seed-buffer-offsets': [0] + memfd_pool(4096) + shm_buffer(0, 16, 16, offset64=60) +
+        shm_buffer(0, 16, 16, stride_pad=0xa0),
+    'seed-outlive': [0] + memfd_pool(16384) + shm_buffer(0, 32, 32) + use(0) +
+        shm_destroy(1) + shm_destroy(0) + [1],
+    'seed-pipe-pool': [0, 0, 2, 0x80, 0xc0, 0x10, 0x00],
+}
+
+for name, corpus in (('api', api), ('linux-dmabuf', dmabuf), ('wl-shm', wl_shm)):
     d = os.path.join(here, 'corpus', name)
     os.makedirs(d, exist_ok=True)
     for seed, program in corpus.items():

@@ -8,8 +8,9 @@
 #
 #   tests/fuzz/run.sh [--seconds N | --minutes N] [TARGET...]
 #
-# TARGET: scene, api, api-vulkan (fuzz-api on lavapipe), linux-dmabuf;
-# default: all of them (api-vulkan only where lavapipe is installed and the
+# TARGET: scene, api, api-vulkan (fuzz-api on lavapipe), linux-dmabuf, wl-shm,
+# wl-shm-vulkan (fuzz-wl-shm on lavapipe);
+# default: all of them (the -vulkan ones only where lavapipe is installed and the
 # build has the Vulkan renderer). New inputs the fuzzer finds go to
 # build-fuzz/fuzz-out/TARGET/corpus, not into the tree.
 set -eu
@@ -43,9 +44,9 @@ if ! grep -q "fuzz-api" "$build/build.ninja"; then
 fi
 
 if [ $# -eq 0 ]; then
-	set -- scene api linux-dmabuf
+	set -- scene api linux-dmabuf wl-shm
 	if grep -q "vulkan/" "$build/build.ninja" && [ -f "$lvp_icd" ]; then
-		set -- "$@" api-vulkan
+		set -- "$@" api-vulkan wl-shm-vulkan
 	fi
 fi
 programs=
@@ -65,7 +66,7 @@ for t in "$@"; do
 	log=$out/log.txt
 	lsan=
 	backend=
-	if [ "$t" = api-vulkan ]; then
+	if [ "$t" != "${t%-vulkan}" ]; then
 		lsan=suppressions=$top/tests/fuzz/lsan-vulkan.supp
 		backend=vulkan
 	fi

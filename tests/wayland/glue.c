@@ -28,20 +28,12 @@
 #include <mosaic/wayland.h>
 
 #include "glue.h"
+#include "glue_client.h"
 #include "linux-dmabuf-unstable-v1-client-protocol.h"
 
-static const char *socket_name;
-/* Against mosaic-nested: no linux-dmabuf (pixman), no texture reports. */
-static bool nested;
-
-struct client {
-	struct wl_display *display;
-	struct wl_compositor *compositor;
-	struct wl_shm *shm;
-	struct zwp_linux_dmabuf_v1 *dmabuf;
-	uint32_t shm_formats[64];
-	int n_shm_formats;
-};
+const char *socket_name;
+bool nested;
+bool libwayland_shm;
 
 static void shm_format(void *data, struct wl_shm *shm, uint32_t format)
 {
@@ -77,7 +69,7 @@ static const struct wl_registry_listener registry_listener = {
 	.global_remove = registry_remove,
 };
 
-static struct client *client_connect(void)
+struct client *client_connect(void)
 {
 	struct client *c = calloc(1, sizeof(*c));
 	assert_non_null(c);
@@ -96,7 +88,7 @@ static struct client *client_connect(void)
 	return c;
 }
 
-static void client_disconnect(struct client *c)
+void client_disconnect(struct client *c)
 {
 	// The proxies go with the display; the test only checks the server side.
 	wl_display_disconnect(c->display);
@@ -104,7 +96,7 @@ static void client_disconnect(struct client *c)
 }
 
 /* The client was disconnected with this error on an object of `interface`. */
-static void expect_error(struct client *c, const struct wl_interface *interface,
+void expect_error(struct client *c, const struct wl_interface *interface,
 	uint32_t code)
 {
 	assert_int_equal(wl_display_roundtrip(c->display), -1);
@@ -118,7 +110,7 @@ static void expect_error(struct client *c, const struct wl_interface *interface,
 	assert_int_equal(got_code, code);
 }
 
-static int memfd_sized(size_t size)
+int memfd_sized(size_t size)
 {
 	int fd = memfd_create("test-wayland-glue", MFD_CLOEXEC);
 	assert_true(fd >= 0);
@@ -131,10 +123,10 @@ static void buffer_release(void *data, struct wl_buffer *buffer)
 	*(bool *)data = true;
 }
 
-static const struct wl_buffer_listener buffer_listener = { .release = buffer_release };
+const struct wl_buffer_listener buffer_listener = { .release = buffer_release };
 
 /* Shows a small shm buffer and waits for its release: proof the server works. */
-static void show_shm_buffer(struct client *c)
+void show_shm_buffer(struct client *c)
 {
 	const int w = 32, h = 16, stride = w * 4;
 	int fd = memfd_sized((size_t)stride * h);
@@ -164,12 +156,7 @@ static void show_shm_buffer(struct client *c)
 	assert_true(wl_display_roundtrip(c->display) >= 0);
 }
 
-struct fixture {
-	struct client *bad;
-	struct client *bystander;
-};
-
-static int setup(void **state)
+int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	f->bystander = client_connect();
@@ -179,7 +166,7 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
+int teardown(void **state)
 {
 	struct fixture *f = *state;
 	// The compositor kept serving the other client.
@@ -547,6 +534,8 @@ static void dmabuf_default_feedback(void **state)
 static void null_arguments(void **state)
 {
 	assert_false(mosaic_wl_shm_init(NULL, NULL));
+	assert_null(mosaic_wl_shm_create(NULL, NULL));
+	mosaic_wl_shm_destroy(NULL);
 	assert_null(mosaic_wl_buffer_from_resource(NULL));
 	assert_false(mosaic_wl_buffer_is_supported(NULL));
 	assert_null(mosaic_surface_texture_create(NULL));
@@ -716,6 +705,7 @@ int main(int argc, char *argv[])
 	return gbm_main();
 #endif
 	nested = argc > 1;
+	libwayland_shm = getenv("GLUE_LIBWAYLAND_SHM") != NULL;
 	char dir[] = "/tmp/mosaic-glue-XXXXXX";
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
@@ -757,6 +747,10 @@ int main(int argc, char *argv[])
 	int failed = nested ?
 		cmocka_run_group_tests_name("wayland-glue-nested", nested_tests, NULL, NULL) :
 		cmocka_run_group_tests_name("wayland-glue", tests, NULL, NULL);
+	// mosaic's wl_shm (mosaic-nested's too): its misuse cases and lifetimes.
+	if (!libwayland_shm) {
+		failed += glue_shm_run();
+	}
 	int status = test_server_stop();
 	if (status != 0) {
 		fprintf(stderr, "the test compositor exited with status %d\n", status);

@@ -195,6 +195,16 @@ static void compositor_bind(struct wl_client *client, void *data, uint32_t versi
 	wl_resource_set_implementation(r, &compositor_impl, NULL, NULL);
 }
 
+/* mosaic's wl_shm, or libwayland's with GLUE_LIBWAYLAND_SHM=1 (the older path). */
+static bool shm_global_create(struct wl_display *display)
+{
+	const char *env = getenv("GLUE_LIBWAYLAND_SHM");
+	if (env != NULL && strcmp(env, "1") == 0) {
+		return mosaic_wl_shm_init(display, renderer);
+	}
+	return mosaic_wl_shm_create(display, renderer) != NULL;
+}
+
 static int handle_sigterm(int signal, void *data)
 {
 	wl_display_terminate(data);
@@ -247,7 +257,7 @@ static int serve(void)
 	struct wl_event_source *sigterm = wl_event_loop_add_signal(loop, SIGTERM,
 		handle_sigterm, display);
 	if (wl_display_add_socket(display, TEST_SOCKET) != 0 ||
-			!mosaic_wl_shm_init(display, renderer) ||
+			!shm_global_create(display) ||
 			mosaic_linux_dmabuf_v1_create(display, renderer) == NULL ||
 			wl_global_create(display, &wl_compositor_interface, 4, NULL,
 				compositor_bind) == NULL) {
