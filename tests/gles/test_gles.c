@@ -865,29 +865,6 @@ static void test_completion_timer(void **state)
 	CHECK_GL();
 }
 
-/* The device platform (forced) finds the same kind of device where it exists. */
-static void test_device_platform(void **state)
-{
-	setenv("MOSAIC_EGL_PLATFORM", "device", 1);
-	struct mosaic_renderer *dev = mosaic_gles_renderer_create(-1);
-	unsetenv("MOSAIC_EGL_PLATFORM");
-	if (dev == NULL) {
-		gles_test_log_errors = 0;
-		skip();
-	}
-	assert_string_equal(mosaic_gles_renderer_get_egl_platform(dev), "device");
-	uint32_t px = 0xff336699, out = 0;
-	struct mosaic_texture *tex = mosaic_texture_from_pixels(dev, 1, 1, DRM_FORMAT_ARGB8888, 4,
-		&px);
-	assert_non_null(tex);
-	assert_true(mosaic_texture_read_pixels(tex, &(struct mosaic_read_pixels_options){
-		.fourcc = DRM_FORMAT_ARGB8888, .stride = 4, .data = &out,
-	}));
-	assert_int_equal(out, px);
-	mosaic_texture_destroy(tex);
-	mosaic_renderer_destroy(dev);
-}
-
 /* A 1x1 texture of `r` read back: the renderer's context works. */
 static void assert_renderer_works(struct mosaic_renderer *r)
 {
@@ -900,6 +877,21 @@ static void assert_renderer_works(struct mosaic_renderer *r)
 	}));
 	assert_int_equal(out, px);
 	mosaic_texture_destroy(tex);
+}
+
+/* The device platform (forced) finds the same kind of device where it exists. */
+static void test_device_platform(void **state)
+{
+	setenv("MOSAIC_EGL_PLATFORM", "device", 1);
+	struct mosaic_renderer *dev = mosaic_gles_renderer_create(-1);
+	unsetenv("MOSAIC_EGL_PLATFORM");
+	if (dev == NULL) {
+		gles_test_log_errors = 0;
+		skip();
+	}
+	assert_string_equal(mosaic_gles_renderer_get_egl_platform(dev), "device");
+	assert_renderer_works(dev);
+	mosaic_renderer_destroy(dev);
 }
 
 /*
