@@ -258,6 +258,8 @@ struct output_impl {
 	 * to fail (a display cannot scan out shared memory).
 	 */
 	bool shm_fallback;
+	/* How many buffers to draw into, 2 at least (0: 3). */
+	int n_buffers;
 };
 
 /* server.c */

@@ -42,11 +42,13 @@ static void destroy_buffers(struct server *server)
 
 static bool try_create_buffers(struct server *server)
 {
-	server->buffers = calloc(N_BUFFERS, sizeof(*server->buffers));
+	int n = server->output != NULL && server->output->n_buffers >= 2 ?
+		server->output->n_buffers : N_BUFFERS;
+	server->buffers = calloc((size_t)n, sizeof(*server->buffers));
 	if (server->buffers == NULL) {
 		return false;
 	}
-	server->n_buffers = N_BUFFERS;
+	server->n_buffers = n;
 	// dmabufs with a modifier the output takes; shared memory: linear.
 	const struct output_impl *output = server->output;
 	const uint64_t *modifiers = NULL;
@@ -56,7 +58,7 @@ static bool try_create_buffers(struct server *server)
 			MOSAIC_BUFFER_CAP_DMABUF)) {
 		modifiers = output->dmabuf_modifiers(server->output_data, &n_modifiers);
 	}
-	for (int i = 0; i < N_BUFFERS; i++) {
+	for (int i = 0; i < n; i++) {
 		struct output_buffer *b = &server->buffers[i];
 		b->server = server;
 		// XRGB8888: every renderer draws into it, every parent and display shows it.
