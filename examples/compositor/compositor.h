@@ -290,7 +290,7 @@ void server_usage(FILE *f);
 void server_prepare(void);
 /* The renderer, on drm_fd (borrowed; -1: none) with the backend asked for. */
 bool server_create_renderer(struct server *server, enum mosaic_backend backend, int drm_fd);
-/* Our display, its socket and the globals clients see. */
+/* Our display, its socket and the globals clients see; on failure, no display. */
 bool server_init_display(struct server *server, const char *socket_name);
 /* Runs the loop until a signal or the output ends it, with COMMAND (may be NULL) inside. */
 bool server_run(struct server *server, char **command);

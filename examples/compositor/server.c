@@ -105,7 +105,7 @@ bool server_create_renderer(struct server *server, enum mosaic_backend backend, 
 	return true;
 }
 
-bool server_init_display(struct server *server, const char *socket_name)
+static bool init_display(struct server *server, const char *socket_name)
 {
 	server->running = true;
 	server->display = wl_display_create();
@@ -152,6 +152,20 @@ bool server_init_display(struct server *server, const char *socket_name)
 		return false;
 	}
 	return true;
+}
+
+bool server_init_display(struct server *server, const char *socket_name)
+{
+	if (init_display(server, socket_name)) {
+		return true;
+	}
+	// Nothing runs on it yet: it goes at once.
+	if (server->display != NULL) {
+		wl_display_destroy(server->display);
+		server->display = NULL;
+		server->loop = NULL;
+	}
+	return false;
 }
 
 static int handle_signal(int signal, void *data)

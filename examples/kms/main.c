@@ -91,6 +91,8 @@ int main(int argc, char *argv[])
 
 	// 2. Our display, its socket and the globals.
 	if (!server_init_display(&server, config.socket_name)) {
+		mosaic_renderer_destroy(server.renderer);
+		close(fd);
 		return 1;
 	}
 

@@ -109,6 +109,7 @@ int main(int argc, char *argv[])
 
 	// 2. Our own Wayland display, its socket and the globals.
 	if (!server_init_display(&server, config.socket_name)) {
+		mosaic_renderer_destroy(server.renderer);
 		return 1;
 	}
 
