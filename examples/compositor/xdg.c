@@ -175,8 +175,8 @@ static struct mosaic_box positioner_place(const struct positioner *p)
 		y = ay;
 		break;
 	}
-	return (struct mosaic_box){ compositor_coord(x + p->offset_x), compositor_coord(y + p->offset_y),
-		compositor_coord(w), compositor_coord(h) };
+	return (struct mosaic_box){ compositor_coord(x + p->offset_x),
+		compositor_coord(y + p->offset_y), compositor_coord(w), compositor_coord(h) };
 }
 
 void xdg_surface_origin(struct xdg_surface *xdg, int *x, int *y)

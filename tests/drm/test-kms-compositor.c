@@ -2,7 +2,7 @@
  * test-kms-compositor: mosaic-kms on vkms, inside the DRM test VM.
  *
  * - Clients are shown: weston-simple-shm (and foot where installed) with the
- *   pixman renderer and with GLES on card0; the screenshot comes from vkms'
+ *   pixman renderer, with GLES on card0 and with Vulkan (lavapipe); the screenshot comes from vkms'
  *   writeback connector (the log says so) and must hold the client's pixels
  *   where mosaic-kms placed its window.
  * - Input: a uinput keyboard and a uinput absolute pointer, given with
@@ -414,12 +414,14 @@ int main(void)
 		{ "gles", simple_shm_argv, NULL, check_simple_shm },
 		{ "pixman", foot_argv, foot_printed, check_foot },
 		{ "gles", foot_argv, foot_printed, check_foot },
+		{ "vulkan", simple_shm_argv, NULL, check_simple_shm },
 	};
 	const struct CMUnitTest tests[] = {
 		{ "pixman-weston-simple-shm", show_client, NULL, NULL, (void *)&cases[0] },
 		{ "gles-weston-simple-shm", show_client, NULL, NULL, (void *)&cases[1] },
 		{ "pixman-foot", show_client, NULL, NULL, (void *)&cases[2] },
 		{ "gles-foot", show_client, NULL, NULL, (void *)&cases[3] },
+		{ "vulkan-weston-simple-shm", show_client, NULL, NULL, (void *)&cases[4] },
 		cmocka_unit_test(input_reaches_client),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
