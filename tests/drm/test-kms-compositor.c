@@ -229,6 +229,9 @@ static void show_client(void **state)
 	c->check(&img);
 	free(img.rgba);
 	struct crtc_state after = read_crtc();
+	print_message("CRTC %u before: mode %s, fb %u; after: mode %s, fb %u\n", before.crtc_id,
+		before.mode_valid ? "set" : "none", before.buffer_id,
+		after.mode_valid ? "set" : "none", after.buffer_id);
 	assert_int_equal(after.mode_valid, before.mode_valid);
 	assert_int_equal(after.buffer_id, before.buffer_id);
 }
