@@ -45,6 +45,7 @@ apt-get install -y -q --no-install-recommends \
 	libwayland-dev wayland-protocols libvulkan-dev libvulkan-volk-dev glslang-tools \
 	mesa-vulkan-drivers vulkan-validationlayers vulkan-tools \
 	libegl-dev libgles-dev libegl-mesa0 libgl1-mesa-dri \
+	libinput-dev libxkbcommon-dev libudev-dev \
 	weston foot fonts-dejavu-core xkb-data \
 	clang libclang-rt-14-dev \
 	$MESA_BACKPORTS

@@ -18,7 +18,8 @@
 #include <wayland-client.h>
 
 #include "linux-dmabuf-unstable-v1-client-protocol.h"
-#include "nested.h"
+#include "compositor.h"
+#include "parent.h"
 #include "xdg-shell-client-protocol.h"
 
 /* Modifiers of XRGB8888 the parent takes, at most this many. */
@@ -356,13 +357,15 @@ static bool wrap_dmabuf(struct parent *parent, struct output_buffer *buffer,
 		fprintf(stderr, "the parent compositor refused our dmabuf\n");
 		return false;
 	}
-	buffer->wl_buffer = wl_buffer;
-	wl_buffer_add_listener(buffer->wl_buffer, &buffer_listener, buffer);
+	buffer->data = wl_buffer;
+	wl_buffer_add_listener(wl_buffer, &buffer_listener, buffer);
 	return true;
 }
 
-bool parent_wrap_buffer(struct parent *parent, struct output_buffer *buffer)
+/* The parent's wl_buffer for an output buffer: linux-dmabuf or wl_shm. */
+static bool wrap_buffer(void *data, struct output_buffer *buffer)
 {
+	struct parent *parent = data;
 	struct mosaic_dmabuf_attributes dmabuf;
 	if (parent->dmabuf != NULL && mosaic_buffer_get_dmabuf(buffer->buffer, &dmabuf)) {
 		return wrap_dmabuf(parent, buffer, &dmabuf);
@@ -374,26 +377,29 @@ bool parent_wrap_buffer(struct parent *parent, struct output_buffer *buffer)
 	}
 	int32_t size = (int32_t)(shm.offset + (off_t)shm.stride * shm.height);
 	struct wl_shm_pool *pool = wl_shm_create_pool(parent->shm, shm.fd, size);
-	buffer->wl_buffer = wl_shm_pool_create_buffer(pool, (int32_t)shm.offset, shm.width,
-		shm.height, (int32_t)shm.stride, WL_SHM_FORMAT_XRGB8888);
+	struct wl_buffer *wl_buffer = wl_shm_pool_create_buffer(pool, (int32_t)shm.offset,
+		shm.width, shm.height, (int32_t)shm.stride, WL_SHM_FORMAT_XRGB8888);
 	// The buffer keeps the memory; the pool object is no longer needed.
 	wl_shm_pool_destroy(pool);
-	wl_buffer_add_listener(buffer->wl_buffer, &buffer_listener, buffer);
+	buffer->data = wl_buffer;
+	wl_buffer_add_listener(wl_buffer, &buffer_listener, buffer);
 	return true;
 }
 
-void parent_unwrap_buffer(struct parent *parent, struct output_buffer *buffer)
+static void unwrap_buffer(void *data, struct output_buffer *buffer)
 {
-	if (buffer->wl_buffer != NULL) {
-		wl_buffer_destroy(buffer->wl_buffer);
-		buffer->wl_buffer = NULL;
+	if (buffer->data != NULL) {
+		wl_buffer_destroy(buffer->data);
+		buffer->data = NULL;
 	}
 }
 
-void parent_present(struct parent *parent, struct output_buffer *buffer,
+/* Shows the buffer in our window, with the damage in buffer coordinates. */
+static void present(void *data, struct output_buffer *buffer,
 	const pixman_region32_t *damage)
 {
-	wl_surface_attach(parent->surface, buffer->wl_buffer, 0, 0);
+	struct parent *parent = data;
+	wl_surface_attach(parent->surface, buffer->data, 0, 0);
 	int n;
 	const pixman_box32_t *rects = pixman_region32_rectangles(damage, &n);
 	for (int i = 0; i < n; i++) {
@@ -406,13 +412,17 @@ void parent_present(struct parent *parent, struct output_buffer *buffer,
 	buffer->busy = true;
 }
 
-bool parent_frame_pending(struct parent *parent)
+/* True while the parent has not asked for the next frame yet. */
+static bool frame_pending(void *data)
 {
+	struct parent *parent = data;
 	return parent->frame_callback != NULL;
 }
 
-bool parent_flush(struct parent *parent)
+/* Sends what we queued for the parent and dispatches what it sent; false once it is gone. */
+static bool flush(void *data)
 {
+	struct parent *parent = data;
 	if (wl_display_dispatch_pending(parent->display) < 0) {
 		return false;
 	}
@@ -420,6 +430,22 @@ bool parent_flush(struct parent *parent)
 	wl_display_flush(parent->display);
 	return true;
 }
+
+static const uint64_t *dmabuf_modifiers(void *data, int *n)
+{
+	return parent_dmabuf_modifiers(data, n);
+}
+
+const struct output_impl parent_output_impl = {
+	.dmabuf_modifiers = dmabuf_modifiers,
+	.wrap_buffer = wrap_buffer,
+	.unwrap_buffer = unwrap_buffer,
+	.frame_pending = frame_pending,
+	.present = present,
+	.flush = flush,
+	// Every parent takes wl_shm: where our dmabufs fail, shared memory works.
+	.shm_fallback = true,
+};
 
 static int parent_readable(int fd, uint32_t mask, void *data)
 {

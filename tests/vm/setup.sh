@@ -96,8 +96,10 @@ sh "$WORK/$TOP/scripts/extract-vmlinux" "/boot/vmlinuz-$KVER" > "$WORK/out/vmlin
 # card0 (the node EGL's GBM platform opens by default), vgem card1 and
 # renderD128. "@vkms" is where the out-of-tree module goes, after the modules
 # it depends on. udmabuf is built into 6.12 (CONFIG_UDMABUF=y): nothing to load.
+# uinput and evdev: virtual input devices as /dev/input/eventN (mosaic-kms'
+# input tests).
 MODULES="virtio_pci 9pnet_virtio 9p overlay $(modinfo -F depends "$WORK/out/vkms.ko" |
-	tr , ' ') @vkms vgem"
+	tr , ' ') @vkms vgem evdev uinput"
 R=$WORK/initramfs
 mkdir -p "$R/bin" "$R/proc" "$R/sys" "$R/dev" "$R/lib/modules"
 cp /bin/busybox "$R/bin/busybox"

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nested.h"
+#include "compositor.h"
 #include "xdg-shell-protocol.h"
 
 /* What an xdg_positioner describes: where a popup goes relative to its parent. */
@@ -175,14 +175,14 @@ static struct mosaic_box positioner_place(const struct positioner *p)
 		y = ay;
 		break;
 	}
-	return (struct mosaic_box){ nested_coord(x + p->offset_x), nested_coord(y + p->offset_y),
-		nested_coord(w), nested_coord(h) };
+	return (struct mosaic_box){ compositor_coord(x + p->offset_x),
+		compositor_coord(y + p->offset_y), compositor_coord(w), compositor_coord(h) };
 }
 
 void xdg_surface_origin(struct xdg_surface *xdg, int *x, int *y)
 {
-	*x = nested_coord((int64_t)xdg->x - xdg->geometry.x);
-	*y = nested_coord((int64_t)xdg->y - xdg->geometry.y);
+	*x = compositor_coord((int64_t)xdg->x - xdg->geometry.x);
+	*y = compositor_coord((int64_t)xdg->y - xdg->geometry.y);
 }
 
 /* Sends the role's configure event, then xdg_surface.configure with a new serial. */
@@ -269,7 +269,7 @@ static void raise_window(struct server *server, struct xdg_surface *xdg)
 	struct xdg_surface **stack = calloc(n, sizeof(*stack));
 	struct xdg_surface **order = calloc(n, sizeof(*order));
 	if (stack == NULL || order == NULL) {
-		fprintf(stderr, "mosaic-nested: out of memory raising a window\n");
+		fprintf(stderr, "out of memory raising a window\n");
 		free(stack);
 		free(order);
 		return;
@@ -287,7 +287,7 @@ static void raise_window(struct server *server, struct xdg_surface *xdg)
 		}
 	}
 	if (depth > 0) {
-		fprintf(stderr, "mosaic-nested: a popup tree has a cycle\n");
+		fprintf(stderr, "a popup tree has a cycle\n");
 	}
 	for (size_t i = 0; i < n_order; i++) {
 		w = order[i];
@@ -318,8 +318,8 @@ static void map(struct xdg_surface *xdg)
 		xdg->x = step + n * step;
 		xdg->y = step + n * step;
 	} else if (xdg->parent != NULL) {
-		xdg->x = nested_coord((int64_t)xdg->parent->x + xdg->popup_x);
-		xdg->y = nested_coord((int64_t)xdg->parent->y + xdg->popup_y);
+		xdg->x = compositor_coord((int64_t)xdg->parent->x + xdg->popup_x);
+		xdg->y = compositor_coord((int64_t)xdg->parent->y + xdg->popup_y);
 	}
 	xdg->mapped = true;
 	wl_list_insert(server->windows.prev, &xdg->link);
@@ -514,8 +514,8 @@ static void popup_reposition(struct wl_client *client, struct wl_resource *resou
 	xdg->geometry.width = box.width;
 	xdg->geometry.height = box.height;
 	if (xdg->parent != NULL && xdg->mapped) {
-		xdg->x = nested_coord((int64_t)xdg->parent->x + box.x);
-		xdg->y = nested_coord((int64_t)xdg->parent->y + box.y);
+		xdg->x = compositor_coord((int64_t)xdg->parent->x + box.x);
+		xdg->y = compositor_coord((int64_t)xdg->parent->y + box.y);
 	}
 	xdg_popup_send_repositioned(resource, token);
 	send_configure(xdg);

@@ -15,7 +15,7 @@
 
 #include <wayland-server-protocol.h>
 
-#include "nested.h"
+#include "compositor.h"
 
 static void state_init(struct surface_state *state)
 {
@@ -145,8 +145,8 @@ static bool surface_output_origin(struct surface *surface, int *x, int *y)
 	int ox = 0, oy = 0;
 	while (surface->role == ROLE_SUBSURFACE && surface->subsurface != NULL &&
 			surface->subsurface->parent != NULL) {
-		ox = nested_coord((int64_t)ox + surface->subsurface->x);
-		oy = nested_coord((int64_t)oy + surface->subsurface->y);
+		ox = compositor_coord((int64_t)ox + surface->subsurface->x);
+		oy = compositor_coord((int64_t)oy + surface->subsurface->y);
 		surface = surface->subsurface->parent;
 	}
 	if (surface->role != ROLE_XDG || surface->xdg == NULL || !surface->xdg->mapped) {
@@ -154,8 +154,8 @@ static bool surface_output_origin(struct surface *surface, int *x, int *y)
 	}
 	int wx, wy;
 	xdg_surface_origin(surface->xdg, &wx, &wy);
-	*x = nested_coord((int64_t)ox + wx);
-	*y = nested_coord((int64_t)oy + wy);
+	*x = compositor_coord((int64_t)ox + wx);
+	*y = compositor_coord((int64_t)oy + wy);
 	return true;
 }
 
@@ -184,7 +184,7 @@ static void damage_output(struct surface *surface, bool whole)
 	const pixman_box32_t *rects = pixman_region32_rectangles(&damage, &n);
 	for (int i = 0; i < n; i++) {
 		output_damage_box(surface->server, &(struct mosaic_box){
-			nested_coord((int64_t)x + rects[i].x1), nested_coord((int64_t)y + rects[i].y1),
+			compositor_coord((int64_t)x + rects[i].x1), compositor_coord((int64_t)y + rects[i].y1),
 			rects[i].x2 - rects[i].x1, rects[i].y2 - rects[i].y1,
 		});
 	}
@@ -560,8 +560,8 @@ static void subsurface_set_position(struct wl_client *client, struct wl_resource
 	int32_t x, int32_t y)
 {
 	struct subsurface *sub = wl_resource_get_user_data(resource);
-	sub->pending_x = nested_coord(x);
-	sub->pending_y = nested_coord(y);
+	sub->pending_x = compositor_coord(x);
+	sub->pending_y = compositor_coord(y);
 }
 
 /* Restacking among siblings: above or below `sibling_resource` (or the parent). */
@@ -661,7 +661,7 @@ static void subcompositor_get_subsurface(struct wl_client *client,
 		return;
 	}
 	// A parent must not be a descendant of the surface. The walk up is
-	// short: trees are at most NESTED_SUBSURFACE_DEPTH deep.
+	// short: trees are at most COMPOSITOR_SUBSURFACE_DEPTH deep.
 	int depth = 1;
 	for (struct surface *s = parent; s->subsurface != NULL && s->subsurface->parent != NULL;
 			s = s->subsurface->parent) {
@@ -672,9 +672,9 @@ static void subcompositor_get_subsurface(struct wl_client *client,
 		}
 		depth++;
 	}
-	if (depth + surface_tree_height(surface) > NESTED_SUBSURFACE_DEPTH) {
+	if (depth + surface_tree_height(surface) > COMPOSITOR_SUBSURFACE_DEPTH) {
 		wl_resource_post_error(resource, WL_SUBCOMPOSITOR_ERROR_BAD_SURFACE,
-			"subsurfaces nest at most %d deep", NESTED_SUBSURFACE_DEPTH);
+			"subsurfaces nest at most %d deep", COMPOSITOR_SUBSURFACE_DEPTH);
 		return;
 	}
 	if (!surface_set_role(surface, ROLE_SUBSURFACE, resource,

@@ -1,23 +1,27 @@
-#ifndef NESTED_H
-#define NESTED_H
+#ifndef COMPOSITOR_H
+#define COMPOSITOR_H
 
 /*
- * mosaic-nested: a small Wayland compositor built on mosaic.
+ * The compositor core shared by the example compositors (mosaic-nested,
+ * mosaic-kms): everything that does not depend on where the output goes.
  *
- * It serves its own socket to clients (wl_compositor, wl_subcompositor,
- * wl_shm, xdg_wm_base, wl_seat, wl_output) and shows their windows in one
- * output image that mosaic renders. That image is either presented as a
- * window of a parent compositor (nested mode, parent.c) or kept offscreen
- * (--headless), where only --screenshot shows it.
+ * It serves a Wayland socket to clients (wl_compositor, wl_subcompositor,
+ * wl_shm, xdg_wm_base, wl_seat, wl_output, linux-dmabuf where the renderer
+ * imports dmabufs) and renders their windows into one output image with
+ * mosaic, redrawing only the damage. Where that image goes, and where input
+ * comes from, is the program's: it fills a struct output_impl with what is
+ * specific to its output (a window of a parent compositor, a KMS connector)
+ * and feeds input to the seat_* functions.
  *
  * Where to start reading:
- *   main.c     options, the event loop, launching a client, screenshots
+ *   server.c   common options, the display and its socket, the event loop,
+ *              launching a client
  *   surface.c  wl_surface state and commits: where client buffers meet mosaic
  *   tree.c     walks over a surface and its subsurfaces
  *   xdg.c      windows: xdg_wm_base toplevels and popups, placement
- *   output.c   the frame: damage tracking, one mosaic pass, frame callbacks
- *   seat.c     wl_seat (input forwarded from the parent) and wl_output
- *   parent.c   nested mode: being a client of the parent compositor
+ *   render.c   the frame: output buffers, damage tracking, one mosaic pass,
+ *              frame callbacks, screenshots
+ *   seat.c     wl_seat (input from the program) and wl_output
  *   png.c      writing a screenshot
  */
 
@@ -31,14 +35,16 @@
 #include <mosaic/mosaic.h>
 #include <mosaic/wayland.h>
 
+#include <stdio.h>
+
 struct server;
-struct parent;
+struct output_buffer;
 
 /*
  * How deep a tree of subsurfaces may be (a window's surface is level 0);
  * toolkits use two or three levels. Deeper trees are a protocol error.
  */
-#define NESTED_SUBSURFACE_DEPTH 32
+#define COMPOSITOR_SUBSURFACE_DEPTH 32
 /*
  * Positions in the output (and popup sizes) are clamped to this magnitude:
  * far off a screen, and small enough that a position plus a surface size or
@@ -46,12 +52,12 @@ struct parent;
  * (positioners, window geometry, subsurface positions); sums of those are
  * computed in 64 bits and clamped, never wrapped.
  */
-#define NESTED_COORD_LIMIT (1 << 28)
+#define COMPOSITOR_COORD_LIMIT (1 << 28)
 
-static inline int nested_coord(int64_t v)
+static inline int compositor_coord(int64_t v)
 {
-	return v > NESTED_COORD_LIMIT ? NESTED_COORD_LIMIT :
-		v < -NESTED_COORD_LIMIT ? -NESTED_COORD_LIMIT : (int)v;
+	return v > COMPOSITOR_COORD_LIMIT ? COMPOSITOR_COORD_LIMIT :
+		v < -COMPOSITOR_COORD_LIMIT ? -COMPOSITOR_COORD_LIMIT : (int)v;
 }
 
 /* The double-buffered state of a wl_surface (pending, then current). */
@@ -193,7 +199,12 @@ struct server {
 	struct wl_event_source *screenshot_timer;
 
 	pid_t child;
-	struct parent *parent;
+
+	/* Where the output goes: the program's hooks and their data. */
+	const struct output_impl *output;
+	void *output_data;
+	/* wl_output's make and model ("mosaic", "nested"). */
+	const char *output_make, *output_model;
 };
 
 /* One buffer the output is rendered into. */
@@ -202,10 +213,95 @@ struct output_buffer {
 	struct mosaic_buffer *buffer;
 	/* Frames since it was last drawn into (0: never, contents unknown). */
 	int age;
-	/* Nested mode: the parent's wl_buffer, and whether the parent still reads it. */
-	struct wl_buffer *wl_buffer;
+	/* The output's object for it (a parent's wl_buffer, a DRM framebuffer). */
+	void *data;
+	/* Set by the output while it shows or reads the buffer: no drawing into it. */
 	bool busy;
 };
+
+/*
+ * What is specific to an output. Every hook gets server->output_data; each
+ * one may be NULL (an offscreen output has none at all).
+ */
+struct output_impl {
+	/* The modifiers the output takes for XRGB8888 dmabufs; *n = 0: any. */
+	const uint64_t *(*dmabuf_modifiers)(void *data, int *n);
+	/* Makes what the output needs to show a new buffer; sets buffer->data. */
+	bool (*wrap_buffer)(void *data, struct output_buffer *buffer);
+	void (*unwrap_buffer)(void *data, struct output_buffer *buffer);
+	/*
+	 * True while the output cannot take another frame yet (the parent has
+	 * not called back, a page flip is pending); the output calls
+	 * output_render() when it can.
+	 */
+	bool (*frame_pending)(void *data);
+	/* Shows the buffer, drawn complete; damage: what changed since the last one. */
+	void (*present)(void *data, struct output_buffer *buffer,
+		const pixman_region32_t *damage);
+	/* Draws over the windows (a cursor), within clip. */
+	void (*draw_overlay)(void *data, struct mosaic_pass *pass,
+		const pixman_region32_t *clip);
+	/*
+	 * Writes the screenshot of the buffer just presented to
+	 * server->screenshot_path; without this hook the buffer is read back
+	 * through mosaic (output_write_screenshot()).
+	 */
+	bool (*screenshot)(void *data, struct output_buffer *buffer);
+	/*
+	 * Runs before the loop sleeps (sending what the output queued); false
+	 * ends the loop.
+	 */
+	bool (*flush)(void *data);
+	/*
+	 * When buffers from a dmabuf allocator cannot be made or shown: true
+	 * to retry with shared memory (a parent compositor takes wl_shm), false
+	 * to fail (a display cannot scan out shared memory).
+	 */
+	bool shm_fallback;
+	/* How many buffers to draw into, 2 at least (0: 3). */
+	int n_buffers;
+};
+
+/* server.c */
+/* What the options both programs take set, before the server starts. */
+struct server_config {
+	enum mosaic_backend backend;
+	const char *drm_path;
+	const char *socket_name;
+};
+/* Long options both programs take: their `val`s start at SERVER_OPTION_BASE. */
+#define SERVER_OPTION_BASE 0x100
+#define SERVER_LONG_OPTIONS \
+	{ "renderer", required_argument, NULL, SERVER_OPTION_BASE + 0 }, \
+	{ "drm-device", required_argument, NULL, SERVER_OPTION_BASE + 1 }, \
+	{ "socket", required_argument, NULL, SERVER_OPTION_BASE + 2 }, \
+	{ "screenshot", required_argument, NULL, SERVER_OPTION_BASE + 3 }, \
+	{ "screenshot-delay", required_argument, NULL, SERVER_OPTION_BASE + 4 }, \
+	{ "quit-after-screenshot", no_argument, NULL, SERVER_OPTION_BASE + 5 }
+/* Takes one of SERVER_LONG_OPTIONS: 1 if it was one, 0 if not, -1 if its value is wrong. */
+int server_parse_option(struct server *server, struct server_config *config, int opt,
+	const char *arg);
+/* Prints the lines of --help for SERVER_LONG_OPTIONS and `-- COMMAND`. */
+void server_usage(FILE *f);
+/*
+ * Blocks the signals the loop reads (call it first, before any thread
+ * exists) and routes mosaic's log to stderr.
+ */
+void server_prepare(void);
+/* The renderer, on drm_fd (borrowed; -1: none) with the backend asked for. */
+bool server_create_renderer(struct server *server, enum mosaic_backend backend, int drm_fd);
+/* Our display, its socket and the globals clients see; on failure, no display. */
+bool server_init_display(struct server *server, const char *socket_name);
+/* Runs the loop until a signal or the output ends it, with COMMAND (may be NULL) inside. */
+bool server_run(struct server *server, char **command);
+/*
+ * Tears down after server_run(): the clients, then the output buffers and the
+ * seat. The program then destroys its own output (its event sources belong
+ * to the display) and calls server_destroy().
+ */
+void server_finish_output(struct server *server);
+/* The display, the allocator, the renderer; returns the exit status. */
+int server_destroy(struct server *server);
 
 /* surface.c */
 bool surface_init_globals(struct server *server);
@@ -246,7 +342,8 @@ void output_retry_frame(struct server *server);
 /* Draws one frame if anything changed (or a screenshot is due); sends frame callbacks. */
 void output_render(struct server *server);
 bool output_resize(struct server *server, int width, int height);
-bool output_write_screenshot(struct server *server, struct output_buffer *buffer);
+/* Reads the buffer back through mosaic and writes server->screenshot_path. */
+bool output_write_screenshot(struct server *server, struct mosaic_buffer *buffer);
 
 /* seat.c */
 bool seat_init_globals(struct server *server);
@@ -265,22 +362,6 @@ void seat_surface_destroyed(struct server *server, struct surface *surface);
 void seat_finish(struct server *server);
 /* Tells clients the output's new size. */
 void seat_output_resized(struct server *server);
-
-/* parent.c */
-struct parent *parent_connect(struct server *server, const char *display_name);
-void parent_destroy(struct parent *parent);
-/* Creates the parent's wl_buffer for an output buffer (wl_shm). */
-bool parent_wrap_buffer(struct parent *parent, struct output_buffer *buffer);
-/* The XRGB8888 modifiers the parent takes as linux-dmabuf; *n = 0 without it. */
-const uint64_t *parent_dmabuf_modifiers(struct parent *parent, int *n);
-void parent_unwrap_buffer(struct parent *parent, struct output_buffer *buffer);
-/* Shows the buffer in the window, with the damage in buffer coordinates. */
-void parent_present(struct parent *parent, struct output_buffer *buffer,
-	const pixman_region32_t *damage);
-/* Sends what we queued for the parent and dispatches what it sent; false once it is gone. */
-bool parent_flush(struct parent *parent);
-/* True while the parent has not asked for the next frame yet. */
-bool parent_frame_pending(struct parent *parent);
 
 /* png.c */
 bool png_write_rgba(const char *path, int width, int height, const uint8_t *rgba,

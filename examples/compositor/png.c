@@ -2,7 +2,7 @@
 #include <png.h>
 #include <stdio.h>
 
-#include "nested.h"
+#include "compositor.h"
 
 bool png_write_rgba(const char *path, int width, int height, const uint8_t *rgba,
 	uint32_t stride)

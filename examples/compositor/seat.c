@@ -1,18 +1,17 @@
 /*
  * wl_seat and wl_output.
  *
- * Input comes from the parent compositor (parent.c) in output coordinates;
- * here it goes to the client under the pointer, or to the focused window for
- * keys. The parent's keymap is handed to our clients as it is, so keys mean
- * the same thing inside and outside. In --headless mode there is no input,
- * and the seat offers no capability.
+ * Input comes from the program (a parent compositor's events, libinput) in
+ * output coordinates; here it goes to the client under the pointer, or to
+ * the focused window for keys. The keymap the program hands over goes to our
+ * clients as it is. An output without input offers no capability.
  */
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <wayland-server-protocol.h>
 
-#include "nested.h"
+#include "compositor.h"
 
 /* Sends `send` to every resource of `list` that belongs to the surface's client. */
 #define for_each_client_resource(res, list, surface) \
@@ -27,7 +26,8 @@ static void unlink_resource(struct wl_resource *resource)
 static void pointer_set_cursor(struct wl_client *client, struct wl_resource *resource,
 	uint32_t serial, struct wl_resource *surface, int32_t hotspot_x, int32_t hotspot_y)
 {
-	// The parent draws its own cursor over our window.
+	// Client cursors are not shown: a parent draws its own cursor over our
+	// window, a display gets the program's.
 }
 
 static void pointer_release(struct wl_client *client, struct wl_resource *resource)
@@ -254,7 +254,7 @@ void seat_pointer_axis(struct server *server, uint32_t time, uint32_t axis, doub
 
 void seat_keyboard_keymap(struct server *server, uint32_t format, int fd, uint32_t size)
 {
-	// Keep the parent's keymap fd: every client gets it as it binds.
+	// Keep the keymap fd (it is ours now): every client gets it as it binds.
 	if (server->keymap_fd >= 0) {
 		close(server->keymap_fd);
 	}
@@ -461,8 +461,10 @@ static void output_bind(struct wl_client *client, void *data, uint32_t version, 
 	}
 	wl_resource_set_implementation(resource, &output_impl, server, unlink_resource);
 	wl_list_insert(&server->outputs, wl_resource_get_link(resource));
-	wl_output_send_geometry(resource, 0, 0, 0, 0, WL_OUTPUT_SUBPIXEL_UNKNOWN, "mosaic",
-		"nested", WL_OUTPUT_TRANSFORM_NORMAL);
+	wl_output_send_geometry(resource, 0, 0, 0, 0, WL_OUTPUT_SUBPIXEL_UNKNOWN,
+		server->output_make != NULL ? server->output_make : "mosaic",
+		server->output_model != NULL ? server->output_model : "mosaic",
+		WL_OUTPUT_TRANSFORM_NORMAL);
 	wl_output_send_mode(resource, WL_OUTPUT_MODE_CURRENT | WL_OUTPUT_MODE_PREFERRED,
 		server->width, server->height, 60000);
 	if (version >= WL_OUTPUT_SCALE_SINCE_VERSION) {

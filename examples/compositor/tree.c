@@ -1,9 +1,9 @@
 /*
  * Walks over a surface's tree of subsurfaces: drawing order, hit testing,
  * depth and extent. They are loops, not recursion: a client decides how deep
- * its tree is (at most NESTED_SUBSURFACE_DEPTH, surface.c enforces it).
+ * its tree is (at most COMPOSITOR_SUBSURFACE_DEPTH, surface.c enforces it).
  */
-#include "nested.h"
+#include "compositor.h"
 
 /* The child of `parent` at `link` in its list of children, or NULL at the list's end. */
 static struct subsurface *child_at(struct surface *parent, struct wl_list *link)
@@ -23,7 +23,7 @@ void surface_for_each(struct surface *root, int x, int y,
 	int64_t cx = x, cy = y;
 	struct surface *surface = root;
 	for (;;) {
-		fn(surface, nested_coord(cx), nested_coord(cy), data);
+		fn(surface, compositor_coord(cx), compositor_coord(cy), data);
 		// Down to the first child; else on to the next sibling of this
 		// surface or of its nearest ancestor below the root that has one.
 		struct subsurface *next = child_at(surface, surface->children.next);
@@ -62,7 +62,7 @@ struct surface *surface_at(struct surface *root, int x, int y, double px, double
 	int64_t cx = x, cy = y;
 	struct surface *surface = topmost(root, &cx, &cy);
 	for (;;) {
-		int ox = nested_coord(cx), oy = nested_coord(cy);
+		int ox = compositor_coord(cx), oy = compositor_coord(cy);
 		struct mosaic_box box = { ox, oy, surface->width, surface->height };
 		if (surface->has_content && mosaic_box_contains_point(&box, px, py) &&
 				pixman_region32_contains_point(&surface->current.input,
@@ -135,8 +135,8 @@ static void add_extent(struct surface *surface, int x, int y, void *data)
 	int64_t y2 = (int64_t)extent->y + extent->height, by2 = (int64_t)box.y + box.height;
 	x2 = x2 > bx2 ? x2 : bx2;
 	y2 = y2 > by2 ? y2 : by2;
-	*extent = (struct mosaic_box){ (int)x1, (int)y1, nested_coord(x2 - x1),
-		nested_coord(y2 - y1) };
+	*extent = (struct mosaic_box){ (int)x1, (int)y1, compositor_coord(x2 - x1),
+		compositor_coord(y2 - y1) };
 }
 
 struct mosaic_box surface_tree_extent(struct surface *surface, int x, int y)

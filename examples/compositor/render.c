@@ -1,6 +1,7 @@
 /*
  * The output: a few buffers mosaic renders the windows into, one frame at a
- * time, redrawing only what changed.
+ * time, redrawing only what changed. Where a finished frame goes is the
+ * program's (struct output_impl): this file only asks it.
  *
  * Damage tracking with buffer age: commits, moves and unmaps add rectangles
  * to server->damage. Each output buffer remembers how many frames ago it was
@@ -15,7 +16,7 @@
 #include <drm_fourcc.h>
 #include <wayland-server-protocol.h>
 
-#include "nested.h"
+#include "compositor.h"
 
 #define N_BUFFERS 3
 #define HISTORY ((int)(sizeof(((struct server *)0)->damage_history) / \
@@ -29,8 +30,8 @@ static int frame_timer_fired(void *data);
 static void destroy_buffers(struct server *server)
 {
 	for (int i = 0; i < server->n_buffers; i++) {
-		if (server->parent != NULL) {
-			parent_unwrap_buffer(server->parent, &server->buffers[i]);
+		if (server->output != NULL && server->output->unwrap_buffer != NULL) {
+			server->output->unwrap_buffer(server->output_data, &server->buffers[i]);
 		}
 		mosaic_buffer_drop(server->buffers[i].buffer);
 	}
@@ -41,28 +42,33 @@ static void destroy_buffers(struct server *server)
 
 static bool try_create_buffers(struct server *server)
 {
-	server->buffers = calloc(N_BUFFERS, sizeof(*server->buffers));
+	int n = server->output != NULL && server->output->n_buffers >= 2 ?
+		server->output->n_buffers : N_BUFFERS;
+	server->buffers = calloc((size_t)n, sizeof(*server->buffers));
 	if (server->buffers == NULL) {
 		return false;
 	}
-	server->n_buffers = N_BUFFERS;
-	// dmabufs with a modifier the parent takes; shared memory: linear.
+	server->n_buffers = n;
+	// dmabufs with a modifier the output takes; shared memory: linear.
+	const struct output_impl *output = server->output;
 	const uint64_t *modifiers = NULL;
 	int n_modifiers = 0;
-	if (server->parent != NULL && (mosaic_allocator_get_buffer_caps(server->allocator) &
+	if (output != NULL && output->dmabuf_modifiers != NULL &&
+			(mosaic_allocator_get_buffer_caps(server->allocator) &
 			MOSAIC_BUFFER_CAP_DMABUF)) {
-		modifiers = parent_dmabuf_modifiers(server->parent, &n_modifiers);
+		modifiers = output->dmabuf_modifiers(server->output_data, &n_modifiers);
 	}
-	for (int i = 0; i < N_BUFFERS; i++) {
+	for (int i = 0; i < n; i++) {
 		struct output_buffer *b = &server->buffers[i];
 		b->server = server;
-		// XRGB8888: every renderer draws into it and every parent shows it.
+		// XRGB8888: every renderer draws into it, every parent and display shows it.
 		b->buffer = mosaic_allocator_create_buffer(server->allocator, server->width,
 			server->height, DRM_FORMAT_XRGB8888, modifiers, (size_t)n_modifiers);
 		if (b->buffer == NULL) {
 			return false;
 		}
-		if (server->parent != NULL && !parent_wrap_buffer(server->parent, b)) {
+		if (output != NULL && output->wrap_buffer != NULL &&
+				!output->wrap_buffer(server->output_data, b)) {
 			return false;
 		}
 	}
@@ -72,18 +78,14 @@ static bool try_create_buffers(struct server *server)
 static bool create_buffers(struct server *server)
 {
 	if (try_create_buffers(server)) {
-		if (server->parent != NULL) {
-			fprintf(stderr, "presenting to the parent through %s\n",
-				mosaic_allocator_get_buffer_caps(server->allocator) &
-				MOSAIC_BUFFER_CAP_DMABUF ? "linux-dmabuf" : "wl_shm");
-		}
 		return true;
 	}
 	destroy_buffers(server);
-	if (!(mosaic_allocator_get_buffer_caps(server->allocator) & MOSAIC_BUFFER_CAP_DMABUF)) {
+	if (!(mosaic_allocator_get_buffer_caps(server->allocator) & MOSAIC_BUFFER_CAP_DMABUF) ||
+			server->output == NULL || !server->output->shm_fallback) {
 		return false;
 	}
-	// dmabufs failed (allocation, or the parent refused them): shared memory.
+	// dmabufs failed (allocation, or the output refused them): shared memory.
 	fprintf(stderr, "falling back to wl_shm for the output\n");
 	mosaic_allocator_destroy(server->allocator);
 	server->allocator = mosaic_shm_allocator_create();
@@ -156,8 +158,8 @@ void output_schedule_frame(struct server *server)
 		return;
 	}
 	server->frame_pending = true;
-	// About 60 frames per second; in nested mode the parent's frame
-	// callbacks pace us further (see output_render).
+	// About 60 frames per second; the output paces us further (a parent's
+	// frame callbacks, page flips: see output_render).
 	wl_event_source_timer_update(server->frame_timer, 16);
 }
 
@@ -177,7 +179,7 @@ static int frame_timer_fired(void *data)
 static struct output_buffer *pick_buffer(struct server *server)
 {
 	// The oldest free buffer would need the most redrawing: take the
-	// youngest one the parent is not reading.
+	// youngest one the output is not showing or reading.
 	struct output_buffer *best = NULL;
 	for (int i = 0; i < server->n_buffers; i++) {
 		struct output_buffer *b = &server->buffers[i];
@@ -281,8 +283,10 @@ static int screenshot_timer_fired(void *data)
 void output_render(struct server *server)
 {
 	server->frame_pending = false;
-	if (server->parent != NULL && parent_frame_pending(server->parent)) {
-		// The parent has not shown our last frame yet; it calls back.
+	const struct output_impl *output = server->output;
+	if (output != NULL && output->frame_pending != NULL &&
+			output->frame_pending(server->output_data)) {
+		// The output has not shown our last frame yet; it calls back.
 		server->frame_pending = true;
 		return;
 	}
@@ -292,7 +296,7 @@ void output_render(struct server *server)
 	}
 	struct output_buffer *buffer = pick_buffer(server);
 	if (buffer == NULL) {
-		// Every buffer is still with the parent: try again at its release.
+		// Every buffer is still with the output: try again at its release.
 		server->frame_pending = true;
 		return;
 	}
@@ -333,6 +337,9 @@ void output_render(struct server *server)
 		xdg_surface_origin(window, &x, &y);
 		surface_for_each(window->surface, x, y, draw_surface, &ctx);
 	}
+	if (output != NULL && output->draw_overlay != NULL) {
+		output->draw_overlay(server->output_data, pass, &repaint);
+	}
 	struct mosaic_pass_completion done;
 	bool ok = mosaic_pass_submit(pass, &done);
 	if (ok) {
@@ -342,7 +349,8 @@ void output_render(struct server *server)
 				surface_for_each(window->surface, 0, 0, mark_used, &done.point);
 			}
 		}
-		// The parent (or the screenshot) reads the pixels with the CPU.
+		// The output (a parent, a display, a screenshot) reads the pixels
+		// once we present them; a CPU reader needs them finished.
 		ok = mosaic_renderer_wait_point(server->renderer, done.point, -1);
 	}
 
@@ -361,10 +369,10 @@ void output_render(struct server *server)
 	pixman_region32_copy(&server->damage_history[0], &server->damage);
 	server->frames++;
 
-	if (ok && server->parent != NULL) {
-		// The parent saw the previous frame: only this frame's damage
+	if (ok && output != NULL && output->present != NULL) {
+		// The output saw the previous frame: only this frame's damage
 		// changed for it, whatever this buffer's age made us redraw.
-		parent_present(server->parent, buffer, &server->damage);
+		output->present(server->output_data, buffer, &server->damage);
 	}
 	pixman_region32_clear(&server->damage);
 	pixman_region32_fini(&repaint);
@@ -372,7 +380,10 @@ void output_render(struct server *server)
 
 	if (ok && server->screenshot_due && !server->screenshot_done) {
 		server->screenshot_done = true;
-		if (!output_write_screenshot(server, buffer)) {
+		bool written = output != NULL && output->screenshot != NULL ?
+			output->screenshot(server->output_data, buffer) :
+			output_write_screenshot(server, buffer->buffer);
+		if (!written) {
 			server->exit_code = 1;
 			server->running = false;
 		} else if (server->quit_after_screenshot) {
@@ -400,10 +411,9 @@ void output_render(struct server *server)
  * Reads the output back through mosaic (a texture made from the output
  * buffer, read as RGBA bytes) and writes a PNG.
  */
-bool output_write_screenshot(struct server *server, struct output_buffer *buffer)
+bool output_write_screenshot(struct server *server, struct mosaic_buffer *buffer)
 {
-	struct mosaic_texture *texture = mosaic_texture_from_buffer(server->renderer,
-		buffer->buffer);
+	struct mosaic_texture *texture = mosaic_texture_from_buffer(server->renderer, buffer);
 	if (texture == NULL) {
 		fprintf(stderr, "screenshot: cannot read the output back\n");
 		return false;
