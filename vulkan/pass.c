@@ -5,6 +5,7 @@
 #include "private/buffer_access.h"
 #include "private/log.h"
 #include "private/touched.h"
+#include "vulkan/copy.h"
 #include "vulkan/vulkan_private.h"
 
 /* Quads the frame's first quad buffer holds (made when a pass begins). */
@@ -33,12 +34,35 @@ struct vk_pass {
 	uint32_t batch_first, batch_count;
 	/* Set when the pass takes the compute path: the draws kept until submit (compute.c). */
 	struct vk_compute_pass *compute;
+	/*
+	 * Graphics path: set until the render pass begins, while the draws are
+	 * leading copies and clears kept in `copies` (copy.c).
+	 */
+	bool leading;
+	bool in_render_pass;
+	struct vk_copy_ops copies;
 	bool failed;
 };
 
 static struct vk_pass *vk_pass_from_base(struct mosaic_pass *pass)
 {
 	return mosaic_container_of(pass, struct vk_pass, base);
+}
+
+static void begin_render_pass(struct vk_pass *pass);
+
+/* Records the kept leading copies, then begins the render pass. */
+static void end_leading(struct vk_pass *pass)
+{
+	if (!pass->leading) {
+		return;
+	}
+	pass->leading = false;
+	if (!vk_copy_record(pass->renderer, &pass->copies, pass->cb, pass->target,
+			pass->shm != NULL)) {
+		pass->failed = true;
+	}
+	begin_render_pass(pass);
 }
 
 /* Notes the bounding box of a draw's clip (CPU targets only). */
@@ -180,6 +204,11 @@ static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_
 	}
 	const struct mosaic_color *c = &opts->color;
 	add_touched(pass, opts->clip);
+	if (pass->leading && vk_copy_rect_ok(opts, pass->target) &&
+			vk_copy_add_clear(&pass->copies, opts, pass->target)) {
+		return;
+	}
+	end_leading(pass);
 	int n;
 	const pixman_box32_t *rects = pixman_region32_rectangles(opts->clip, &n);
 	if (opts->blend == MOSAIC_BLEND_NONE || c->a >= 1.0f) {
@@ -346,6 +375,14 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 	image->last_seq = r->current->seq;
 
 	add_touched(pass, opts->clip);
+	if (pass->leading) {
+		enum vk_copy_kind kind = vk_copy_texture_kind(r, opts, pass->target);
+		if (kind != VK_COPY_NONE && vk_copy_add_texture(&pass->copies, opts, kind,
+				pass->target)) {
+			return;
+		}
+		end_leading(pass);
+	}
 	if (ycbcr != NULL) {
 		bind_ycbcr(pass, ycbcr, ycbcr_pipeline);
 	} else {
@@ -382,6 +419,7 @@ static void begin_render_pass(struct vk_pass *pass)
 	if (pass->shm == NULL) {
 		vk_image_use(target, pass->cb, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL);
 	}
+	pass->in_render_pass = true;
 	VkRect2D area = { .extent = { (uint32_t)target->width, (uint32_t)target->height } };
 	vkCmdBeginRenderPass(pass->cb, &(VkRenderPassBeginInfo){
 		.sType = VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO,
@@ -396,8 +434,62 @@ static void begin_render_pass(struct vk_pass *pass)
 	});
 }
 
+/* The graphics path's first draw: leading copies are kept where the fast path is on. */
+static void start_graphics(struct vk_pass *pass)
+{
+	if (vk_copy_enabled()) {
+		pass->leading = true;
+	} else {
+		begin_render_pass(pass);
+	}
+}
+
+/*
+ * The compute path: its leading draws that are copies or whole-target clears
+ * are done as transfers before the dispatch, which then draws the rest; a
+ * copy of the whole target replaces everything before it.
+ */
+static bool record_compute_copies(struct vk_pass *pass, struct vk_compute_pass *cp)
+{
+	struct vk_renderer *r = pass->renderer;
+	if (!vk_copy_enabled()) {
+		return true;
+	}
+	const struct vk_compute_draw *draws;
+	size_t n_draws = vk_compute_pass_draws(cp, &draws);
+	size_t k = 0;
+	for (; k < n_draws; k++) {
+		const struct vk_compute_draw *d = &draws[k];
+		if (!d->texture) {
+			if (!vk_copy_rect_ok(&d->rect, pass->target) ||
+					!vk_copy_add_clear(&pass->copies, &d->rect, pass->target)) {
+				break;
+			}
+			continue;
+		}
+		enum vk_copy_kind kind = vk_copy_texture_kind(r, &d->tex, pass->target);
+		if (kind == VK_COPY_NONE) {
+			break;
+		}
+		struct vk_image *image = vk_texture_from_base(d->tex.texture)->image;
+		if (!vk_image_ready(image, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL)) {
+			VkCommandBuffer upload = vk_frame_upload_cb(r);
+			if (upload == VK_NULL_HANDLE) {
+				return false;
+			}
+			vk_image_use(image, upload, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL);
+		}
+		if (!vk_copy_add_texture(&pass->copies, &d->tex, kind, pass->target)) {
+			break;
+		}
+	}
+	vk_compute_pass_drop_front(cp, k);
+	return vk_copy_record(r, &pass->copies, pass->cb, pass->target, pass->shm != NULL);
+}
+
 static void pass_free(struct vk_pass *pass)
 {
+	vk_copy_ops_finish(&pass->copies);
 	vk_compute_pass_destroy(pass->compute);
 	pixman_region32_fini(&pass->touched);
 	mosaic_touched_finish(&pass->touched_boxes);
@@ -418,7 +510,7 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 	const struct vk_compute_draw *draws = NULL;
 	size_t n_draws = cp != NULL ? vk_compute_pass_draws(cp, &draws) : 0;
 	if (cp != NULL && !compute) {
-		begin_render_pass(pass);
+		start_graphics(pass);
 	}
 	for (size_t i = 0; i < n_draws; i++) {
 		if (compute) {
@@ -439,11 +531,21 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 			compute_ok = vk_shm_target_record_load(pass->shm, pass->base.buffer,
 				&pass->touched);
 		}
+		compute_ok = record_compute_copies(pass, cp) && compute_ok;
 		compute_ok = vk_compute_record(r, cp, pass->cb, pass->target, pass->shm != NULL) &&
 			compute_ok;
 	} else {
-		flush_batch(pass);
-		vkCmdEndRenderPass(pass->cb);
+		if (pass->leading && pass->copies.n > 0) {
+			// Only copies: no render pass at all.
+			pass->leading = false;
+			pass->failed = !vk_copy_record(r, &pass->copies, pass->cb, pass->target,
+				pass->shm != NULL) || pass->failed;
+		}
+		end_leading(pass);
+		if (pass->in_render_pass) {
+			flush_batch(pass);
+			vkCmdEndRenderPass(pass->cb);
+		}
 	}
 	if (frame->quads.buffer != VK_NULL_HANDLE) {
 		vk_host_buffer_flush_range(r, &frame->quads, 0,
@@ -610,8 +712,9 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 	}
 
 	target->last_seq = frame->seq;
+	r->last_copies = 0;
 	if (pass->compute == NULL) {
-		begin_render_pass(pass);
+		start_graphics(pass);
 	}
 	r->open_pass = pass;
 	mosaic_pass_init(&pass->base, &vk_pass_impl, renderer, buffer);

@@ -470,6 +470,8 @@ struct vk_renderer {
 	struct vk_compute *compute;
 	/* The path the last submitted pass took ("graphics" or "compute"), or NULL. */
 	const char *last_path;
+	/* Draws the last submitted pass did as transfers (copy.c). */
+	uint32_t last_copies;
 
 	/* Scratch arrays reused between calls. */
 	void *scratch;
@@ -817,6 +819,9 @@ bool vk_compute_pass_supported(struct vk_renderer *r, struct vk_compute_pass *cp
  */
 bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkCommandBuffer cb,
 	struct vk_image *target, bool shm);
+
+/* Drops the first `n` kept draws (done otherwise, by the copy fast path). */
+void vk_compute_pass_drop_front(struct vk_compute_pass *cp, size_t n);
 
 /* pass.c */
 struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
