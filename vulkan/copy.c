@@ -134,12 +134,13 @@ static struct vk_copy_op *add_op(struct vk_copy_ops *ops, const pixman_region32_
 }
 
 bool vk_copy_add_texture(struct vk_copy_ops *ops, const struct mosaic_texture_options *opts,
-	enum vk_copy_kind kind, const struct vk_image *target)
+	enum vk_copy_kind kind, const struct vk_image *target, uint32_t draw)
 {
 	struct vk_copy_op *op = add_op(ops, opts->clip, target);
 	if (op == NULL) {
 		return false;
 	}
+	op->draw = draw;
 	op->src = vk_texture_from_base(opts->texture)->image;
 	vk_image_ref(op->src);
 	op->blit = kind == VK_COPY_BLIT;
@@ -149,12 +150,13 @@ bool vk_copy_add_texture(struct vk_copy_ops *ops, const struct mosaic_texture_op
 }
 
 bool vk_copy_add_clear(struct vk_copy_ops *ops, const struct mosaic_rect_options *opts,
-	const struct vk_image *target)
+	const struct vk_image *target, uint32_t draw)
 {
 	struct vk_copy_op *op = add_op(ops, opts->clip, target);
 	if (op == NULL) {
 		return false;
 	}
+	op->draw = draw;
 	const struct mosaic_color *c = &opts->color;
 	op->color = (VkClearColorValue){ .float32 = { c->r, c->g, c->b, c->a } };
 	return true;
@@ -222,7 +224,7 @@ static bool record_op(struct vk_renderer *r, const struct vk_copy_op *op, VkComm
 }
 
 bool vk_copy_record(struct vk_renderer *r, struct vk_copy_ops *ops, VkCommandBuffer cb,
-	struct vk_image *target, bool shm)
+	struct vk_image *target, bool shm, struct vk_timer *timer)
 {
 	if (ops->n == 0) {
 		return true;
@@ -252,6 +254,7 @@ bool vk_copy_record(struct vk_renderer *r, struct vk_copy_ops *ops, VkCommandBuf
 				}, 0, NULL, 0, NULL);
 		}
 		ok = record_op(r, &ops->ops[i], cb, target);
+		vk_draw_timer_mark(timer, cb, ops->ops[i].draw);
 	}
 	r->last_copies += (uint32_t)ops->n;
 	if (shm) {

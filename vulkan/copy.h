@@ -24,6 +24,8 @@ struct vk_copy_op {
 	int32_t dx, dy;
 	/* The target pixels written. */
 	pixman_region32_t rects;
+	/* The draw's index in the pass (per-draw timers). */
+	uint32_t draw;
 };
 
 struct vk_copy_ops {
@@ -45,15 +47,16 @@ bool vk_copy_rect_ok(const struct mosaic_rect_options *opts, const struct vk_ima
  * must be ready for sampling in this frame already.
  */
 bool vk_copy_add_texture(struct vk_copy_ops *ops, const struct mosaic_texture_options *opts,
-	enum vk_copy_kind kind, const struct vk_image *target);
+	enum vk_copy_kind kind, const struct vk_image *target, uint32_t draw);
 bool vk_copy_add_clear(struct vk_copy_ops *ops, const struct mosaic_rect_options *opts,
-	const struct vk_image *target);
+	const struct vk_image *target, uint32_t draw);
 /*
- * Records the kept draws into `cb` and empties `ops`. A CPU target (`shm`)
- * is left in COLOR_ATTACHMENT_OPTIMAL, others in TRANSFER_DST_OPTIMAL.
+ * Records the kept draws into `cb` (a timestamp after each for a per-draw
+ * `timer`, or NULL) and empties `ops`. A CPU target (`shm`) is left in
+ * COLOR_ATTACHMENT_OPTIMAL, others in TRANSFER_DST_OPTIMAL.
  */
 bool vk_copy_record(struct vk_renderer *r, struct vk_copy_ops *ops, VkCommandBuffer cb,
-	struct vk_image *target, bool shm);
+	struct vk_image *target, bool shm, struct vk_timer *timer);
 void vk_copy_ops_finish(struct vk_copy_ops *ops);
 
 #endif

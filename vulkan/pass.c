@@ -41,6 +41,9 @@ struct vk_pass {
 	bool leading;
 	bool in_render_pass;
 	struct vk_copy_ops copies;
+	/* Set where the timer measures each draw; draws added so far (the next one's index). */
+	struct vk_timer *draw_timer;
+	uint32_t n_draws;
 	bool failed;
 };
 
@@ -59,11 +62,14 @@ static void end_leading(struct vk_pass *pass)
 	}
 	pass->leading = false;
 	if (!vk_copy_record(pass->renderer, &pass->copies, pass->cb, pass->target,
-			pass->shm != NULL)) {
+			pass->shm != NULL, pass->draw_timer)) {
 		pass->failed = true;
 	}
 	begin_render_pass(pass);
 }
+
+/* A per-draw timer: the timestamp that ends draw `draw` (the batch is drawn first). */
+static void end_draw(struct vk_pass *pass, uint32_t draw);
 
 /* Notes the bounding box of a draw's clip (CPU targets only). */
 static void add_touched(struct vk_pass *pass, const pixman_region32_t *clip)
@@ -198,6 +204,7 @@ static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_
 	if (pass->failed) {
 		return;
 	}
+	uint32_t draw = pass->n_draws++;
 	if (pass->compute != NULL) {
 		pass->failed = !vk_compute_add_rect(pass->compute, opts);
 		return;
@@ -205,7 +212,7 @@ static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_
 	const struct mosaic_color *c = &opts->color;
 	add_touched(pass, opts->clip);
 	if (pass->leading && vk_copy_rect_ok(opts, pass->target) &&
-			vk_copy_add_clear(&pass->copies, opts, pass->target)) {
+			vk_copy_add_clear(&pass->copies, opts, pass->target, draw)) {
 		return;
 	}
 	end_leading(pass);
@@ -236,6 +243,7 @@ static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_
 			.colorAttachment = 0,
 			.clearValue.color.float32 = { c->r, c->g, c->b, c->a },
 		}, (uint32_t)n, clears);
+		end_draw(pass, draw);
 		return;
 	}
 	bind_pipeline(pass, opts->blend, VK_PIPELINE_COLOR);
@@ -254,6 +262,7 @@ static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_
 	memset(quad->texel_size, 0, sizeof(quad->texel_size));
 	memcpy(quad->color, (float[4]){ c->r, c->g, c->b, c->a }, sizeof(quad->color));
 	draw_clipped(pass, &opts->box, opts->clip);
+	end_draw(pass, draw);
 }
 
 /*
@@ -338,6 +347,7 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 	if (pass->failed) {
 		return;
 	}
+	uint32_t draw = pass->n_draws++;
 	struct vk_texture *texture = vk_texture_from_base(opts->texture);
 	struct vk_image *image = texture->image;
 	if (image == pass->target) {
@@ -378,7 +388,7 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 	if (pass->leading) {
 		enum vk_copy_kind kind = vk_copy_texture_kind(r, opts, pass->target);
 		if (kind != VK_COPY_NONE && vk_copy_add_texture(&pass->copies, opts, kind,
-				pass->target)) {
+				pass->target, draw)) {
 			return;
 		}
 		end_leading(pass);
@@ -410,6 +420,15 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 	texel_map(opts, quad);
 	memcpy(quad->color, (float[4]){ *opts->alpha, 0.0f, 0.0f, 0.0f }, sizeof(quad->color));
 	draw_clipped(pass, &opts->dst_box, opts->clip);
+	end_draw(pass, draw);
+}
+
+static void end_draw(struct vk_pass *pass, uint32_t draw)
+{
+	if (pass->draw_timer != NULL) {
+		flush_batch(pass);
+		vk_draw_timer_mark(pass->draw_timer, pass->cb, draw);
+	}
 }
 
 /* Starts the render pass instance the graphics path draws in. */
@@ -452,17 +471,15 @@ static void start_graphics(struct vk_pass *pass)
 static bool record_compute_copies(struct vk_pass *pass, struct vk_compute_pass *cp)
 {
 	struct vk_renderer *r = pass->renderer;
-	if (!vk_copy_enabled()) {
-		return true;
-	}
 	const struct vk_compute_draw *draws;
 	size_t n_draws = vk_compute_pass_draws(cp, &draws);
 	size_t k = 0;
-	for (; k < n_draws; k++) {
+	for (; k < n_draws && vk_copy_enabled(); k++) {
 		const struct vk_compute_draw *d = &draws[k];
 		if (!d->texture) {
 			if (!vk_copy_rect_ok(&d->rect, pass->target) ||
-					!vk_copy_add_clear(&pass->copies, &d->rect, pass->target)) {
+					!vk_copy_add_clear(&pass->copies, &d->rect, pass->target,
+						(uint32_t)k)) {
 				break;
 			}
 			continue;
@@ -479,12 +496,28 @@ static bool record_compute_copies(struct vk_pass *pass, struct vk_compute_pass *
 			}
 			vk_image_use(image, upload, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL);
 		}
-		if (!vk_copy_add_texture(&pass->copies, &d->tex, kind, pass->target)) {
+		if (!vk_copy_add_texture(&pass->copies, &d->tex, kind, pass->target,
+				(uint32_t)k)) {
 			break;
 		}
 	}
+	if (pass->draw_timer != NULL) {
+		// The dispatch's time is shared by the pixels of the draws it does.
+		for (size_t i = k; i < n_draws; i++) {
+			int n;
+			const pixman_box32_t *b = pixman_region32_rectangles(&draws[i].clip, &n);
+			uint64_t pixels = 0;
+			for (int j = 0; j < n; j++) {
+				pixels += (uint64_t)(b[j].x2 - b[j].x1) * (uint64_t)(b[j].y2 - b[j].y1);
+			}
+			if (!vk_draw_timer_weigh(pass->draw_timer, (uint32_t)i, pixels)) {
+				return false;
+			}
+		}
+	}
 	vk_compute_pass_drop_front(cp, k);
-	return vk_copy_record(r, &pass->copies, pass->cb, pass->target, pass->shm != NULL);
+	return vk_copy_record(r, &pass->copies, pass->cb, pass->target, pass->shm != NULL,
+		pass->draw_timer);
 }
 
 static void pass_free(struct vk_pass *pass)
@@ -510,6 +543,8 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 	const struct vk_compute_draw *draws = NULL;
 	size_t n_draws = cp != NULL ? vk_compute_pass_draws(cp, &draws) : 0;
 	if (cp != NULL && !compute) {
+		// The draws are counted again as they are replayed.
+		pass->n_draws = 0;
 		start_graphics(pass);
 	}
 	for (size_t i = 0; i < n_draws; i++) {
@@ -534,12 +569,13 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 		compute_ok = record_compute_copies(pass, cp) && compute_ok;
 		compute_ok = vk_compute_record(r, cp, pass->cb, pass->target, pass->shm != NULL) &&
 			compute_ok;
+		vk_draw_timer_mark(pass->draw_timer, pass->cb, VK_DRAW_TIMER_DISPATCH);
 	} else {
 		if (pass->leading && pass->copies.n > 0) {
 			// Only copies: no render pass at all.
 			pass->leading = false;
 			pass->failed = !vk_copy_record(r, &pass->copies, pass->cb, pass->target,
-				pass->shm != NULL) || pass->failed;
+				pass->shm != NULL, pass->draw_timer) || pass->failed;
 		}
 		end_leading(pass);
 		if (pass->in_render_pass) {
@@ -553,6 +589,9 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 	}
 	if (pass->timer != NULL) {
 		vkCmdWriteTimestamp(pass->cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, frame->queries, 1);
+	}
+	if (pass->draw_timer != NULL) {
+		vk_draw_timer_end(pass->draw_timer, pass->n_draws);
 	}
 	bool ok = !pass->failed && compute_ok;
 	if (pass->target->linear != NULL) {
@@ -709,6 +748,11 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 		frame->timer = pass->timer;
 		vkCmdResetQueryPool(pass->cb, frame->queries, 0, 2);
 		vkCmdWriteTimestamp(pass->cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, frame->queries, 0);
+		// Without its pool (logged) the pass is timed as a whole only.
+		if (options->timer->per_draw && vk_draw_timer_begin(r, pass->timer, pass->cb)) {
+			pass->draw_timer = pass->timer;
+		}
+		pass->timer->draws_valid = false;
 	}
 
 	target->last_seq = frame->seq;
