@@ -118,14 +118,17 @@ void vk_draw_timer_read(struct vk_renderer *r, struct vk_frame *f, struct vk_tim
 	for (uint32_t i = 0; i < t->n_draws; i++) {
 		t->draw_ns[i] = t->overflow ? -1 : 0;
 	}
-	uint64_t *ts = vk_scratch(r, ((size_t)n + 1) * sizeof(*ts));
+	// Not the renderer's scratch array: frames complete inside calls that hold it.
+	uint64_t *ts = malloc(((size_t)n + 1) * sizeof(*ts));
 	if (ts == NULL) {
+		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
 		return;
 	}
 	VkResult res = vkGetQueryPoolResults(r->dev, f->draw_queries, 0, n + 1,
 		((size_t)n + 1) * sizeof(*ts), ts, sizeof(*ts), VK_QUERY_RESULT_64_BIT);
 	if (res != VK_SUCCESS) {
 		vk_fail(r, res, "vkGetQueryPoolResults");
+		free(ts);
 		return;
 	}
 	uint64_t mask = r->feat.timestamp_bits >= 64 ? UINT64_MAX :
@@ -147,6 +150,7 @@ void vk_draw_timer_read(struct vk_renderer *r, struct vk_frame *f, struct vk_tim
 			t->draw_ns[i] += (int64_t)(ns * (double)t->weights[i] / (double)total_weight);
 		}
 	}
+	free(ts);
 	t->draws_valid = true;
 }
 

@@ -251,7 +251,8 @@ enum mosaic_draw_times {
  * stores the kind of measurement in `kind` (may be NULL) and returns the
  * number of draws of the pass, which may be more than `cap`. Returns 0 with
  * MOSAIC_DRAW_TIMES_UNSUPPORTED where the backend cannot measure draws
- * (pixman and GLES today) or the timer was made without per_draw.
+ * (pixman has no timer at all; GLES times whole passes only), the timer was
+ * made without per_draw, or no pass measured with it has completed.
  */
 size_t mosaic_render_timer_get_draw_times(struct mosaic_render_timer *timer, int64_t *out_ns,
 	size_t cap, enum mosaic_draw_times *kind);
