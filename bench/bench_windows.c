@@ -290,6 +290,10 @@ static struct results measure(const struct bench_options *options, double bandwi
 	struct textures t;
 	make_textures(renderer, &t);
 	int runs = options->runs;
+	bool vulkan = false;
+#if MOSAIC_HAS_VULKAN
+	vulkan = mosaic_renderer_is_vulkan(renderer);
+#endif
 	for (int s = 0; s < SCENE_COUNT; s++) {
 		draw(renderer, output, (enum scene_kind)s, &t, timer, 1, NULL, NULL); // warm-up
 	}
@@ -300,7 +304,7 @@ static struct results measure(const struct bench_options *options, double bandwi
 			NULL);
 		print_timings(scene_names[s], &res.scene[s], s == SCENE_CLEAR ? NULL :
 			&res.scene[SCENE_CLEAR], floor_ms);
-		if (s == SCENE_FULLSCREEN) {
+		if (s == SCENE_FULLSCREEN && vulkan) {
 			// The same frame drawn as a shaded quad (Vulkan's copy fast path off).
 			setenv("MOSAIC_VK_COPY", "0", 1);
 			res.fullscreen_no_copy = draw(renderer, output, SCENE_FULLSCREEN, &t, timer,

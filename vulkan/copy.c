@@ -224,7 +224,7 @@ static bool record_op(struct vk_renderer *r, const struct vk_copy_op *op, VkComm
 }
 
 bool vk_copy_record(struct vk_renderer *r, struct vk_copy_ops *ops, VkCommandBuffer cb,
-	struct vk_image *target, bool shm, struct vk_timer *timer)
+	struct vk_image *target, bool shm, struct vk_timer *timer, pixman_region32_t *written)
 {
 	if (ops->n == 0) {
 		return true;
@@ -255,6 +255,11 @@ bool vk_copy_record(struct vk_renderer *r, struct vk_copy_ops *ops, VkCommandBuf
 		}
 		ok = record_op(r, &ops->ops[i], cb, target);
 		vk_draw_timer_mark(timer, cb, ops->ops[i].draw);
+		// Every kept draw replaces its pixels: copies are opaque or blend-none.
+		if (!pixman_region32_union(written, written, &ops->ops[i].rects)) {
+			pixman_region32_fini(written);
+			pixman_region32_init(written);
+		}
 	}
 	r->last_copies += (uint32_t)ops->n;
 	if (shm) {

@@ -53,10 +53,12 @@ bool vk_copy_add_clear(struct vk_copy_ops *ops, const struct mosaic_rect_options
 /*
  * Records the kept draws into `cb` (a timestamp after each for a per-draw
  * `timer`, or NULL) and empties `ops`. A CPU target (`shm`) is left in
- * COLOR_ATTACHMENT_OPTIMAL, others in TRANSFER_DST_OPTIMAL.
+ * COLOR_ATTACHMENT_OPTIMAL, others in TRANSFER_DST_OPTIMAL. The pixels the
+ * draws replace entirely are added to `written` (where pixman runs out of
+ * memory it is emptied: never more than was written).
  */
 bool vk_copy_record(struct vk_renderer *r, struct vk_copy_ops *ops, VkCommandBuffer cb,
-	struct vk_image *target, bool shm, struct vk_timer *timer);
+	struct vk_image *target, bool shm, struct vk_timer *timer, pixman_region32_t *written);
 void vk_copy_ops_finish(struct vk_copy_ops *ops);
 
 #endif

@@ -21,6 +21,8 @@ struct vk_pass {
 	/* Pixels the draws may change (CPU targets): only these are copied. */
 	struct mosaic_touched touched_boxes;
 	pixman_region32_t touched;
+	/* Pixels the copy fast path replaced entirely: a CPU target need not load them. */
+	pixman_region32_t written;
 	struct vk_render_setup *setup;
 	struct vk_timer *timer;
 	VkPipeline bound_pipeline;
@@ -62,7 +64,7 @@ static void end_leading(struct vk_pass *pass)
 	}
 	pass->leading = false;
 	if (!vk_copy_record(pass->renderer, &pass->copies, pass->cb, pass->target,
-			pass->shm != NULL, pass->draw_timer)) {
+			pass->shm != NULL, pass->draw_timer, &pass->written)) {
 		pass->failed = true;
 	}
 	begin_render_pass(pass);
@@ -517,11 +519,28 @@ static bool record_compute_copies(struct vk_pass *pass, struct vk_compute_pass *
 	}
 	vk_compute_pass_drop_front(cp, k);
 	return vk_copy_record(r, &pass->copies, pass->cb, pass->target, pass->shm != NULL,
-		pass->draw_timer);
+		pass->draw_timer, &pass->written);
+}
+
+/* Loads a CPU target's touched pixels, but those the copy fast path replaces. */
+static bool record_load(struct vk_pass *pass)
+{
+	pixman_region32_t load;
+	pixman_region32_init(&load);
+	if (!pixman_region32_subtract(&load, &pass->touched, &pass->written)) {
+		// More is loaded, never less.
+		pixman_region32_fini(&load);
+		pixman_region32_init(&load);
+		pixman_region32_copy(&load, &pass->touched);
+	}
+	bool ok = vk_shm_target_record_load(pass->shm, pass->base.buffer, &load);
+	pixman_region32_fini(&load);
+	return ok;
 }
 
 static void pass_free(struct vk_pass *pass)
 {
+	pixman_region32_fini(&pass->written);
 	vk_copy_ops_finish(&pass->copies);
 	vk_compute_pass_destroy(pass->compute);
 	pixman_region32_fini(&pass->touched);
@@ -560,13 +579,13 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 	r->last_path = compute ? "compute" : "graphics";
 	bool compute_ok = true;
 	if (compute) {
+		// The copies first: a CPU target's load leaves out what they replace.
+		compute_ok = record_compute_copies(pass, cp);
 		if (pass->shm != NULL) {
 			mosaic_touched_build(&pass->touched_boxes, &pass->touched, 256);
 			// Into the upload command buffer, which runs before the dispatch.
-			compute_ok = vk_shm_target_record_load(pass->shm, pass->base.buffer,
-				&pass->touched);
+			compute_ok = record_load(pass) && compute_ok;
 		}
-		compute_ok = record_compute_copies(pass, cp) && compute_ok;
 		compute_ok = vk_compute_record(r, cp, pass->cb, pass->target, pass->shm != NULL) &&
 			compute_ok;
 		vk_draw_timer_mark(pass->draw_timer, pass->cb, VK_DRAW_TIMER_DISPATCH);
@@ -575,7 +594,7 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 			// Only copies: no render pass at all.
 			pass->leading = false;
 			pass->failed = !vk_copy_record(r, &pass->copies, pass->cb, pass->target,
-				pass->shm != NULL, pass->draw_timer) || pass->failed;
+				pass->shm != NULL, pass->draw_timer, &pass->written) || pass->failed;
 		}
 		end_leading(pass);
 		if (pass->in_render_pass) {
@@ -602,8 +621,7 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 		if (!compute) {
 			mosaic_touched_build(&pass->touched_boxes, &pass->touched, 256);
 			// Recorded last, run first: the upload command buffer precedes the draws.
-			ok = vk_shm_target_record_load(pass->shm, pass->base.buffer, &pass->touched) &&
-				ok;
+			ok = record_load(pass) && ok;
 		}
 		ok = vk_shm_target_record_store(pass->shm, pass->cb, &pass->touched) && ok;
 	}
@@ -661,6 +679,7 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 	pass->renderer = r;
 	pass->scissor = (pixman_box32_t){ 0, 0, -1, -1 };
 	pixman_region32_init(&pass->touched);
+	pixman_region32_init(&pass->written);
 	mosaic_touched_init(&pass->touched_boxes);
 
 	if (mosaic_buffer_is_vulkan(buffer)) {
@@ -768,6 +787,7 @@ err_target:
 	vk_compute_pass_destroy(pass->compute);
 	vk_image_unref(pass->target);
 err:
+	pixman_region32_fini(&pass->written);
 	pixman_region32_fini(&pass->touched);
 	mosaic_touched_finish(&pass->touched_boxes);
 	free(pass);
