@@ -115,6 +115,15 @@
  * chosen, so that renderers on different paths share opaque-fd images made
  * alike.
  *
+ * Copy fast path (both paths): a pass's leading draws that only move
+ * pixels are done as transfers before the render pass or the dispatch
+ * (mosaic_vulkan_renderer_get_copy_count()); into a CPU buffer, the pixels
+ * they replace are not copied in first. Per-draw GPU times
+ * (mosaic_render_timer_options.per_draw) are timestamps after each draw on
+ * the graphics path, and on the compute path the dispatch's time shared
+ * out by the pixels of each draw (MOSAIC_DRAW_TIMES_GPU_ESTIMATE); the
+ * compute path measures no cost per tile.
+ *
  * A failed submission (mosaic_pass_submit() returns false with a log line)
  * runs none of its commands: uploads recorded for it (texture updates since
  * the previous submission) are lost, and a texture updated then shows what
