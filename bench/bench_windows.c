@@ -316,8 +316,10 @@ static struct results measure(const struct bench_options *options, double bandwi
 		if (s == SCENE_SMALL) {
 			const struct timings *clear = &res.scene[SCENE_CLEAR];
 			printf("  CPU per draw: %.2f us (%.2f us more than the clear-only frame's "
-				"draw)\n", res.scene[s].cpu_ms * 1e3 / (N_SMALL + 1),
-				(res.scene[s].cpu_ms - clear->cpu_ms) * 1e3 / N_SMALL);
+				"draw)%s\n", res.scene[s].cpu_ms * 1e3 / (N_SMALL + 1),
+				(res.scene[s].cpu_ms - clear->cpu_ms) * 1e3 / N_SMALL,
+				options->shm_target ? "; a CPU target's submit waits for the GPU: "
+				"this includes the GPU time" : "");
 		}
 	}
 	print_per_draw(renderer, output, &t, options, &res.scene[SCENE_WINDOWS]);
