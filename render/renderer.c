@@ -439,6 +439,44 @@ MOSAIC_EXPORT struct mosaic_render_timer *mosaic_render_timer_create(
 	return timer;
 }
 
+MOSAIC_EXPORT struct mosaic_render_timer *mosaic_render_timer_create_with_options(
+	struct mosaic_renderer *renderer, const struct mosaic_render_timer_options *options)
+{
+	struct mosaic_render_timer *timer = mosaic_render_timer_create(renderer);
+	if (timer != NULL && options != NULL && options->per_draw) {
+		if (timer->impl->get_draw_times == NULL) {
+			mosaic_log(MOSAIC_LOG_DEBUG, "the %s renderer cannot measure draws",
+				renderer->impl->name);
+		}
+		timer->per_draw = true;
+	}
+	return timer;
+}
+
+MOSAIC_EXPORT size_t mosaic_render_timer_get_draw_times(struct mosaic_render_timer *timer,
+	int64_t *out_ns, size_t cap, enum mosaic_draw_times *kind)
+{
+	enum mosaic_draw_times unused;
+	kind = kind != NULL ? kind : &unused;
+	*kind = MOSAIC_DRAW_TIMES_UNSUPPORTED;
+	if (timer == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "timer: no timer given");
+		return 0;
+	}
+	if (out_ns == NULL && cap > 0) {
+		mosaic_log(MOSAIC_LOG_ERROR, "timer: no array for %zu draw times", cap);
+		return 0;
+	}
+	if (!timer->per_draw || timer->impl->get_draw_times == NULL) {
+		return 0;
+	}
+	struct mosaic_renderer *renderer = timer->renderer;
+	mosaic_call_enter(renderer);
+	size_t n = timer->impl->get_draw_times(timer, out_ns, cap, kind);
+	mosaic_call_leave(renderer);
+	return n;
+}
+
 MOSAIC_EXPORT int64_t mosaic_render_timer_get_duration_ns(struct mosaic_render_timer *timer)
 {
 	if (timer == NULL) {

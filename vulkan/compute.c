@@ -394,6 +394,16 @@ bool vk_compute_add_texture(struct vk_compute_pass *cp,
 	return true;
 }
 
+void vk_compute_pass_drop_front(struct vk_compute_pass *cp, size_t n)
+{
+	for (size_t i = 0; i < n && i < cp->n_draws; i++) {
+		pixman_region32_fini(&cp->draws[i].clip);
+	}
+	n = n < cp->n_draws ? n : cp->n_draws;
+	memmove(cp->draws, cp->draws + n, (cp->n_draws - n) * sizeof(*cp->draws));
+	cp->n_draws -= n;
+}
+
 size_t vk_compute_pass_draws(struct vk_compute_pass *cp, const struct vk_compute_draw **draws)
 {
 	// The array may have moved since the draws were added: point them at their copies now.

@@ -192,6 +192,7 @@ void vk_frames_finish(struct vk_renderer *r)
 		free(f->used);
 		vk_host_buffer_finish(r, &f->quads);
 		vkDestroyQueryPool(r->dev, f->queries, NULL);
+		vkDestroyQueryPool(r->dev, f->draw_queries, NULL);
 		vkDestroySemaphore(r->dev, f->signal_semaphore, NULL);
 		for (int j = 0; j < VK_MAX_WAIT_SYNC_FILES; j++) {
 			vkDestroySemaphore(r->dev, f->wait_semaphores[j], NULL);
@@ -255,6 +256,9 @@ static void read_timer(struct vk_renderer *r, struct vk_frame *f)
 		(UINT64_C(1) << r->feat.timestamp_bits) - 1;
 	uint64_t ticks = (ts[1] - ts[0]) & mask;
 	timer->duration_ns = (int64_t)((double)ticks * r->feat.timestamp_period);
+	if (timer->base.per_draw && f->draw_queries != VK_NULL_HANDLE) {
+		vk_draw_timer_read(r, f, timer);
+	}
 }
 
 /* The slot with sequence number `seq`, if it is still in the ring. */
@@ -660,12 +664,24 @@ static void vk_timer_destroy(struct mosaic_render_timer *base)
 			timer->renderer->frames[i].timer = NULL;
 		}
 	}
+	vk_draw_timer_finish(timer);
 	free(timer);
+}
+
+static size_t vk_timer_get_draw_times(struct mosaic_render_timer *base, int64_t *out_ns,
+	size_t cap, enum mosaic_draw_times *kind)
+{
+	struct vk_timer *timer = timer_from_base(base);
+	if (timer->pending && !vk_wait_seq(timer->renderer, timer->seq, -1)) {
+		return 0;
+	}
+	return timer->pending ? 0 : vk_draw_timer_get(timer, out_ns, cap, kind);
 }
 
 static const struct mosaic_render_timer_impl vk_timer_impl = {
 	.get_duration_ns = vk_timer_get_duration_ns,
 	.destroy = vk_timer_destroy,
+	.get_draw_times = vk_timer_get_draw_times,
 };
 
 struct mosaic_render_timer *vk_timer_create(struct mosaic_renderer *renderer)

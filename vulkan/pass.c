@@ -5,6 +5,7 @@
 #include "private/buffer_access.h"
 #include "private/log.h"
 #include "private/touched.h"
+#include "vulkan/copy.h"
 #include "vulkan/vulkan_private.h"
 
 /* Quads the frame's first quad buffer holds (made when a pass begins). */
@@ -20,6 +21,8 @@ struct vk_pass {
 	/* Pixels the draws may change (CPU targets): only these are copied. */
 	struct mosaic_touched touched_boxes;
 	pixman_region32_t touched;
+	/* Pixels the copy fast path replaced entirely: a CPU target need not load them. */
+	pixman_region32_t written;
 	struct vk_render_setup *setup;
 	struct vk_timer *timer;
 	VkPipeline bound_pipeline;
@@ -33,6 +36,16 @@ struct vk_pass {
 	uint32_t batch_first, batch_count;
 	/* Set when the pass takes the compute path: the draws kept until submit (compute.c). */
 	struct vk_compute_pass *compute;
+	/*
+	 * Graphics path: set until the render pass begins, while the draws are
+	 * leading copies and clears kept in `copies` (copy.c).
+	 */
+	bool leading;
+	bool in_render_pass;
+	struct vk_copy_ops copies;
+	/* Set where the timer measures each draw; draws added so far (the next one's index). */
+	struct vk_timer *draw_timer;
+	uint32_t n_draws;
 	bool failed;
 };
 
@@ -40,6 +53,25 @@ static struct vk_pass *vk_pass_from_base(struct mosaic_pass *pass)
 {
 	return mosaic_container_of(pass, struct vk_pass, base);
 }
+
+static void begin_render_pass(struct vk_pass *pass);
+
+/* Records the kept leading copies, then begins the render pass. */
+static void end_leading(struct vk_pass *pass)
+{
+	if (!pass->leading) {
+		return;
+	}
+	pass->leading = false;
+	if (!vk_copy_record(pass->renderer, &pass->copies, pass->cb, pass->target,
+			pass->shm != NULL, pass->draw_timer, &pass->written)) {
+		pass->failed = true;
+	}
+	begin_render_pass(pass);
+}
+
+/* A per-draw timer: the timestamp that ends draw `draw` (the batch is drawn first). */
+static void end_draw(struct vk_pass *pass, uint32_t draw);
 
 /* Notes the bounding box of a draw's clip (CPU targets only). */
 static void add_touched(struct vk_pass *pass, const pixman_region32_t *clip)
@@ -174,12 +206,18 @@ static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_
 	if (pass->failed) {
 		return;
 	}
+	uint32_t draw = pass->n_draws++;
 	if (pass->compute != NULL) {
 		pass->failed = !vk_compute_add_rect(pass->compute, opts);
 		return;
 	}
 	const struct mosaic_color *c = &opts->color;
 	add_touched(pass, opts->clip);
+	if (pass->leading && vk_copy_rect_ok(opts, pass->target) &&
+			vk_copy_add_clear(&pass->copies, opts, pass->target, draw)) {
+		return;
+	}
+	end_leading(pass);
 	int n;
 	const pixman_box32_t *rects = pixman_region32_rectangles(opts->clip, &n);
 	if (opts->blend == MOSAIC_BLEND_NONE || c->a >= 1.0f) {
@@ -207,6 +245,7 @@ static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_
 			.colorAttachment = 0,
 			.clearValue.color.float32 = { c->r, c->g, c->b, c->a },
 		}, (uint32_t)n, clears);
+		end_draw(pass, draw);
 		return;
 	}
 	bind_pipeline(pass, opts->blend, VK_PIPELINE_COLOR);
@@ -225,6 +264,7 @@ static void vk_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_
 	memset(quad->texel_size, 0, sizeof(quad->texel_size));
 	memcpy(quad->color, (float[4]){ c->r, c->g, c->b, c->a }, sizeof(quad->color));
 	draw_clipped(pass, &opts->box, opts->clip);
+	end_draw(pass, draw);
 }
 
 /*
@@ -309,6 +349,7 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 	if (pass->failed) {
 		return;
 	}
+	uint32_t draw = pass->n_draws++;
 	struct vk_texture *texture = vk_texture_from_base(opts->texture);
 	struct vk_image *image = texture->image;
 	if (image == pass->target) {
@@ -346,6 +387,14 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 	image->last_seq = r->current->seq;
 
 	add_touched(pass, opts->clip);
+	if (pass->leading) {
+		enum vk_copy_kind kind = vk_copy_texture_kind(r, opts, pass->target);
+		if (kind != VK_COPY_NONE && vk_copy_add_texture(&pass->copies, opts, kind,
+				pass->target, draw)) {
+			return;
+		}
+		end_leading(pass);
+	}
 	if (ycbcr != NULL) {
 		bind_ycbcr(pass, ycbcr, ycbcr_pipeline);
 	} else {
@@ -373,6 +422,15 @@ static void vk_pass_add_texture(struct mosaic_pass *base,
 	texel_map(opts, quad);
 	memcpy(quad->color, (float[4]){ *opts->alpha, 0.0f, 0.0f, 0.0f }, sizeof(quad->color));
 	draw_clipped(pass, &opts->dst_box, opts->clip);
+	end_draw(pass, draw);
+}
+
+static void end_draw(struct vk_pass *pass, uint32_t draw)
+{
+	if (pass->draw_timer != NULL) {
+		flush_batch(pass);
+		vk_draw_timer_mark(pass->draw_timer, pass->cb, draw);
+	}
 }
 
 /* Starts the render pass instance the graphics path draws in. */
@@ -382,6 +440,7 @@ static void begin_render_pass(struct vk_pass *pass)
 	if (pass->shm == NULL) {
 		vk_image_use(target, pass->cb, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL);
 	}
+	pass->in_render_pass = true;
 	VkRect2D area = { .extent = { (uint32_t)target->width, (uint32_t)target->height } };
 	vkCmdBeginRenderPass(pass->cb, &(VkRenderPassBeginInfo){
 		.sType = VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO,
@@ -396,8 +455,93 @@ static void begin_render_pass(struct vk_pass *pass)
 	});
 }
 
+/* The graphics path's first draw: leading copies are kept where the fast path is on. */
+static void start_graphics(struct vk_pass *pass)
+{
+	if (vk_copy_enabled()) {
+		pass->leading = true;
+	} else {
+		begin_render_pass(pass);
+	}
+}
+
+/*
+ * The compute path: its leading draws that are copies or whole-target clears
+ * are done as transfers before the dispatch, which then draws the rest; a
+ * copy of the whole target replaces everything before it.
+ */
+static bool record_compute_copies(struct vk_pass *pass, struct vk_compute_pass *cp)
+{
+	struct vk_renderer *r = pass->renderer;
+	const struct vk_compute_draw *draws;
+	size_t n_draws = vk_compute_pass_draws(cp, &draws);
+	size_t k = 0;
+	for (; k < n_draws && vk_copy_enabled(); k++) {
+		const struct vk_compute_draw *d = &draws[k];
+		if (!d->texture) {
+			if (!vk_copy_rect_ok(&d->rect, pass->target) ||
+					!vk_copy_add_clear(&pass->copies, &d->rect, pass->target,
+						(uint32_t)k)) {
+				break;
+			}
+			continue;
+		}
+		enum vk_copy_kind kind = vk_copy_texture_kind(r, &d->tex, pass->target);
+		if (kind == VK_COPY_NONE) {
+			break;
+		}
+		struct vk_image *image = vk_texture_from_base(d->tex.texture)->image;
+		if (!vk_image_ready(image, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL)) {
+			VkCommandBuffer upload = vk_frame_upload_cb(r);
+			if (upload == VK_NULL_HANDLE) {
+				return false;
+			}
+			vk_image_use(image, upload, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL);
+		}
+		if (!vk_copy_add_texture(&pass->copies, &d->tex, kind, pass->target,
+				(uint32_t)k)) {
+			break;
+		}
+	}
+	if (pass->draw_timer != NULL) {
+		// The dispatch's time is shared by the pixels of the draws it does.
+		for (size_t i = k; i < n_draws; i++) {
+			int n;
+			const pixman_box32_t *b = pixman_region32_rectangles(&draws[i].clip, &n);
+			uint64_t pixels = 0;
+			for (int j = 0; j < n; j++) {
+				pixels += (uint64_t)(b[j].x2 - b[j].x1) * (uint64_t)(b[j].y2 - b[j].y1);
+			}
+			if (!vk_draw_timer_weigh(pass->draw_timer, (uint32_t)i, pixels)) {
+				return false;
+			}
+		}
+	}
+	vk_compute_pass_drop_front(cp, k);
+	return vk_copy_record(r, &pass->copies, pass->cb, pass->target, pass->shm != NULL,
+		pass->draw_timer, &pass->written);
+}
+
+/* Loads a CPU target's touched pixels, but those the copy fast path replaces. */
+static bool record_load(struct vk_pass *pass)
+{
+	pixman_region32_t load;
+	pixman_region32_init(&load);
+	if (!pixman_region32_subtract(&load, &pass->touched, &pass->written)) {
+		// More is loaded, never less.
+		pixman_region32_fini(&load);
+		pixman_region32_init(&load);
+		pixman_region32_copy(&load, &pass->touched);
+	}
+	bool ok = vk_shm_target_record_load(pass->shm, pass->base.buffer, &load);
+	pixman_region32_fini(&load);
+	return ok;
+}
+
 static void pass_free(struct vk_pass *pass)
 {
+	pixman_region32_fini(&pass->written);
+	vk_copy_ops_finish(&pass->copies);
 	vk_compute_pass_destroy(pass->compute);
 	pixman_region32_fini(&pass->touched);
 	mosaic_touched_finish(&pass->touched_boxes);
@@ -418,7 +562,9 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 	const struct vk_compute_draw *draws = NULL;
 	size_t n_draws = cp != NULL ? vk_compute_pass_draws(cp, &draws) : 0;
 	if (cp != NULL && !compute) {
-		begin_render_pass(pass);
+		// The draws are counted again as they are replayed.
+		pass->n_draws = 0;
+		start_graphics(pass);
 	}
 	for (size_t i = 0; i < n_draws; i++) {
 		if (compute) {
@@ -433,17 +579,28 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 	r->last_path = compute ? "compute" : "graphics";
 	bool compute_ok = true;
 	if (compute) {
+		// The copies first: a CPU target's load leaves out what they replace.
+		compute_ok = record_compute_copies(pass, cp);
 		if (pass->shm != NULL) {
 			mosaic_touched_build(&pass->touched_boxes, &pass->touched, 256);
 			// Into the upload command buffer, which runs before the dispatch.
-			compute_ok = vk_shm_target_record_load(pass->shm, pass->base.buffer,
-				&pass->touched);
+			compute_ok = record_load(pass) && compute_ok;
 		}
 		compute_ok = vk_compute_record(r, cp, pass->cb, pass->target, pass->shm != NULL) &&
 			compute_ok;
+		vk_draw_timer_mark(pass->draw_timer, pass->cb, VK_DRAW_TIMER_DISPATCH);
 	} else {
-		flush_batch(pass);
-		vkCmdEndRenderPass(pass->cb);
+		if (pass->leading && pass->copies.n > 0) {
+			// Only copies: no render pass at all.
+			pass->leading = false;
+			pass->failed = !vk_copy_record(r, &pass->copies, pass->cb, pass->target,
+				pass->shm != NULL, pass->draw_timer, &pass->written) || pass->failed;
+		}
+		end_leading(pass);
+		if (pass->in_render_pass) {
+			flush_batch(pass);
+			vkCmdEndRenderPass(pass->cb);
+		}
 	}
 	if (frame->quads.buffer != VK_NULL_HANDLE) {
 		vk_host_buffer_flush_range(r, &frame->quads, 0,
@@ -451,6 +608,9 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 	}
 	if (pass->timer != NULL) {
 		vkCmdWriteTimestamp(pass->cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, frame->queries, 1);
+	}
+	if (pass->draw_timer != NULL) {
+		vk_draw_timer_end(pass->draw_timer, pass->n_draws);
 	}
 	bool ok = !pass->failed && compute_ok;
 	if (pass->target->linear != NULL) {
@@ -461,8 +621,7 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 		if (!compute) {
 			mosaic_touched_build(&pass->touched_boxes, &pass->touched, 256);
 			// Recorded last, run first: the upload command buffer precedes the draws.
-			ok = vk_shm_target_record_load(pass->shm, pass->base.buffer, &pass->touched) &&
-				ok;
+			ok = record_load(pass) && ok;
 		}
 		ok = vk_shm_target_record_store(pass->shm, pass->cb, &pass->touched) && ok;
 	}
@@ -518,6 +677,7 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 	pass->renderer = r;
 	pass->scissor = (pixman_box32_t){ 0, 0, -1, -1 };
 	pixman_region32_init(&pass->touched);
+	pixman_region32_init(&pass->written);
 	mosaic_touched_init(&pass->touched_boxes);
 
 	if (mosaic_buffer_is_vulkan(buffer)) {
@@ -605,11 +765,17 @@ struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,
 		frame->timer = pass->timer;
 		vkCmdResetQueryPool(pass->cb, frame->queries, 0, 2);
 		vkCmdWriteTimestamp(pass->cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, frame->queries, 0);
+		// Without its pool (logged) the pass is timed as a whole only.
+		if (options->timer->per_draw && vk_draw_timer_begin(r, pass->timer, pass->cb)) {
+			pass->draw_timer = pass->timer;
+		}
+		pass->timer->draws_valid = false;
 	}
 
 	target->last_seq = frame->seq;
+	r->last_copies = 0;
 	if (pass->compute == NULL) {
-		begin_render_pass(pass);
+		start_graphics(pass);
 	}
 	r->open_pass = pass;
 	mosaic_pass_init(&pass->base, &vk_pass_impl, renderer, buffer);
@@ -619,6 +785,7 @@ err_target:
 	vk_compute_pass_destroy(pass->compute);
 	vk_image_unref(pass->target);
 err:
+	pixman_region32_fini(&pass->written);
 	pixman_region32_fini(&pass->touched);
 	mosaic_touched_finish(&pass->touched_boxes);
 	free(pass);

@@ -330,6 +330,11 @@ MOSAIC_EXPORT uint64_t mosaic_vulkan_renderer_get_create_count(struct mosaic_ren
 	return vk_renderer_from_base(renderer)->create_count;
 }
 
+MOSAIC_EXPORT uint32_t mosaic_vulkan_renderer_get_copy_count(struct mosaic_renderer *renderer)
+{
+	return vk_renderer_from_base(renderer)->last_copies;
+}
+
 MOSAIC_EXPORT const char *mosaic_vulkan_renderer_get_path(struct mosaic_renderer *renderer)
 {
 	struct vk_renderer *r = vk_renderer_from_base(renderer);

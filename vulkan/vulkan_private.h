@@ -149,6 +149,9 @@ struct vk_frame {
 	bool upload_open, render_open;
 	VkFence fence;
 	VkQueryPool queries;
+	/* Per-draw timestamps (draw_timer.c), made when a pass first asks. */
+	VkQueryPool draw_queries;
+	uint32_t draw_queries_cap;
 	/* Exportable as a sync_file; signaled by the submission when asked. */
 	VkSemaphore signal_semaphore;
 	bool signal;
@@ -387,6 +390,20 @@ struct vk_timer {
 	uint64_t seq;
 	bool pending;
 	int64_t duration_ns;
+	/* Per-draw times (base.per_draw; draw_timer.c). */
+	/* The draw each timestamp after the first ends, or VK_DRAW_TIMER_DISPATCH. */
+	uint32_t *marks;
+	uint32_t n_marks, marks_cap;
+	/* The compute dispatch's share of each draw (pixels), where it drew any. */
+	uint64_t *weights;
+	uint32_t n_weights, weights_cap;
+	uint32_t n_draws;
+	/* The pool was too small: nothing measured, the next pass asks for want_queries. */
+	bool overflow, estimate;
+	uint32_t want_queries;
+	int64_t *draw_ns;
+	uint32_t draw_ns_cap;
+	bool draws_valid;
 };
 
 struct vk_garbage {
@@ -474,6 +491,8 @@ struct vk_renderer {
 	struct vk_compute *compute;
 	/* The path the last submitted pass took ("graphics" or "compute"), or NULL. */
 	const char *last_path;
+	/* Draws the last submitted pass did as transfers (copy.c). */
+	uint32_t last_copies;
 
 	/* Scratch arrays reused between calls. */
 	void *scratch;
@@ -543,6 +562,23 @@ bool vk_frames_init(struct vk_renderer *r);
 uint64_t vk_get_completed_point(struct mosaic_renderer *renderer);
 bool vk_wait_point(struct mosaic_renderer *renderer, uint64_t point, int64_t timeout_ns);
 struct mosaic_render_timer *vk_timer_create(struct mosaic_renderer *renderer);
+
+/* draw_timer.c: per-draw GPU times */
+/* A timestamp that ends the compute dispatch: its time is shared by weight. */
+#define VK_DRAW_TIMER_DISPATCH UINT32_MAX
+/* Resets the frame's draw timestamps and writes the first into `cb` (outside a render pass). */
+bool vk_draw_timer_begin(struct vk_renderer *r, struct vk_timer *t, VkCommandBuffer cb);
+/* Writes a timestamp that ends `draw`'s work (t may be NULL: nothing). */
+void vk_draw_timer_mark(struct vk_timer *t, VkCommandBuffer cb, uint32_t draw);
+/* The pixels `draw` covers in the compute dispatch. */
+bool vk_draw_timer_weigh(struct vk_timer *t, uint32_t draw, uint64_t pixels);
+/* At submit: the pass had `n_draws` draws. */
+void vk_draw_timer_end(struct vk_timer *t, uint32_t n_draws);
+/* At completion of the frame: turns its timestamps into draw times. */
+void vk_draw_timer_read(struct vk_renderer *r, struct vk_frame *f, struct vk_timer *t);
+size_t vk_draw_timer_get(struct vk_timer *t, int64_t *out_ns, size_t cap,
+	enum mosaic_draw_times *kind);
+void vk_draw_timer_finish(struct vk_timer *t);
 void vk_defer_host_buffer(struct vk_renderer *r, struct vk_host_buffer *buf, uint64_t seq);
 /* Keeps a lock on `buffer` until submission `seq` is complete. */
 void vk_hold_buffer(struct vk_renderer *r, struct mosaic_buffer *buffer, uint64_t seq);
@@ -824,6 +860,9 @@ bool vk_compute_pass_supported(struct vk_renderer *r, struct vk_compute_pass *cp
  */
 bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkCommandBuffer cb,
 	struct vk_image *target, bool shm);
+
+/* Drops the first `n` kept draws (done otherwise, by the copy fast path). */
+void vk_compute_pass_drop_front(struct vk_compute_pass *cp, size_t n);
 
 /* pass.c */
 struct mosaic_pass *vk_begin_pass(struct mosaic_renderer *renderer,

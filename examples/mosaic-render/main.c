@@ -2,7 +2,12 @@
  * mosaic-render: draws a JSON scene with mosaic and writes a PNG.
  *
  *   mosaic-render SCENE.json -o OUT.png [--renderer auto|pixman|vulkan|gles]
- *                 [--frames N] [--stats]
+ *                 [--frames N] [--stats [--per-draw]] [--heatmap FILE.png]
+ *
+ * --per-draw asks the renderer for the GPU time of each draw
+ * (mosaic_render_timer_options.per_draw) and prints the median of each;
+ * --heatmap writes the last frame with each draw's area tinted by its share
+ * of that time (heatmap.c).
  *
  * Errors (a malformed scene, a missing file, an unknown value, an impossible
  * size) print one line naming the JSON path and exit with status 1; bad
@@ -19,6 +24,7 @@
 #include <mosaic/vulkan.h>
 #endif
 
+#include "heatmap.h"
 #include "png_file.h"
 #include "scene.h"
 
@@ -26,12 +32,15 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: mosaic-render SCENE.json -o OUT.png [--renderer auto|pixman|vulkan|gles]\n"
-		"                     [--frames N] [--stats]\n"
+		"                     [--frames N] [--stats [--per-draw]] [--heatmap FILE.png]\n"
 		"  -o, --output FILE     write the last frame as an 8-bit RGBA PNG\n"
 		"                        (optional with --stats)\n"
 		"  -r, --renderer NAME   backend to use (default auto, or $MOSAIC_RENDERER)\n"
 		"  -n, --frames N        draw the scene N times (default 1)\n"
-		"  -s, --stats           print timings; the last line is one JSON object\n");
+		"  -s, --stats           print timings; the last line is one JSON object\n"
+		"  -d, --per-draw        with --stats: the GPU time of each draw too\n"
+		"  -m, --heatmap FILE    write the last frame tinted by each draw's share of\n"
+		"                        the GPU time, with a legend, as a PNG\n");
 }
 
 static int compare_doubles(const void *a, const void *b)
@@ -60,9 +69,65 @@ static json_object *json_ms(double value)
 	return json_object_new_double_s(value, text);
 }
 
+/* Per-draw times: samples[frame * n + draw] for the first `frames` frames. */
+struct draw_stats {
+	struct draw_area *areas;
+	size_t n;
+	double *samples;
+	long frames, cap;
+	enum mosaic_draw_times kind;
+	int64_t *ns;
+	/* The median of each draw (filled by finish_draw_stats). */
+	double *median;
+};
+
+static const char *draw_times_name(enum mosaic_draw_times kind)
+{
+	switch (kind) {
+	case MOSAIC_DRAW_TIMES_GPU:
+		return "gpu";
+	case MOSAIC_DRAW_TIMES_GPU_ESTIMATE:
+		return "gpu-estimate";
+	case MOSAIC_DRAW_TIMES_UNSUPPORTED:
+		break;
+	}
+	return "unsupported";
+}
+
+/* Takes the draw times of the frame just drawn. */
+static void add_draw_sample(struct draw_stats *ds, struct mosaic_render_timer *timer)
+{
+	if (timer == NULL || ds->frames == ds->cap) {
+		return;
+	}
+	size_t got = mosaic_render_timer_get_draw_times(timer, ds->ns, ds->n, &ds->kind);
+	double *row = &ds->samples[(size_t)ds->frames * ds->n];
+	for (size_t i = 0; i < ds->n; i++) {
+		row[i] = got == ds->n && ds->ns[i] >= 0 ? (double)ds->ns[i] / 1e6 : -1.0;
+	}
+	ds->frames++;
+}
+
+static void finish_draw_stats(struct draw_stats *ds)
+{
+	double *column = calloc((size_t)ds->frames + 1, sizeof(*column));
+	for (size_t i = 0; i < ds->n && column != NULL; i++) {
+		size_t k = 0;
+		for (long f = 0; f < ds->frames; f++) {
+			double v = ds->samples[(size_t)f * ds->n + i];
+			if (v >= 0.0) {
+				column[k++] = v;
+			}
+		}
+		ds->median[i] = median(column, k);
+	}
+	free(column);
+}
+
 static void print_stats(struct mosaic_renderer *renderer, const struct scene *scene,
 	long frames, double *cpu, double *wall, double *gpu, size_t n_gpu,
-	uint64_t upload_bytes, double upload_ms, const struct mosaic_upload_stats *before)
+	uint64_t upload_bytes, double upload_ms, const struct mosaic_upload_stats *before,
+	const struct draw_stats *ds)
 {
 	double cpu_median = median(cpu, (size_t)frames);
 	double wall_median = median(wall, (size_t)frames);
@@ -120,6 +185,30 @@ static void print_stats(struct mosaic_renderer *renderer, const struct scene *sc
 			json_object_new_string(mosaic_vulkan_renderer_get_path(renderer)));
 	}
 #endif
+	if (ds != NULL) {
+		double total = 0.0;
+		for (size_t i = 0; i < ds->n; i++) {
+			total += ds->median[i] > 0.0 ? ds->median[i] : 0.0;
+		}
+		if (ds->kind == MOSAIC_DRAW_TIMES_UNSUPPORTED) {
+			fprintf(stderr, "per-draw times: the %s renderer cannot measure them\n",
+				mosaic_backend_name(mosaic_renderer_get_backend(renderer)));
+		}
+		json_object *draws = json_object_new_array();
+		for (size_t i = 0; i < ds->n && ds->kind != MOSAIC_DRAW_TIMES_UNSUPPORTED; i++) {
+			double m = ds->median[i];
+			fprintf(stderr, "  draw %zu (%s): %.3f ms GPU (%s), %.1f%%\n", i,
+				ds->areas[i].what, m, draw_times_name(ds->kind),
+				total > 0.0 && m > 0.0 ? 100.0 * m / total : 0.0);
+			json_object *d = json_object_new_object();
+			json_object_object_add(d, "draw", json_object_new_string(ds->areas[i].what));
+			json_object_object_add(d, "gpu_ms_median", json_ms(m));
+			json_object_array_add(draws, d);
+		}
+		json_object_object_add(obj, "draw_times",
+			json_object_new_string(draw_times_name(ds->kind)));
+		json_object_object_add(obj, "draws", draws);
+	}
 	printf("%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
 	json_object_put(obj);
 }
@@ -131,15 +220,18 @@ int main(int argc, char *argv[])
 		{ "renderer", required_argument, NULL, 'r' },
 		{ "frames", required_argument, NULL, 'n' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "per-draw", no_argument, NULL, 'd' },
+		{ "heatmap", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *output = NULL;
 	enum mosaic_backend backend = MOSAIC_BACKEND_AUTO;
 	long frames = 1;
-	bool stats = false;
+	bool stats = false, per_draw = false;
+	const char *heatmap = NULL;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "o:r:n:sh", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "o:r:n:sdm:h", long_options, NULL)) != -1) {
 		char *end;
 		switch (opt) {
 		case 'o':
@@ -163,6 +255,12 @@ int main(int argc, char *argv[])
 		case 's':
 			stats = true;
 			break;
+		case 'd':
+			per_draw = true;
+			break;
+		case 'm':
+			heatmap = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -171,7 +269,8 @@ int main(int argc, char *argv[])
 			return 2;
 		}
 	}
-	if (optind != argc - 1 || (output == NULL && !stats)) {
+	if (optind != argc - 1 || (output == NULL && !stats && heatmap == NULL) ||
+			(per_draw && !stats)) {
 		usage(stderr);
 		return 2;
 	}
@@ -189,6 +288,8 @@ int main(int argc, char *argv[])
 	struct mosaic_render_timer *timer = NULL;
 	double *cpu = NULL, *wall = NULL, *gpu = NULL;
 	uint8_t *rgba = NULL;
+	struct draw_stats ds = {0};
+	bool want_draws = per_draw || heatmap != NULL;
 	struct mosaic_renderer *renderer = mosaic_renderer_create(
 		&(struct mosaic_renderer_options){ .backend = backend });
 	if (renderer == NULL) {
@@ -201,9 +302,23 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "%s: %s\n", scene_path, error);
 		goto out;
 	}
-	if (stats) {
+	if (stats || heatmap != NULL) {
 		// NULL when the backend cannot measure GPU time: gpu_ms_median is then null.
-		timer = mosaic_render_timer_create(renderer);
+		timer = mosaic_render_timer_create_with_options(renderer,
+			&(struct mosaic_render_timer_options){ .per_draw = want_draws });
+	}
+	if (want_draws) {
+		// Medians of the first 1000 frames at most.
+		ds.cap = frames < 1000 ? frames : 1000;
+		ds.areas = calloc(scene.n_layers + 1, sizeof(*ds.areas));
+		ds.n = ds.areas != NULL ? draw_areas(&scene, ds.areas) : 0;
+		ds.samples = calloc((size_t)ds.cap * ds.n + 1, sizeof(*ds.samples));
+		ds.ns = calloc(ds.n + 1, sizeof(*ds.ns));
+		ds.median = calloc(ds.n + 1, sizeof(*ds.median));
+		if (ds.areas == NULL || ds.samples == NULL || ds.ns == NULL || ds.median == NULL) {
+			fprintf(stderr, "mosaic-render: out of memory\n");
+			goto out;
+		}
 	}
 	cpu = calloc((size_t)frames, sizeof(*cpu));
 	wall = calloc((size_t)frames, sizeof(*wall));
@@ -230,27 +345,49 @@ int main(int argc, char *argv[])
 		}
 		upload_bytes += s.upload_bytes;
 		upload_ms += s.upload_ms;
+		if (want_draws) {
+			add_draw_sample(&ds, timer);
+		}
+	}
+	if (want_draws) {
+		finish_draw_stats(&ds);
 	}
 
-	if (output != NULL) {
+	if (output != NULL || heatmap != NULL) {
 		rgba = scene_renderer_read_rgba(sr);
 		if (rgba == NULL) {
 			fprintf(stderr, "mosaic-render: cannot read the output buffer\n");
 			goto out;
 		}
-		if (!png_write_rgba8(output, scene.width, scene.height, rgba, error,
-				sizeof(error))) {
-			fprintf(stderr, "mosaic-render: cannot write %s: %s\n", output, error);
+	}
+	if (output != NULL && !png_write_rgba8(output, scene.width, scene.height, rgba, error,
+			sizeof(error))) {
+		fprintf(stderr, "mosaic-render: cannot write %s: %s\n", output, error);
+		goto out;
+	}
+	if (heatmap != NULL) {
+		if (ds.kind == MOSAIC_DRAW_TIMES_UNSUPPORTED) {
+			fprintf(stderr, "mosaic-render: --heatmap: the %s renderer cannot measure "
+				"draws\n", mosaic_backend_name(mosaic_renderer_get_backend(renderer)));
+			goto out;
+		}
+		if (!heatmap_write(heatmap, rgba, scene.width, scene.height, ds.areas, ds.median,
+				ds.n, error, sizeof(error))) {
+			fprintf(stderr, "mosaic-render: cannot write %s: %s\n", heatmap, error);
 			goto out;
 		}
 	}
 	if (stats) {
 		print_stats(renderer, &scene, frames, cpu, wall, gpu, n_gpu, upload_bytes,
-			upload_ms, &upload_before);
+			upload_ms, &upload_before, per_draw ? &ds : NULL);
 	}
 	status = 0;
 
 out:
+	free(ds.areas);
+	free(ds.samples);
+	free(ds.ns);
+	free(ds.median);
 	free(rgba);
 	free(cpu);
 	free(wall);

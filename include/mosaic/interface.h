@@ -282,11 +282,23 @@ struct mosaic_render_timer_impl {
 	int64_t (*get_duration_ns)(struct mosaic_render_timer *timer);
 	/** Mandatory. */
 	void (*destroy)(struct mosaic_render_timer *timer);
+	/**
+	 * Optional: see mosaic_render_timer_get_draw_times(); called only for
+	 * timers with `per_draw` set. Without it the core reports
+	 * MOSAIC_DRAW_TIMES_UNSUPPORTED.
+	 */
+	size_t (*get_draw_times)(struct mosaic_render_timer *timer, int64_t *out_ns, size_t cap,
+		enum mosaic_draw_times *kind);
 };
 
 struct mosaic_render_timer {
 	const struct mosaic_render_timer_impl *impl;
 	struct mosaic_renderer *renderer;
+	/**
+	 * Set by the core after timer_create (mosaic_render_timer_options):
+	 * the backend measures each draw of the passes this timer is given to.
+	 */
+	bool per_draw;
 };
 
 /** Initializes the base and counts the timer as a child of the renderer. */

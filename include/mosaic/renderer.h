@@ -240,6 +240,56 @@ struct mosaic_render_timer *mosaic_render_timer_create(struct mosaic_renderer *r
  */
 int64_t mosaic_render_timer_get_duration_ns(struct mosaic_render_timer *timer);
 
+/** Options of mosaic_render_timer_create_with_options(); zeroed: a whole-pass timer. */
+struct mosaic_render_timer_options {
+	/**
+	 * Also measure each draw (mosaic_render_timer_get_draw_times()). This
+	 * costs GPU time (the Vulkan graphics path writes a timestamp after
+	 * every draw and no longer batches draws): ask for it when profiling
+	 * only. A timer without it costs nothing per draw.
+	 */
+	bool per_draw;
+};
+
+/** The same as mosaic_render_timer_create() with options (NULL: none). */
+struct mosaic_render_timer *mosaic_render_timer_create_with_options(
+	struct mosaic_renderer *renderer, const struct mosaic_render_timer_options *options);
+
+/** What mosaic_render_timer_get_draw_times() measured. */
+enum mosaic_draw_times {
+	/** Nothing: the backend cannot, or the timer was made without per_draw. */
+	MOSAIC_DRAW_TIMES_UNSUPPORTED = 0,
+	/**
+	 * GPU timestamps after each draw (the Vulkan graphics path): the time
+	 * from the end of one draw's work to the end of the next one's. Draws
+	 * overlap in the GPU's pipeline, so this is the cost each draw adds,
+	 * not its latency; their sum is the pass's GPU time.
+	 */
+	MOSAIC_DRAW_TIMES_GPU = 1,
+	/**
+	 * An estimate: the Vulkan compute path draws every shaded draw in one
+	 * dispatch, whose measured time is shared out in proportion to the
+	 * pixels each draw covers; draws done as transfers (copy fast path)
+	 * are measured as in MOSAIC_DRAW_TIMES_GPU.
+	 */
+	MOSAIC_DRAW_TIMES_GPU_ESTIMATE = 2,
+};
+
+/**
+ * The time of each draw of the last pass that used the timer, in the order
+ * the draws were added (every mosaic_pass_add_rect() and
+ * mosaic_pass_add_texture() call that drew something); waits for that pass
+ * to complete. Writes up to `cap` values to `out_ns` (-1: not measured;
+ * 0: a draw that cost nothing, such as one a later draw covers entirely),
+ * stores the kind of measurement in `kind` (may be NULL) and returns the
+ * number of draws of the pass, which may be more than `cap`. Returns 0 with
+ * MOSAIC_DRAW_TIMES_UNSUPPORTED where the backend cannot measure draws
+ * (pixman has no timer at all; GLES times whole passes only), the timer was
+ * made without per_draw, or no pass measured with it has completed.
+ */
+size_t mosaic_render_timer_get_draw_times(struct mosaic_render_timer *timer, int64_t *out_ns,
+	size_t cap, enum mosaic_draw_times *kind);
+
 /** Destroys the timer. Accepts NULL. */
 void mosaic_render_timer_destroy(struct mosaic_render_timer *timer);
 

@@ -30,6 +30,9 @@
  *   "Frame paths" below). auto (the default) is compute on every device
  *   that is not a CPU device, graphics on CPU devices (lavapipe), where the
  *   graphics pipeline is as fast and the compute path gains nothing.
+ * - MOSAIC_VK_COPY=0: turns the copy fast path off (see
+ *   mosaic_vulkan_renderer_get_copy_count()): every draw is shaded. For
+ *   tests comparing both, and measurements.
  * - MOSAIC_VK_COMPUTE_TILE=WxH: the compute path's tile (and workgroup)
  *   size in pixels, 16x16 by default; for measurements.
  * - MOSAIC_VK_DEBUG_NO_BGRA_STORAGE=1 (builds without NDEBUG; for tests):
@@ -113,6 +116,15 @@
  * chosen, so that renderers on different paths share opaque-fd images made
  * alike.
  *
+ * Copy fast path (both paths): a pass's leading draws that only move
+ * pixels are done as transfers before the render pass or the dispatch
+ * (mosaic_vulkan_renderer_get_copy_count()); into a CPU buffer, the pixels
+ * they replace are not copied in first. Per-draw GPU times
+ * (mosaic_render_timer_options.per_draw) are timestamps after each draw on
+ * the graphics path, and on the compute path the dispatch's time shared
+ * out by the pixels of each draw (MOSAIC_DRAW_TIMES_GPU_ESTIMATE); the
+ * compute path measures no cost per tile.
+ *
  * A failed submission (mosaic_pass_submit() returns false with a log line)
  * runs none of its commands: uploads recorded for it (texture updates since
  * the previous submission) are lost, and a texture updated then shows what
@@ -169,6 +181,22 @@ uint64_t mosaic_vulkan_renderer_get_create_count(struct mosaic_renderer *rendere
  * it). A static string.
  */
 const char *mosaic_vulkan_renderer_get_path(struct mosaic_renderer *renderer);
+
+/**
+ * How many draws of the last submitted pass were done as transfers by the
+ * copy fast path rather than shaded: leading draws (before any other) that
+ * are unscaled, untransformed copies of a texture region (opaque, or with
+ * MOSAIC_BLEND_NONE, alpha 1) or opaque clears of the whole target, on both
+ * paths. vkCmdCopyImage where the formats are the same, vkCmdBlitImage at
+ * the same size where they differ and the device can blit them. A draw that
+ * covers the whole target replaces those before it, which then cost
+ * nothing. An X source (XRGB8888...) into a target with alpha stays shaded:
+ * its X byte is read as opaque, as pixman does; into a target of its own
+ * format its bytes are copied as they are, X byte included. Draws after the
+ * first shaded one are always shaded (the order of the draws is kept
+ * without splitting the render pass). MOSAIC_VK_COPY=0 turns it off.
+ */
+uint32_t mosaic_vulkan_renderer_get_copy_count(struct mosaic_renderer *renderer);
 
 /**
  * Merges the pipeline cache stored at `path` (written by

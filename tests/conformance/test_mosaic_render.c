@@ -320,6 +320,77 @@ static void test_vulkan_path(void **state)
 	}
 }
 
+/* --per-draw lists the draws that touched the output; --heatmap writes the frame and a legend. */
+static void test_per_draw_heatmap(void **state)
+{
+	write_file("draws.json", "{\"output\": {\"width\": 120, \"height\": 40},\n"
+		" \"clear\": [0, 0, 0, 1], \"layers\": [\n"
+		" {\"image\": {\"solid\": [0, 1, 0, 1], \"width\": 16, \"height\": 16},\n"
+		"  \"dst\": [4, 4, 100, 30], \"alpha\": 0.5},\n"
+		" {\"rect\": [200, 0, 10, 10], \"color\": [1, 0, 0, 1]},\n"
+		" {\"rect\": [10, 10, 10, 10], \"color\": [1, 0, 0, 0.5]}]}");
+	struct run run;
+	// pixman measures no draws: --per-draw says so, --heatmap fails with one line.
+	run_tool(&run, "draws.json --frames 3 --stats --per-draw --renderer pixman");
+	json_object *obj = parse_stats(&run);
+	json_object *v;
+	assert_true(json_object_object_get_ex(obj, "draw_times", &v));
+	assert_string_equal(json_object_get_string(v), "unsupported");
+	json_object_put(obj);
+	run_tool(&run, "draws.json --heatmap heat.png --renderer pixman");
+	assert_int_equal(run.status, 1);
+	assert_non_null(strstr(run.err, "cannot measure draws"));
+	run_tool(&run, "draws.json --per-draw -o out.png");
+	assert_int_equal(run.status, 2);
+
+	const char *only = getenv("MOSAIC_RENDERER");
+	if (only != NULL && strcmp(only, "pixman") == 0) {
+		print_message("MOSAIC_RENDERER=pixman: this run leaves the Vulkan renderer out\n");
+		skip();
+	}
+	run_tool(&run, "draws.json --frames 3 --stats --per-draw --heatmap heat.png "
+		"--renderer vulkan");
+	if (run.status != 0 && strstr(run.err, "could not start") != NULL) {
+		print_message("no Vulkan renderer here:\n%s\n", run.err);
+		skip();
+	}
+	print_message("%s\n", last_line(run.out));
+	obj = parse_stats(&run);
+	assert_true(json_object_object_get_ex(obj, "draw_times", &v));
+	assert_string_equal(json_object_get_string(v), "gpu");
+	assert_true(json_object_object_get_ex(obj, "draws", &v));
+	// The rect off the output is no draw.
+	static const char *const names[] = { "clear", "layers[0]", "layers[2]" };
+	assert_int_equal(json_object_array_length(v), 3);
+	for (size_t i = 0; i < 3; i++) {
+		json_object *d = json_object_array_get_idx(v, i), *f;
+		assert_true(json_object_object_get_ex(d, "draw", &f));
+		assert_string_equal(json_object_get_string(f), names[i]);
+		assert_true(json_object_object_get_ex(d, "gpu_ms_median", &f));
+		assert_true(json_object_get_double(f) >= 0.0);
+	}
+	json_object_put(obj);
+
+	png_image png = { .version = PNG_IMAGE_VERSION };
+	char path[512];
+	snprintf(path, sizeof(path), "%s/heat.png", dir);
+	assert_true(png_image_begin_read_from_file(&png, path));
+	png.format = PNG_FORMAT_RGBA;
+	// The frame, then the legend.
+	assert_int_equal(png.width, 120);
+	assert_true(png.height > 40);
+	uint8_t *pixels = malloc(PNG_IMAGE_SIZE(png));
+	assert_non_null(pixels);
+	assert_true(png_image_finish_read(&png, NULL, pixels, 0, NULL));
+	// The bar goes from blue to red; the frame under the draws is tinted.
+	const uint8_t *left = &pixels[40 * 120 * 4], *right = &pixels[(40 * 120 + 119) * 4];
+	assert_true(left[2] > left[0]);
+	assert_true(right[0] > right[2]);
+	const uint8_t *drawn = &pixels[(20 * 120 + 60) * 4];
+	assert_true(drawn[2] > 0 || drawn[0] > 0);
+	free(pixels);
+}
+
 static void test_png_is_straight_rgba(void **state)
 {
 	// Half-transparent red over a transparent ARGB8888 output.
@@ -417,6 +488,7 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(test_impossible_size),
 		cmocka_unit_test(test_missing_key),
 		cmocka_unit_test(test_missing_scene),
+		cmocka_unit_test(test_per_draw_heatmap),
 		cmocka_unit_test(test_escaped_file_text),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_vulkan_path),
