@@ -1,7 +1,7 @@
 #ifndef MOSAIC_TESTS_GLES_FAULT_HOOKS_H
 #define MOSAIC_TESTS_GLES_FAULT_HOOKS_H
 
-/* The failures fault_hooks.c injects, and what it counts. */
+/* The GL and EGL failures fault_hooks.c injects, and what it counts. */
 
 #include <stdbool.h>
 
@@ -10,17 +10,7 @@
 #include <GLES3/gl3.h>
 #include <GLES2/gl2ext.h>
 
-/* Allocations made by code of libmosaic (the driver's are never failed). */
-struct fault_alloc {
-	bool armed, injected;
-	/* Allocations counted while armed; the one (0-based) to fail, -1: none. */
-	int calls, fail_at;
-};
-extern struct fault_alloc fault_alloc;
-
-/* While true, the live allocations of libmosaic are counted in fault_live. */
-extern bool fault_tracking;
-extern int fault_live;
+#include "alloc_fail.h"
 
 enum fault_entry {
 	E_TEX_IMAGE_2D, E_BUFFER_DATA, E_MAP_BUFFER_RANGE, E_FENCE_SYNC, E_CREATE_SYNC,
@@ -45,8 +35,5 @@ struct fault_sweep {
 	EGLint egl_error;
 };
 extern struct fault_sweep fault_sweep;
-
-/* Finds libmosaic in the process; false when it is not a shared object. */
-bool fault_hooks_init(void);
 
 #endif

@@ -20,7 +20,7 @@
  * after the teardown, and no fd. After a reset: `lost` runs once, every
  * later call fails, and a new renderer draws correctly.
  *
- * The interposers (fault_hooks.c) are this executable's own definitions,
+ * The interposers (fault_hooks.c, ../common/alloc_fail.c) are this executable's own definitions,
  * exported dynamically, which the library's calls resolve to. Not under
  * AddressSanitizer, which owns malloc.
  */
@@ -366,7 +366,7 @@ static int setup(void **state)
 {
 	log_state.verbose = getenv("MOSAIC_DEBUG") != NULL;
 	mosaic_log_init(MOSAIC_LOG_INFO, log_handler, NULL);
-	if (!fault_hooks_init()) {
+	if (!fault_alloc_init()) {
 		fprintf(stderr, "libmosaic is not a shared object of this process\n");
 		return -1;
 	}
