@@ -78,6 +78,11 @@ static struct mosaic_buffer *gpu_allocator_create_buffer(struct mosaic_allocator
 		mosaic_container_of(base, struct gles_gpu_allocator, base);
 	struct gles_renderer *r = alloc->renderer;
 	char name[32];
+	if (r->base.lost) {
+		// Later failures would be silent (a loss is logged where it is found).
+		mosaic_log(MOSAIC_LOG_ERROR, "GPU buffer: the renderer lost its device");
+		return NULL;
+	}
 	const struct gles_format *storage = gles_render_storage(r, fourcc);
 	if (storage == NULL) {
 		mosaic_log(MOSAIC_LOG_ERROR, "gles: no renderable GL texture for %s on %s",
@@ -127,13 +132,16 @@ static struct mosaic_buffer *gpu_allocator_create_buffer(struct mosaic_allocator
 	glTexImage2D(GL_TEXTURE_2D, 0, storage->internal_format, width, height, 0,
 		storage->format, storage->type, NULL);
 	glBindTexture(GL_TEXTURE_2D, 0);
-	GLenum error = glGetError();
-	bool ok = error == GL_NO_ERROR && !gles_check_reset(r) &&
-		gles_buffer_get_fbo(cached) != 0;
-	gles_pop_context(r, &saved);
-	if (!ok) {
+	GLenum error = gles_take_error(r);
+	bool ok = error == GL_NO_ERROR && !gles_check_reset(r);
+	// A loss has its own line, and gles_buffer_get_fbo() logs its failures.
+	if (!ok && !r->base.lost) {
 		mosaic_log(MOSAIC_LOG_ERROR, "gles: cannot create a %dx%d %s GPU buffer (GL error "
 			"0x%x)", width, height, mosaic_format_name(fourcc, name), error);
+	}
+	ok = ok && gles_buffer_get_fbo(cached) != 0;
+	gles_pop_context(r, &saved);
+	if (!ok) {
 		goto err;
 	}
 	return &b->base;

@@ -67,6 +67,7 @@ bool gles_cpu_target_setup(struct gles_pass *pass)
 		glDeleteTextures(1, &b->rt_tex);
 	}
 	const struct gles_format *s = pass->storage;
+	gles_take_error(r);
 	glGenTextures(1, &b->rt_tex);
 	glBindTexture(GL_TEXTURE_2D, b->rt_tex);
 	glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
@@ -74,6 +75,18 @@ bool gles_cpu_target_setup(struct gles_pass *pass)
 	glTexImage2D(GL_TEXTURE_2D, 0, s->internal_format, pass->base.buffer->width,
 		pass->base.buffer->height, 0, s->format, s->type, NULL);
 	glBindTexture(GL_TEXTURE_2D, 0);
+	GLenum error = gles_take_error(r);
+	if (error != GL_NO_ERROR) {
+		// Without storage: made again by the next pass into this buffer.
+		glDeleteTextures(1, &b->rt_tex);
+		b->rt_tex = 0;
+		if (!r->base.lost) {
+			mosaic_log(MOSAIC_LOG_ERROR, "gles: cannot make %dx%d storage to render "
+				"into (GL error 0x%x)", pass->base.buffer->width,
+				pass->base.buffer->height, error);
+		}
+		return false;
+	}
 	b->rt_storage = s;
 	b->fourcc = pass->access.fourcc;
 	return gles_buffer_get_fbo(b) != 0;

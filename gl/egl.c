@@ -580,14 +580,49 @@ bool gles_check_reset(struct gles_renderer *r)
 	return true;
 }
 
+GLenum gles_take_error(struct gles_renderer *r)
+{
+	GLenum first = GL_NO_ERROR, error;
+	// Bounded: a lost context may report GL_CONTEXT_LOST for every call.
+	for (int i = 0; i < 16 && (error = glGetError()) != GL_NO_ERROR; i++) {
+		if (first == GL_NO_ERROR || error == GL_CONTEXT_LOST_KHR) {
+			first = error;
+		}
+	}
+	if (first == GL_CONTEXT_LOST_KHR && !gles_check_reset(r)) {
+		// Reported without a reset status: still a loss, the context is unusable.
+		mosaic_renderer_set_lost(&r->base);
+	}
+	return first;
+}
+
 bool gles_check_errors(struct gles_renderer *r, const char *where)
 {
-	bool clean = true;
+	// A GL error means mosaic issued a wrong call (or the driver ran out of
+	// memory): fail the call that did it, with one line for all of them.
+	char list[64] = "";
+	size_t len = 0;
+	int n = 0;
 	GLenum error;
-	// A GL error means mosaic issued a wrong call: fail the call that did it.
-	while ((error = glGetError()) != GL_NO_ERROR) {
-		mosaic_log(MOSAIC_LOG_ERROR, "gles: GL error 0x%x in %s", error, where);
-		clean = false;
+	bool lost = false;
+	while (n < 16 && (error = glGetError()) != GL_NO_ERROR) {
+		n++;
+		lost |= error == GL_CONTEXT_LOST_KHR;
+		if (len + 8 < sizeof(list)) {
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s0x%x",
+				len > 0 ? ", " : "", error);
+		}
 	}
-	return clean;
+	if (n == 0) {
+		return true;
+	}
+	if (lost) {
+		// The loss has its own ERROR line: one line for one failure.
+		if (!gles_check_reset(r)) {
+			mosaic_renderer_set_lost(&r->base);
+		}
+		return false;
+	}
+	mosaic_log(MOSAIC_LOG_ERROR, "gles: GL error%s %s in %s", n > 1 ? "s" : "", list, where);
+	return false;
 }

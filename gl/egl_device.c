@@ -52,7 +52,8 @@ EGLDeviceEXT gles_find_egl_device(struct gles_renderer *r, int drm_fd, bool allo
 	}
 	EGLDeviceEXT *devices = calloc((size_t)n, sizeof(*devices));
 	if (devices == NULL) {
-		mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+		// Another platform may still work: said at `level`, like other platform failures.
+		mosaic_log_errno(level, "gles: cannot list EGL devices: allocation failed");
 		return EGL_NO_DEVICE_EXT;
 	}
 	EGLDeviceEXT found = EGL_NO_DEVICE_EXT;

@@ -214,8 +214,18 @@ void gles_find_drm_node(struct gles_renderer *renderer, int drm_fd);
  * renderer->software and logs the answer once (the context is current).
  */
 void gles_detect_software(struct gles_renderer *renderer, const char *gl_renderer);
-/* Logs every pending GL error; true when there was none. */
+/*
+ * Logs the pending GL errors in one line; true when there was none. A
+ * GL_CONTEXT_LOST among them marks the renderer lost instead (that line).
+ */
 bool gles_check_errors(struct gles_renderer *renderer, const char *where);
+/*
+ * Takes the pending GL errors without logging them and returns the first
+ * (GL_NO_ERROR when none). GL_CONTEXT_LOST wins and marks the renderer lost,
+ * which logs its own line: callers log their failure only when
+ * !renderer->base.lost.
+ */
+GLenum gles_take_error(struct gles_renderer *renderer);
 
 /* shaders.c */
 /* Position (NDC), texture coordinate (normalized), premultiplied color. */
@@ -379,6 +389,7 @@ struct mosaic_pass *gles_begin_pass(struct mosaic_renderer *renderer,
 void gles_pass_destroy(struct gles_pass *pass);
 
 /* renderer.c */
+/* False (a WARN line) when the list cannot grow: then wait for `point`'s work. */
 bool gles_add_pending(struct gles_renderer *renderer, uint64_t point, EGLSyncKHR sync);
 void gles_mark_complete(struct gles_renderer *renderer, uint64_t point);
 struct mosaic_render_timer;

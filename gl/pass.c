@@ -160,13 +160,21 @@ static bool gles_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_
 		EGLSyncKHR sync = EGL_NO_SYNC_KHR;
 		if (r->exts.fence_sync) {
 			sync = r->procs.eglCreateSyncKHR(r->display, EGL_SYNC_FENCE_KHR, NULL);
+			if (sync == EGL_NO_SYNC_KHR) {
+				mosaic_log(MOSAIC_LOG_WARN, "gles: eglCreateSyncKHR failed (EGL error "
+					"0x%x): waiting for the pass instead", eglGetError());
+			}
 		}
 		glFlush();
 		if (sync == EGL_NO_SYNC_KHR || !gles_add_pending(r, point, sync)) {
 			if (sync != EGL_NO_SYNC_KHR) {
 				r->procs.eglDestroySyncKHR(r->display, sync);
 			}
-			// Without a fence, implicit dmabuf sync orders consumers after this work.
+			// The point is complete only once the work is: without fences
+			// at all, implicit dmabuf sync orders consumers after it.
+			if (r->exts.fence_sync) {
+				glFinish();
+			}
 			gles_mark_complete(r, point);
 		}
 	}

@@ -235,7 +235,17 @@ bool gles_read_framebuffer_boxes(struct gles_renderer *r, uint32_t src_fourcc,
 		glGenBuffers(1, &r->pack_pbo);
 	}
 	glBindBuffer(GL_PIXEL_PACK_BUFFER, r->pack_pbo);
+	gles_take_error(r);
 	glBufferData(GL_PIXEL_PACK_BUFFER, (GLsizeiptr)total, NULL, GL_STREAM_READ);
+	GLenum error = gles_take_error(r);
+	if (error != GL_NO_ERROR) {
+		glBindBuffer(GL_PIXEL_PACK_BUFFER, 0);
+		if (!r->base.lost) {
+			mosaic_log(MOSAIC_LOG_ERROR, "gles: cannot make a read buffer of %zu bytes "
+				"(GL error 0x%x)", total, error);
+		}
+		return false;
+	}
 	size_t offset = 0;
 	for (int i = 0; i < n_boxes; i++) {
 		int w = boxes[i].x2 - boxes[i].x1, h = boxes[i].y2 - boxes[i].y1;
@@ -247,7 +257,11 @@ bool gles_read_framebuffer_boxes(struct gles_renderer *r, uint32_t src_fourcc,
 		GL_MAP_READ_BIT);
 	bool ok = map != NULL;
 	if (!ok) {
-		mosaic_log(MOSAIC_LOG_ERROR, "gles: cannot map the read buffer");
+		error = gles_take_error(r);
+		if (!r->base.lost) {
+			mosaic_log(MOSAIC_LOG_ERROR, "gles: cannot map the read buffer (GL error "
+				"0x%x)", error);
+		}
 	}
 	uint32_t have = source_fourcc(src_fourcc, read_fourcc);
 	bool direct = same_layout(have, dst_fourcc);
@@ -322,7 +336,11 @@ static bool read_request_finish(struct mosaic_read_request *base)
 		void *map = glMapBufferRange(GL_PIXEL_PACK_BUFFER, 0, (GLsizeiptr)stride * h,
 			GL_MAP_READ_BIT);
 		if (map == NULL) {
-			mosaic_log(MOSAIC_LOG_ERROR, "gles: cannot map the read buffer");
+			GLenum error = gles_take_error(r);
+			if (!r->base.lost) {
+				mosaic_log(MOSAIC_LOG_ERROR, "gles: cannot map the read buffer "
+					"(GL error 0x%x)", error);
+			}
 		} else {
 			if (same_layout(req->have_fourcc, opts->fourcc)) {
 				for (int y = 0; y < h; y++) {
@@ -425,12 +443,33 @@ struct mosaic_read_request *gles_read_pixels_start(struct mosaic_texture *textur
 	const struct mosaic_box *box = &options->src_box;
 	glGenBuffers(1, &req->pbo);
 	glBindBuffer(GL_PIXEL_PACK_BUFFER, req->pbo);
+	gles_take_error(r);
 	glBufferData(GL_PIXEL_PACK_BUFFER, (GLsizeiptr)(box->width * req->bpp) * box->height,
 		NULL, GL_STREAM_READ);
+	GLenum error = gles_take_error(r);
+	if (error != GL_NO_ERROR) {
+		glBindBuffer(GL_PIXEL_PACK_BUFFER, 0);
+		glBindFramebuffer(GL_FRAMEBUFFER, 0);
+		glDeleteBuffers(1, &req->pbo);
+		if (!r->base.lost) {
+			mosaic_log(MOSAIC_LOG_ERROR, "gles: cannot make a %dx%d read buffer (GL error "
+				"0x%x)", box->width, box->height, error);
+		}
+		goto err;
+	}
 	glReadPixels(box->x, box->y, box->width, box->height, format, type, NULL);
 	glBindBuffer(GL_PIXEL_PACK_BUFFER, 0);
 	glBindFramebuffer(GL_FRAMEBUFFER, 0);
 	req->sync = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
+	if (req->sync == 0) {
+		error = gles_take_error(r);
+		glDeleteBuffers(1, &req->pbo);
+		if (!r->base.lost) {
+			mosaic_log(MOSAIC_LOG_ERROR, "gles: cannot make a fence for a read (GL error "
+				"0x%x)", error);
+		}
+		goto err;
+	}
 	if (r->exts.native_fence) {
 		EGLSyncKHR native = r->procs.eglCreateSyncKHR(r->display,
 			EGL_SYNC_NATIVE_FENCE_ANDROID, NULL);

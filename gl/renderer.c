@@ -97,7 +97,9 @@ bool gles_add_pending(struct gles_renderer *r, uint64_t point, EGLSyncKHR sync)
 		size_t cap = r->cap_pending == 0 ? 8 : r->cap_pending * 2;
 		struct gles_pending *pending = realloc(r->pending, cap * sizeof(*pending));
 		if (pending == NULL) {
-			mosaic_log_errno(MOSAIC_LOG_ERROR, "allocation failed");
+			// Not a failure of the pass: the caller waits for it instead.
+			mosaic_log_errno(MOSAIC_LOG_WARN, "allocation failed: waiting for the pass "
+				"instead");
 			return false;
 		}
 		r->pending = pending;

@@ -76,10 +76,22 @@ void gles_upload_boxes(struct gles_renderer *r, const struct gles_format *fmt,
 		glBindBuffer(GL_PIXEL_UNPACK_BUFFER, r->upload_pbo);
 		// Fresh storage each time: the driver never waits for the last upload's reads.
 		glBufferData(GL_PIXEL_UNPACK_BUFFER, (GLsizeiptr)total, NULL, GL_STREAM_DRAW);
-		map = glMapBufferRange(GL_PIXEL_UNPACK_BUFFER, 0, (GLsizeiptr)total,
-			GL_MAP_WRITE_BIT | GL_MAP_INVALIDATE_BUFFER_BIT);
+		GLenum error = gles_take_error(r);
+		if (error == GL_NO_ERROR) {
+			map = glMapBufferRange(GL_PIXEL_UNPACK_BUFFER, 0, (GLsizeiptr)total,
+				GL_MAP_WRITE_BIT | GL_MAP_INVALIDATE_BUFFER_BIT);
+			if (map == NULL) {
+				error = gles_take_error(r);
+			}
+		}
 		if (map == NULL) {
 			glBindBuffer(GL_PIXEL_UNPACK_BUFFER, 0);
+			if (r->base.lost) {
+				return;
+			}
+			// The pixel buffer only saves a copy: the direct upload does the same.
+			mosaic_log(MOSAIC_LOG_WARN, "gles: no pixel buffer of %zu bytes for an upload "
+				"(GL error 0x%x): uploading directly", total, error);
 		}
 	}
 	if (map == NULL) {
@@ -333,12 +345,15 @@ static struct mosaic_texture *texture_from_data(struct gles_renderer *r,
 			buffer->height, 0, fmt->format, fmt->type, NULL);
 		gles_upload_rect(r, fmt, data, stride, 0, 0, buffer->width, buffer->height);
 	}
-	GLenum error = glGetError();
+	GLenum error = gles_take_error(r);
 	glBindTexture(GL_TEXTURE_2D, 0);
 	if (error != GL_NO_ERROR || gles_check_reset(r)) {
-		mosaic_log(MOSAIC_LOG_ERROR, "gles: cannot create a %dx%d %s texture (GL error "
-			"0x%x)", buffer->width, buffer->height, mosaic_format_name(fourcc, name),
-			error);
+		// A loss has its own line.
+		if (!r->base.lost) {
+			mosaic_log(MOSAIC_LOG_ERROR, "gles: cannot create a %dx%d %s texture "
+				"(GL error 0x%x)", buffer->width, buffer->height,
+				mosaic_format_name(fourcc, name), error);
+		}
 		glDeleteTextures(1, &t->tex);
 		free(t);
 		t = NULL;

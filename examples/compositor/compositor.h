@@ -135,6 +135,12 @@ struct xdg_surface {
 	bool configured;
 	bool initial_commit_done;
 	uint32_t configure_serial;
+	/*
+	 * The last serial acked: the configures not acked yet are those in
+	 * (acked_serial, configure_serial]; acking any other is invalid_serial.
+	 */
+	uint32_t acked_serial;
+	bool configure_sent;
 
 	/* The window geometry (xdg_surface.set_window_geometry), or empty. */
 	struct mosaic_box geometry, pending_geometry;

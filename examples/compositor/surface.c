@@ -79,6 +79,24 @@ static void surface_attach(struct wl_client *client, struct wl_resource *resourc
 	}
 }
 
+/*
+ * Each union copies the region: a client sending many scattered rectangles
+ * would cost time quadratic in their number, stalling every client. Damage
+ * past this many rectangles becomes its extents (more damage is always
+ * correct); a wl_region past it is refused (no_memory).
+ */
+#define MAX_REGION_RECTS 1024
+
+static void damage_add(pixman_region32_t *damage, int32_t x, int32_t y, int32_t width,
+	int32_t height)
+{
+	pixman_region32_union_rect(damage, damage, x, y, (unsigned)width, (unsigned)height);
+	if (pixman_region32_n_rects(damage) > MAX_REGION_RECTS) {
+		pixman_box32_t extents = *pixman_region32_extents(damage);
+		pixman_region32_reset(damage, &extents);
+	}
+}
+
 static void surface_damage(struct wl_client *client, struct wl_resource *resource,
 	int32_t x, int32_t y, int32_t width, int32_t height)
 {
@@ -86,8 +104,7 @@ static void surface_damage(struct wl_client *client, struct wl_resource *resourc
 	if (width <= 0 || height <= 0) {
 		return;
 	}
-	pixman_region32_union_rect(&surface->pending.surface_damage,
-		&surface->pending.surface_damage, x, y, (unsigned)width, (unsigned)height);
+	damage_add(&surface->pending.surface_damage, x, y, width, height);
 }
 
 static void surface_damage_buffer(struct wl_client *client, struct wl_resource *resource,
@@ -97,8 +114,7 @@ static void surface_damage_buffer(struct wl_client *client, struct wl_resource *
 	if (width <= 0 || height <= 0) {
 		return;
 	}
-	pixman_region32_union_rect(&surface->pending.buffer_damage,
-		&surface->pending.buffer_damage, x, y, (unsigned)width, (unsigned)height);
+	damage_add(&surface->pending.buffer_damage, x, y, width, height);
 }
 
 static void callback_unlink(struct wl_resource *resource)
@@ -478,6 +494,10 @@ static void region_add(struct wl_client *client, struct wl_resource *resource,
 	if (width > 0 && height > 0) {
 		pixman_region32_union_rect(region, region, x, y, (unsigned)width,
 			(unsigned)height);
+	}
+	if (pixman_region32_n_rects(region) > MAX_REGION_RECTS) {
+		// Neither extents (an opaque region must not grow) nor empty would be right.
+		wl_client_post_no_memory(client);
 	}
 }
 

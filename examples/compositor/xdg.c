@@ -11,6 +11,7 @@
  *      go where their positioner says), raised and focused.
  * Committing a NULL buffer unmaps it; the handshake then starts over.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +204,10 @@ static void send_configure(struct xdg_surface *xdg)
 			xdg->geometry.width, xdg->geometry.height);
 	}
 	xdg->configure_serial = wl_display_next_serial(xdg->server->display);
+	if (!xdg->configure_sent) {
+		xdg->acked_serial = xdg->configure_serial - 1;
+		xdg->configure_sent = true;
+	}
 	xdg_surface_send_configure(xdg->resource, xdg->configure_serial);
 }
 
@@ -665,6 +670,15 @@ static void xdg_surface_ack_configure(struct wl_client *client, struct wl_resour
 			"no configure was sent");
 		return;
 	}
+	// Serials wrap: compared as differences. A serial never sent, or one
+	// at or before the last acked (acking a newer one acked it), is invalid.
+	if (!xdg->configure_sent || (int32_t)(serial - xdg->acked_serial) <= 0 ||
+			(int32_t)(xdg->configure_serial - serial) < 0) {
+		wl_resource_post_error(resource, XDG_SURFACE_ERROR_INVALID_SERIAL,
+			"serial %" PRIu32 " is not of a configure waiting for its ack", serial);
+		return;
+	}
+	xdg->acked_serial = serial;
 	// Only the latest serial matters here: every configure says the same.
 	xdg->configured = true;
 }

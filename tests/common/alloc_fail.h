@@ -1,0 +1,30 @@
+#ifndef MOSAIC_TESTS_COMMON_ALLOC_FAIL_H
+#define MOSAIC_TESTS_COMMON_ALLOC_FAIL_H
+
+/*
+ * Allocations made by code of libmosaic, made to fail one at a time
+ * (alloc_fail.c, compiled into the test with export_dynamic). Not under
+ * AddressSanitizer, which owns malloc.
+ */
+
+#include <stdbool.h>
+
+struct fault_alloc {
+	bool armed, injected;
+	/* Allocations counted while armed; the one (0-based) to fail, -1: none. */
+	int calls, fail_at;
+};
+extern struct fault_alloc fault_alloc;
+
+/*
+ * While fault_tracking is true, fault_live counts the live allocations made
+ * by libmosaic (freed by anyone): equal before and after a run that
+ * destroyed everything it made, or something leaked.
+ */
+extern bool fault_tracking;
+extern int fault_live;
+
+/* Finds libmosaic in the process; false when it is not a shared object. */
+bool fault_alloc_init(void);
+
+#endif
