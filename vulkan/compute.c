@@ -400,7 +400,9 @@ void vk_compute_pass_drop_front(struct vk_compute_pass *cp, size_t n)
 		pixman_region32_fini(&cp->draws[i].clip);
 	}
 	n = n < cp->n_draws ? n : cp->n_draws;
-	memmove(cp->draws, cp->draws + n, (cp->n_draws - n) * sizeof(*cp->draws));
+	if (n > 0 && n < cp->n_draws) {
+		memmove(cp->draws, cp->draws + n, (cp->n_draws - n) * sizeof(*cp->draws));
+	}
 	cp->n_draws -= n;
 }
 
