@@ -22,6 +22,7 @@
  *   render.c   the frame: output buffers, damage tracking, one mosaic pass,
  *              frame callbacks, screenshots
  *   seat.c     wl_seat (input from the program) and wl_output
+ *   viewporter.c  wp_viewporter: cropping and scaling surfaces
  *   png.c      writing a screenshot
  */
 
@@ -73,6 +74,12 @@ struct surface_state {
 	pixman_region32_t input;
 	int32_t scale;
 	enum mosaic_transform transform;
+	/*
+	 * wp_viewport: the source rectangle in surface coordinates before the
+	 * viewport (width -1: unset) and the destination size (-1: unset).
+	 */
+	struct mosaic_fbox viewport_src;
+	int32_t viewport_dst_w, viewport_dst_h;
 	/* wl_callback resources of wl_surface.frame. */
 	struct wl_list frame_callbacks;
 };
@@ -97,6 +104,10 @@ struct surface {
 	bool has_content;
 	/* The current buffer's rows are bottom-up (linux-dmabuf Y_INVERT). */
 	bool y_invert;
+	/* The part of the texture shown, in texture pixels; empty: all of it. */
+	struct mosaic_fbox src_box;
+	/* The surface's wp_viewport, or NULL. */
+	struct wl_resource *viewport;
 
 	enum surface_role role;
 	struct xdg_surface *xdg;
@@ -314,6 +325,13 @@ bool surface_init_globals(struct server *server);
 struct surface *surface_from_resource(struct wl_resource *resource);
 bool surface_set_role(struct surface *surface, enum surface_role role,
 	struct wl_resource *error_resource, uint32_t error_code);
+
+/* viewporter.c */
+bool viewporter_init_globals(struct server *server);
+/* The viewport's part of a commit: false after a protocol error on it. */
+bool viewport_apply(struct surface *surface, int buffer_w, int buffer_h);
+/* The surface goes: its wp_viewport stays, inert (no_surface). */
+void viewport_surface_destroyed(struct surface *surface);
 
 /* tree.c */
 /* Calls `fn` for the surface and its subsurfaces, bottom first, at output x, y. */

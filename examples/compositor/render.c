@@ -209,6 +209,9 @@ static void draw_surface(struct surface *surface, int x, int y, void *data)
 	}
 	mosaic_pass_add_texture(ctx->pass, &(struct mosaic_texture_options){
 		.texture = texture,
+		// A wp_viewport's crop (empty: the whole texture), scaled to the
+		// surface size.
+		.src_box = surface->src_box,
 		.dst_box = { x, y, surface->width, surface->height },
 		// The buffer holds the content already transformed by the buffer
 		// transform: drawing undoes it. A bottom-up (Y_INVERT) buffer is

@@ -19,7 +19,12 @@
 
 static void state_init(struct surface_state *state)
 {
-	*state = (struct surface_state){ .scale = 1 };
+	*state = (struct surface_state){
+		.scale = 1,
+		.viewport_src = { -1, -1, -1, -1 },
+		.viewport_dst_w = -1,
+		.viewport_dst_h = -1,
+	};
 	pixman_region32_init(&state->surface_damage);
 	pixman_region32_init(&state->buffer_damage);
 	// No input region set means "the whole surface": an infinite region.
@@ -175,6 +180,12 @@ static bool surface_output_origin(struct surface *surface, int *x, int *y)
 	return true;
 }
 
+/* True when a wp_viewport crops or scales the surface in this state. */
+static bool state_has_viewport(const struct surface_state *state)
+{
+	return state->viewport_src.width != -1 || state->viewport_dst_w != -1;
+}
+
 /* Turns the commit's damage into output damage at the surface's position. */
 static void damage_output(struct surface *surface, bool whole)
 {
@@ -183,7 +194,7 @@ static void damage_output(struct surface *surface, bool whole)
 		return;
 	}
 	struct mosaic_box box = { x, y, surface->width, surface->height };
-	if (whole || surface->current.scale != 1 ||
+	if (whole || surface->current.scale != 1 || state_has_viewport(&surface->current) ||
 			surface->current.transform != MOSAIC_TRANSFORM_NORMAL) {
 		// Mapping damage through scales and transforms is left out: the
 		// whole surface is a safe over-estimate.
@@ -237,6 +248,9 @@ static void state_move(struct surface_state *dst, struct surface_state *src)
 	pixman_region32_copy(&dst->input, &src->input);
 	dst->scale = src->scale;
 	dst->transform = src->transform;
+	dst->viewport_src = src->viewport_src;
+	dst->viewport_dst_w = src->viewport_dst_w;
+	dst->viewport_dst_h = src->viewport_dst_h;
 	wl_list_insert_list(dst->frame_callbacks.prev, &src->frame_callbacks);
 	wl_list_init(&src->frame_callbacks);
 }
@@ -275,27 +289,28 @@ static void surface_commit(struct wl_client *client, struct wl_resource *resourc
 static void surface_apply(struct surface *surface, struct surface_state *p)
 {
 	struct surface_state *c = &surface->current;
-	bool resized = false;
 
 	c->scale = p->scale;
 	c->transform = p->transform;
+	c->viewport_src = p->viewport_src;
+	c->viewport_dst_w = p->viewport_dst_w;
+	c->viewport_dst_h = p->viewport_dst_h;
 	pixman_region32_copy(&c->input, &p->input);
 	pixman_region32_copy(&c->surface_damage, &p->surface_damage);
 	pixman_region32_copy(&c->buffer_damage, &p->buffer_damage);
 	wl_list_insert_list(c->frame_callbacks.prev, &p->frame_callbacks);
 	wl_list_init(&p->frame_callbacks);
 
+	int old_w = surface->width, old_h = surface->height;
 	if (p->attached) {
-		int old_w = surface->width, old_h = surface->height;
 		if (p->buffer == NULL) {
 			mosaic_surface_texture_commit(surface->texture, NULL, NULL);
 			surface->has_content = false;
 			surface->y_invert = false;
-			surface->width = surface->height = 0;
 		} else {
 			// Damage the texture in buffer coordinates. Surface-coordinate
-			// damage is only exact without scale or transform; otherwise
-			// refresh the whole buffer.
+			// damage is only exact without scale, transform or viewport;
+			// otherwise refresh the whole buffer.
 			// A bottom-up buffer's rows are stored flipped: the damage,
 			// given for the image the client means, is not mapped either.
 			surface->y_invert = mosaic_wl_buffer_is_y_inverted(p->buffer);
@@ -306,7 +321,8 @@ static void surface_apply(struct surface *surface, struct surface_state *p)
 				pixman_region32_union_rect(&buffer_damage, &buffer_damage,
 					0, 0, UINT32_MAX / 2, UINT32_MAX / 2);
 			} else if (pixman_region32_not_empty(&p->surface_damage)) {
-				if (p->scale == 1 && p->transform == MOSAIC_TRANSFORM_NORMAL) {
+				if (p->scale == 1 && p->transform == MOSAIC_TRANSFORM_NORMAL &&
+						!state_has_viewport(p)) {
 					pixman_region32_union(&buffer_damage, &buffer_damage,
 						&p->surface_damage);
 				} else {
@@ -320,33 +336,30 @@ static void surface_apply(struct surface *surface, struct surface_state *p)
 				surface->has_content = true;
 			}
 			pixman_region32_fini(&buffer_damage);
-			struct mosaic_texture *tex =
-				mosaic_surface_texture_get_texture(surface->texture);
-			if (tex != NULL) {
-				int w = mosaic_texture_get_width(tex);
-				int h = mosaic_texture_get_height(tex);
-				if (mosaic_transform_swaps_axes(c->transform)) {
-					int t = w;
-					w = h;
-					h = t;
-				}
-				surface->width = w / c->scale;
-				surface->height = h / c->scale;
-			}
-		}
-		resized = old_w != surface->width || old_h != surface->height;
-		if (resized) {
-			// What the surface covered before it changed size or went.
-			int x, y;
-			if (surface_output_origin(surface, &x, &y)) {
-				output_damage_box(surface->server,
-					&(struct mosaic_box){ x, y, old_w, old_h });
-			}
 		}
 		wl_list_remove(&p->buffer_destroy.link);
 		wl_list_init(&p->buffer_destroy.link);
 		p->attached = false;
 		p->buffer = NULL;
+	}
+	// The size follows the buffer, its scale and transform, and the
+	// viewport, whichever of them this commit changed.
+	struct mosaic_texture *tex = mosaic_surface_texture_get_texture(surface->texture);
+	if (!surface->has_content || tex == NULL) {
+		surface->width = surface->height = 0;
+		surface->src_box = (struct mosaic_fbox){ 0 };
+	} else if (!viewport_apply(surface, mosaic_texture_get_width(tex),
+			mosaic_texture_get_height(tex))) {
+		// A protocol error: the client is going, show nothing of it.
+		surface->width = surface->height = 0;
+	}
+	bool resized = old_w != surface->width || old_h != surface->height;
+	if (resized) {
+		// What the surface covered before it changed size or went.
+		int x, y;
+		if (surface_output_origin(surface, &x, &y)) {
+			output_damage_box(surface->server, &(struct mosaic_box){ x, y, old_w, old_h });
+		}
 	}
 	pixman_region32_clear(&p->surface_damage);
 	pixman_region32_clear(&p->buffer_damage);
@@ -418,6 +431,7 @@ static void surface_handle_resource_destroy(struct wl_resource *resource)
 	damage_output(surface, true);
 	output_schedule_frame(surface->server);
 	seat_surface_destroyed(surface->server, surface);
+	viewport_surface_destroyed(surface);
 
 	// Children lose their parent; their wl_subsurface stays, inert.
 	struct subsurface *child, *tmp;

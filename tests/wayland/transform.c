@@ -3,7 +3,8 @@
  * in mosaic-nested. test-transform-client stores its four-quadrant picture
  * (transform_pattern.h) already transformed, as the protocol says; the
  * window in mosaic-nested's screenshot must show the picture upright, at its
- * surface size, pixel for pixel, with every renderer that was built.
+ * surface size, pixel for pixel, with every renderer that was built. With
+ * a wp_viewport, the window shows the client's crop of it, scaled.
  *
  * Usage: test-wayland-transform PATH/TO/mosaic-nested PATH/TO/test-transform-client
  */
@@ -35,12 +36,16 @@ static const char *const transform_names[8] = {
 	"normal", "90", "180", "270", "flipped", "flipped-90", "flipped-180", "flipped-270",
 };
 
-/* Runs the client with `transform` and `scale` in mosaic-nested with `backend`. */
-static void check(enum mosaic_backend backend, int transform, int scale)
+/*
+ * Runs the client with `transform` and `scale` (and a wp_viewport when
+ * `viewport`) in mosaic-nested with `backend`.
+ */
+static void check_mode(enum mosaic_backend backend, int transform, int scale, bool viewport)
 {
 	const char *renderer = mosaic_backend_name(backend);
 	char name[64], shot[160], log_path[160], t[16], s[16];
-	snprintf(name, sizeof(name), "%s-%s-x%d", renderer, transform_names[transform], scale);
+	snprintf(name, sizeof(name), "%s-%s-x%d%s", renderer, transform_names[transform], scale,
+		viewport ? "-viewport" : "");
 	snprintf(shot, sizeof(shot), "%s/%s.png", runtime_dir, name);
 	snprintf(log_path, sizeof(log_path), "%s/%s.log", runtime_dir, name);
 	snprintf(t, sizeof(t), "%d", transform);
@@ -51,7 +56,7 @@ static void check(enum mosaic_backend backend, int transform, int scale)
 		// The client commits its one buffer as it maps: the first frame
 		// that shows the window shows the picture.
 		"--screenshot", shot, "--quit-after-screenshot",
-		"--", (char *)client_path, t, s, NULL,
+		"--", (char *)client_path, t, s, viewport ? "viewport" : NULL, NULL,
 	};
 	int status = wait_child(spawn_in(argv, NULL, log_path, NULL), 120000);
 	struct image img;
@@ -66,7 +71,9 @@ static void check(enum mosaic_backend backend, int transform, int scale)
 			const uint8_t *p = px(&img, WIN_X + x, WIN_Y + y);
 			uint32_t got = 0xff000000u | (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
 			bool inside = x >= 0 && y >= 0 && x < TRANSFORM_W && y < TRANSFORM_H;
-			bool ok = inside ? got == transform_pattern_xrgb(x, y) :
+			uint32_t want = !inside ? 0 : viewport ? viewport_pattern_xrgb(x, y) :
+				transform_pattern_xrgb(x, y);
+			bool ok = inside ? got == want :
 				got != 0xffff0000 && got != 0xff00ff00 && got != 0xff0000ff &&
 				got != 0xffffff00;
 			if (!ok && wrong++ == 0) {
@@ -85,6 +92,11 @@ static void check(enum mosaic_backend backend, int transform, int scale)
 	assert_int_equal(wrong, 0);
 }
 
+static void check(enum mosaic_backend backend, int transform, int scale)
+{
+	check_mode(backend, transform, scale, false);
+}
+
 static void test_transforms(void **state)
 {
 	enum mosaic_backend backend = (enum mosaic_backend)(intptr_t)*state;
@@ -94,6 +106,12 @@ static void test_transforms(void **state)
 	// A buffer scale with a transform that swaps axes, and one that does not.
 	check(backend, 1, 2);
 	check(backend, 6, 2);
+	// wp_viewport: a fractional crop, scaled, through the same transforms
+	// and scales (the source is in surface coordinates).
+	check_mode(backend, 0, 1, true);
+	check_mode(backend, 3, 1, true);
+	check_mode(backend, 1, 2, true);
+	check_mode(backend, 6, 2, true);
 }
 
 static int setup(void **state, enum mosaic_backend backend)

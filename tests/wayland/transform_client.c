@@ -6,7 +6,11 @@
  * TRANSFORM (90 = rotated 90 degrees counter-clockwise, FLIPPED = mirrored
  * about the vertical axis first), at buffer scale SCALE.
  *
- * Usage: test-transform-client TRANSFORM [SCALE]. Runs until the compositor
+ * With VIEWPORT (the word "viewport"), a wp_viewport crops the picture to
+ * VIEWPORT_SRC_* and scales it back to TRANSFORM_W x TRANSFORM_H
+ * (transform_pattern.h).
+ *
+ * Usage: test-transform-client TRANSFORM [SCALE [viewport]]. Runs until the compositor
  * goes away (exit 0); 1 with one line on stderr on errors.
  */
 #define _GNU_SOURCE /* memfd_create */
@@ -21,12 +25,14 @@
 #include <wayland-client.h>
 
 #include "transform_pattern.h"
+#include "viewporter-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
 struct client {
 	struct wl_compositor *compositor;
 	struct wl_shm *shm;
 	struct xdg_wm_base *wm_base;
+	struct wp_viewporter *viewporter;
 	bool configured;
 };
 
@@ -49,6 +55,8 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 	} else if (strcmp(interface, "xdg_wm_base") == 0) {
 		c->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
 		xdg_wm_base_add_listener(c->wm_base, &wm_listener, c);
+	} else if (strcmp(interface, "wp_viewporter") == 0) {
+		c->viewporter = wl_registry_bind(registry, name, &wp_viewporter_interface, 1);
 	}
 }
 
@@ -94,11 +102,12 @@ static void transform_point(int transform, int w, int h, int x, int y, int *bx, 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: test-transform-client TRANSFORM [SCALE]\n");
+		fprintf(stderr, "usage: test-transform-client TRANSFORM [SCALE [viewport]]\n");
 		return 1;
 	}
 	int transform = atoi(argv[1]);
 	int scale = argc > 2 ? atoi(argv[2]) : 1;
+	bool viewport = argc > 3 && strcmp(argv[3], "viewport") == 0;
 	if (transform < 0 || transform > 7 || scale < 1 || scale > 4) {
 		fprintf(stderr, "transform 0..7 and scale 1..4, not %s %s\n", argv[1],
 			argc > 2 ? argv[2] : "");
@@ -115,6 +124,10 @@ int main(int argc, char **argv)
 	wl_display_roundtrip(display);
 	if (c.compositor == NULL || c.shm == NULL || c.wm_base == NULL) {
 		fprintf(stderr, "the compositor lacks wl_compositor 3, wl_shm or xdg_wm_base\n");
+		return 1;
+	}
+	if (viewport && c.viewporter == NULL) {
+		fprintf(stderr, "the compositor lacks wp_viewporter\n");
 		return 1;
 	}
 
@@ -161,6 +174,13 @@ int main(int argc, char **argv)
 	}
 	wl_surface_set_buffer_transform(surface, transform);
 	wl_surface_set_buffer_scale(surface, scale);
+	if (viewport) {
+		struct wp_viewport *vp = wp_viewporter_get_viewport(c.viewporter, surface);
+		wp_viewport_set_source(vp, wl_fixed_from_double(VIEWPORT_SRC_X),
+			wl_fixed_from_double(VIEWPORT_SRC_Y), wl_fixed_from_double(VIEWPORT_SRC_W),
+			wl_fixed_from_double(VIEWPORT_SRC_H));
+		wp_viewport_set_destination(vp, TRANSFORM_W, TRANSFORM_H);
+	}
 	wl_surface_attach(surface, buffer, 0, 0);
 	wl_surface_damage(surface, 0, 0, INT32_MAX, INT32_MAX);
 	wl_surface_commit(surface);

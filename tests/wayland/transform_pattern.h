@@ -25,4 +25,26 @@ static inline uint32_t transform_pattern_xrgb(int x, int y)
 	return quadrant[(y >= TRANSFORM_H / 2) * 2 + (x >= TRANSFORM_W / 2)];
 }
 
+/*
+ * The viewport mode (wp_viewport): the client crops its picture to this
+ * source rectangle (surface coordinates, fractional) and scales it to the
+ * TRANSFORM_W x TRANSFORM_H destination. The crop is half the picture in
+ * each direction, so the view is scaled twice; the half-pixel origin puts
+ * every sample point a quarter pixel from any edge of the picture's
+ * quadrants, whatever rounding a renderer does, and moves the quadrants'
+ * boundary a pixel from where an integer (rounded) origin would put it.
+ */
+#define VIEWPORT_SRC_X 16.5
+#define VIEWPORT_SRC_Y 10.5
+#define VIEWPORT_SRC_W 32.0
+#define VIEWPORT_SRC_H 20.0
+
+/* The XRGB8888 color of surface pixel (x, y) in the viewport mode (nearest filter). */
+static inline uint32_t viewport_pattern_xrgb(int x, int y)
+{
+	double sx = VIEWPORT_SRC_X + (x + 0.5) * VIEWPORT_SRC_W / TRANSFORM_W;
+	double sy = VIEWPORT_SRC_Y + (y + 0.5) * VIEWPORT_SRC_H / TRANSFORM_H;
+	return transform_pattern_xrgb((int)sx, (int)sy);
+}
+
 #endif
