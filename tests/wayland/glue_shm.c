@@ -184,14 +184,12 @@ static void truncated_after_attach(void **state)
 
 /*
  * The buffer's memory outlives the client's pool: a buffer of a destroyed
- * pool (and of a resized one) still shows the client's pixels.
+ * pool (and of a resized one) still shows the client's pixels. mosaic-nested
+ * reports no textures: there the buffers are shown without an error.
  */
 static void buffer_outlives_pool(void **state)
 {
 	struct fixture *f = *state;
-	if (nested) {
-		skip();
-	}
 	struct client *c = f->bad;
 	const int w = 16, h = 16, stride = w * 4;
 	size_t size = (size_t)stride * h;
@@ -212,12 +210,12 @@ static void buffer_outlives_pool(void **state)
 	close(fd);
 	struct wl_surface *surface = show(c, first, w, h);
 	assert_true(wl_display_roundtrip(c->display) >= 0);
-	assert_true(test_server_log_contains("texture ff0000aa ff0000aa"));
+	assert_true(nested || test_server_log_contains("texture ff0000aa ff0000aa"));
 	wl_surface_attach(surface, second, 0, 0);
 	wl_surface_damage_buffer(surface, 0, 0, w, h);
 	wl_surface_commit(surface);
 	assert_true(wl_display_roundtrip(c->display) >= 0);
-	assert_true(test_server_log_contains("texture ff00bb00 ff00bb00"));
+	assert_true(nested || test_server_log_contains("texture ff00bb00 ff00bb00"));
 	wl_surface_destroy(surface);
 	wl_buffer_destroy(first);
 	wl_buffer_destroy(second);
