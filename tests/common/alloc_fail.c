@@ -10,6 +10,7 @@
 #include <link.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,4 +157,17 @@ bool fault_alloc_init(void)
 {
 	dl_iterate_phdr(find_lib, NULL);
 	return lib_start != 0;
+}
+
+struct fault_log fault_log;
+
+void fault_log_handler(enum mosaic_log level, const char *msg, void *data)
+{
+	if (level == MOSAIC_LOG_ERROR) {
+		fault_log.errors++;
+		snprintf(fault_log.last, sizeof(fault_log.last), "%s", msg);
+	}
+	if (fault_log.verbose && level <= MOSAIC_LOG_WARN) {
+		fprintf(stderr, "mosaic: %s\n", msg);
+	}
 }

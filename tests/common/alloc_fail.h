@@ -9,6 +9,8 @@
 
 #include <stdbool.h>
 
+#include <mosaic/log.h>
+
 struct fault_alloc {
 	bool armed, injected;
 	/* Allocations counted while armed; the one (0-based) to fail, -1: none. */
@@ -23,6 +25,19 @@ extern struct fault_alloc fault_alloc;
  */
 extern bool fault_tracking;
 extern int fault_live;
+
+/*
+ * The library's log, as the fault tests count it: ERROR lines and the last
+ * one; with `verbose`, WARN and ERROR lines are printed too.
+ * fault_log_handler() is the handler to give mosaic_log_init().
+ */
+struct fault_log {
+	int errors;
+	bool verbose;
+	char last[256];
+};
+extern struct fault_log fault_log;
+void fault_log_handler(enum mosaic_log level, const char *msg, void *data);
 
 /* Finds libmosaic in the process; false when it is not a shared object. */
 bool fault_alloc_init(void);

@@ -57,23 +57,6 @@ int main(void)
 }
 #else
 
-static struct {
-	int errors;
-	bool verbose;
-	char last[256];
-} log_state;
-
-static void log_handler(enum mosaic_log level, const char *msg, void *data)
-{
-	if (level == MOSAIC_LOG_ERROR) {
-		log_state.errors++;
-		snprintf(log_state.last, sizeof(log_state.last), "%s", msg);
-	}
-	if (log_state.verbose && level <= MOSAIC_LOG_WARN) {
-		fprintf(stderr, "mosaic: %s\n", msg);
-	}
-}
-
 /* What one run saw. */
 struct run {
 	int lost_calls;
@@ -97,7 +80,7 @@ static void on_lost(struct mosaic_renderer *renderer, void *data)
 /* `of_renderer`: a call on the renderer or its objects, which fails once it is lost. */
 static bool checked_call(bool ok, int before, const char *what, bool of_renderer)
 {
-	int lines = log_state.errors - before;
+	int lines = fault_log.errors - before;
 	if (!ok) {
 		current->failed_calls++;
 	} else if (of_renderer && current_renderer != NULL &&
@@ -108,7 +91,7 @@ static bool checked_call(bool ok, int before, const char *what, bool of_renderer
 		if (current->bad_logs++ == 0) {
 			snprintf(current->first_bad, sizeof(current->first_bad),
 				"%s %s with %d ERROR lines (last: %s)", what, ok ? "worked" : "failed",
-				lines, log_state.last);
+				lines, fault_log.last);
 		}
 	}
 	return ok;
@@ -121,7 +104,7 @@ static bool checked(bool ok, int before, const char *what)
 
 #define CALL(ok_expr, what) \
 	do { \
-		int before_ = log_state.errors; \
+		int before_ = fault_log.errors; \
 		checked((ok_expr), before_, what); \
 	} while (0)
 
@@ -157,19 +140,19 @@ static void session(struct mosaic_renderer *r)
 	pattern(pixels[1], W, H, 2);
 	pattern(big, 300, 200, 3);
 	uint64_t sum = 1469598103934665603u;
-	int before = log_state.errors;
+	int before = fault_log.errors;
 	struct mosaic_allocator *gpu = mosaic_renderer_create_gpu_allocator(r);
 	checked(gpu != NULL, before, "create_gpu_allocator");
-	before = log_state.errors;
+	before = fault_log.errors;
 	struct mosaic_texture *small = mosaic_texture_from_pixels(r, W, H, DRM_FORMAT_ARGB8888,
 		W * 4, pixels[0]);
 	checked(small != NULL, before, "texture_from_pixels");
-	before = log_state.errors;
+	before = fault_log.errors;
 	struct mosaic_texture *large = mosaic_texture_from_pixels(r, 300, 200, DRM_FORMAT_XRGB8888,
 		300 * 4, big);
 	checked(large != NULL, before, "texture_from_pixels (large)");
 	if (small != NULL) {
-		before = log_state.errors;
+		before = fault_log.errors;
 		struct mosaic_buffer *update = mosaic_buffer_from_data(W, H, DRM_FORMAT_ARGB8888,
 			W * 4, pixels[1]);
 		checked_call(update != NULL, before, "buffer_from_data", false);
@@ -185,13 +168,13 @@ static void session(struct mosaic_renderer *r)
 
 	static uint32_t shm_px[TW * TH];
 	memset(shm_px, 0, sizeof(shm_px));
-	before = log_state.errors;
+	before = fault_log.errors;
 	struct mosaic_buffer *shm = mosaic_buffer_from_data(TW, TH, DRM_FORMAT_XRGB8888, TW * 4,
 		shm_px);
 	checked_call(shm != NULL, before, "buffer_from_data (target)", false);
 	struct mosaic_buffer *target = NULL;
 	if (gpu != NULL) {
-		before = log_state.errors;
+		before = fault_log.errors;
 		target = mosaic_allocator_create_buffer(gpu, TW, TH, DRM_FORMAT_ARGB8888, NULL, 0);
 		checked(target != NULL, before, "allocator_create_buffer");
 	}
@@ -206,7 +189,7 @@ static void session(struct mosaic_renderer *r)
 			continue;
 		}
 		for (int frame = 0; frame < 2; frame++) {
-			before = log_state.errors;
+			before = fault_log.errors;
 			struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, targets[t], NULL);
 			if (!checked(pass != NULL, before, "begin_pass")) {
 				continue;
@@ -250,7 +233,7 @@ static void session(struct mosaic_renderer *r)
 
 	static uint32_t out[TW * TH];
 	if (target != NULL) {
-		before = log_state.errors;
+		before = fault_log.errors;
 		struct mosaic_texture *view = mosaic_texture_from_buffer(r, target);
 		if (checked(view != NULL, before, "texture_from_buffer")) {
 			memset(out, 0, sizeof(out));
@@ -259,7 +242,7 @@ static void session(struct mosaic_renderer *r)
 			}), "read_pixels");
 			sum = hash(sum, out, sizeof(out));
 			memset(out, 0, sizeof(out));
-			before = log_state.errors;
+			before = fault_log.errors;
 			struct mosaic_read_request *req = mosaic_texture_read_pixels_start(view,
 				&(struct mosaic_read_pixels_options){
 					.fourcc = DRM_FORMAT_ABGR8888, .stride = TW * 4, .data = out,
@@ -317,7 +300,7 @@ static void run_session(struct run *run, bool arm_create)
 	fault_alloc.calls = 0;
 	fault_alloc.injected = false;
 	fault_alloc.armed = arm_create;
-	int before = log_state.errors;
+	int before = fault_log.errors;
 	struct mosaic_renderer *r = mosaic_gles_renderer_create(-1);
 	if (!checked(r != NULL, before, "gles_renderer_create")) {
 		run->renderer_failed = true;
@@ -364,8 +347,8 @@ static int clean_allocs, clean_calls[E_COUNT];
 
 static int setup(void **state)
 {
-	log_state.verbose = getenv("MOSAIC_DEBUG") != NULL;
-	mosaic_log_init(MOSAIC_LOG_INFO, log_handler, NULL);
+	fault_log.verbose = getenv("MOSAIC_DEBUG") != NULL;
+	mosaic_log_init(MOSAIC_LOG_INFO, fault_log_handler, NULL);
 	if (!fault_alloc_init()) {
 		fprintf(stderr, "libmosaic is not a shared object of this process\n");
 		return -1;
@@ -420,7 +403,7 @@ static void test_allocations(void **state)
 	for (int n = 0; n <= clean_allocs + 8; n++) {
 		int live_before = fault_live, fds_before = count_fds();
 		fault_alloc.fail_at = n;
-		if (log_state.verbose) {
+		if (fault_log.verbose) {
 			fprintf(stderr, "-- allocation %d\n", n);
 		}
 		struct run run;
@@ -456,7 +439,7 @@ static void test_gl_faults(void **state)
 			}
 			fault_sweep.fail_entry = e;
 			fault_sweep.fail_call = which[k];
-			if (log_state.verbose) {
+			if (fault_log.verbose) {
 				fprintf(stderr, "-- %s %d\n", fault_entry_names[e], which[k]);
 			}
 			int live_before = fault_live, fds_before = count_fds();

@@ -56,23 +56,6 @@ int main(void)
 }
 #else
 
-static struct {
-	int errors;
-	bool verbose;
-	char last[256];
-} log_state;
-
-static void log_handler(enum mosaic_log level, const char *msg, void *data)
-{
-	if (level == MOSAIC_LOG_ERROR) {
-		log_state.errors++;
-		snprintf(log_state.last, sizeof(log_state.last), "%s", msg);
-	}
-	if (log_state.verbose && level <= MOSAIC_LOG_WARN) {
-		fprintf(stderr, "mosaic: %s\n", msg);
-	}
-}
-
 /* What one run saw. */
 struct run {
 	int failed_calls, bad_logs;
@@ -86,7 +69,7 @@ static struct mosaic_renderer *renderer;
 
 static bool checked(bool ok, int before, const char *what)
 {
-	int lines = log_state.errors - before;
+	int lines = fault_log.errors - before;
 	if (!ok) {
 		current->failed_calls++;
 	}
@@ -94,7 +77,7 @@ static bool checked(bool ok, int before, const char *what)
 		if (current->bad_logs++ == 0) {
 			snprintf(current->first_bad, sizeof(current->first_bad),
 				"%s %s with %d ERROR lines (last: %s)", what, ok ? "worked" : "failed",
-				lines, log_state.last);
+				lines, fault_log.last);
 		}
 	}
 	return ok;
@@ -155,7 +138,7 @@ static void surface_region(struct wl_client *client, struct wl_resource *resourc
 static void surface_commit(struct wl_client *client, struct wl_resource *resource)
 {
 	struct surface *s = wl_resource_get_user_data(resource);
-	int before = log_state.errors;
+	int before = fault_log.errors;
 	bool ok = mosaic_surface_texture_commit(s->texture, s->buffer, &s->damage);
 	if (checked(ok, before, "surface_texture_commit") && s->buffer != NULL) {
 		current->commits_ok++;
@@ -195,7 +178,7 @@ static void compositor_create_surface(struct wl_client *client, struct wl_resour
 {
 	struct surface *s = calloc(1, sizeof(*s));
 	struct wl_resource *sr = wl_resource_create(client, &wl_surface_interface, 4, id);
-	int before = log_state.errors;
+	int before = fault_log.errors;
 	s->texture = mosaic_surface_texture_create(renderer);
 	if (!checked(s->texture != NULL, before, "surface_texture_create")) {
 		wl_resource_destroy(sr);
@@ -456,7 +439,7 @@ static void run_session(struct run *run)
 	fault_alloc.armed = true;
 	server = wl_display_create();
 	assert_non_null(server);
-	int before = log_state.errors;
+	int before = fault_log.errors;
 	struct mosaic_linux_dmabuf_v1 *dmabuf = mosaic_linux_dmabuf_v1_create(server, renderer);
 	checked(dmabuf != NULL, before, "linux_dmabuf_v1_create");
 	assert_non_null(wl_global_create(server, &wl_compositor_interface, 4, NULL,
@@ -504,8 +487,8 @@ static struct run clean;
 
 static int setup(void **state)
 {
-	log_state.verbose = getenv("MOSAIC_DEBUG") != NULL;
-	mosaic_log_init(MOSAIC_LOG_INFO, log_handler, NULL);
+	fault_log.verbose = getenv("MOSAIC_DEBUG") != NULL;
+	mosaic_log_init(MOSAIC_LOG_INFO, fault_log_handler, NULL);
 	if (!fault_alloc_init()) {
 		fprintf(stderr, "libmosaic is not a shared object of this process\n");
 		return -1;
@@ -555,11 +538,11 @@ static void test_allocations(void **state)
 	for (int n = 0; n < 2000; n++) {
 		int live_before = fault_live, fds_before = count_fds();
 		fault_alloc.fail_at = n;
-		if (log_state.verbose) {
+		if (fault_log.verbose) {
 			fprintf(stderr, "-- allocation %d\n", n);
 		}
 		struct run run;
-		int errors_before = log_state.errors;
+		int errors_before = fault_log.errors;
 		run_session(&run);
 		if (!fault_alloc.injected) {
 			total = n;
@@ -571,9 +554,9 @@ static void test_allocations(void **state)
 			run.got_failed != clean.got_failed;
 		if (run.bad_logs > 0) {
 			snprintf(why, sizeof(why), "%s", run.first_bad);
-		} else if (log_state.errors - errors_before > 1) {
+		} else if (fault_log.errors - errors_before > 1) {
 			snprintf(why, sizeof(why), "%d ERROR lines for one failure",
-				log_state.errors - errors_before);
+				fault_log.errors - errors_before);
 		} else if (!seen && (run.commits_ok != clean.commits_ok ||
 				run.buffers_made != clean.buffers_made ||
 				run.feedback_done != clean.feedback_done)) {
