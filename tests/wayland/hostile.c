@@ -40,6 +40,7 @@
 #include <wayland-client.h>
 
 #include "xdg-shell-client-protocol.h"
+#include "headless.h"
 
 #define NESTED_SOCKET "mosaic-hostile"
 /* Seconds a hostile request may take to be handled, and a frame to come. */
@@ -482,22 +483,9 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "usage: %s PATH/TO/mosaic-nested\n", argv[0]);
 		return 1;
 	}
-	char dir[] = "/tmp/mosaic-hostile-XXXXXX";
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
+	struct headless_nested nested;
+	if (!headless_nested_start(&nested, argv[1], "mosaic-hostile", NESTED_SOCKET)) {
 		return 1;
-	}
-	setenv("XDG_RUNTIME_DIR", dir, 1);
-	pid_t nested_pid = fork();
-	if (nested_pid == 0) {
-		execl(argv[1], argv[1], "--headless", "--renderer", "pixman", "--size",
-			"320x240", "--socket", NESTED_SOCKET, (char *)NULL);
-		_exit(127);
-	}
-	char socket_path[128];
-	snprintf(socket_path, sizeof(socket_path), "%s/%s", dir, NESTED_SOCKET);
-	for (int i = 0; i < 1000 && access(socket_path, F_OK) != 0; i++) {
-		usleep(10000);
 	}
 
 	const struct CMUnitTest tests[] = {
@@ -510,15 +498,6 @@ int main(int argc, char *argv[])
 	int failed = cmocka_run_group_tests_name("wayland-hostile", tests, setup_good, NULL);
 
 	wl_display_disconnect(good.display);
-	kill(nested_pid, SIGTERM);
-	int status;
-	waitpid(nested_pid, &status, 0);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "mosaic-nested did not exit cleanly (status 0x%x)\n", status);
-		failed++;
-	}
-	snprintf(socket_path, sizeof(socket_path), "%s/%s.lock", dir, NESTED_SOCKET);
-	unlink(socket_path);
-	rmdir(dir);
+	failed += headless_nested_stop(&nested);
 	return failed;
 }

@@ -28,6 +28,7 @@
 #include <wayland-client.h>
 
 #include "viewporter-client-protocol.h"
+#include "headless.h"
 
 #define NESTED_SOCKET "mosaic-viewport-misuse"
 
@@ -307,22 +308,9 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	const char *nested_path = argv[1];
-	char dir[] = "/tmp/mosaic-viewport-misuse-XXXXXX";
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
+	struct headless_nested nested;
+	if (!headless_nested_start(&nested, nested_path, "mosaic-viewport-misuse", NESTED_SOCKET)) {
 		return 1;
-	}
-	setenv("XDG_RUNTIME_DIR", dir, 1);
-	pid_t nested_pid = fork();
-	if (nested_pid == 0) {
-		execl(nested_path, nested_path, "--headless", "--renderer", "pixman", "--size",
-			"320x240", "--socket", NESTED_SOCKET, (char *)NULL);
-		_exit(127);
-	}
-	char socket_path[128];
-	snprintf(socket_path, sizeof(socket_path), "%s/%s", dir, NESTED_SOCKET);
-	for (int i = 0; i < 1000 && access(socket_path, F_OK) != 0; i++) {
-		usleep(10000);
 	}
 
 	const struct CMUnitTest tests[] = {
@@ -334,15 +322,6 @@ int main(int argc, char *argv[])
 	};
 	int failed = cmocka_run_group_tests_name("wayland-viewport-misuse", tests, NULL, NULL);
 
-	kill(nested_pid, SIGTERM);
-	int status;
-	waitpid(nested_pid, &status, 0);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "mosaic-nested did not exit cleanly (status 0x%x)\n", status);
-		failed++;
-	}
-	snprintf(socket_path, sizeof(socket_path), "%s/%s.lock", dir, NESTED_SOCKET);
-	unlink(socket_path);
-	rmdir(dir);
+	failed += headless_nested_stop(&nested);
 	return failed;
 }
