@@ -69,69 +69,27 @@ static void handle_client_destroy(struct wl_listener *listener, void *data)
 	c->gone = true;
 }
 
+static void on_event(void *data, uint32_t object, uint32_t opcode, const uint8_t *msg,
+	uint32_t size)
+{
+	struct client *c = data;
+	if (object == c->registry && opcode == 0) {
+		// wl_registry.global(name, interface, version)
+		wire_is_global(msg, size, "zwp_linux_dmabuf_v1", &c->dmabuf_name);
+	}
+	for (int i = 0; i < c->params.n; i++) {
+		if (object == c->params.ids[i] && opcode == 0 && size >= 12) {
+			uint32_t buffer;
+			memcpy(&buffer, msg + 8, 4);
+			add_object(&c->buffers, buffer); // created(new wl_buffer)
+		}
+	}
+}
+
 /* Reads every event the server sent: remembers new wl_buffers and the global, closes fds. */
 static void read_events(struct client *c)
 {
-	static uint8_t buf[65536];
-	static size_t have;
-	for (;;) {
-		char control[CMSG_SPACE(sizeof(int) * 28)];
-		struct iovec iov = { .iov_base = buf + have, .iov_len = sizeof(buf) - have };
-		struct msghdr msg = {
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = control,
-			.msg_controllen = sizeof(control),
-		};
-		ssize_t n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (n <= 0) {
-			break;
-		}
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
-			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-				size_t n_fds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-				for (size_t i = 0; i < n_fds; i++) {
-					int fd;
-					memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-					close(fd);
-				}
-			}
-		}
-		have += (size_t)n;
-		size_t pos = 0;
-		while (have - pos >= 8) {
-			uint32_t header[2];
-			memcpy(header, buf + pos, sizeof(header));
-			uint32_t size = header[1] >> 16, opcode = header[1] & 0xffff;
-			fuzz_check(size >= 8 && size % 4 == 0);
-			if (have - pos < size) {
-				break;
-			}
-			uint32_t arg0 = 0;
-			if (size >= 12) {
-				memcpy(&arg0, buf + pos + 8, 4);
-			}
-			if (header[0] == c->registry && opcode == 0 && size >= 16) {
-				// wl_registry.global(name, interface, version)
-				uint32_t len;
-				memcpy(&len, buf + pos + 12, 4);
-				const char *name = (const char *)buf + pos + 16;
-				if (len == sizeof("zwp_linux_dmabuf_v1") && 16 + len <= size &&
-						memcmp(name, "zwp_linux_dmabuf_v1", len) == 0) {
-					c->dmabuf_name = arg0;
-				}
-			}
-			for (int i = 0; i < c->params.n; i++) {
-				if (header[0] == c->params.ids[i] && opcode == 0 && size >= 12) {
-					add_object(&c->buffers, arg0); // created(new wl_buffer)
-				}
-			}
-			pos += size;
-		}
-		memmove(buf, buf + pos, have - pos);
-		have -= pos;
-	}
-	have = 0;
+	wire_receive(c->fd, on_event, c);
 }
 
 static void dispatch(struct client *c)

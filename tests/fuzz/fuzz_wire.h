@@ -127,6 +127,73 @@ static inline void wire_send(int fd, struct message *m, bool fix_size)
 	m->n_fds = 0;
 }
 
+/*
+ * Reads every event waiting on `fd`, closes the fds that came with them and
+ * calls `on_event` for each whole message (`msg` starts at its header and
+ * holds `size` bytes, `size` >= 8).
+ */
+static inline void wire_receive(int fd, void (*on_event)(void *data, uint32_t object,
+	uint32_t opcode, const uint8_t *msg, uint32_t size), void *data)
+{
+	static uint8_t buf[65536];
+	size_t have = 0;
+	for (;;) {
+		char control[CMSG_SPACE(sizeof(int) * 28)];
+		struct iovec iov = { .iov_base = buf + have, .iov_len = sizeof(buf) - have };
+		struct msghdr msg = {
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = control,
+			.msg_controllen = sizeof(control),
+		};
+		ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n <= 0) {
+			break;
+		}
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+				size_t n_fds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+				for (size_t i = 0; i < n_fds; i++) {
+					int received;
+					memcpy(&received, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+					close(received);
+				}
+			}
+		}
+		have += (size_t)n;
+		size_t pos = 0;
+		while (have - pos >= 8) {
+			uint32_t header[2];
+			memcpy(header, buf + pos, sizeof(header));
+			uint32_t size = header[1] >> 16, opcode = header[1] & 0xffff;
+			fuzz_check(size >= 8 && size % 4 == 0);
+			if (have - pos < size) {
+				break;
+			}
+			on_event(data, header[0], opcode, buf + pos, size);
+			pos += size;
+		}
+		memmove(buf, buf + pos, have - pos);
+		have -= pos;
+	}
+}
+
+/* Whether `msg` (of `size` bytes) is wl_registry.global naming `interface`; its name in *name. */
+static inline bool wire_is_global(const uint8_t *msg, uint32_t size, const char *interface,
+	uint32_t *name)
+{
+	uint32_t len;
+	if (size < 16) {
+		return false;
+	}
+	memcpy(&len, msg + 12, 4);
+	if (len != strlen(interface) + 1 || 16 + len > size || memcmp(msg + 16, interface, len) != 0) {
+		return false;
+	}
+	memcpy(name, msg + 8, 4);
+	return true;
+}
+
 /* An fd the input picks: shared memory of a size it picks, or one no pool can map. */
 static inline int pick_fd(struct fuzz_input *in)
 {

@@ -103,59 +103,19 @@ static void handle_client_destroy(struct wl_listener *listener, void *data)
 	c->gone = true;
 }
 
+static void on_event(void *data, uint32_t object, uint32_t opcode, const uint8_t *msg,
+	uint32_t size)
+{
+	struct client *c = data;
+	if (object == c->registry && opcode == 0) {
+		wire_is_global(msg, size, "wl_shm", &c->shm_name);
+	}
+}
+
 /* Reads every event: finds the wl_shm global; formats and releases need nothing. */
 static void read_events(struct client *c)
 {
-	static uint8_t buf[65536];
-	size_t have = 0;
-	for (;;) {
-		char control[CMSG_SPACE(sizeof(int) * 28)];
-		struct iovec iov = { .iov_base = buf + have, .iov_len = sizeof(buf) - have };
-		struct msghdr msg = {
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = control,
-			.msg_controllen = sizeof(control),
-		};
-		ssize_t n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (n <= 0) {
-			break;
-		}
-		// wl_shm sends no fds; close any all the same.
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
-			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-				size_t n_fds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-				for (size_t i = 0; i < n_fds; i++) {
-					int fd;
-					memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-					close(fd);
-				}
-			}
-		}
-		have += (size_t)n;
-		size_t pos = 0;
-		while (have - pos >= 8) {
-			uint32_t header[2];
-			memcpy(header, buf + pos, sizeof(header));
-			uint32_t size = header[1] >> 16, opcode = header[1] & 0xffff;
-			fuzz_check(size >= 8 && size % 4 == 0);
-			if (have - pos < size) {
-				break;
-			}
-			if (header[0] == c->registry && opcode == 0 && size >= 16) {
-				uint32_t name, len;
-				memcpy(&name, buf + pos + 8, 4);
-				memcpy(&len, buf + pos + 12, 4);
-				if (len == sizeof("wl_shm") && 16 + len <= size &&
-						memcmp(buf + pos + 16, "wl_shm", len) == 0) {
-					c->shm_name = name;
-				}
-			}
-			pos += size;
-		}
-		memmove(buf, buf + pos, have - pos);
-		have -= pos;
-	}
+	wire_receive(c->fd, on_event, c);
 }
 
 static void dispatch(struct client *c)
