@@ -186,8 +186,10 @@ const char *mosaic_vulkan_renderer_get_path(struct mosaic_renderer *renderer);
  * How many draws of the last submitted pass were done as transfers by the
  * copy fast path rather than shaded: leading draws (before any other) that
  * are unscaled, untransformed copies of a texture region (opaque, or with
- * MOSAIC_BLEND_NONE, alpha 1) or opaque clears of the whole target, on both
- * paths. vkCmdCopyImage where the formats are the same, vkCmdBlitImage at
+ * MOSAIC_BLEND_NONE, alpha 1) or opaque clears of the whole target: on the
+ * graphics path, and on the compute path into CPU targets (where the pixels
+ * they write need not be loaded; into the renderer's own images the single
+ * dispatch writes each pixel once, which is faster). vkCmdCopyImage where the formats are the same, vkCmdBlitImage at
  * the same size where they differ and the device can blit them. A draw that
  * covers the whole target replaces those before it, which then cost
  * nothing. An X source (XRGB8888...) into a target with alpha stays shaded:
