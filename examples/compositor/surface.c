@@ -274,9 +274,40 @@ static void surface_apply(struct surface *surface, struct surface_state *p);
  * with their parent's next commit, so that a window and its decorations
  * (often subsurfaces) change in the same frame.
  */
+/*
+ * The largest buffer a client may commit: MAX_BUFFER_SIDE pixels a side and
+ * MAX_BUFFER_PIXELS in all (an 8K frame, 7680x4320, fits). Its first commit
+ * is copied whole, and every client waits meanwhile: a 16384x16384 buffer is
+ * a 1 GiB copy, seconds on a loaded machine. Past it the client is
+ * disconnected with wl_display.no_memory, naming the size.
+ */
+#define MAX_BUFFER_SIDE 16384
+#define MAX_BUFFER_PIXELS (1 << 25)
+
+static bool buffer_size_ok(struct wl_client *client, struct wl_resource *resource)
+{
+	struct mosaic_buffer *buffer = mosaic_wl_buffer_from_resource(resource);
+	if (buffer == NULL) {
+		return true; // Refused later, in the texture cache, with its own error.
+	}
+	int64_t pixels = (int64_t)buffer->width * buffer->height;
+	if (buffer->width <= MAX_BUFFER_SIDE && buffer->height <= MAX_BUFFER_SIDE &&
+			pixels <= MAX_BUFFER_PIXELS) {
+		return true;
+	}
+	wl_resource_post_error(wl_client_get_object(client, 1), WL_DISPLAY_ERROR_NO_MEMORY,
+		"a %dx%d buffer is larger than this compositor takes (%d a side, %d pixels)",
+		buffer->width, buffer->height, MAX_BUFFER_SIDE, MAX_BUFFER_PIXELS);
+	return false;
+}
+
 static void surface_commit(struct wl_client *client, struct wl_resource *resource)
 {
 	struct surface *surface = surface_from_resource(resource);
+	if (surface->pending.attached && surface->pending.buffer != NULL &&
+			!buffer_size_ok(client, surface->pending.buffer)) {
+		return;
+	}
 	if (effectively_synchronized(surface)) {
 		state_move(&surface->subsurface->cached, &surface->pending);
 		surface->subsurface->has_cache = true;
