@@ -235,7 +235,7 @@ void gles_pass_add_texture(struct mosaic_pass *base,
 	add_quads(pass, cmd, opts->clip, &map, color);
 }
 
-void gles_pass_run_commands(struct gles_pass *pass)
+bool gles_pass_run_commands(struct gles_pass *pass)
 {
 	struct gles_renderer *r = pass->renderer;
 	if (pass->n_verts > 0) {
@@ -243,6 +243,17 @@ void gles_pass_run_commands(struct gles_pass *pass)
 		glBufferData(GL_ARRAY_BUFFER,
 			(GLsizeiptr)(pass->n_verts * FLOATS_PER_VERTEX * sizeof(float)),
 			pass->verts, GL_STREAM_DRAW);
+		// Drawing from a buffer without storage is undefined (NVIDIA
+		// crashes): nothing is drawn when the upload failed.
+		GLenum error = gles_take_error(r);
+		if (error != GL_NO_ERROR) {
+			if (!r->base.lost) {
+				mosaic_log(MOSAIC_LOG_ERROR, "gles: cannot upload %zu vertices "
+					"(GL error 0x%x)", pass->n_verts, error);
+			}
+			glBindBuffer(GL_ARRAY_BUFFER, 0);
+			return false;
+		}
 		glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, r->ibo);
 	}
 	glBlendFunc(GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
@@ -301,5 +312,6 @@ void gles_pass_run_commands(struct gles_pass *pass)
 	glUseProgram(0);
 	glBindBuffer(GL_ARRAY_BUFFER, 0);
 	glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, 0);
+	return true;
 }
 

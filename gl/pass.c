@@ -127,7 +127,7 @@ static bool gles_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_
 		if (pass->timer != NULL) {
 			gles_timer_begin(pass->timer);
 		}
-		gles_pass_run_commands(pass);
+		ok = gles_pass_run_commands(pass);
 		if (pass->timer != NULL) {
 			gles_timer_end(pass->timer);
 		}

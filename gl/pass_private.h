@@ -83,8 +83,12 @@ struct gles_pass *gles_pass_from_base(struct mosaic_pass *base);
 /* draw.c */
 void gles_pass_add_rect(struct mosaic_pass *base, const struct mosaic_rect_options *opts);
 void gles_pass_add_texture(struct mosaic_pass *base, const struct mosaic_texture_options *opts);
-/* Runs the recorded commands into the bound framebuffer (the context is current). */
-void gles_pass_run_commands(struct gles_pass *pass);
+/*
+ * Runs the recorded commands into the bound framebuffer (the context is
+ * current). False, with one line, when the vertices could not be uploaded:
+ * then nothing is drawn.
+ */
+bool gles_pass_run_commands(struct gles_pass *pass);
 
 /* cpu_target.c */
 /* Notes the bounding box of a draw's clip (CPU-memory targets only). */

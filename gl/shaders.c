@@ -141,6 +141,14 @@ bool gles_shaders_init(struct gles_renderer *r, bool probing)
 		GL_STATIC_DRAW);
 	glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, 0);
 	free(indices);
+	// Drawing from a buffer without storage is undefined (NVIDIA crashes).
+	GLenum error = gles_take_error(r);
+	if (error != GL_NO_ERROR) {
+		if (!r->base.lost) {
+			mosaic_log(level, "gles: cannot make the index buffer (GL error 0x%x)", error);
+		}
+		return false;
+	}
 	return true;
 }
 
