@@ -157,22 +157,15 @@ static bool gles_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_
 		} else if (out_sync_file != NULL) {
 			*out_sync_file = implicit_sync_file(pass);
 		}
-		EGLSyncKHR sync = EGL_NO_SYNC_KHR;
-		if (r->exts.fence_sync) {
-			sync = r->procs.eglCreateSyncKHR(r->display, EGL_SYNC_FENCE_KHR, NULL);
-			if (sync == EGL_NO_SYNC_KHR) {
-				mosaic_log(MOSAIC_LOG_WARN, "gles: eglCreateSyncKHR failed (EGL error "
-					"0x%x): waiting for the pass instead", eglGetError());
-			}
-		}
+		void *sync = gles_fence_create(r);
 		glFlush();
-		if (sync == EGL_NO_SYNC_KHR || !gles_add_pending(r, point, sync)) {
-			if (sync != EGL_NO_SYNC_KHR) {
-				r->procs.eglDestroySyncKHR(r->display, sync);
+		if (sync == NULL || !gles_add_pending(r, point, sync)) {
+			if (sync != NULL) {
+				gles_fence_destroy(r, sync);
 			}
 			// The point is complete only once the work is: without fences
 			// at all, implicit dmabuf sync orders consumers after it.
-			if (r->exts.fence_sync) {
+			if (gles_has_fences(r)) {
 				glFinish();
 			}
 			gles_mark_complete(r, point);

@@ -52,10 +52,105 @@ MOSAIC_EXPORT struct mosaic_renderer *mosaic_gles_renderer_create(int drm_fd)
 	});
 }
 
+/* GL sync objects need GLES 3; EGL fences are the way on GLES 2. */
+static bool gl_syncs(const struct gles_renderer *r)
+{
+	return r->gl_major >= 3;
+}
+
+bool gles_has_fences(const struct gles_renderer *r)
+{
+	return gl_syncs(r) || r->exts.fence_sync;
+}
+
+void *gles_fence_create(struct gles_renderer *r)
+{
+	if (gl_syncs(r)) {
+		GLsync sync = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
+		if (sync == NULL) {
+			mosaic_log(MOSAIC_LOG_WARN, "gles: glFenceSync failed (GL error 0x%x): "
+				"waiting for the pass instead", gles_take_error(r));
+		}
+		return sync;
+	}
+	if (!r->exts.fence_sync) {
+		return NULL;
+	}
+	EGLSyncKHR sync = r->procs.eglCreateSyncKHR(r->display, EGL_SYNC_FENCE_KHR, NULL);
+	if (sync == EGL_NO_SYNC_KHR) {
+		mosaic_log(MOSAIC_LOG_WARN, "gles: eglCreateSyncKHR failed (EGL error 0x%x): "
+			"waiting for the pass instead", eglGetError());
+		return NULL;
+	}
+	return sync;
+}
+
+void gles_fence_destroy(struct gles_renderer *r, void *fence)
+{
+	if (gl_syncs(r)) {
+		glDeleteSync(fence);
+	} else {
+		r->procs.eglDestroySyncKHR(r->display, fence);
+	}
+}
+
+/* GL sync objects are queried in the renderer's context. */
+static bool fences_push_context(struct gles_renderer *r, struct gles_saved_context *saved)
+{
+	return !gl_syncs(r) || gles_push_context(r, saved);
+}
+
+static void fences_pop_context(struct gles_renderer *r, const struct gles_saved_context *saved)
+{
+	if (gl_syncs(r)) {
+		gles_pop_context(r, saved);
+	}
+}
+
+static bool fence_signaled(struct gles_renderer *r, void *fence)
+{
+	if (gl_syncs(r)) {
+		GLint status = 0;
+		glGetSynciv(fence, GL_SYNC_STATUS, 1, NULL, &status);
+		return status == GL_SIGNALED;
+	}
+	EGLint status = 0;
+	return r->procs.eglGetSyncAttribKHR(r->display, fence, EGL_SYNC_STATUS_KHR, &status) &&
+		status == EGL_SIGNALED_KHR;
+}
+
+/* 1: signaled, 0: timed out, -1: failed (one ERROR line). */
+static int fence_wait(struct gles_renderer *r, void *fence, int64_t timeout_ns)
+{
+	if (gl_syncs(r)) {
+		// Passes are flushed at submit: no flush flag.
+		GLenum res = glClientWaitSync(fence, 0,
+			timeout_ns < 0 ? GL_TIMEOUT_IGNORED : (GLuint64)timeout_ns);
+		if (res == GL_WAIT_FAILED) {
+			GLenum error = gles_take_error(r);
+			if (!r->base.lost) {
+				mosaic_log(MOSAIC_LOG_ERROR, "gles: glClientWaitSync failed "
+					"(GL error 0x%x)", error);
+			}
+			return -1;
+		}
+		return res == GL_TIMEOUT_EXPIRED ? 0 : 1;
+	}
+	EGLTimeKHR timeout = timeout_ns < 0 ? EGL_FOREVER_KHR : (EGLTimeKHR)timeout_ns;
+	// Passes are flushed at submit, so no flush flag (and no context) is needed.
+	EGLint res = r->procs.eglClientWaitSyncKHR(r->display, fence, 0, timeout);
+	if (res == EGL_FALSE) {
+		mosaic_log(MOSAIC_LOG_ERROR, "gles: eglClientWaitSyncKHR failed (0x%x)",
+			eglGetError());
+		return -1;
+	}
+	return res == EGL_TIMEOUT_EXPIRED_KHR ? 0 : 1;
+}
+
 static void drop_pending(struct gles_renderer *r, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		r->procs.eglDestroySyncKHR(r->display, r->pending[i].sync);
+		gles_fence_destroy(r, r->pending[i].sync);
 	}
 	r->n_pending -= n;
 	for (size_t i = 0; i < r->n_pending; i++) {
@@ -91,7 +186,7 @@ static void gles_renderer_destroy(struct mosaic_renderer *base)
 	free(r);
 }
 
-bool gles_add_pending(struct gles_renderer *r, uint64_t point, EGLSyncKHR sync)
+bool gles_add_pending(struct gles_renderer *r, uint64_t point, void *sync)
 {
 	if (r->n_pending == r->cap_pending) {
 		size_t cap = r->cap_pending == 0 ? 8 : r->cap_pending * 2;
@@ -125,12 +220,14 @@ void gles_mark_complete(struct gles_renderer *r, uint64_t point)
 static uint64_t gles_get_completed_point(struct mosaic_renderer *base)
 {
 	struct gles_renderer *r = gles_renderer_from_base(base);
+	struct gles_saved_context saved;
+	if (r->n_pending == 0 || !fences_push_context(r, &saved)) {
+		return r->completed_point;
+	}
 	size_t n = 0;
 	uint64_t point = r->completed_point;
 	for (; n < r->n_pending; n++) {
-		EGLint status = 0;
-		if (!r->procs.eglGetSyncAttribKHR(r->display, r->pending[n].sync,
-				EGL_SYNC_STATUS_KHR, &status) || status != EGL_SIGNALED_KHR) {
+		if (!fence_signaled(r, r->pending[n].sync)) {
 			break;
 		}
 		point = r->pending[n].point;
@@ -138,6 +235,7 @@ static uint64_t gles_get_completed_point(struct mosaic_renderer *base)
 	if (n > 0) {
 		gles_mark_complete(r, point);
 	}
+	fences_pop_context(r, &saved);
 	return r->completed_point;
 }
 
@@ -158,19 +256,16 @@ static bool gles_wait_point(struct mosaic_renderer *base, uint64_t point, int64_
 		// Points without a fence completed when they were submitted.
 		return true;
 	}
-	EGLTimeKHR timeout = timeout_ns < 0 ? EGL_FOREVER_KHR : (EGLTimeKHR)timeout_ns;
-	// Passes are flushed at submit, so no flush flag (and no context) is needed.
-	EGLint res = r->procs.eglClientWaitSyncKHR(r->display, r->pending[i].sync, 0, timeout);
-	if (res == EGL_FALSE) {
-		mosaic_log(MOSAIC_LOG_ERROR, "gles: eglClientWaitSyncKHR failed (0x%x)",
-			eglGetError());
+	struct gles_saved_context saved;
+	if (!fences_push_context(r, &saved)) {
 		return false;
 	}
-	if (res == EGL_TIMEOUT_EXPIRED_KHR) {
-		return false;
+	int res = fence_wait(r, r->pending[i].sync, timeout_ns);
+	if (res > 0) {
+		gles_mark_complete(r, r->pending[i].point);
 	}
-	gles_mark_complete(r, r->pending[i].point);
-	return true;
+	fences_pop_context(r, &saved);
+	return res > 0;
 }
 
 struct gles_timer {
