@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -260,6 +261,20 @@ bool gles_pass_run_commands(struct gles_pass *pass)
 	glDisable(GL_BLEND);
 	bool blending = false;
 	GLuint program = 0;
+	/*
+	 * GL calls cost more than anything else here (each one goes through
+	 * the dispatch layer and the driver's validation): state that a
+	 * command shares with the one before is not set again. What was set
+	 * within this run is known; everything starts as unknown.
+	 */
+	GLenum bound_target = 0;
+	GLuint bound_tex = 0;
+	GLint bound_filter = 0;
+	bool texel_known[GLES_SOURCE_COUNT] = {0};
+	float texel_set[GLES_SOURCE_COUNT][3][4];
+	// The vertex the attributes point at; draws within the index buffer's
+	// reach of it start at an offset into the index buffer instead.
+	size_t attrib_base = SIZE_MAX;
 	for (size_t i = 0; i < pass->n_cmds; i++) {
 		const struct gles_cmd *cmd = &pass->cmds[i];
 		if (cmd->type == GLES_CMD_CLEAR) {
@@ -287,24 +302,54 @@ bool gles_pass_run_commands(struct gles_pass *pass)
 			program = prog->program;
 		}
 		if (cmd->source != GLES_SOURCE_SOLID) {
-			glActiveTexture(GL_TEXTURE0);
-			glBindTexture(cmd->target, cmd->tex);
-			glTexParameteri(cmd->target, GL_TEXTURE_MIN_FILTER, cmd->filter);
-			glTexParameteri(cmd->target, GL_TEXTURE_MAG_FILTER, cmd->filter);
-			glUniform4fv(prog->texel_u, 1, cmd->texel[0]);
-			glUniform4fv(prog->texel_v, 1, cmd->texel[1]);
-			glUniform4fv(prog->texel_size, 1, cmd->texel[2]);
+			if (cmd->target != bound_target || cmd->tex != bound_tex) {
+				if (bound_target != 0 && bound_target != cmd->target) {
+					glBindTexture(bound_target, 0);
+				}
+				glActiveTexture(GL_TEXTURE0);
+				glBindTexture(cmd->target, cmd->tex);
+				bound_target = cmd->target;
+				bound_tex = cmd->tex;
+				bound_filter = 0;
+			}
+			if (cmd->filter != bound_filter) {
+				glTexParameteri(cmd->target, GL_TEXTURE_MIN_FILTER, cmd->filter);
+				glTexParameteri(cmd->target, GL_TEXTURE_MAG_FILTER, cmd->filter);
+				bound_filter = cmd->filter;
+			}
+			float (*set)[4] = texel_set[cmd->source];
+			bool known = texel_known[cmd->source];
+			if (!known || memcmp(set[0], cmd->texel[0], sizeof(set[0])) != 0) {
+				glUniform4fv(prog->texel_u, 1, cmd->texel[0]);
+			}
+			if (!known || memcmp(set[1], cmd->texel[1], sizeof(set[1])) != 0) {
+				glUniform4fv(prog->texel_v, 1, cmd->texel[1]);
+			}
+			if (!known || memcmp(set[2], cmd->texel[2], sizeof(set[2])) != 0) {
+				glUniform4fv(prog->texel_size, 1, cmd->texel[2]);
+			}
+			memcpy(set, cmd->texel, sizeof(cmd->texel));
+			texel_known[cmd->source] = true;
 		}
-		// 16-bit indices: past GLES_MAX_QUADS_PER_DRAW quads, the attributes move on.
+		// 16-bit indices reach GLES_MAX_QUADS_PER_DRAW quads past the vertex the
+		// attributes point at; past that, they move on.
 		for (size_t q = 0; q < cmd->count / 4; q += GLES_MAX_QUADS_PER_DRAW) {
 			size_t n = cmd->count / 4 - q;
 			n = n < GLES_MAX_QUADS_PER_DRAW ? n : GLES_MAX_QUADS_PER_DRAW;
-			gles_set_vertex_offset(cmd->first + 4 * q);
-			glDrawElements(GL_TRIANGLES, (GLsizei)(6 * n), GL_UNSIGNED_SHORT, NULL);
+			size_t start = cmd->first + 4 * q;
+			if (attrib_base == SIZE_MAX || start < attrib_base ||
+					start + 4 * n > attrib_base + 4 * GLES_MAX_QUADS_PER_DRAW) {
+				gles_set_vertex_offset(start);
+				attrib_base = start;
+			}
+			// Vertices come 4 per quad: the offset is a whole number of quads.
+			size_t first_index = (start - attrib_base) / 4 * 6;
+			glDrawElements(GL_TRIANGLES, (GLsizei)(6 * n), GL_UNSIGNED_SHORT,
+				(const void *)(uintptr_t)(first_index * sizeof(uint16_t)));
 		}
-		if (cmd->source != GLES_SOURCE_SOLID) {
-			glBindTexture(cmd->target, 0);
-		}
+	}
+	if (bound_target != 0) {
+		glBindTexture(bound_target, 0);
 	}
 	if (blending) {
 		glDisable(GL_BLEND);

@@ -442,6 +442,40 @@ static void test_many_quads(void **state)
 }
 
 /*
+ * The same checkerboard as 20480 draws of one square each: each nearest draw
+ * has a map of its own, so each is a command, and the commands' vertices run
+ * past what one index buffer addresses from where the attributes point.
+ */
+static void scene_checker_draws(struct mosaic_pass *pass, struct mosaic_texture **textures,
+	int w, int h)
+{
+	const float alpha = 0.5f;
+	for (int y = 0; y < h; y++) {
+		for (int x = y % 2; x < w; x += 2) {
+			// Every 7th square from the other texture: commands alternate too.
+			int k = (x + y * w) % 7 == 0 ? 1 : 0;
+			pixman_region32_t clip;
+			pixman_region32_init_rect(&clip, x, y, 1, 1);
+			assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+				.texture = textures[k],
+				.dst_box = { 0, 0, w, h },
+				.src_box = { 0, 0, texture_specs[k].width, texture_specs[k].height },
+				.alpha = &alpha,
+				.filter = MOSAIC_FILTER_NEAREST,
+				.clip = &clip,
+			}));
+			pixman_region32_fini(&clip);
+		}
+	}
+}
+
+static void test_many_commands(void **state)
+{
+	run_scene(scene_checker_draws, DRM_FORMAT_ARGB8888, 256, 160, TOL_NEAREST,
+		"checker draws");
+}
+
+/*
  * Renders `scene` (after a full clear: GPU buffers start undefined) into a
  * buffer of the GPU allocator and, with pixman, into memory; reads the GPU
  * buffer through a texture made from it and compares. Then samples that
@@ -1197,6 +1231,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fractional, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_quads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_completion_timer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_platform, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_display, setup, teardown),
