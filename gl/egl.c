@@ -508,16 +508,25 @@ static _Thread_local EGLContext left_current = EGL_NO_CONTEXT;
 
 bool gles_push_context(struct gles_renderer *r, struct gles_saved_context *saved)
 {
+	/*
+	 * Each eglGetCurrent* call costs microseconds through libglvnd's
+	 * dispatch (it takes a lock), more than the rest of an empty pass:
+	 * when the renderer's context is current (every call after the first,
+	 * see left_current), that one query is all. Which surfaces it is
+	 * current with does not matter: mosaic draws into framebuffer objects
+	 * and restores the default framebuffer binding.
+	 */
+	EGLContext current = eglGetCurrentContext();
+	if (current == r->context) {
+		*saved = (struct gles_saved_context){ .display = r->display, .context = r->context };
+		return true;
+	}
 	*saved = (struct gles_saved_context){
 		.display = eglGetCurrentDisplay(),
-		.context = eglGetCurrentContext(),
+		.context = current,
 		.draw = eglGetCurrentSurface(EGL_DRAW),
 		.read = eglGetCurrentSurface(EGL_READ),
 	};
-	if (saved->context == r->context && saved->display == r->display &&
-			saved->draw == EGL_NO_SURFACE && saved->read == EGL_NO_SURFACE) {
-		return true;
-	}
 	if (saved->context != EGL_NO_CONTEXT && saved->context == left_current) {
 		*saved = (struct gles_saved_context){0};
 	}
@@ -538,8 +547,7 @@ bool gles_push_context(struct gles_renderer *r, struct gles_saved_context *saved
 
 void gles_pop_context(struct gles_renderer *r, const struct gles_saved_context *saved)
 {
-	if (saved->context == r->context && saved->display == r->display &&
-			saved->draw == EGL_NO_SURFACE && saved->read == EGL_NO_SURFACE) {
+	if (saved->context == r->context) {
 		return;
 	}
 	if (saved->context == EGL_NO_CONTEXT) {
