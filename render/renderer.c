@@ -477,6 +477,33 @@ MOSAIC_EXPORT size_t mosaic_render_timer_get_draw_times(struct mosaic_render_tim
 	return n;
 }
 
+MOSAIC_EXPORT size_t mosaic_render_timer_get_tile_times(struct mosaic_render_timer *timer,
+	int64_t *out_ns, size_t cap, struct mosaic_tile_grid *grid)
+{
+	struct mosaic_tile_grid unused;
+	grid = grid != NULL ? grid : &unused;
+	*grid = (struct mosaic_tile_grid){0};
+	if (timer == NULL) {
+		mosaic_log(MOSAIC_LOG_ERROR, "timer: no timer given");
+		return 0;
+	}
+	if (out_ns == NULL && cap > 0) {
+		mosaic_log(MOSAIC_LOG_ERROR, "timer: no array for %zu tile times", cap);
+		return 0;
+	}
+	if (!timer->per_draw || timer->impl->get_tile_times == NULL) {
+		return 0;
+	}
+	struct mosaic_renderer *renderer = timer->renderer;
+	mosaic_call_enter(renderer);
+	size_t n = timer->impl->get_tile_times(timer, out_ns, cap, grid);
+	mosaic_call_leave(renderer);
+	if (n == 0) {
+		*grid = (struct mosaic_tile_grid){0};
+	}
+	return n;
+}
+
 MOSAIC_EXPORT int64_t mosaic_render_timer_get_duration_ns(struct mosaic_render_timer *timer)
 {
 	if (timer == NULL) {

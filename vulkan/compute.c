@@ -6,6 +6,7 @@
 #include "private/log.h"
 #include "vulkan/vulkan_private.h"
 
+#include "vulkan/shaders/composite_clock_comp_spv.h"
 #include "vulkan/shaders/composite_comp_spv.h"
 
 /*
@@ -44,6 +45,8 @@ struct gpu_draw {
 struct vk_compute_frame {
 	VkDescriptorSet set;
 	struct vk_host_buffer buf;
+	/* Tick counts per tile, written by the clocked pipeline (per-draw timers). */
+	struct vk_host_buffer tiles;
 };
 
 struct vk_compute {
@@ -51,6 +54,9 @@ struct vk_compute {
 	VkDescriptorSetLayout set_layout;
 	VkPipelineLayout layout;
 	VkPipeline pipeline;
+	/* composite.comp measuring its tiles (TILE_CLOCK), where the device has a clock. */
+	VkShaderModule clock_module;
+	VkPipeline clock_pipeline;
 	VkDescriptorPool pool;
 	struct vk_compute_frame frames[VK_FRAMES];
 	/* Tile size in pixels: the workgroup size of the pipeline. */
@@ -114,30 +120,71 @@ static bool grow(void **array, size_t *cap, size_t need, size_t elem)
 	return true;
 }
 
+static bool create_pipeline(struct vk_renderer *r, struct vk_compute *c, const uint32_t *code,
+	size_t code_size, const char *name, VkShaderModule *module, VkPipeline *pipeline)
+{
+	VkResult res = vkCreateShaderModule(r->dev, &(VkShaderModuleCreateInfo){
+		.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+		.codeSize = code_size,
+		.pCode = code,
+	}, NULL, module);
+	if (res != VK_SUCCESS) {
+		vk_fail(r, res, "vkCreateShaderModule");
+		return false;
+	}
+	r->create_count++;
+	vk_name(r, VK_OBJECT_TYPE_SHADER_MODULE, (uint64_t)*module, "mosaic %s", name);
+	const uint32_t constants[4] = { c->tile_w, c->tile_h, c->n_textures,
+		VK_COMPUTE_MAX_ENTRIES / 32 };
+	const VkSpecializationMapEntry entries[4] = {
+		{ 0, 0, sizeof(uint32_t) },
+		{ 1, sizeof(uint32_t), sizeof(uint32_t) },
+		{ 2, 2 * sizeof(uint32_t), sizeof(uint32_t) },
+		{ 3, 3 * sizeof(uint32_t), sizeof(uint32_t) },
+	};
+	res = vkCreateComputePipelines(r->dev, r->pipeline_cache, 1,
+		&(VkComputePipelineCreateInfo){
+			.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+			.stage = {
+				.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+				.stage = VK_SHADER_STAGE_COMPUTE_BIT,
+				.module = *module,
+				.pName = "main",
+				.pSpecializationInfo = &(VkSpecializationInfo){
+					.mapEntryCount = 4,
+					.pMapEntries = entries,
+					.dataSize = sizeof(constants),
+					.pData = constants,
+				},
+			},
+			.layout = c->layout,
+		}, NULL, pipeline);
+	if (res != VK_SUCCESS) {
+		vk_fail(r, res, "vkCreateComputePipelines");
+		return false;
+	}
+	r->create_count++;
+	vk_name(r, VK_OBJECT_TYPE_PIPELINE, (uint64_t)*pipeline, "mosaic %s", name);
+	return true;
+}
+
 static bool create_objects(struct vk_renderer *r, struct vk_compute *c)
 {
 	const VkSampler *linear = &r->samplers[MOSAIC_FILTER_LINEAR];
+	const bool clock = r->feat.shader_clock;
 	const VkDescriptorSetLayoutBinding bindings[] = {
 		{ 0, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
 		{ 1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
 		{ 3, VK_DESCRIPTOR_TYPE_SAMPLER, 1, VK_SHADER_STAGE_COMPUTE_BIT, linear },
 		{ 4, VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE, c->n_textures,
 			VK_SHADER_STAGE_COMPUTE_BIT, NULL },
+		// Last: left out where the device has no clock.
+		{ 5, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, NULL },
 	};
-	VkResult res = vkCreateShaderModule(r->dev, &(VkShaderModuleCreateInfo){
-		.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
-		.codeSize = sizeof(composite_comp_spv),
-		.pCode = composite_comp_spv,
-	}, NULL, &c->module);
-	if (res != VK_SUCCESS) {
-		vk_fail(r, res, "vkCreateShaderModule");
-		return false;
-	}
-	r->create_count++;
-	vk_name(r, VK_OBJECT_TYPE_SHADER_MODULE, (uint64_t)c->module, "mosaic composite.comp");
-	res = vkCreateDescriptorSetLayout(r->dev, &(VkDescriptorSetLayoutCreateInfo){
+	const uint32_t n_bindings = sizeof(bindings) / sizeof(bindings[0]) - (clock ? 0 : 1);
+	VkResult res = vkCreateDescriptorSetLayout(r->dev, &(VkDescriptorSetLayoutCreateInfo){
 		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
-		.bindingCount = sizeof(bindings) / sizeof(bindings[0]),
+		.bindingCount = n_bindings,
 		.pBindings = bindings,
 	}, NULL, &c->set_layout);
 	if (res != VK_SUCCESS) {
@@ -160,40 +207,19 @@ static bool create_objects(struct vk_renderer *r, struct vk_compute *c)
 		return false;
 	}
 	r->create_count++;
-	const uint32_t constants[4] = { c->tile_w, c->tile_h, c->n_textures,
-		VK_COMPUTE_MAX_ENTRIES / 32 };
-	const VkSpecializationMapEntry entries[4] = {
-		{ 0, 0, sizeof(uint32_t) },
-		{ 1, sizeof(uint32_t), sizeof(uint32_t) },
-		{ 2, 2 * sizeof(uint32_t), sizeof(uint32_t) },
-		{ 3, 3 * sizeof(uint32_t), sizeof(uint32_t) },
-	};
-	res = vkCreateComputePipelines(r->dev, r->pipeline_cache, 1,
-		&(VkComputePipelineCreateInfo){
-			.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
-			.stage = {
-				.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
-				.stage = VK_SHADER_STAGE_COMPUTE_BIT,
-				.module = c->module,
-				.pName = "main",
-				.pSpecializationInfo = &(VkSpecializationInfo){
-					.mapEntryCount = 4,
-					.pMapEntries = entries,
-					.dataSize = sizeof(constants),
-					.pData = constants,
-				},
-			},
-			.layout = c->layout,
-		}, NULL, &c->pipeline);
-	if (res != VK_SUCCESS) {
-		vk_fail(r, res, "vkCreateComputePipelines");
+	if (!create_pipeline(r, c, composite_comp_spv, sizeof(composite_comp_spv),
+			"composite.comp", &c->module, &c->pipeline)) {
 		return false;
 	}
-	r->create_count++;
-	vk_name(r, VK_OBJECT_TYPE_PIPELINE, (uint64_t)c->pipeline, "mosaic composite");
+	// Made at start-up too: a timer's first pass does not wait for a compiler.
+	if (clock && !create_pipeline(r, c, composite_clock_comp_spv,
+			sizeof(composite_clock_comp_spv), "composite.comp (tile clock)",
+			&c->clock_module, &c->clock_pipeline)) {
+		return false;
+	}
 	const VkDescriptorPoolSize sizes[] = {
 		{ VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, VK_FRAMES },
-		{ VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, VK_FRAMES },
+		{ VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, (clock ? 2 : 1) * VK_FRAMES },
 		{ VK_DESCRIPTOR_TYPE_SAMPLER, VK_FRAMES },
 		{ VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE, c->n_textures * VK_FRAMES },
 	};
@@ -313,12 +339,15 @@ void vk_compute_finish(struct vk_renderer *r)
 	}
 	for (int i = 0; i < VK_FRAMES; i++) {
 		vk_host_buffer_finish(r, &c->frames[i].buf);
+		vk_host_buffer_finish(r, &c->frames[i].tiles);
 	}
 	if (c->dummy != NULL) {
 		vk_image_destroy_now(c->dummy);
 	}
 	vkDestroyDescriptorPool(r->dev, c->pool, NULL);
 	vkDestroyPipeline(r->dev, c->pipeline, NULL);
+	vkDestroyPipeline(r->dev, c->clock_pipeline, NULL);
+	vkDestroyShaderModule(r->dev, c->clock_module, NULL);
 	vkDestroyPipelineLayout(r->dev, c->layout, NULL);
 	vkDestroyDescriptorSetLayout(r->dev, c->set_layout, NULL);
 	vkDestroyShaderModule(r->dev, c->module, NULL);
@@ -577,8 +606,39 @@ static VkImageView storage_view(struct vk_image *image)
 	return image->storage_view;
 }
 
+/* The buffer the clocked dispatch writes each tile's ticks to; false (logged) without one. */
+static bool ensure_tiles(struct vk_renderer *r, struct vk_compute_frame *cf, VkDeviceSize size)
+{
+	if (cf->tiles.buffer != VK_NULL_HANDLE && cf->tiles.size >= size) {
+		return true;
+	}
+	if (cf->tiles.buffer != VK_NULL_HANDLE) {
+		vk_defer_host_buffer(r, &cf->tiles, r->current->seq);
+	}
+	// Cached: the CPU reads it back.
+	return vk_host_buffer_init(r, &cf->tiles, size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, true,
+		"mosaic compute tile clock");
+}
+
+const uint32_t *vk_compute_read_tiles(struct vk_renderer *r, struct vk_frame *f,
+	const struct vk_timer *timer)
+{
+	struct vk_compute *c = r->compute;
+	if (c == NULL || !timer->tiles_recorded) {
+		return NULL;
+	}
+	struct vk_compute_frame *cf = &c->frames[f - r->frames];
+	VkDeviceSize size = (VkDeviceSize)timer->tiles.columns * (VkDeviceSize)timer->tiles.rows *
+		sizeof(uint32_t);
+	if (cf->tiles.map == NULL || cf->tiles.size < size) {
+		return NULL;
+	}
+	vk_host_buffer_invalidate_range(r, &cf->tiles, 0, size);
+	return (const uint32_t *)cf->tiles.map;
+}
+
 bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkCommandBuffer cb,
-	struct vk_image *target, bool shm)
+	struct vk_image *target, bool shm, struct vk_timer *timer)
 {
 	struct vk_compute *c = r->compute;
 	struct vk_frame *frame = r->current;
@@ -666,6 +726,29 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 		},
 	};
 	vkUpdateDescriptorSets(r->dev, sizeof(writes) / sizeof(writes[0]), writes, 0, NULL);
+	uint32_t columns = (uint32_t)((w + (int32_t)c->tile_w - 1) / (int32_t)c->tile_w);
+	uint32_t rows = (uint32_t)((h + (int32_t)c->tile_h - 1) / (int32_t)c->tile_h);
+	VkDeviceSize tiles_size = (VkDeviceSize)columns * rows * sizeof(uint32_t);
+	// Without the buffer (logged) the pass is drawn, with no tile times.
+	bool clocked = timer != NULL && c->clock_pipeline != VK_NULL_HANDLE && n_entries > 0 &&
+		ensure_tiles(r, cf, tiles_size);
+	if (clocked) {
+		vkUpdateDescriptorSets(r->dev, 1, &(VkWriteDescriptorSet){
+			.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+			.dstSet = cf->set,
+			.dstBinding = 5,
+			.descriptorCount = 1,
+			.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+			.pBufferInfo = &(VkDescriptorBufferInfo){ cf->tiles.buffer, 0, tiles_size },
+		}, 0, NULL);
+		timer->tiles_recorded = true;
+		timer->tiles = (struct mosaic_tile_grid){
+			.tile_width = (int)c->tile_w,
+			.tile_height = (int)c->tile_h,
+			.columns = (int)columns,
+			.rows = (int)rows,
+		};
+	}
 
 	if (shm) {
 		// The upload command buffer loaded the pixels and left the layout (vk_shm_target).
@@ -682,11 +765,20 @@ bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkComm
 		.swap_rb = target->format->storage_format != target->format->format,
 	};
 	format_levels(target->format->format, pc.levels);
-	vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, c->pipeline);
+	vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE,
+		clocked ? c->clock_pipeline : c->pipeline);
 	vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE, c->layout, 0, 1, &cf->set, 0,
 		NULL);
 	vkCmdPushConstants(cb, c->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof(pc), &pc);
-	vkCmdDispatch(cb, (uint32_t)((w + (int32_t)c->tile_w - 1) / (int32_t)c->tile_w),
-		(uint32_t)((h + (int32_t)c->tile_h - 1) / (int32_t)c->tile_h), 1);
+	vkCmdDispatch(cb, columns, rows, 1);
+	if (clocked) {
+		// The tick counts are read on the CPU once the frame is complete.
+		vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+			VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &(VkMemoryBarrier){
+				.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+				.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT,
+				.dstAccessMask = VK_ACCESS_HOST_READ_BIT,
+			}, 0, NULL, 0, NULL);
+	}
 	return true;
 }

@@ -521,6 +521,7 @@ static bool create_device(struct vk_renderer *r, const struct candidate *c)
 	bool fence_fd = WANT(VK_KHR_EXTERNAL_FENCE_FD_EXTENSION_NAME);
 	bool timeline_ext = f->api_version < VK_API_VERSION_1_2 &&
 		WANT(VK_KHR_TIMELINE_SEMAPHORE_EXTENSION_NAME);
+	bool clock_ext = WANT(VK_KHR_SHADER_CLOCK_EXTENSION_NAME);
 #undef WANT
 	free(exts);
 
@@ -531,9 +532,13 @@ static bool create_device(struct vk_renderer *r, const struct candidate *c)
 	VkPhysicalDeviceSamplerYcbcrConversionFeatures ycbcr = {
 		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SAMPLER_YCBCR_CONVERSION_FEATURES,
 	};
+	VkPhysicalDeviceShaderClockFeaturesKHR clock = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR,
+		.pNext = &ycbcr,
+	};
 	VkPhysicalDeviceFeatures2 features = {
 		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
-		.pNext = &ycbcr,
+		.pNext = clock_ext ? (void *)&clock : (void *)&ycbcr,
 	};
 	bool chain_timeline = f->api_version >= VK_API_VERSION_1_2 || timeline_ext;
 	if (chain_timeline) {
@@ -657,9 +662,16 @@ static bool create_device(struct vk_renderer *r, const struct candidate *c)
 	f->compute_wanted = vk_compute_wanted(r);
 	f->storage_without_format = features.features.shaderStorageImageReadWithoutFormat &&
 		features.features.shaderStorageImageWriteWithoutFormat && f->compute_wanted;
+	// Per-tile costs on the compute path, for per-draw timers (compute.c).
+	f->shader_clock = clock.shaderSubgroupClock && f->storage_without_format;
+	if (f->storage_without_format && !f->shader_clock) {
+		missing("VK_KHR_shader_clock", "the compute path measures no tiles");
+	}
+	clock.shaderSubgroupClock = f->shader_clock;
+	clock.shaderDeviceClock = VK_FALSE;
 	VkPhysicalDeviceFeatures2 enable = {
 		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
-		.pNext = &ycbcr,
+		.pNext = clock_ext ? (void *)&clock : (void *)&ycbcr,
 		.features = {
 			.shaderStorageImageReadWithoutFormat = f->storage_without_format,
 			.shaderStorageImageWriteWithoutFormat = f->storage_without_format,

@@ -61,6 +61,7 @@ bool vk_draw_timer_begin(struct vk_renderer *r, struct vk_timer *t, VkCommandBuf
 	t->n_draws = 0;
 	t->overflow = false;
 	t->estimate = false;
+	t->tiles_recorded = false;
 	vkCmdResetQueryPool(cb, f->draw_queries, 0, f->draw_queries_cap);
 	vkCmdWriteTimestamp(cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, f->draw_queries, 0);
 	return true;
@@ -108,6 +109,30 @@ void vk_draw_timer_end(struct vk_timer *t, uint32_t n_draws)
 	}
 }
 
+/* Shares the dispatch's time out by the ticks each tile measured (compute.c). */
+static void read_tiles(struct vk_renderer *r, struct vk_frame *f, struct vk_timer *t,
+	double dispatch_ns)
+{
+	t->tiles_valid = false;
+	const uint32_t *ticks = vk_compute_read_tiles(r, f, t);
+	if (ticks == NULL || dispatch_ns < 0.0) {
+		return;
+	}
+	size_t n = (size_t)t->tiles.columns * (size_t)t->tiles.rows;
+	if (!grow_array((void **)&t->tile_ns, &t->tile_ns_cap, n, sizeof(*t->tile_ns))) {
+		return;
+	}
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		total += ticks[i];
+	}
+	for (size_t i = 0; i < n; i++) {
+		t->tile_ns[i] = total > 0 ?
+			(int64_t)(dispatch_ns * (double)ticks[i] / (double)total) : 0;
+	}
+	t->tiles_valid = true;
+}
+
 void vk_draw_timer_read(struct vk_renderer *r, struct vk_frame *f, struct vk_timer *t)
 {
 	t->draws_valid = false;
@@ -137,9 +162,13 @@ void vk_draw_timer_read(struct vk_renderer *r, struct vk_frame *f, struct vk_tim
 	for (uint32_t i = 0; i < t->n_weights && i < t->n_draws; i++) {
 		total_weight += t->weights[i];
 	}
+	double dispatch_ns = -1.0;
 	for (uint32_t q = 0; q < n; q++) {
 		double ns = (double)((ts[q + 1] - ts[q]) & mask) * r->feat.timestamp_period;
 		uint32_t draw = t->marks[q];
+		if (draw == VK_DRAW_TIMER_DISPATCH) {
+			dispatch_ns = ns;
+		}
 		if (draw != VK_DRAW_TIMER_DISPATCH) {
 			if (draw < t->n_draws) {
 				t->draw_ns[draw] += (int64_t)ns;
@@ -152,6 +181,7 @@ void vk_draw_timer_read(struct vk_renderer *r, struct vk_frame *f, struct vk_tim
 	}
 	free(ts);
 	t->draws_valid = true;
+	read_tiles(r, f, t, dispatch_ns);
 }
 
 size_t vk_draw_timer_get(struct vk_timer *t, int64_t *out_ns, size_t cap,
@@ -166,8 +196,22 @@ size_t vk_draw_timer_get(struct vk_timer *t, int64_t *out_ns, size_t cap,
 	return t->n_draws;
 }
 
+size_t vk_draw_timer_get_tiles(struct vk_timer *t, int64_t *out_ns, size_t cap,
+	struct mosaic_tile_grid *grid)
+{
+	if (!t->draws_valid || !t->tiles_valid) {
+		return 0;
+	}
+	*grid = t->tiles;
+	size_t total = (size_t)t->tiles.columns * (size_t)t->tiles.rows;
+	size_t n = total < cap ? total : cap;
+	memcpy(out_ns, t->tile_ns, n * sizeof(*out_ns));
+	return total;
+}
+
 void vk_draw_timer_finish(struct vk_timer *t)
 {
+	free(t->tile_ns);
 	free(t->marks);
 	free(t->weights);
 	free(t->draw_ns);

@@ -678,10 +678,21 @@ static size_t vk_timer_get_draw_times(struct mosaic_render_timer *base, int64_t 
 	return timer->pending ? 0 : vk_draw_timer_get(timer, out_ns, cap, kind);
 }
 
+static size_t vk_timer_get_tile_times(struct mosaic_render_timer *base, int64_t *out_ns,
+	size_t cap, struct mosaic_tile_grid *grid)
+{
+	struct vk_timer *timer = timer_from_base(base);
+	if (timer->pending && !vk_wait_seq(timer->renderer, timer->seq, -1)) {
+		return 0;
+	}
+	return timer->pending ? 0 : vk_draw_timer_get_tiles(timer, out_ns, cap, grid);
+}
+
 static const struct mosaic_render_timer_impl vk_timer_impl = {
 	.get_duration_ns = vk_timer_get_duration_ns,
 	.destroy = vk_timer_destroy,
 	.get_draw_times = vk_timer_get_draw_times,
+	.get_tile_times = vk_timer_get_tile_times,
 };
 
 struct mosaic_render_timer *vk_timer_create(struct mosaic_renderer *renderer)

@@ -44,6 +44,9 @@ void vk_draw_timer_end(struct vk_timer *t, uint32_t n_draws);
 void vk_draw_timer_read(struct vk_renderer *r, struct vk_frame *f, struct vk_timer *t);
 size_t vk_draw_timer_get(struct vk_timer *t, int64_t *out_ns, size_t cap,
 	enum mosaic_draw_times *kind);
+/* The tiles of the last measured compute dispatch (mosaic_render_timer_get_tile_times()). */
+size_t vk_draw_timer_get_tiles(struct vk_timer *t, int64_t *out_ns, size_t cap,
+	struct mosaic_tile_grid *grid);
 void vk_draw_timer_finish(struct vk_timer *t);
 void vk_defer_host_buffer(struct vk_renderer *r, struct vk_host_buffer *buf, uint64_t seq);
 /* Keeps a lock on `buffer` until submission `seq` is complete. */

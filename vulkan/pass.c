@@ -591,8 +591,8 @@ static bool vk_pass_submit(struct mosaic_pass *base, uint64_t point, int *out_sy
 			// Into the upload command buffer, which runs before the dispatch.
 			compute_ok = record_load(pass) && compute_ok;
 		}
-		compute_ok = vk_compute_record(r, cp, pass->cb, pass->target, pass->shm != NULL) &&
-			compute_ok;
+		compute_ok = vk_compute_record(r, cp, pass->cb, pass->target, pass->shm != NULL,
+			pass->draw_timer) && compute_ok;
 		vk_draw_timer_mark(pass->draw_timer, pass->cb, VK_DRAW_TIMER_DISPATCH);
 	} else {
 		if (pass->leading && pass->copies.n > 0) {

@@ -54,10 +54,18 @@ size_t vk_compute_pass_draws(struct vk_compute_pass *cp, const struct vk_compute
 bool vk_compute_pass_supported(struct vk_renderer *r, struct vk_compute_pass *cp);
 /*
  * Records the pass into `cb`: texture layouts into the upload command buffer,
- * the target moved to GENERAL (after its load for a CPU target, `shm`), one dispatch.
+ * the target moved to GENERAL (after its load for a CPU target, `shm`), one
+ * dispatch. With a per-draw `timer` (may be NULL) on a device with a shader
+ * clock, the dispatch measures its tiles (vk_compute_read_tiles()).
  */
 bool vk_compute_record(struct vk_renderer *r, struct vk_compute_pass *cp, VkCommandBuffer cb,
-	struct vk_image *target, bool shm);
+	struct vk_image *target, bool shm, struct vk_timer *timer);
+/*
+ * The tick counts of the tiles the dispatch of the frame `f` measured (the
+ * timer's grid), valid until the frame is used again; NULL where none.
+ */
+const uint32_t *vk_compute_read_tiles(struct vk_renderer *r, struct vk_frame *f,
+	const struct vk_timer *timer);
 
 /* Drops the first `n` kept draws (done otherwise, by the copy fast path). */
 void vk_compute_pass_drop_front(struct vk_compute_pass *cp, size_t n);

@@ -54,6 +54,8 @@ struct vk_features {
 	bool compute_wanted;
 	/* shaderStorageImageRead/WriteWithoutFormat, enabled for the compute path. */
 	bool storage_without_format;
+	/* shaderSubgroupClock (VK_KHR_shader_clock): the compute path measures tiles. */
+	bool shader_clock;
 };
 
 /* Per VkFormat: how a DRM fourcc is stored and sampled. */
@@ -404,6 +406,14 @@ struct vk_timer {
 	int64_t *draw_ns;
 	uint32_t draw_ns_cap;
 	bool draws_valid;
+	/*
+	 * The compute dispatch measured its tiles (compute.c, shader_clock):
+	 * the grid of the last pass, and each tile's share of the dispatch.
+	 */
+	bool tiles_recorded, tiles_valid;
+	struct mosaic_tile_grid tiles;
+	int64_t *tile_ns;
+	uint32_t tile_ns_cap;
 };
 
 struct vk_garbage {

@@ -289,6 +289,13 @@ struct mosaic_render_timer_impl {
 	 */
 	size_t (*get_draw_times)(struct mosaic_render_timer *timer, int64_t *out_ns, size_t cap,
 		enum mosaic_draw_times *kind);
+	/**
+	 * Optional: see mosaic_render_timer_get_tile_times(); called only for
+	 * timers with `per_draw` set, with `grid` non-NULL and zeroed. Without
+	 * it the core reports no tiles.
+	 */
+	size_t (*get_tile_times)(struct mosaic_render_timer *timer, int64_t *out_ns, size_t cap,
+		struct mosaic_tile_grid *grid);
 };
 
 struct mosaic_render_timer {

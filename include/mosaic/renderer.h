@@ -290,6 +290,29 @@ enum mosaic_draw_times {
 size_t mosaic_render_timer_get_draw_times(struct mosaic_render_timer *timer, int64_t *out_ns,
 	size_t cap, enum mosaic_draw_times *kind);
 
+/** The tiles of mosaic_render_timer_get_tile_times(), in output pixels. */
+struct mosaic_tile_grid {
+	/** The size of a tile; tiles of the last column and row end at the output's edge. */
+	int tile_width, tile_height;
+	int columns, rows;
+};
+
+/**
+ * Where a pass spent its GPU time, tile by tile, for passes that composite
+ * the output in tiles (the Vulkan compute path, on devices with
+ * VK_KHR_shader_clock): each tile's measured duration, as its share of the
+ * time of the work that drew all of them, so that the values add up to that
+ * time (tiles run in parallel: a tile's value is not its latency). Tiles
+ * are in rows, top to bottom, each row left to right. Only for timers made
+ * with per_draw. Waits for the pass to complete; writes up to `cap` values
+ * to `out_ns` and the grid to `grid` (may be NULL) and returns the number
+ * of tiles, which may be more than `cap`. Returns 0 (grid zeroed) where
+ * the last pass measured with the timer was not drawn in tiles, the device
+ * cannot measure them, or the timer was made without per_draw.
+ */
+size_t mosaic_render_timer_get_tile_times(struct mosaic_render_timer *timer, int64_t *out_ns,
+	size_t cap, struct mosaic_tile_grid *grid);
+
 /** Destroys the timer. Accepts NULL. */
 void mosaic_render_timer_destroy(struct mosaic_render_timer *timer);
 

@@ -122,8 +122,11 @@
  * they replace are not copied in first. Per-draw GPU times
  * (mosaic_render_timer_options.per_draw) are timestamps after each draw on
  * the graphics path, and on the compute path the dispatch's time shared
- * out by the pixels of each draw (MOSAIC_DRAW_TIMES_GPU_ESTIMATE); the
- * compute path measures no cost per tile.
+ * out by the pixels of each draw (MOSAIC_DRAW_TIMES_GPU_ESTIMATE). On
+ * devices with VK_KHR_shader_clock the compute path also measures each tile
+ * (mosaic_render_timer_get_tile_times()): per-draw timers then use a second
+ * pipeline, made at start-up, whose dispatch reads the shader clock at each
+ * tile's start and end.
  *
  * A failed submission (mosaic_pass_submit() returns false with a log line)
  * runs none of its commands: uploads recorded for it (texture updates since

@@ -445,6 +445,7 @@ static void test_null_arguments(void **state)
 	NULL_CASE(mosaic_render_timer_get_duration_ns(NULL), -1);
 	NULL_CASE(mosaic_render_timer_create_with_options(NULL, NULL), NULL);
 	NULL_CASE(mosaic_render_timer_get_draw_times(NULL, NULL, 0, NULL), 0);
+	NULL_CASE(mosaic_render_timer_get_tile_times(NULL, NULL, 0, NULL), 0);
 
 	NULL_CASE(mosaic_texture_from_buffer(NULL, b), NULL);
 	NULL_CASE(mosaic_texture_from_buffer(r, NULL), NULL);

@@ -4,6 +4,9 @@
  * compute path; draws done as transfers are measured too; a pass with more
  * draws than the frame's timestamp pool reports them as not measured and
  * the next pass measures them; a timer without per_draw reports nothing.
+ * On the compute path, a device with a shader clock also measures each tile
+ * (mosaic_render_timer_get_tile_times()): busy tiles cost more than empty
+ * ones, and the tiles share out the dispatch's time.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +17,7 @@
 
 #include <cmocka.h>
 #include <drm_fourcc.h>
+#include <vulkan/vulkan.h>
 
 #include "common.h"
 
@@ -104,6 +108,13 @@ static void check_path(const char *path, enum mosaic_draw_times want_kind)
 	assert_true(sum <= pass_ns);
 	// Fewer slots than draws: the count is still the pass's.
 	assert_int_equal(mosaic_render_timer_get_draw_times(timer, ns, 3, NULL), 12);
+	if (strcmp(path, "graphics") == 0) {
+		// Drawn in one render pass: no tiles.
+		struct mosaic_tile_grid grid = { 1, 1, 1, 1 };
+		assert_int_equal(mosaic_render_timer_get_tile_times(timer, ns, MANY, &grid), 0);
+		assert_int_equal(grid.columns, 0);
+		assert_int_equal(grid.tile_width, 0);
+	}
 
 	// More timestamps than the first pool holds: not measured, then measured.
 	draw(r, target.buffer, timer, MANY);
@@ -127,8 +138,147 @@ static void check_path(const char *path, enum mosaic_draw_times want_kind)
 	assert_true(mosaic_render_timer_get_duration_ns(timer) > 0);
 	assert_int_equal(mosaic_render_timer_get_draw_times(timer, ns, MANY, &kind), 0);
 	assert_int_equal(kind, MOSAIC_DRAW_TIMES_UNSUPPORTED);
+	assert_int_equal(mosaic_render_timer_get_tile_times(timer, ns, MANY, NULL), 0);
 	mosaic_render_timer_destroy(timer);
 
+	test_image_finish(&target);
+	mosaic_renderer_destroy(r);
+	assert_int_equal(test_log.validation, 0);
+	assert_int_equal(test_log.errors, 0);
+}
+
+/* Whether the renderer's device has VK_KHR_shader_clock's subgroup clock. */
+static bool has_shader_clock(struct mosaic_renderer *r)
+{
+	VkPhysicalDevice phdev = mosaic_vulkan_renderer_get_physical_device(r);
+	uint32_t n = 0;
+	vkEnumerateDeviceExtensionProperties(phdev, NULL, &n, NULL);
+	VkExtensionProperties *exts = calloc(n + 1, sizeof(*exts));
+	assert_non_null(exts);
+	vkEnumerateDeviceExtensionProperties(phdev, NULL, &n, exts);
+	bool found = false;
+	for (uint32_t i = 0; i < n; i++) {
+		found = found || strcmp(exts[i].extensionName, VK_KHR_SHADER_CLOCK_EXTENSION_NAME) == 0;
+	}
+	free(exts);
+	if (!found) {
+		return false;
+	}
+	VkPhysicalDeviceShaderClockFeaturesKHR clock = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR,
+	};
+	vkGetPhysicalDeviceFeatures2(phdev, &(VkPhysicalDeviceFeatures2){
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+		.pNext = &clock,
+	});
+	return clock.shaderSubgroupClock;
+}
+
+static int compare_ns(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int64_t median(int64_t *values, size_t n)
+{
+	qsort(values, n, sizeof(*values), compare_ns);
+	return values[n / 2];
+}
+
+#define TILES_W 256
+#define TILES_H 128
+#define LAYERS 24
+
+/*
+ * The left half of the output under LAYERS translucent, filtered draws,
+ * the right half under none: each left tile does LAYERS texture reads per
+ * pixel, each right one only looks through the draw list.
+ */
+static void test_tile_times(void **state)
+{
+	(void)state;
+	test_log_reset();
+	struct mosaic_renderer *r = renderer_with_path("compute");
+	if (r == NULL) {
+		skip();
+	}
+	struct mosaic_render_timer *timer = mosaic_render_timer_create_with_options(r,
+		&(struct mosaic_render_timer_options){ .per_draw = true });
+	if (timer == NULL) {
+		printf("the device has no timestamps\n");
+		exit(77);
+	}
+	static uint32_t pixels[64 * 64];
+	test_pattern(pixels, 64, 64, 3);
+	struct mosaic_texture *texture = mosaic_texture_from_pixels(r, 64, 64,
+		DRM_FORMAT_ARGB8888, 64 * 4, pixels);
+	assert_non_null(texture);
+	struct test_image target;
+	test_image_init(&target, TILES_W, TILES_H, DRM_FORMAT_XRGB8888, 0xff000000);
+	static int64_t ns[LAYERS], tiles[256], left[128], right[128];
+	struct mosaic_tile_grid grid = {0};
+	size_t n = 0;
+	// The first frame also makes the pipeline's caches warm.
+	for (int frame = 0; frame < 3; frame++) {
+		struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, target.buffer,
+			&(struct mosaic_pass_options){ .timer = timer });
+		assert_non_null(pass);
+		for (int i = 0; i < LAYERS; i++) {
+			const float alpha = 0.9f;
+			assert_true(mosaic_pass_add_texture(pass, &(struct mosaic_texture_options){
+				.texture = texture,
+				.src_box = { 0.5, 0.25, 60.0 - i, 63.0 },
+				.dst_box = { 0, 0, TILES_W / 2, TILES_H },
+				.alpha = &alpha,
+			}));
+		}
+		struct mosaic_pass_completion done;
+		assert_true(mosaic_pass_submit(pass, &done));
+		n = mosaic_render_timer_get_tile_times(timer, tiles, 256, &grid);
+	}
+	int64_t pass_ns = mosaic_render_timer_get_duration_ns(timer);
+	assert_int_equal(mosaic_render_timer_get_draw_times(timer, ns, LAYERS, NULL), LAYERS);
+	if (!has_shader_clock(r)) {
+		printf("no shader clock: no tile times\n");
+		assert_int_equal(n, 0);
+		assert_int_equal(grid.columns, 0);
+	} else {
+		assert_int_equal(n, (TILES_W / 16) * (TILES_H / 16));
+		assert_int_equal(grid.tile_width, 16);
+		assert_int_equal(grid.tile_height, 16);
+		assert_int_equal(grid.columns, TILES_W / 16);
+		assert_int_equal(grid.rows, TILES_H / 16);
+		int64_t tiles_sum = 0, draws_sum = 0;
+		size_t n_left = 0, n_right = 0;
+		for (size_t i = 0; i < n; i++) {
+			assert_true(tiles[i] >= 0);
+			tiles_sum += tiles[i];
+			bool is_left = (int)(i % (size_t)grid.columns) < grid.columns / 2;
+			if (is_left) {
+				left[n_left++] = tiles[i];
+			} else {
+				right[n_right++] = tiles[i];
+			}
+		}
+		for (size_t i = 0; i < LAYERS; i++) {
+			draws_sum += ns[i];
+		}
+		int64_t busy = median(left, n_left), idle = median(right, n_right);
+		printf("pass %lld ns, tiles %lld ns, draws %lld ns; median tile: busy %lld ns, "
+			"empty %lld ns\n", (long long)pass_ns, (long long)tiles_sum,
+			(long long)draws_sum, (long long)busy, (long long)idle);
+		// Both share out the one dispatch, each value rounded down.
+		assert_true(tiles_sum <= pass_ns);
+		assert_true(llabs(tiles_sum - draws_sum) <= (long long)(n + LAYERS));
+		assert_true(tiles_sum > 0);
+		assert_true(busy > 2 * idle);
+	}
+
+	// Fewer slots than tiles: the count is still the grid's.
+	assert_int_equal(mosaic_render_timer_get_tile_times(timer, tiles, 1, NULL), n);
+	mosaic_render_timer_destroy(timer);
+	mosaic_texture_destroy(texture);
 	test_image_finish(&target);
 	mosaic_renderer_destroy(r);
 	assert_int_equal(test_log.validation, 0);
@@ -152,6 +302,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_graphics),
 		cmocka_unit_test(test_compute),
+		cmocka_unit_test(test_tile_times),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,9 @@
 #version 450
 #extension GL_EXT_shader_image_load_formatted : require
+#ifdef TILE_CLOCK
+// The variant for per-draw timers: each tile's duration in clock ticks.
+#extension GL_ARB_shader_clock : require
+#endif
 
 // The compute path of a pass (compute.c): one workgroup per output tile, one
 // invocation per pixel. The workgroup first bins the draw list for its tile
@@ -38,6 +42,12 @@ layout(std430, set = 0, binding = 1) readonly buffer draws_buffer {
 };
 layout(set = 0, binding = 3) uniform sampler linear_sampler;
 layout(set = 0, binding = 4) uniform texture2D textures[TEXTURES];
+#ifdef TILE_CLOCK
+// Per tile, row by row: the ticks from the start of the workgroup to its end.
+layout(std430, set = 0, binding = 5) writeonly buffer tiles_buffer {
+	uint tile_ticks[];
+};
+#endif
 
 layout(push_constant) uniform constants {
 	// Levels of each channel of the target format (255 for 8 bits), 0: not quantized.
@@ -52,7 +62,7 @@ layout(push_constant) uniform constants {
 shared uint hits[WORDS];
 shared uint first_draw;
 
-void main()
+void composite()
 {
 	uint lid = gl_LocalInvocationIndex;
 	uint group = gl_WorkGroupSize.x * gl_WorkGroupSize.y;
@@ -137,4 +147,23 @@ void main()
 	if (hit) {
 		imageStore(target, p, pc.swap_rb != 0u ? dst.bgra : dst);
 	}
+}
+
+void main()
+{
+#ifdef TILE_CLOCK
+	// Read by one invocation, so the subgroup clock is enough: both reads are
+	// in the same subgroup. Its low word wraps after 2^32 ticks, far more
+	// than a tile takes.
+	uint start = gl_LocalInvocationIndex == 0u ? clock2x32ARB().x : 0u;
+#endif
+	composite();
+#ifdef TILE_CLOCK
+	// Every invocation of the tile has done its work.
+	barrier();
+	if (gl_LocalInvocationIndex == 0u) {
+		tile_ticks[gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x] =
+			clock2x32ARB().x - start;
+	}
+#endif
 }
