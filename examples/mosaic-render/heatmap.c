@@ -115,9 +115,52 @@ static int draw_text(uint8_t *rgba, int width, int height, int x, int y, const c
 	return x;
 }
 
+static int compare_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Each tile's outline in its heat: red from the 95th percentile of the
+ * tiles up, so that a few outliers (a tile whose thread was preempted on a
+ * CPU device) do not turn every other tile blue.
+ */
+static void draw_tiles(uint8_t *out, int width, int height, const struct heatmap_tiles *tiles)
+{
+	const struct mosaic_tile_grid *g = &tiles->grid;
+	size_t n = (size_t)g->columns * (size_t)g->rows;
+	double *sorted = malloc(n * sizeof(*sorted));
+	if (sorted == NULL) {
+		return;
+	}
+	memcpy(sorted, tiles->ms, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), compare_double);
+	double top = sorted[(n - 1) * 95 / 100];
+	free(sorted);
+	for (int ty = 0; ty < g->rows; ty++) {
+		for (int tx = 0; tx < g->columns; tx++) {
+			uint8_t rgb[3];
+			double v = tiles->ms[ty * g->columns + tx];
+			heat_color(top > 0.0 ? v / top : 0.0, rgb);
+			int x0 = tx * g->tile_width, y0 = ty * g->tile_height;
+			int x1 = x0 + g->tile_width, y1 = y0 + g->tile_height;
+			x1 = x1 < width ? x1 : width;
+			y1 = y1 < height ? y1 : height;
+			for (int y = y0; y < y1; y++) {
+				for (int x = x0; x < x1; x++) {
+					if (x == x0 || y == y0 || x == x1 - 1 || y == y1 - 1) {
+						memcpy(&out[((size_t)y * width + x) * 4], rgb, 3);
+					}
+				}
+			}
+		}
+	}
+}
+
 bool heatmap_write(const char *path, const uint8_t *rgba, int width, int height,
-	const struct draw_area *areas, const double *ms, size_t n, char *error,
-	size_t error_size)
+	const struct draw_area *areas, const double *ms, size_t n,
+	const struct heatmap_tiles *tiles, char *error, size_t error_size)
 {
 	int out_height = height + LEGEND_HEIGHT;
 	double *heat = calloc((size_t)width * (size_t)height, sizeof(*heat));
@@ -157,6 +200,9 @@ bool heatmap_write(const char *path, const uint8_t *rgba, int width, int height,
 			dst[c] = (uint8_t)((1.0 - k) * src[c] + k * rgb[c]);
 		}
 		dst[3] = 0xff;
+	}
+	if (tiles != NULL) {
+		draw_tiles(out, width, height, tiles);
 	}
 	// The legend: the color bar, then 0 on the left and the top on the right.
 	for (int y = height; y < out_height; y++) {

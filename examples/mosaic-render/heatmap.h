@@ -35,8 +35,19 @@ size_t draw_areas(const struct scene *scene, struct draw_area *out);
  * frame's time and in milliseconds, drawn with a built-in digit font.
  * False with the reason in `error`.
  */
+/** The GPU time of each tile of the output (mosaic_render_timer_get_tile_times()). */
+struct heatmap_tiles {
+	struct mosaic_tile_grid grid;
+	/** grid.columns * grid.rows values, in rows, in milliseconds. */
+	const double *ms;
+};
+
+/*
+ * With `tiles` (may be NULL), each tile's outline is drawn in the color of
+ * its time, red from the 95th percentile of the tiles up.
+ */
 bool heatmap_write(const char *path, const uint8_t *rgba, int width, int height,
-	const struct draw_area *areas, const double *ms, size_t n, char *error,
-	size_t error_size);
+	const struct draw_area *areas, const double *ms, size_t n,
+	const struct heatmap_tiles *tiles, char *error, size_t error_size);
 
 #endif

@@ -7,7 +7,9 @@
  * --per-draw asks the renderer for the GPU time of each draw
  * (mosaic_render_timer_options.per_draw) and prints the median of each;
  * --heatmap writes the last frame with each draw's area tinted by its share
- * of that time (heatmap.c).
+ * of that time (heatmap.c). Where the renderer measures tiles (the Vulkan
+ * compute path), the last frame's tile times go into the statistics
+ * ("tiles") and the heatmap outlines each tile in its own heat.
  *
  * Errors (a malformed scene, a missing file, an unknown value, an impossible
  * size) print one line naming the JSON path and exit with status 1; bad
@@ -127,7 +129,7 @@ static void finish_draw_stats(struct draw_stats *ds)
 static void print_stats(struct mosaic_renderer *renderer, const struct scene *scene,
 	long frames, double *cpu, double *wall, double *gpu, size_t n_gpu,
 	uint64_t upload_bytes, double upload_ms, const struct mosaic_upload_stats *before,
-	const struct draw_stats *ds)
+	const struct draw_stats *ds, const struct heatmap_tiles *tiles)
 {
 	double cpu_median = median(cpu, (size_t)frames);
 	double wall_median = median(wall, (size_t)frames);
@@ -208,6 +210,22 @@ static void print_stats(struct mosaic_renderer *renderer, const struct scene *sc
 		json_object_object_add(obj, "draw_times",
 			json_object_new_string(draw_times_name(ds->kind)));
 		json_object_object_add(obj, "draws", draws);
+		// The last frame's tiles: their grid and the costliest one.
+		json_object *t = NULL;
+		if (tiles != NULL) {
+			const struct mosaic_tile_grid *g = &tiles->grid;
+			double top = 0.0;
+			for (int i = 0; i < g->columns * g->rows; i++) {
+				top = tiles->ms[i] > top ? tiles->ms[i] : top;
+			}
+			t = json_object_new_object();
+			json_object_object_add(t, "tile_width", json_object_new_int(g->tile_width));
+			json_object_object_add(t, "tile_height", json_object_new_int(g->tile_height));
+			json_object_object_add(t, "columns", json_object_new_int(g->columns));
+			json_object_object_add(t, "rows", json_object_new_int(g->rows));
+			json_object_object_add(t, "gpu_ms_max", json_ms(top));
+		}
+		json_object_object_add(obj, "tiles", t);
 	}
 	printf("%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
 	json_object_put(obj);
@@ -289,6 +307,9 @@ int main(int argc, char *argv[])
 	double *cpu = NULL, *wall = NULL, *gpu = NULL;
 	uint8_t *rgba = NULL;
 	struct draw_stats ds = {0};
+	int64_t *tile_ns = NULL;
+	double *tile_ms = NULL;
+	struct heatmap_tiles tiles = {0};
 	bool want_draws = per_draw || heatmap != NULL;
 	struct mosaic_renderer *renderer = mosaic_renderer_create(
 		&(struct mosaic_renderer_options){ .backend = backend });
@@ -351,6 +372,18 @@ int main(int argc, char *argv[])
 	}
 	if (want_draws) {
 		finish_draw_stats(&ds);
+		struct mosaic_tile_grid grid;
+		size_t n_tiles = mosaic_render_timer_get_tile_times(timer, NULL, 0, &grid);
+		tile_ns = n_tiles > 0 ? calloc(n_tiles, sizeof(*tile_ns)) : NULL;
+		tile_ms = n_tiles > 0 ? calloc(n_tiles, sizeof(*tile_ms)) : NULL;
+		if (tile_ns != NULL && tile_ms != NULL &&
+				mosaic_render_timer_get_tile_times(timer, tile_ns, n_tiles, &grid) ==
+				n_tiles) {
+			for (size_t i = 0; i < n_tiles; i++) {
+				tile_ms[i] = (double)tile_ns[i] / 1e6;
+			}
+			tiles = (struct heatmap_tiles){ .grid = grid, .ms = tile_ms };
+		}
 	}
 
 	if (output != NULL || heatmap != NULL) {
@@ -372,18 +405,21 @@ int main(int argc, char *argv[])
 			goto out;
 		}
 		if (!heatmap_write(heatmap, rgba, scene.width, scene.height, ds.areas, ds.median,
-				ds.n, error, sizeof(error))) {
+				ds.n, tiles.ms != NULL ? &tiles : NULL, error, sizeof(error))) {
 			fprintf(stderr, "mosaic-render: cannot write %s: %s\n", heatmap, error);
 			goto out;
 		}
 	}
 	if (stats) {
 		print_stats(renderer, &scene, frames, cpu, wall, gpu, n_gpu, upload_bytes,
-			upload_ms, &upload_before, per_draw ? &ds : NULL);
+			upload_ms, &upload_before, per_draw ? &ds : NULL,
+			tiles.ms != NULL ? &tiles : NULL);
 	}
 	status = 0;
 
 out:
+	free(tile_ns);
+	free(tile_ms);
 	free(ds.areas);
 	free(ds.samples);
 	free(ds.ns);

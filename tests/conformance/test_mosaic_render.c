@@ -376,6 +376,33 @@ static void test_per_draw_heatmap(void **state)
 	}
 	json_object_put(obj);
 
+	// The compute path measures tiles where the device has a shader clock
+	// (lavapipe and the GPUs here do; tests/vulkan/test-draw-times.c checks
+	// which): the last frame's grid covers the output.
+	setenv("MOSAIC_VK_PATH", "compute", 1);
+	run_tool(&run, "draws.json --frames 3 --stats --per-draw --renderer vulkan");
+	unsetenv("MOSAIC_VK_PATH");
+	obj = parse_stats(&run);
+	assert_true(json_object_object_get_ex(obj, "vulkan_path", &vk_path));
+	assert_true(json_object_object_get_ex(obj, "tiles", &v));
+	if (strcmp(json_object_get_string(vk_path), "compute") != 0 || v == NULL) {
+		print_message("no tile times: %s\n", last_line(run.out));
+	} else {
+		json_object *f;
+		int size[4];
+		static const char *const keys[4] = { "tile_width", "tile_height", "columns", "rows" };
+		for (int i = 0; i < 4; i++) {
+			assert_true(json_object_object_get_ex(v, keys[i], &f));
+			size[i] = json_object_get_int(f);
+			assert_true(size[i] > 0);
+		}
+		assert_true(size[2] * size[0] >= 120 && (size[2] - 1) * size[0] < 120);
+		assert_true(size[3] * size[1] >= 40 && (size[3] - 1) * size[1] < 40);
+		assert_true(json_object_object_get_ex(v, "gpu_ms_max", &f));
+		assert_true(json_object_get_double(f) > 0.0);
+	}
+	json_object_put(obj);
+
 	png_image png = { .version = PNG_IMAGE_VERSION };
 	char path[512];
 	snprintf(path, sizeof(path), "%s/heat.png", dir);
