@@ -6,8 +6,8 @@
  * mosaic-kms): everything that does not depend on where the output goes.
  *
  * It serves a Wayland socket to clients (wl_compositor, wl_subcompositor,
- * wl_shm, xdg_wm_base, wl_seat, wl_output, linux-dmabuf where the renderer
- * imports dmabufs) and renders their windows into one output image with
+ * wl_shm, xdg_wm_base, wl_seat, wl_output, zxdg_output_manager_v1,
+ * wp_viewporter, linux-dmabuf where the renderer imports dmabufs) and renders their windows into one output image with
  * mosaic, redrawing only the damage. Where that image goes, and where input
  * comes from, is the program's: it fills a struct output_impl with what is
  * specific to its output (a window of a parent compositor, a KMS connector)
@@ -21,7 +21,8 @@
  *   xdg.c      windows: xdg_wm_base toplevels and popups, placement
  *   render.c   the frame: output buffers, damage tracking, one mosaic pass,
  *              frame callbacks, screenshots
- *   seat.c     wl_seat (input from the program) and wl_output
+ *   seat.c     wl_seat (input from the program)
+ *   output.c   wl_output and xdg-output: what clients learn about the output
  *   viewporter.c  wp_viewporter: cropping and scaling surfaces
  *   png.c      writing a screenshot
  */
@@ -54,6 +55,8 @@ struct output_buffer;
  * computed in 64 bits and clamped, never wrapped.
  */
 #define COMPOSITOR_COORD_LIMIT (1 << 28)
+/* The output's scale (wl_output.scale): its pixels are logical pixels. */
+#define COMPOSITOR_OUTPUT_SCALE 1
 
 static inline int compositor_coord(int64_t v)
 {
@@ -200,6 +203,7 @@ struct server {
 	struct wl_list keyboards; /* wl_keyboard resources */
 	struct wl_list seats;     /* wl_seat resources */
 	struct wl_list outputs;   /* wl_output resources */
+	struct wl_list xdg_outputs; /* zxdg_output_v1 resources */
 	struct surface *pointer_focus;
 	struct surface *keyboard_focus;
 	uint32_t seat_caps;
@@ -222,6 +226,8 @@ struct server {
 	void *output_data;
 	/* wl_output's make and model ("mosaic", "nested"). */
 	const char *output_make, *output_model;
+	/* wl_output's and xdg_output's name ("WL-1", "HEADLESS-1"; NULL: "MOSAIC-1"). */
+	const char *output_name;
 };
 
 /* One buffer the output is rendered into. */
@@ -355,7 +361,7 @@ void xdg_focus(struct server *server, struct xdg_surface *xdg);
 /* The wl_surface went away before its xdg_surface: the window goes. */
 void xdg_surface_lost_surface(struct xdg_surface *xdg);
 
-/* output.c */
+/* render.c */
 bool output_init(struct server *server);
 void output_finish(struct server *server);
 void output_damage_box(struct server *server, const struct mosaic_box *box);
@@ -384,8 +390,11 @@ void seat_keyboard_modifiers(struct server *server, uint32_t depressed, uint32_t
 void seat_set_keyboard_focus(struct server *server, struct surface *surface);
 void seat_surface_destroyed(struct server *server, struct surface *surface);
 void seat_finish(struct server *server);
-/* Tells clients the output's new size. */
-void seat_output_resized(struct server *server);
+
+/* output.c */
+bool output_init_globals(struct server *server);
+/* Tells clients the output's new size (wl_output.mode, xdg_output.logical_size). */
+void output_send_mode(struct server *server);
 
 /* png.c */
 bool png_write_rgba(const char *path, int width, int height, const uint8_t *rgba,

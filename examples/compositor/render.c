@@ -132,7 +132,7 @@ bool output_resize(struct server *server, int width, int height)
 		return false;
 	}
 	output_damage_whole(server);
-	seat_output_resized(server);
+	output_send_mode(server);
 	return true;
 }
 

@@ -40,6 +40,8 @@ struct display {
 	struct input *input;
 	int fd;
 	uint32_t crtc, connector, plane, writeback;
+	/* The connector's name as the kernel logs it ("Virtual-1", "HDMI-A-1"). */
+	char name[32];
 	drmModeModeInfo mode;
 	uint32_t mode_blob;
 	struct {
@@ -237,6 +239,9 @@ static bool pick_outputs(struct display *d)
 			d->crtc = pick_crtc(d->fd, res, c, &index);
 			if (d->crtc != 0) {
 				d->connector = c->connector_id;
+				const char *type = drmModeGetConnectorTypeName(c->connector_type);
+				snprintf(d->name, sizeof(d->name), "%s-%u",
+					type != NULL ? type : "Unknown", c->connector_type_id);
 				// The preferred mode, else the first (the kernel sorts them).
 				d->mode = c->modes[0];
 				for (int m = 0; m < c->count_modes; m++) {
@@ -513,6 +518,7 @@ struct display *display_create(struct server *server, int fd)
 		display_destroy(d);
 		return NULL;
 	}
+	server->output_name = d->name;
 	if (drmModeCreatePropertyBlob(fd, &d->mode, sizeof(d->mode), &d->mode_blob) != 0) {
 		fprintf(stderr, "cannot create the mode blob: %s\n", strerror(errno));
 		display_destroy(d);
