@@ -7,9 +7,10 @@
  *
  * It serves a Wayland socket to clients (wl_compositor, wl_subcompositor,
  * wl_shm, xdg_wm_base, wl_seat, wl_output, zxdg_output_manager_v1,
- * wp_viewporter, linux-dmabuf where the renderer imports dmabufs) and renders their windows into one output image with
- * mosaic, redrawing only the damage. Where that image goes, and where input
- * comes from, is the program's: it fills a struct output_impl with what is
+ * wp_viewporter, wp_presentation, linux-dmabuf where the renderer imports
+ * dmabufs) and renders their windows into one output image with mosaic,
+ * redrawing only the damage. Where that image goes, and where input comes
+ * from, is the program's: it fills a struct output_impl with what is
  * specific to its output (a window of a parent compositor, a KMS connector)
  * and feeds input to the seat_* functions.
  *
@@ -23,6 +24,8 @@
  *              frame callbacks, screenshots
  *   seat.c     wl_seat (input from the program)
  *   output.c   wl_output and xdg-output: what clients learn about the output
+ *   presentation.c  wp_presentation: telling clients when a frame showed
+ *              their content
  *   viewporter.c  wp_viewporter: cropping and scaling surfaces
  *   png.c      writing a screenshot
  */
@@ -30,6 +33,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <pixman.h>
 #include <wayland-server-core.h>
@@ -57,6 +61,8 @@ struct output_buffer;
 #define COMPOSITOR_COORD_LIMIT (1 << 28)
 /* The output's scale (wl_output.scale): its pixels are logical pixels. */
 #define COMPOSITOR_OUTPUT_SCALE 1
+/* How many frames may wait for the output to say they were shown (presentation.c). */
+#define COMPOSITOR_FRAMES_IN_FLIGHT 8
 
 static inline int compositor_coord(int64_t v)
 {
@@ -85,6 +91,8 @@ struct surface_state {
 	int32_t viewport_dst_w, viewport_dst_h;
 	/* wl_callback resources of wl_surface.frame. */
 	struct wl_list frame_callbacks;
+	/* wp_presentation_feedback resources for this content (presentation.c). */
+	struct wl_list feedbacks;
 };
 
 enum surface_role {
@@ -197,6 +205,12 @@ struct server {
 	struct wl_event_source *frame_timer;
 	bool frame_pending;
 	uint64_t frames;
+	/*
+	 * Frames handed to the output and those it reported (shown or not),
+	 * with the presentation feedbacks of each one in flight, by number.
+	 */
+	uint64_t frames_queued, frames_reported;
+	struct wl_list frame_feedbacks[COMPOSITOR_FRAMES_IN_FLIGHT];
 
 	/* Input. */
 	struct wl_list pointers;  /* wl_pointer resources */
@@ -258,7 +272,13 @@ struct output_impl {
 	 * output_render() when it can.
 	 */
 	bool (*frame_pending)(void *data);
-	/* Shows the buffer, drawn complete; damage: what changed since the last one. */
+	/*
+	 * Shows the buffer, drawn complete; damage: what changed since the last
+	 * one. The output then tells when the frame reached the screen (or that
+	 * it never will) with output_frame_presented() or
+	 * output_frame_discarded(), once per frame, in order. Without this hook
+	 * a frame counts as shown once drawn.
+	 */
 	void (*present)(void *data, struct output_buffer *buffer,
 		const pixman_region32_t *damage);
 	/* Draws over the windows (a cursor), within clip. */
@@ -331,6 +351,25 @@ bool surface_init_globals(struct server *server);
 struct surface *surface_from_resource(struct wl_resource *resource);
 bool surface_set_role(struct surface *surface, enum surface_role role,
 	struct wl_resource *error_resource, uint32_t error_code);
+
+/* presentation.c */
+bool presentation_init_globals(struct server *server);
+/* Sends discarded to the feedbacks of the list and destroys them. */
+void presentation_discard(struct wl_list *feedbacks);
+/* True when a shown surface's content has feedback waiting: a frame must be drawn. */
+bool presentation_feedback_waiting(struct server *server);
+/* The output took a frame: the feedbacks of the surfaces it shows go with it. */
+void presentation_frame_queued(struct server *server);
+/*
+ * The oldest frame the output took reached the screen at `when`
+ * (CLOCK_MONOTONIC). refresh_ns: the output's refresh period, 0 if unknown;
+ * seq: its vertical retrace counter, 0 without one; flags: the
+ * wp_presentation_feedback kinds (WP_PRESENTATION_FEEDBACK_KIND_*).
+ */
+void output_frame_presented(struct server *server, const struct timespec *when,
+	uint32_t refresh_ns, uint64_t seq, uint32_t flags);
+/* The oldest frame the output took was never shown (the parent discarded it). */
+void output_frame_discarded(struct server *server);
 
 /* viewporter.c */
 bool viewporter_init_globals(struct server *server);

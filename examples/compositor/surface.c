@@ -31,6 +31,7 @@ static void state_init(struct surface_state *state)
 	pixman_region32_init_rect(&state->input, INT32_MIN / 2, INT32_MIN / 2, UINT32_MAX / 2,
 		UINT32_MAX / 2);
 	wl_list_init(&state->frame_callbacks);
+	wl_list_init(&state->feedbacks);
 	wl_list_init(&state->buffer_destroy.link);
 }
 
@@ -44,6 +45,8 @@ static void state_finish(struct surface_state *state)
 	wl_resource_for_each_safe(cb, tmp, &state->frame_callbacks) {
 		wl_resource_destroy(cb);
 	}
+	// Content that no frame drew is never shown now.
+	presentation_discard(&state->feedbacks);
 }
 
 /* A client may destroy a buffer it attached but did not commit yet. */
@@ -221,7 +224,8 @@ static void damage_output(struct surface *surface, bool whole)
 /*
  * Moves the state `src` on top of `dst` (for synchronized subsurfaces, whose
  * commits wait in a cache for their parent's): later values win, damage
- * and frame callbacks add up. `src` is left empty.
+ * and frame callbacks add up. A presentation feedback of `dst` is for
+ * content superseded before it was shown: discarded. `src` is left empty.
  */
 static void state_move(struct surface_state *dst, struct surface_state *src)
 {
@@ -253,6 +257,9 @@ static void state_move(struct surface_state *dst, struct surface_state *src)
 	dst->viewport_dst_h = src->viewport_dst_h;
 	wl_list_insert_list(dst->frame_callbacks.prev, &src->frame_callbacks);
 	wl_list_init(&src->frame_callbacks);
+	presentation_discard(&dst->feedbacks);
+	wl_list_insert_list(&dst->feedbacks, &src->feedbacks);
+	wl_list_init(&src->feedbacks);
 }
 
 /* A subsurface is synchronized when it or any subsurface above it is. */
@@ -331,6 +338,10 @@ static void surface_apply(struct surface *surface, struct surface_state *p)
 	pixman_region32_copy(&c->buffer_damage, &p->buffer_damage);
 	wl_list_insert_list(c->frame_callbacks.prev, &p->frame_callbacks);
 	wl_list_init(&p->frame_callbacks);
+	// The current content, if no frame drew it yet, is never shown now.
+	presentation_discard(&c->feedbacks);
+	wl_list_insert_list(&c->feedbacks, &p->feedbacks);
+	wl_list_init(&p->feedbacks);
 
 	int old_w = surface->width, old_h = surface->height;
 	if (p->attached) {
