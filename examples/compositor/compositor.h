@@ -7,12 +7,13 @@
  *
  * It serves a Wayland socket to clients (wl_compositor, wl_subcompositor,
  * wl_shm, xdg_wm_base, wl_seat, wl_output, zxdg_output_manager_v1,
- * wp_viewporter, wp_presentation, linux-dmabuf where the renderer imports
- * dmabufs) and renders their windows into one output image with mosaic,
- * redrawing only the damage. Where that image goes, and where input comes
- * from, is the program's: it fills a struct output_impl with what is
- * specific to its output (a window of a parent compositor, a KMS connector)
- * and feeds input to the seat_* functions.
+ * wp_viewporter, wp_presentation, wp_fractional_scale_manager_v1,
+ * linux-dmabuf where the renderer imports dmabufs) and renders their windows
+ * into one output image with mosaic, redrawing only the damage. Where that
+ * image goes, and where input comes from, is the program's: it fills a
+ * struct output_impl with what is specific to its output (a window of a
+ * parent compositor, a KMS connector) and feeds input to the seat_*
+ * functions.
  *
  * Where to start reading:
  *   server.c   common options, the display and its socket, the event loop,
@@ -27,6 +28,7 @@
  *   presentation.c  wp_presentation: telling clients when a frame showed
  *              their content
  *   viewporter.c  wp_viewporter: cropping and scaling surfaces
+ *   fractional_scale.c  wp_fractional_scale_v1: the scale to draw at
  *   png.c      writing a screenshot
  */
 
@@ -119,6 +121,8 @@ struct surface {
 	struct mosaic_fbox src_box;
 	/* The surface's wp_viewport, or NULL. */
 	struct wl_resource *viewport;
+	/* The surface's wp_fractional_scale_v1, or NULL. */
+	struct wl_resource *fractional_scale;
 
 	enum surface_role role;
 	struct xdg_surface *xdg;
@@ -377,6 +381,11 @@ bool viewporter_init_globals(struct server *server);
 bool viewport_apply(struct surface *surface, int buffer_w, int buffer_h);
 /* The surface goes: its wp_viewport stays, inert (no_surface). */
 void viewport_surface_destroyed(struct surface *surface);
+
+/* fractional_scale.c */
+bool fractional_scale_init_globals(struct server *server);
+/* The surface goes: its wp_fractional_scale_v1 stays, inert. */
+void fractional_scale_surface_destroyed(struct surface *surface);
 
 /* tree.c */
 /* Calls `fn` for the surface and its subsurfaces, bottom first, at output x, y. */

@@ -474,6 +474,7 @@ static void surface_handle_resource_destroy(struct wl_resource *resource)
 	output_schedule_frame(surface->server);
 	seat_surface_destroyed(surface->server, surface);
 	viewport_surface_destroyed(surface);
+	fractional_scale_surface_destroyed(surface);
 
 	// Children lose their parent; their wl_subsurface stays, inert.
 	struct subsurface *child, *tmp;

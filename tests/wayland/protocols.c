@@ -13,6 +13,9 @@
  *     before a frame (two commits in one flush: a frame waits at least a
  *     timer tick), or that of a surface destroyed at once, is discarded, and
  *     so is one superseded in a synchronized subsurface's cache.
+ *   - wp_fractional_scale_manager_v1: preferred_scale 120 (scale 1) at once;
+ *     a second object for one surface is fractional_scale_exists, one
+ *     destroyed makes room for the next.
  *
  * With --nested, the mosaic-nested under test runs as a window of a headless
  * one: its frames are then presented when its parent's wp_presentation says
@@ -40,6 +43,7 @@
 #include <cmocka.h>
 #include <wayland-client.h>
 
+#include "fractional-scale-v1-client-protocol.h"
 #include "headless.h"
 #include "presentation-time-client-protocol.h"
 #include "xdg-output-unstable-v1-client-protocol.h"
@@ -63,6 +67,8 @@ struct client {
 	struct xdg_wm_base *wm_base;
 	struct wp_presentation *presentation;
 	uint32_t presentation_version;
+	struct wp_fractional_scale_manager_v1 *fractional_scale_manager;
+	uint32_t fractional_scale_manager_version;
 	struct wl_output *output;
 	uint32_t output_version;
 	struct zxdg_output_manager_v1 *xdg_output_manager;
@@ -83,6 +89,10 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 		c->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
 	} else if (strcmp(interface, "xdg_wm_base") == 0) {
 		c->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
+	} else if (strcmp(interface, "wp_fractional_scale_manager_v1") == 0) {
+		c->fractional_scale_manager_version = version;
+		c->fractional_scale_manager = wl_registry_bind(registry, name,
+			&wp_fractional_scale_manager_v1_interface, 1);
 	} else if (strcmp(interface, "wp_presentation") == 0) {
 		c->presentation_version = version;
 		c->presentation = wl_registry_bind(registry, name, &wp_presentation_interface, 1);
@@ -649,6 +659,82 @@ static void presentation_subsurface_cache(void **state)
 	wl_display_disconnect(c.display);
 }
 
+/* wp_fractional_scale_v1. */
+static void fractional_preferred_scale(void *data, struct wp_fractional_scale_v1 *scale,
+	uint32_t value)
+{
+	*(uint32_t *)data = value;
+}
+
+static const struct wp_fractional_scale_v1_listener fractional_listener = {
+	.preferred_scale = fractional_preferred_scale,
+};
+
+/* The client must be disconnected with `code` on an object of `interface`. */
+static void expect_error(struct client *c, const struct wl_interface *interface,
+	uint32_t code)
+{
+	assert_true(wl_display_roundtrip(c->display) < 0);
+	assert_int_equal(wl_display_get_error(c->display), EPROTO);
+	const struct wl_interface *got = NULL;
+	uint32_t id;
+	uint32_t got_code = wl_display_get_protocol_error(c->display, &got, &id);
+	assert_non_null(got);
+	print_message("error %u on %s@%u\n", got_code, got->name, id);
+	assert_string_equal(got->name, interface->name);
+	assert_int_equal(got_code, code);
+	wl_display_disconnect(c->display);
+}
+
+static void fractional_scale(void **state)
+{
+	struct client c;
+	client_connect(&c, 3);
+	assert_non_null(c.fractional_scale_manager);
+	assert_int_equal(c.fractional_scale_manager_version, 1);
+	struct wl_surface *surface = wl_compositor_create_surface(c.compositor);
+	uint32_t scale = 0;
+	struct wp_fractional_scale_v1 *fractional =
+		wp_fractional_scale_manager_v1_get_fractional_scale(
+		c.fractional_scale_manager, surface);
+	wp_fractional_scale_v1_add_listener(fractional, &fractional_listener, &scale);
+	assert_true(wl_display_roundtrip(c.display) >= 0);
+	assert_int_equal(scale, 120);
+
+	// Destroyed, it makes room for another one, told the scale again.
+	wp_fractional_scale_v1_destroy(fractional);
+	scale = 0;
+	fractional = wp_fractional_scale_manager_v1_get_fractional_scale(
+		c.fractional_scale_manager, surface);
+	wp_fractional_scale_v1_add_listener(fractional, &fractional_listener, &scale);
+	assert_true(wl_display_roundtrip(c.display) >= 0);
+	assert_int_equal(scale, 120);
+
+	// An object whose surface went stays harmless.
+	wl_surface_destroy(surface);
+	assert_true(wl_display_roundtrip(c.display) >= 0);
+	wp_fractional_scale_v1_destroy(fractional);
+	assert_true(wl_display_roundtrip(c.display) >= 0);
+
+	// A second object for one surface is an error.
+	surface = wl_compositor_create_surface(c.compositor);
+	wp_fractional_scale_manager_v1_get_fractional_scale(c.fractional_scale_manager, surface);
+	wp_fractional_scale_manager_v1_get_fractional_scale(c.fractional_scale_manager, surface);
+	expect_error(&c, &wp_fractional_scale_manager_v1_interface,
+		WP_FRACTIONAL_SCALE_MANAGER_V1_ERROR_FRACTIONAL_SCALE_EXISTS);
+
+	// mosaic-nested goes on: the next client is told its scale.
+	client_connect(&c, 3);
+	surface = wl_compositor_create_surface(c.compositor);
+	scale = 0;
+	fractional = wp_fractional_scale_manager_v1_get_fractional_scale(
+		c.fractional_scale_manager, surface);
+	wp_fractional_scale_v1_add_listener(fractional, &fractional_listener, &scale);
+	assert_true(wl_display_roundtrip(c.display) >= 0);
+	assert_int_equal(scale, 120);
+	wl_display_disconnect(c.display);
+}
+
 /*
  * Starts `nested_path` as a window of the headless one serving PARENT_SOCKET,
  * serving NESTED_SOCKET itself in the same XDG_RUNTIME_DIR; waits for the
@@ -708,6 +794,7 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(presentation_presented),
 		cmocka_unit_test(presentation_superseded),
 		cmocka_unit_test(presentation_subsurface_cache),
+		cmocka_unit_test(fractional_scale),
 	};
 	int failed = cmocka_run_group_tests_name(in_parent ? "wayland-protocols-nested" :
 		"wayland-protocols", tests, NULL, NULL);
