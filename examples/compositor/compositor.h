@@ -19,6 +19,7 @@
  *   server.c   common options, the display and its socket, the event loop,
  *              launching a client
  *   surface.c  wl_surface state and commits: where client buffers meet mosaic
+ *   region.c   wl_region
  *   tree.c     walks over a surface and its subsurfaces
  *   xdg.c      windows: xdg_wm_base toplevels and popups, placement
  *   render.c   the frame: output buffers, damage tracking, one mosaic pass,
@@ -71,6 +72,14 @@ static inline int compositor_coord(int64_t v)
 	return v > COMPOSITOR_COORD_LIMIT ? COMPOSITOR_COORD_LIMIT :
 		v < -COMPOSITOR_COORD_LIMIT ? -COMPOSITOR_COORD_LIMIT : (int)v;
 }
+
+/*
+ * Each union copies the region: a client sending many scattered rectangles
+ * would cost time quadratic in their number, stalling every client. Damage
+ * past this many rectangles becomes its extents (more damage is always
+ * correct); a wl_region past it is refused (no_memory).
+ */
+#define MAX_REGION_RECTS 1024
 
 /* The double-buffered state of a wl_surface (pending, then current). */
 struct surface_state {
@@ -374,6 +383,10 @@ void output_frame_presented(struct server *server, const struct timespec *when,
 	uint32_t refresh_ns, uint64_t seq, uint32_t flags);
 /* The oldest frame the output took was never shown (the parent discarded it). */
 void output_frame_discarded(struct server *server);
+
+/* region.c */
+/* A wl_region for the client (wl_compositor.create_region); no_memory on failure. */
+void region_create(struct wl_client *client, uint32_t id);
 
 /* viewporter.c */
 bool viewporter_init_globals(struct server *server);
