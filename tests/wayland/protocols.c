@@ -12,7 +12,8 @@
  *     the commit and now), even a commit without damage; a commit superseded
  *     before a frame (two commits in one flush: a frame waits at least a
  *     timer tick), or that of a surface destroyed at once, is discarded, and
- *     so is one superseded in a synchronized subsurface's cache.
+ *     so is one superseded in a synchronized subsurface's cache; a client
+ *     leaving with feedback pending leaves the next one served.
  *   - wp_fractional_scale_manager_v1: preferred_scale 120 (scale 1) at once;
  *     a second object for one surface is fractional_scale_exists, one
  *     destroyed makes room for the next.
@@ -659,6 +660,46 @@ static void presentation_subsurface_cache(void **state)
 	wl_display_disconnect(c.display);
 }
 
+/*
+ * A client that goes with feedback pending everywhere (a surface's pending
+ * and current state, a subsurface's cache, a frame in flight): mosaic-nested
+ * forgets them, and presents the next client's frames.
+ */
+static void presentation_client_gone(void **state)
+{
+	struct client c;
+	presentation_connect(&c);
+	struct window win;
+	window_create(&c, &win);
+	attach_new(&c, win.surface, 32);
+	wl_surface_commit(win.surface);
+	struct wl_surface *child = wl_compositor_create_surface(c.compositor);
+	wl_subcompositor_get_subsurface(c.subcompositor, child, win.surface);
+	struct wl_surface *bare = wl_compositor_create_surface(c.compositor);
+	struct feedback f[4];
+	feedback_request(&c, win.surface, &f[0]);
+	attach_new(&c, win.surface, 24);
+	wl_surface_commit(win.surface);
+	feedback_request(&c, child, &f[1]);
+	attach_new(&c, child, 8);
+	wl_surface_commit(child);
+	feedback_request(&c, bare, &f[2]);
+	wl_surface_commit(bare);
+	feedback_request(&c, bare, &f[3]);
+	assert_true(wl_display_flush(c.display) >= 0);
+	wl_display_disconnect(c.display);
+
+	presentation_connect(&c);
+	window_create(&c, &win);
+	struct feedback next;
+	feedback_request(&c, win.surface, &next);
+	attach_new(&c, win.surface, 32);
+	wl_surface_commit(win.surface);
+	feedback_wait(&c, &next);
+	assert_true(next.presented);
+	wl_display_disconnect(c.display);
+}
+
 /* wp_fractional_scale_v1. */
 static void fractional_preferred_scale(void *data, struct wp_fractional_scale_v1 *scale,
 	uint32_t value)
@@ -794,6 +835,7 @@ int main(int argc, char *argv[])
 		cmocka_unit_test(presentation_presented),
 		cmocka_unit_test(presentation_superseded),
 		cmocka_unit_test(presentation_subsurface_cache),
+		cmocka_unit_test(presentation_client_gone),
 		cmocka_unit_test(fractional_scale),
 	};
 	int failed = cmocka_run_group_tests_name(in_parent ? "wayland-protocols-nested" :
