@@ -6,29 +6,37 @@
  * mosaic-kms): everything that does not depend on where the output goes.
  *
  * It serves a Wayland socket to clients (wl_compositor, wl_subcompositor,
- * wl_shm, xdg_wm_base, wl_seat, wl_output, linux-dmabuf where the renderer
- * imports dmabufs) and renders their windows into one output image with
- * mosaic, redrawing only the damage. Where that image goes, and where input
- * comes from, is the program's: it fills a struct output_impl with what is
- * specific to its output (a window of a parent compositor, a KMS connector)
- * and feeds input to the seat_* functions.
+ * wl_shm, xdg_wm_base, wl_seat, wl_output, zxdg_output_manager_v1,
+ * wp_viewporter, wp_presentation, wp_fractional_scale_manager_v1,
+ * linux-dmabuf where the renderer imports dmabufs) and renders their windows
+ * into one output image with mosaic, redrawing only the damage. Where that
+ * image goes, and where input comes from, is the program's: it fills a
+ * struct output_impl with what is specific to its output (a window of a
+ * parent compositor, a KMS connector) and feeds input to the seat_*
+ * functions.
  *
  * Where to start reading:
  *   server.c   common options, the display and its socket, the event loop,
  *              launching a client
  *   surface.c  wl_surface state and commits: where client buffers meet mosaic
+ *   region.c   wl_region
  *   tree.c     walks over a surface and its subsurfaces
  *   xdg.c      windows: xdg_wm_base toplevels and popups, placement
  *   render.c   the frame: output buffers, damage tracking, one mosaic pass,
  *              frame callbacks, screenshots
- *   seat.c     wl_seat (input from the program) and wl_output
+ *   seat.c     wl_seat (input from the program)
+ *   output.c   wl_output and xdg-output: what clients learn about the output
+ *   presentation.c  wp_presentation: telling clients when a frame showed
+ *              their content
  *   viewporter.c  wp_viewporter: cropping and scaling surfaces
+ *   fractional_scale.c  wp_fractional_scale_v1: the scale to draw at
  *   png.c      writing a screenshot
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <pixman.h>
 #include <wayland-server-core.h>
@@ -54,12 +62,24 @@ struct output_buffer;
  * computed in 64 bits and clamped, never wrapped.
  */
 #define COMPOSITOR_COORD_LIMIT (1 << 28)
+/* The output's scale (wl_output.scale): its pixels are logical pixels. */
+#define COMPOSITOR_OUTPUT_SCALE 1
+/* How many frames may wait for the output to say they were shown (presentation.c). */
+#define COMPOSITOR_FRAMES_IN_FLIGHT 8
 
 static inline int compositor_coord(int64_t v)
 {
 	return v > COMPOSITOR_COORD_LIMIT ? COMPOSITOR_COORD_LIMIT :
 		v < -COMPOSITOR_COORD_LIMIT ? -COMPOSITOR_COORD_LIMIT : (int)v;
 }
+
+/*
+ * Each union copies the region: a client sending many scattered rectangles
+ * would cost time quadratic in their number, stalling every client. Damage
+ * past this many rectangles becomes its extents (more damage is always
+ * correct); a wl_region past it is refused (no_memory).
+ */
+#define MAX_REGION_RECTS 1024
 
 /* The double-buffered state of a wl_surface (pending, then current). */
 struct surface_state {
@@ -82,6 +102,8 @@ struct surface_state {
 	int32_t viewport_dst_w, viewport_dst_h;
 	/* wl_callback resources of wl_surface.frame. */
 	struct wl_list frame_callbacks;
+	/* wp_presentation_feedback resources for this content (presentation.c). */
+	struct wl_list feedbacks;
 };
 
 enum surface_role {
@@ -108,6 +130,8 @@ struct surface {
 	struct mosaic_fbox src_box;
 	/* The surface's wp_viewport, or NULL. */
 	struct wl_resource *viewport;
+	/* The surface's wp_fractional_scale_v1, or NULL. */
+	struct wl_resource *fractional_scale;
 
 	enum surface_role role;
 	struct xdg_surface *xdg;
@@ -194,12 +218,19 @@ struct server {
 	struct wl_event_source *frame_timer;
 	bool frame_pending;
 	uint64_t frames;
+	/*
+	 * Frames handed to the output and those it reported (shown or not),
+	 * with the presentation feedbacks of each one in flight, by number.
+	 */
+	uint64_t frames_queued, frames_reported;
+	struct wl_list frame_feedbacks[COMPOSITOR_FRAMES_IN_FLIGHT];
 
 	/* Input. */
 	struct wl_list pointers;  /* wl_pointer resources */
 	struct wl_list keyboards; /* wl_keyboard resources */
 	struct wl_list seats;     /* wl_seat resources */
 	struct wl_list outputs;   /* wl_output resources */
+	struct wl_list xdg_outputs; /* zxdg_output_v1 resources */
 	struct surface *pointer_focus;
 	struct surface *keyboard_focus;
 	uint32_t seat_caps;
@@ -222,6 +253,8 @@ struct server {
 	void *output_data;
 	/* wl_output's make and model ("mosaic", "nested"). */
 	const char *output_make, *output_model;
+	/* wl_output's and xdg_output's name ("WL-1", "HEADLESS-1"; NULL: "MOSAIC-1"). */
+	const char *output_name;
 };
 
 /* One buffer the output is rendered into. */
@@ -252,7 +285,13 @@ struct output_impl {
 	 * output_render() when it can.
 	 */
 	bool (*frame_pending)(void *data);
-	/* Shows the buffer, drawn complete; damage: what changed since the last one. */
+	/*
+	 * Shows the buffer, drawn complete; damage: what changed since the last
+	 * one. The output then tells when the frame reached the screen (or that
+	 * it never will) with output_frame_presented() or
+	 * output_frame_discarded(), once per frame, in order. Without this hook
+	 * a frame counts as shown once drawn.
+	 */
 	void (*present)(void *data, struct output_buffer *buffer,
 		const pixman_region32_t *damage);
 	/* Draws over the windows (a cursor), within clip. */
@@ -326,12 +365,40 @@ struct surface *surface_from_resource(struct wl_resource *resource);
 bool surface_set_role(struct surface *surface, enum surface_role role,
 	struct wl_resource *error_resource, uint32_t error_code);
 
+/* presentation.c */
+bool presentation_init_globals(struct server *server);
+/* Sends discarded to the feedbacks of the list and destroys them. */
+void presentation_discard(struct wl_list *feedbacks);
+/* True when a shown surface's content has feedback waiting: a frame must be drawn. */
+bool presentation_feedback_waiting(struct server *server);
+/* The output took a frame: the feedbacks of the surfaces it shows go with it. */
+void presentation_frame_queued(struct server *server);
+/*
+ * The oldest frame the output took reached the screen at `when`
+ * (CLOCK_MONOTONIC). refresh_ns: the output's refresh period, 0 if unknown;
+ * seq: its vertical retrace counter, 0 without one; flags: the
+ * wp_presentation_feedback kinds (WP_PRESENTATION_FEEDBACK_KIND_*).
+ */
+void output_frame_presented(struct server *server, const struct timespec *when,
+	uint32_t refresh_ns, uint64_t seq, uint32_t flags);
+/* The oldest frame the output took was never shown (the parent discarded it). */
+void output_frame_discarded(struct server *server);
+
+/* region.c */
+/* A wl_region for the client (wl_compositor.create_region); no_memory on failure. */
+void region_create(struct wl_client *client, uint32_t id);
+
 /* viewporter.c */
 bool viewporter_init_globals(struct server *server);
 /* The viewport's part of a commit: false after a protocol error on it. */
 bool viewport_apply(struct surface *surface, int buffer_w, int buffer_h);
 /* The surface goes: its wp_viewport stays, inert (no_surface). */
 void viewport_surface_destroyed(struct surface *surface);
+
+/* fractional_scale.c */
+bool fractional_scale_init_globals(struct server *server);
+/* The surface goes: its wp_fractional_scale_v1 stays, inert. */
+void fractional_scale_surface_destroyed(struct surface *surface);
 
 /* tree.c */
 /* Calls `fn` for the surface and its subsurfaces, bottom first, at output x, y. */
@@ -355,7 +422,7 @@ void xdg_focus(struct server *server, struct xdg_surface *xdg);
 /* The wl_surface went away before its xdg_surface: the window goes. */
 void xdg_surface_lost_surface(struct xdg_surface *xdg);
 
-/* output.c */
+/* render.c */
 bool output_init(struct server *server);
 void output_finish(struct server *server);
 void output_damage_box(struct server *server, const struct mosaic_box *box);
@@ -384,8 +451,11 @@ void seat_keyboard_modifiers(struct server *server, uint32_t depressed, uint32_t
 void seat_set_keyboard_focus(struct server *server, struct surface *surface);
 void seat_surface_destroyed(struct server *server, struct surface *surface);
 void seat_finish(struct server *server);
-/* Tells clients the output's new size. */
-void seat_output_resized(struct server *server);
+
+/* output.c */
+bool output_init_globals(struct server *server);
+/* Tells clients the output's new size (wl_output.mode, xdg_output.logical_size). */
+void output_send_mode(struct server *server);
 
 /* png.c */
 bool png_write_rgba(const char *path, int width, int height, const uint8_t *rgba,

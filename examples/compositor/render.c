@@ -132,7 +132,7 @@ bool output_resize(struct server *server, int width, int height)
 		return false;
 	}
 	output_damage_whole(server);
-	seat_output_resized(server);
+	output_send_mode(server);
 	return true;
 }
 
@@ -293,7 +293,10 @@ void output_render(struct server *server)
 		server->frame_pending = true;
 		return;
 	}
-	if (!pixman_region32_not_empty(&server->damage) && !server->screenshot_due) {
+	// A commit with presentation feedback and no damage still gets a frame:
+	// the feedback is for a frame that shows it.
+	if (!pixman_region32_not_empty(&server->damage) && !server->screenshot_due &&
+			!presentation_feedback_waiting(server)) {
 		send_frame_done(server);
 		return;
 	}
@@ -372,10 +375,21 @@ void output_render(struct server *server)
 	pixman_region32_copy(&server->damage_history[0], &server->damage);
 	server->frames++;
 
+	if (ok) {
+		// The frame takes along the presentation feedbacks of what it shows.
+		presentation_frame_queued(server);
+	}
 	if (ok && output != NULL && output->present != NULL) {
 		// The output saw the previous frame: only this frame's damage
 		// changed for it, whatever this buffer's age made us redraw.
+		// It reports when the frame reached the screen.
 		output->present(server->output_data, buffer, &server->damage);
+	} else if (ok) {
+		// Offscreen, a frame is done once drawn (we waited for it above):
+		// no display, so no refresh, counter or hardware flags.
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		output_frame_presented(server, &now, 0, 0, 0);
 	}
 	pixman_region32_clear(&server->damage);
 	pixman_region32_fini(&repaint);

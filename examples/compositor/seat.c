@@ -1,5 +1,5 @@
 /*
- * wl_seat and wl_output.
+ * wl_seat, and a stub wl_data_device_manager.
  *
  * Input comes from the program (a parent compositor's events, libinput) in
  * output coordinates; here it goes to the client under the pointer, or to
@@ -440,64 +440,14 @@ static void data_device_manager_bind(struct wl_client *client, void *data, uint3
 	wl_resource_set_implementation(resource, &data_device_manager_impl, data, NULL);
 }
 
-/* wl_output: one output, the size of our image, at scale 1. */
-static void output_release(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
-static const struct wl_output_interface output_impl = {
-	.release = output_release,
-};
-
-static void output_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
-{
-	struct server *server = data;
-	struct wl_resource *resource = wl_resource_create(client, &wl_output_interface,
-		(int)version, id);
-	if (resource == NULL) {
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(resource, &output_impl, server, unlink_resource);
-	wl_list_insert(&server->outputs, wl_resource_get_link(resource));
-	wl_output_send_geometry(resource, 0, 0, 0, 0, WL_OUTPUT_SUBPIXEL_UNKNOWN,
-		server->output_make != NULL ? server->output_make : "mosaic",
-		server->output_model != NULL ? server->output_model : "mosaic",
-		WL_OUTPUT_TRANSFORM_NORMAL);
-	wl_output_send_mode(resource, WL_OUTPUT_MODE_CURRENT | WL_OUTPUT_MODE_PREFERRED,
-		server->width, server->height, 60000);
-	if (version >= WL_OUTPUT_SCALE_SINCE_VERSION) {
-		wl_output_send_scale(resource, 1);
-	}
-	if (version >= WL_OUTPUT_DONE_SINCE_VERSION) {
-		wl_output_send_done(resource);
-	}
-}
-
-void seat_output_resized(struct server *server)
-{
-	struct wl_resource *resource;
-	wl_resource_for_each(resource, &server->outputs) {
-		wl_output_send_mode(resource, WL_OUTPUT_MODE_CURRENT | WL_OUTPUT_MODE_PREFERRED,
-			server->width, server->height, 60000);
-		if (wl_resource_get_version(resource) >= WL_OUTPUT_DONE_SINCE_VERSION) {
-			wl_output_send_done(resource);
-		}
-	}
-}
-
 bool seat_init_globals(struct server *server)
 {
 	server->keymap_fd = -1;
 	wl_list_init(&server->pointers);
 	wl_list_init(&server->keyboards);
 	wl_list_init(&server->seats);
-	wl_list_init(&server->outputs);
 	return wl_global_create(server->display, &wl_seat_interface, 7, server,
 			seat_bind) != NULL &&
-		wl_global_create(server->display, &wl_output_interface, 3, server,
-			output_bind) != NULL &&
 		wl_global_create(server->display, &wl_data_device_manager_interface, 3, server,
 			data_device_manager_bind) != NULL;
 }

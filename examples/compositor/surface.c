@@ -1,5 +1,5 @@
 /*
- * Surfaces: wl_compositor, wl_surface, wl_region and wl_subcompositor.
+ * Surfaces: wl_compositor, wl_surface and wl_subcompositor (wl_region: region.c).
  *
  * A wl_surface collects requests (attach, damage, frame, ...) into a pending
  * state; wl_surface.commit makes them current at once. This is where client
@@ -31,6 +31,7 @@ static void state_init(struct surface_state *state)
 	pixman_region32_init_rect(&state->input, INT32_MIN / 2, INT32_MIN / 2, UINT32_MAX / 2,
 		UINT32_MAX / 2);
 	wl_list_init(&state->frame_callbacks);
+	wl_list_init(&state->feedbacks);
 	wl_list_init(&state->buffer_destroy.link);
 }
 
@@ -44,6 +45,8 @@ static void state_finish(struct surface_state *state)
 	wl_resource_for_each_safe(cb, tmp, &state->frame_callbacks) {
 		wl_resource_destroy(cb);
 	}
+	// Content that no frame drew is never shown now.
+	presentation_discard(&state->feedbacks);
 }
 
 /* A client may destroy a buffer it attached but did not commit yet. */
@@ -83,14 +86,6 @@ static void surface_attach(struct wl_client *client, struct wl_resource *resourc
 		wl_resource_add_destroy_listener(buffer, &p->buffer_destroy);
 	}
 }
-
-/*
- * Each union copies the region: a client sending many scattered rectangles
- * would cost time quadratic in their number, stalling every client. Damage
- * past this many rectangles becomes its extents (more damage is always
- * correct); a wl_region past it is refused (no_memory).
- */
-#define MAX_REGION_RECTS 1024
 
 static void damage_add(pixman_region32_t *damage, int32_t x, int32_t y, int32_t width,
 	int32_t height)
@@ -221,7 +216,8 @@ static void damage_output(struct surface *surface, bool whole)
 /*
  * Moves the state `src` on top of `dst` (for synchronized subsurfaces, whose
  * commits wait in a cache for their parent's): later values win, damage
- * and frame callbacks add up. `src` is left empty.
+ * and frame callbacks add up. A presentation feedback of `dst` is for
+ * content superseded before it was shown: discarded. `src` is left empty.
  */
 static void state_move(struct surface_state *dst, struct surface_state *src)
 {
@@ -253,6 +249,9 @@ static void state_move(struct surface_state *dst, struct surface_state *src)
 	dst->viewport_dst_h = src->viewport_dst_h;
 	wl_list_insert_list(dst->frame_callbacks.prev, &src->frame_callbacks);
 	wl_list_init(&src->frame_callbacks);
+	presentation_discard(&dst->feedbacks);
+	wl_list_insert_list(&dst->feedbacks, &src->feedbacks);
+	wl_list_init(&src->feedbacks);
 }
 
 /* A subsurface is synchronized when it or any subsurface above it is. */
@@ -331,6 +330,10 @@ static void surface_apply(struct surface *surface, struct surface_state *p)
 	pixman_region32_copy(&c->buffer_damage, &p->buffer_damage);
 	wl_list_insert_list(c->frame_callbacks.prev, &p->frame_callbacks);
 	wl_list_init(&p->frame_callbacks);
+	// The current content, if no frame drew it yet, is never shown now.
+	presentation_discard(&c->feedbacks);
+	wl_list_insert_list(&c->feedbacks, &p->feedbacks);
+	wl_list_init(&p->feedbacks);
 
 	int old_w = surface->width, old_h = surface->height;
 	if (p->attached) {
@@ -463,6 +466,7 @@ static void surface_handle_resource_destroy(struct wl_resource *resource)
 	output_schedule_frame(surface->server);
 	seat_surface_destroyed(surface->server, surface);
 	viewport_surface_destroyed(surface);
+	fractional_scale_surface_destroyed(surface);
 
 	// Children lose their parent; their wl_subsurface stays, inert.
 	struct subsurface *child, *tmp;
@@ -526,66 +530,10 @@ static void compositor_create_surface(struct wl_client *client, struct wl_resour
 		surface_handle_resource_destroy);
 }
 
-/* wl_region: a client-side description of an area, kept as a pixman region. */
-static void region_destroy(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
-static void region_add(struct wl_client *client, struct wl_resource *resource,
-	int32_t x, int32_t y, int32_t width, int32_t height)
-{
-	pixman_region32_t *region = wl_resource_get_user_data(resource);
-	if (width > 0 && height > 0) {
-		pixman_region32_union_rect(region, region, x, y, (unsigned)width,
-			(unsigned)height);
-	}
-	if (pixman_region32_n_rects(region) > MAX_REGION_RECTS) {
-		// Neither extents (an opaque region must not grow) nor empty would be right.
-		wl_client_post_no_memory(client);
-	}
-}
-
-static void region_subtract(struct wl_client *client, struct wl_resource *resource,
-	int32_t x, int32_t y, int32_t width, int32_t height)
-{
-	pixman_region32_t *region = wl_resource_get_user_data(resource);
-	if (width <= 0 || height <= 0) {
-		return;
-	}
-	pixman_region32_t rect;
-	pixman_region32_init_rect(&rect, x, y, (unsigned)width, (unsigned)height);
-	pixman_region32_subtract(region, region, &rect);
-	pixman_region32_fini(&rect);
-}
-
-static const struct wl_region_interface region_impl = {
-	.destroy = region_destroy,
-	.add = region_add,
-	.subtract = region_subtract,
-};
-
-static void region_handle_resource_destroy(struct wl_resource *resource)
-{
-	pixman_region32_t *region = wl_resource_get_user_data(resource);
-	pixman_region32_fini(region);
-	free(region);
-}
-
 static void compositor_create_region(struct wl_client *client, struct wl_resource *resource,
 	uint32_t id)
 {
-	pixman_region32_t *region = calloc(1, sizeof(*region));
-	struct wl_resource *region_resource = wl_resource_create(client, &wl_region_interface,
-		1, id);
-	if (region == NULL || region_resource == NULL) {
-		free(region);
-		wl_client_post_no_memory(client);
-		return;
-	}
-	pixman_region32_init(region);
-	wl_resource_set_implementation(region_resource, &region_impl, region,
-		region_handle_resource_destroy);
+	region_create(client, id);
 }
 
 static const struct wl_compositor_interface compositor_impl = {

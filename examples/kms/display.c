@@ -9,6 +9,10 @@
  * device: GBM for a GPU renderer, dumb buffers for pixman. Each one becomes a
  * DRM framebuffer once.
  *
+ * The page flip's event says when the frame reached the screen: its time
+ * (CLOCK_MONOTONIC, as the kernel stamps it) and the CRTC's vblank counter
+ * go to our clients' presentation feedback, with the mode's refresh period.
+ *
  * Screenshots: where the device has a writeback connector (vkms has one),
  * the commit that shows the frame also captures what the CRTC sends out
  * into a buffer of ours; otherwise the scanout buffer itself is read back.
@@ -29,6 +33,7 @@
 #include <xf86drmMode.h>
 
 #include "kms.h"
+#include "presentation-time-protocol.h"
 
 /* The properties we set, per object. */
 struct plane_props {
@@ -40,6 +45,8 @@ struct display {
 	struct input *input;
 	int fd;
 	uint32_t crtc, connector, plane, writeback;
+	/* The connector's name as the kernel logs it ("Virtual-1", "HDMI-A-1"). */
+	char name[32];
 	drmModeModeInfo mode;
 	uint32_t mode_blob;
 	struct {
@@ -237,6 +244,9 @@ static bool pick_outputs(struct display *d)
 			d->crtc = pick_crtc(d->fd, res, c, &index);
 			if (d->crtc != 0) {
 				d->connector = c->connector_id;
+				const char *type = drmModeGetConnectorTypeName(c->connector_type);
+				snprintf(d->name, sizeof(d->name), "%s-%u",
+					type != NULL ? type : "Unknown", c->connector_type_id);
 				// The preferred mode, else the first (the kernel sorts them).
 				d->mode = c->modes[0];
 				for (int m = 0; m < c->count_modes; m++) {
@@ -431,10 +441,24 @@ static void present(void *data, struct output_buffer *buffer, const pixman_regio
 	buffer->busy = true;
 }
 
+/* The mode's refresh period in nanoseconds (clock: kHz), 0 if the mode says none. */
+static uint32_t refresh_ns(const drmModeModeInfo *mode)
+{
+	if (mode->clock == 0) {
+		return 0;
+	}
+	return (uint32_t)((uint64_t)mode->htotal * mode->vtotal * 1000000 / mode->clock);
+}
+
 static void page_flip(int fd, unsigned int seq, unsigned int sec, unsigned int usec,
 	unsigned int crtc_id, void *data)
 {
 	struct display *d = data;
+	// Shown at the vblank the kernel timed, by the display hardware itself.
+	struct timespec when = { .tv_sec = sec, .tv_nsec = (long)usec * 1000 };
+	output_frame_presented(d->server, &when, refresh_ns(&d->mode), seq,
+		WP_PRESENTATION_FEEDBACK_KIND_VSYNC | WP_PRESENTATION_FEEDBACK_KIND_HW_CLOCK |
+		WP_PRESENTATION_FEEDBACK_KIND_HW_COMPLETION);
 	// The frame we queued is on screen: the one before it is free.
 	if (d->front != NULL && d->front != d->pending) {
 		d->front->busy = false;
@@ -513,6 +537,7 @@ struct display *display_create(struct server *server, int fd)
 		display_destroy(d);
 		return NULL;
 	}
+	server->output_name = d->name;
 	if (drmModeCreatePropertyBlob(fd, &d->mode, sizeof(d->mode), &d->mode_blob) != 0) {
 		fprintf(stderr, "cannot create the mode blob: %s\n", strerror(errno));
 		display_destroy(d);

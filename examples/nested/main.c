@@ -81,6 +81,8 @@ int main(int argc, char *argv[])
 		}
 	}
 	char **command = optind < argc ? &argv[optind] : NULL;
+	// The names wlroots gives the outputs of its Wayland and headless backends.
+	server.output_name = headless ? "HEADLESS-1" : "WL-1";
 
 	// 0. Signals blocked before any driver thread exists (server.c says why).
 	server_prepare();

@@ -9,10 +9,17 @@
  * parent side. Either way presenting a frame is attach + damage + commit,
  * without a copy. The parent's pointer and
  * keyboard events come back here and go to our clients (seat.c).
+ *
+ * A frame reached the screen when the parent says so: through its
+ * wp_presentation, where it offers one in CLOCK_MONOTONIC (its time, refresh,
+ * counter and flags are those of the real display), else at its frame
+ * callback (our clock's time then, without flags). Our clients' presentation
+ * feedback follows (examples/compositor/presentation.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <drm_fourcc.h>
 #include <wayland-client.h>
@@ -20,6 +27,7 @@
 #include "linux-dmabuf-unstable-v1-client-protocol.h"
 #include "compositor.h"
 #include "parent.h"
+#include "presentation-time-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
 /* Modifiers of XRGB8888 the parent takes, at most this many. */
@@ -39,6 +47,12 @@ struct parent {
 	struct wl_seat *seat;
 	struct wl_pointer *pointer;
 	struct wl_keyboard *keyboard;
+	struct wp_presentation *presentation;
+	/* The parent's presentation clock (wp_presentation.clock_id), -1 before it came. */
+	int64_t presentation_clock;
+	/* The parent's feedback for our frames in flight, oldest first. */
+	struct wp_presentation_feedback *feedbacks[COMPOSITOR_FRAMES_IN_FLIGHT];
+	int n_feedbacks;
 
 	struct wl_surface *surface;
 	struct xdg_surface *xdg_surface;
@@ -216,6 +230,23 @@ static const struct zwp_linux_dmabuf_v1_listener dmabuf_listener = {
 	.modifier = dmabuf_modifier,
 };
 
+static void presentation_clock_id(void *data, struct wp_presentation *presentation,
+	uint32_t clock)
+{
+	struct parent *parent = data;
+	parent->presentation_clock = clock;
+}
+
+static const struct wp_presentation_listener presentation_listener = {
+	.clock_id = presentation_clock_id,
+};
+
+/* True when the parent's wp_presentation tells our frames' times (in our clock). */
+static bool parent_presents(struct parent *parent)
+{
+	return parent->presentation != NULL && parent->presentation_clock == CLOCK_MONOTONIC;
+}
+
 static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
 	const char *interface, uint32_t version)
 {
@@ -230,6 +261,10 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		parent->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
 		xdg_wm_base_add_listener(parent->wm_base, &wm_base_listener, parent);
+	} else if (strcmp(interface, wp_presentation_interface.name) == 0) {
+		parent->presentation = wl_registry_bind(registry, name, &wp_presentation_interface,
+			1);
+		wp_presentation_add_listener(parent->presentation, &presentation_listener, parent);
 	} else if (strcmp(interface, wl_seat_interface.name) == 0 && parent->seat == NULL) {
 		parent->seat = wl_registry_bind(registry, name, &wl_seat_interface,
 			version < 5 ? version : 5);
@@ -287,11 +322,64 @@ static const struct xdg_surface_listener xdg_surface_listener = {
 	.configure = xdg_surface_configure,
 };
 
+/* The parent answered the feedback of our oldest frame in flight. */
+static void feedback_forget(struct parent *parent, struct wp_presentation_feedback *feedback)
+{
+	for (int i = 0; i < parent->n_feedbacks; i++) {
+		if (parent->feedbacks[i] == feedback) {
+			memmove(&parent->feedbacks[i], &parent->feedbacks[i + 1],
+				(size_t)(parent->n_feedbacks - i - 1) * sizeof(parent->feedbacks[0]));
+			parent->n_feedbacks--;
+			break;
+		}
+	}
+	wp_presentation_feedback_destroy(feedback);
+}
+
+static void feedback_sync_output(void *data, struct wp_presentation_feedback *feedback,
+	struct wl_output *output)
+{
+	// We bind none of the parent's outputs: ours is the one our clients see.
+}
+
+static void feedback_presented(void *data, struct wp_presentation_feedback *feedback,
+	uint32_t tv_sec_hi, uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh,
+	uint32_t seq_hi, uint32_t seq_lo, uint32_t flags)
+{
+	struct parent *parent = data;
+	feedback_forget(parent, feedback);
+	struct timespec when = {
+		.tv_sec = (time_t)((uint64_t)tv_sec_hi << 32 | tv_sec_lo),
+		.tv_nsec = tv_nsec,
+	};
+	output_frame_presented(parent->server, &when, refresh, (uint64_t)seq_hi << 32 | seq_lo,
+		flags);
+}
+
+static void feedback_discarded(void *data, struct wp_presentation_feedback *feedback)
+{
+	struct parent *parent = data;
+	feedback_forget(parent, feedback);
+	output_frame_discarded(parent->server);
+}
+
+static const struct wp_presentation_feedback_listener feedback_listener = {
+	.sync_output = feedback_sync_output,
+	.presented = feedback_presented,
+	.discarded = feedback_discarded,
+};
+
 static void frame_done(void *data, struct wl_callback *callback, uint32_t time)
 {
 	struct parent *parent = data;
 	wl_callback_destroy(callback);
 	parent->frame_callback = NULL;
+	if (!parent_presents(parent)) {
+		// The parent drew our last frame (about now): it is on its screen.
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		output_frame_presented(parent->server, &now, 0, 0, 0);
+	}
 	if (parent->server->frame_pending) {
 		output_render(parent->server);
 	}
@@ -408,6 +496,17 @@ static void present(void *data, struct output_buffer *buffer,
 	}
 	parent->frame_callback = wl_surface_frame(parent->surface);
 	wl_callback_add_listener(parent->frame_callback, &frame_listener, parent);
+	if (parent_presents(parent)) {
+		if (parent->n_feedbacks == COMPOSITOR_FRAMES_IN_FLIGHT) {
+			// The parent never answered for the oldest: it is lost.
+			feedback_forget(parent, parent->feedbacks[0]);
+			output_frame_discarded(parent->server);
+		}
+		struct wp_presentation_feedback *feedback =
+			wp_presentation_feedback(parent->presentation, parent->surface);
+		wp_presentation_feedback_add_listener(feedback, &feedback_listener, parent);
+		parent->feedbacks[parent->n_feedbacks++] = feedback;
+	}
 	wl_surface_commit(parent->surface);
 	buffer->busy = true;
 }
@@ -466,6 +565,7 @@ struct parent *parent_connect(struct server *server, const char *display_name)
 		return NULL;
 	}
 	parent->server = server;
+	parent->presentation_clock = -1;
 	parent->display = wl_display_connect(display_name);
 	if (parent->display == NULL) {
 		fprintf(stderr, "cannot connect to the parent compositor (WAYLAND_DISPLAY=%s); "
@@ -526,6 +626,12 @@ void parent_destroy(struct parent *parent)
 	}
 	if (parent->frame_callback != NULL) {
 		wl_callback_destroy(parent->frame_callback);
+	}
+	for (int i = 0; i < parent->n_feedbacks; i++) {
+		wp_presentation_feedback_destroy(parent->feedbacks[i]);
+	}
+	if (parent->presentation != NULL) {
+		wp_presentation_destroy(parent->presentation);
 	}
 	if (parent->toplevel != NULL) {
 		xdg_toplevel_destroy(parent->toplevel);
