@@ -39,11 +39,23 @@
 #define OUT_W 320
 #define OUT_H 240
 
+/*
+ * Each test's windows have colors of their own: the parent's frame may
+ * still show the last test's windows when the next one looks for its own.
+ */
 #define RED 0xff0000
-#define GREEN 0x00ff00
 #define BLUE 0x0000ff
+#define GREEN 0x00ff00
 #define YELLOW 0xffff00
 #define CYAN 0x00ffff
+#define MAGENTA 0xff00ff
+#define MAROON 0x800000
+#define DARK_GREEN 0x008000
+#define NAVY 0x000080
+#define OLIVE 0x808000
+#define TEAL 0x008080
+#define PURPLE 0x800080
+#define SILVER 0xc0c0c0
 
 #define STATE_ACTIVATED (1u << XDG_TOPLEVEL_STATE_ACTIVATED)
 #define STATE_MAXIMIZED (1u << XDG_TOPLEVEL_STATE_MAXIMIZED)
@@ -202,8 +214,30 @@ static bool dispatch_until(struct wl_display *display, const bool *flag)
 	return *flag;
 }
 
+/* mosaic-nested's background (render.c): what the frame shows without windows. */
+#define BACKGROUND 0x333d4c
+
+/* Waits until the last test's windows have left the parent's frame. */
+static void wait_clear(void)
+{
+	for (int i = 0; i < 500; i++) {
+		bool clear = true;
+		for (int y = 0; y < OUT_H && clear; y++) {
+			for (int x = 0; x < OUT_W && clear; x++) {
+				clear = test_parent_pixel(x, y) == BACKGROUND;
+			}
+		}
+		if (clear) {
+			return;
+		}
+		usleep(10000);
+	}
+	fail_msg("the last test's windows are still shown");
+}
+
 static void client_connect(struct client *c)
 {
+	wait_clear();
 	*c = (struct client){0};
 	c->display = wl_display_connect(NESTED_SOCKET);
 	assert_non_null(c->display);
@@ -412,6 +446,15 @@ static void release(struct client *c)
 	assert_true(wl_display_roundtrip(c->display) >= 0);
 }
 
+/* Releases the button over a surface of the client, and waits until it hears of it. */
+static void release_heard(struct client *c)
+{
+	c->button = false;
+	test_parent_pointer_button(false);
+	assert_true(dispatch_until(c->display, &c->button));
+	assert_int_equal(c->button_state, WL_POINTER_BUTTON_STATE_RELEASED);
+}
+
 /* Only the focused toplevel is activated; both windows hear of every change. */
 static void activation_follows_focus(void **state)
 {
@@ -511,6 +554,7 @@ static void maximize_and_restore(void **state)
 	wl_surface_commit(win.surface);
 	assert_true(wl_display_roundtrip(c.display) >= 0);
 	pointer_to(&c, gx + 1, gy + 1);
+	print_message("pointer at %.0f,%.0f\n", c.pointer_x, c.pointer_y);
 	assert_true(c.pointer_x == 11 && c.pointer_y == 11);
 	// Acked and committed: the window geometry's origin at the output's.
 	xdg_surface_set_window_geometry(win.xdg_surface, 10, 10, OUT_W, OUT_H);
@@ -540,19 +584,19 @@ static void minimize_hides(void **state)
 	client_connect(&c);
 	struct window under, top;
 	toplevel_init(&c, &under);
-	window_show(&under, 60, 60, RED);
+	window_show(&under, 60, 60, MAGENTA);
 	toplevel_init(&c, &top);
-	window_show(&top, 60, 60, BLUE);
+	window_show(&top, 60, 60, MAROON);
 	configure_after(&top, 1);
 	assert_int_equal(top.states & STATE_ACTIVATED, STATE_ACTIVATED);
 	int x, y;
-	find_color(BLUE, &x, &y);
+	find_color(MAROON, &x, &y);
 
 	int under_configures = under.configures, before = top.configures;
 	xdg_toplevel_set_minimized(top.toplevel);
 	configure_after(&top, before);
 	assert_int_equal(top.states & STATE_ACTIVATED, 0);
-	assert_true(shows(x + 40, y + 40, BLUE, true));
+	assert_true(shows(x + 40, y + 40, MAROON, true));
 	configure_after(&under, under_configures);
 	assert_int_equal(under.states & STATE_ACTIVATED, STATE_ACTIVATED);
 
@@ -561,8 +605,8 @@ static void minimize_hides(void **state)
 	configure_after(&top, before);
 	assert_int_equal(top.states & (STATE_ACTIVATED | STATE_MAXIMIZED),
 		STATE_ACTIVATED | STATE_MAXIMIZED);
-	window_draw(&top, OUT_W, OUT_H, BLUE);
-	assert_true(shows(OUT_W / 2, OUT_H / 2, BLUE, false));
+	window_draw(&top, OUT_W, OUT_H, MAROON);
+	assert_true(shows(OUT_W / 2, OUT_H / 2, MAROON, false));
 	client_disconnect(&c);
 }
 
@@ -573,16 +617,16 @@ static void interactive_move(void **state)
 	client_connect(&c);
 	struct window win;
 	toplevel_init(&c, &win);
-	window_show(&win, 80, 80, GREEN);
+	window_show(&win, 80, 80, DARK_GREEN);
 	int x, y;
-	find_color(GREEN, &x, &y);
+	find_color(DARK_GREEN, &x, &y);
 
 	press_at(&c, x + 10, y + 10);
 	xdg_toplevel_move(win.toplevel, c.seat, c.button_serial);
 	assert_true(wl_display_roundtrip(c.display) >= 0);
 	test_parent_pointer_motion(x + 40, y + 30);
-	assert_true(shows(x + 30, y + 20, GREEN, false));
-	assert_true(shows(x + 29, y + 40, GREEN, true));
+	assert_true(shows(x + 30, y + 20, DARK_GREEN, false));
+	assert_true(shows(x + 29, y + 40, DARK_GREEN, true));
 	// The release ends it; the pointer enters the window where it is now.
 	c.pointer_event = false;
 	test_parent_pointer_button(false);
@@ -600,8 +644,8 @@ static void interactive_move(void **state)
 	xdg_toplevel_move(win.toplevel, c.seat, c.button_serial);
 	assert_true(wl_display_roundtrip(c.display) >= 0);
 	test_parent_pointer_motion(x + 2000, y + 2000);
-	assert_true(shows(OUT_W - 32, OUT_H - 32, GREEN, false));
-	assert_true(shows(OUT_W - 33, OUT_H - 32, GREEN, true));
+	assert_true(shows(OUT_W - 32, OUT_H - 32, DARK_GREEN, false));
+	assert_true(shows(OUT_W - 33, OUT_H - 32, DARK_GREEN, true));
 	release(&c);
 	client_disconnect(&c);
 }
@@ -613,9 +657,9 @@ static void interactive_resize(void **state)
 	client_connect(&c);
 	struct window win;
 	toplevel_init(&c, &win);
-	window_show(&win, 100, 80, YELLOW);
+	window_show(&win, 100, 80, NAVY);
 	int x, y;
-	find_color(YELLOW, &x, &y);
+	find_color(NAVY, &x, &y);
 
 	press_at(&c, x + 90, y + 70);
 	int before = win.configures;
@@ -634,9 +678,9 @@ static void interactive_resize(void **state)
 	configure_after(&win, before);
 	assert_true(win.width == 80 && win.height == 70);
 	assert_int_equal(win.states & STATE_RESIZING, 0);
-	window_draw(&win, 80, 70, YELLOW);
-	assert_true(shows(x + 80, y + 69, YELLOW, true));
-	assert_true(shows(x + 79, y + 69, YELLOW, false));
+	window_draw(&win, 80, 70, NAVY);
+	assert_true(shows(x + 80, y + 69, NAVY, true));
+	assert_true(shows(x + 79, y + 69, NAVY, false));
 
 	// From the top-left corner: the bottom-right one stays put.
 	press_at(&c, x + 2, y + 2);
@@ -648,11 +692,11 @@ static void interactive_resize(void **state)
 	test_parent_pointer_motion(x - 8, y - 3);
 	configure_after(&win, before);
 	assert_true(win.width == 90 && win.height == 75);
-	window_draw(&win, 90, 75, YELLOW);
-	assert_true(shows(x - 10, y - 5, YELLOW, false));
-	assert_true(shows(x - 11, y - 5, YELLOW, true));
-	assert_true(shows(x + 79, y + 69, YELLOW, false));
-	assert_true(shows(x + 80, y + 69, YELLOW, true));
+	window_draw(&win, 90, 75, NAVY);
+	assert_true(shows(x - 10, y - 5, NAVY, false));
+	assert_true(shows(x - 11, y - 5, NAVY, true));
+	assert_true(shows(x + 79, y + 69, NAVY, false));
+	assert_true(shows(x + 80, y + 69, NAVY, true));
 	release(&c);
 	client_disconnect(&c);
 }
@@ -680,24 +724,24 @@ static void popup_grab_dismissed(void **state)
 	client_connect(&c);
 	struct window top, menu, submenu, late;
 	toplevel_init(&c, &top);
-	window_show(&top, 80, 80, RED);
+	window_show(&top, 80, 80, OLIVE);
 	int x, y;
-	find_color(RED, &x, &y);
+	find_color(OLIVE, &x, &y);
 
 	press_at(&c, x + 5, y + 5);
 	popup_init(&c, &menu, &top, 10);
 	xdg_popup_grab(menu.popup, c.seat, c.button_serial);
-	window_show(&menu, 20, 20, GREEN);
+	window_show(&menu, 20, 20, TEAL);
 	popup_init(&c, &submenu, &menu, 10);
 	xdg_popup_grab(submenu.popup, c.seat, c.button_serial);
-	window_show(&submenu, 20, 20, BLUE);
+	window_show(&submenu, 20, 20, PURPLE);
 	release(&c);
-	assert_true(shows(x + 25, y + 25, BLUE, false));
+	assert_true(shows(x + 25, y + 25, PURPLE, false));
 
 	// A click in the chain's topmost popup dismisses nothing.
 	press_at(&c, x + 25, y + 25);
 	assert_ptr_equal(c.pointer_surface, submenu.surface);
-	release(&c);
+	release_heard(&c);
 	assert_int_equal(c.popups_done, 0);
 
 	// A grab that answers no press (it is over) is refused: popup_done at once.
@@ -715,8 +759,8 @@ static void popup_grab_dismissed(void **state)
 	}
 	assert_int_equal(submenu.done_order, 2);
 	assert_int_equal(menu.done_order, 3);
-	assert_true(shows(x + 15, y + 15, GREEN, true));
-	assert_true(shows(x + 25, y + 25, BLUE, true));
+	assert_true(shows(x + 15, y + 15, TEAL, true));
+	assert_true(shows(x + 25, y + 25, PURPLE, true));
 	client_disconnect(&c);
 }
 
@@ -736,9 +780,9 @@ static void fullscreen_follows_output(void **state)
 	configure_after(&win, 0);
 	assert_true(win.width == OUT_W && win.height == OUT_H);
 	assert_int_equal(win.states & STATE_FULLSCREEN, STATE_FULLSCREEN);
-	window_draw(&win, OUT_W, OUT_H, GREEN);
-	assert_true(shows(0, 0, GREEN, false));
-	assert_true(shows(OUT_W - 1, OUT_H - 1, GREEN, false));
+	window_draw(&win, OUT_W, OUT_H, SILVER);
+	assert_true(shows(0, 0, SILVER, false));
+	assert_true(shows(OUT_W - 1, OUT_H - 1, SILVER, false));
 
 	test_parent_resize();
 	while (win.width != TEST_RESIZE_WIDTH) {
