@@ -6,14 +6,14 @@
  * mosaic-kms): everything that does not depend on where the output goes.
  *
  * It serves a Wayland socket to clients (wl_compositor, wl_subcompositor,
- * wl_shm, xdg_wm_base, wl_seat, wl_output, zxdg_output_manager_v1,
- * wp_viewporter, wp_presentation, wp_fractional_scale_manager_v1,
- * linux-dmabuf where the renderer imports dmabufs) and renders their windows
- * into one output image with mosaic, redrawing only the damage. Where that
- * image goes, and where input comes from, is the program's: it fills a
- * struct output_impl with what is specific to its output (a window of a
- * parent compositor, a KMS connector) and feeds input to the seat_*
- * functions.
+ * wl_shm, xdg_wm_base, zxdg_decoration_manager_v1, wl_seat, wl_output,
+ * zxdg_output_manager_v1, wp_viewporter, wp_presentation,
+ * wp_fractional_scale_manager_v1, linux-dmabuf where the renderer imports
+ * dmabufs) and renders their windows into one output image with mosaic,
+ * redrawing only the damage. Where that image goes, and where input comes
+ * from, is the program's: it fills a struct output_impl with what is
+ * specific to its output (a window of a parent compositor, a KMS connector)
+ * and feeds input to the seat_* functions.
  *
  * Where to start reading:
  *   server.c   common options, the display and its socket, the event loop,
@@ -21,7 +21,12 @@
  *   surface.c  wl_surface state and commits: where client buffers meet mosaic
  *   region.c   wl_region
  *   tree.c     walks over a surface and its subsurfaces
- *   xdg.c      windows: xdg_wm_base toplevels and popups, placement
+ *   xdg.c      windows: xdg_wm_base, xdg_surface, the configure handshake,
+ *              mapping, stacking, keyboard focus
+ *   toplevel.c xdg_toplevel: window management (activation, maximize,
+ *              fullscreen, minimize, placement, interactive move and resize)
+ *   popup.c    xdg_positioner and xdg_popup: placement, grabs
+ *   decoration.c  zxdg_decoration_manager_v1: decorations are the client's
  *   render.c   the frame: output buffers, damage tracking, one mosaic pass,
  *              frame callbacks, screenshots
  *   seat.c     wl_seat (input from the program)
@@ -158,6 +163,54 @@ enum xdg_role {
 	XDG_ROLE_POPUP,
 };
 
+/* What a toplevel is: what its configures ask for and its placement follows. */
+enum window_mode {
+	WINDOW_NORMAL,
+	WINDOW_MAXIMIZED,
+	WINDOW_FULLSCREEN,
+};
+
+/* An xdg_toplevel.configure sent, kept until its serial (or a later one) is acked. */
+struct toplevel_configure {
+	uint32_t serial;
+	enum window_mode mode;
+	bool resizing;
+};
+
+/* How many configures a toplevel may leave unacked before the oldest are forgotten. */
+#define TOPLEVEL_CONFIGURES 16
+
+/* The window management state of an xdg_toplevel (toplevel.c). */
+struct toplevel {
+	/* What the client asked for (set_maximized, set_fullscreen). */
+	bool want_maximized, want_fullscreen;
+	/* The mode the window is placed in: applied by the commit after an ack. */
+	enum window_mode mode;
+	/* Hidden by set_minimized: not drawn, not under the pointer, not focused. */
+	bool minimized;
+	/* The size normal configures ask for (0x0: the client chooses). */
+	int32_t normal_width, normal_height;
+	/* Where the window was before it was maximized or made fullscreen. */
+	bool has_saved;
+	int saved_x, saved_y;
+	/* The configures sent and not acked yet, oldest first. */
+	struct toplevel_configure sent[TOPLEVEL_CONFIGURES];
+	int n_sent;
+	/* The configure last acked, which the next commit applies. */
+	bool ack_pending;
+	struct toplevel_configure acked;
+	/*
+	 * An interactive resize: the edges dragged and the window's box when it
+	 * started, so the opposite edges stay put as the size changes.
+	 */
+	uint32_t resize_edges;
+	struct mosaic_box resize_box;
+	/* set_min_size, set_max_size (0: no bound). */
+	int32_t min_width, min_height, max_width, max_height;
+	/* The zxdg_toplevel_decoration_v1, or NULL. */
+	struct wl_resource *decoration;
+};
+
 /* An xdg_surface and its window (a toplevel or a popup). */
 struct xdg_surface {
 	struct server *server;
@@ -191,7 +244,28 @@ struct xdg_surface {
 	/* Popups: the parent window and the position relative to its geometry. */
 	struct xdg_surface *parent;
 	int popup_x, popup_y;
+	/* A popup with an explicit grab (xdg_popup.grab), or one the grab dismissed. */
+	bool grabbing, dismissed;
 	char *title;
+	struct toplevel toplevel;
+};
+
+/* An interactive move or resize: the pointer drives a window until the buttons go up. */
+enum pointer_grab_kind {
+	GRAB_NONE,
+	GRAB_MOVE,
+	GRAB_RESIZE,
+};
+
+struct pointer_grab {
+	enum pointer_grab_kind kind;
+	struct xdg_surface *window;
+	/* The pointer and the window geometry's box in the output when it started. */
+	double start_x, start_y;
+	struct mosaic_box start_box;
+	/* Resize: the edges dragged (enum xdg_toplevel_resize_edge), the size last asked. */
+	uint32_t edges;
+	int32_t width, height;
 };
 
 struct server {
@@ -238,6 +312,17 @@ struct server {
 	uint32_t keymap_size;
 	uint32_t keymap_format;
 	uint32_t mods[4];
+	/* Where the pointer is in the output, and how many buttons are down. */
+	double pointer_x, pointer_y;
+	int buttons_down;
+	/* The last button press and the client it went to (grabs need one). */
+	uint32_t press_serial;
+	struct wl_client *press_client;
+	struct pointer_grab grab;
+	/* The topmost popup with an explicit grab; its grabbing parents form the chain. */
+	struct xdg_surface *popup_grab;
+	/* The toplevel whose configures say "activated": the keyboard focus's window. */
+	struct xdg_surface *activated;
 
 	/* Screenshot: written after the first frame that shows every window. */
 	const char *screenshot_path;
@@ -418,9 +503,79 @@ bool xdg_init_globals(struct server *server);
 void xdg_surface_commit(struct xdg_surface *xdg);
 /* The output position of the top-left of the xdg_surface's own surface. */
 void xdg_surface_origin(struct xdg_surface *xdg, int *x, int *y);
+/* Raises the window and gives it the keyboard (a toplevel, a grabbing popup). */
 void xdg_focus(struct server *server, struct xdg_surface *xdg);
 /* The wl_surface went away before its xdg_surface: the window goes. */
 void xdg_surface_lost_surface(struct xdg_surface *xdg);
+/* The xdg window a surface belongs to (through its subsurface parents), or NULL. */
+struct xdg_surface *xdg_window_of(struct surface *surface);
+/* The toplevel at the root of a window's popup chain (itself for a toplevel), or NULL. */
+struct xdg_surface *xdg_root_toplevel(struct xdg_surface *xdg);
+/* True when the window is mapped and shown: its toplevel is not minimized. */
+bool xdg_window_shown(struct xdg_surface *xdg);
+/* Keyboard focus moved (seat.c): the activated toplevel may change. */
+void xdg_keyboard_focus_changed(struct server *server);
+/* Sends the role's configure and xdg_surface.configure, once the handshake began. */
+void xdg_configure(struct xdg_surface *xdg);
+/* Damages what the window covered when last drawn and what it covers now. */
+void xdg_damage_window(struct xdg_surface *xdg);
+/* Moves the window to the top of the stack, its popups above it. */
+void xdg_raise(struct server *server, struct xdg_surface *xdg);
+/* Unmaps a window (a NULL buffer, a dismissed popup, a role that goes). */
+void xdg_unmap(struct xdg_surface *xdg);
+/* Gives the keyboard to the topmost grabbing popup or shown toplevel (or none). */
+void xdg_focus_next(struct server *server);
+/* Gives the xdg_surface its role, or posts the error that says why it cannot. */
+bool xdg_start_role(struct xdg_surface *xdg, enum xdg_role role);
+/* The role object went away: the window goes, the xdg_surface stays. */
+void xdg_role_destroyed(struct xdg_surface *xdg);
+/*
+ * Posts an xdg_wm_base error on the client's xdg_wm_base, where the protocol
+ * defines it; on xdg_resource if the client already destroyed its xdg_wm_base.
+ */
+void xdg_post_wm_base_error(struct wl_resource *xdg_resource, uint32_t code,
+	const char *msg);
+
+/* toplevel.c */
+/* xdg_surface.get_toplevel: the role object. */
+void toplevel_create(struct xdg_surface *xdg, struct wl_client *client, uint32_t version,
+	uint32_t id);
+/* The xdg_toplevel.configure of a configure with this serial. */
+void toplevel_send_configure(struct xdg_surface *xdg, uint32_t serial);
+/* xdg_surface.ack_configure of serial: the next commit applies that configure. */
+void toplevel_ack(struct xdg_surface *xdg, uint32_t serial);
+/* A commit, before mapping: an acked configure's placement, a resize's anchoring. */
+void toplevel_commit(struct xdg_surface *xdg);
+/* Where a toplevel goes when it maps normal: cascaded, inside the output. */
+void toplevel_place(struct xdg_surface *xdg);
+/* The window goes: its interactive grab ends. */
+void toplevel_unmapped(struct xdg_surface *xdg);
+/* Pointer motion during an interactive grab (seat.c). */
+void toplevel_grab_motion(struct server *server);
+/* The buttons went up: the interactive grab ends. */
+void toplevel_grab_end(struct server *server);
+/* The output has a new size: maximized and fullscreen windows get configures. */
+void toplevel_output_resized(struct server *server);
+
+/* popup.c */
+/* xdg_wm_base.create_positioner. */
+void positioner_create(struct wl_client *client, uint32_t version, uint32_t id);
+/* xdg_surface.get_popup: the role object. */
+void popup_create(struct xdg_surface *xdg, struct wl_client *client, uint32_t version,
+	uint32_t id, struct wl_resource *parent, struct wl_resource *positioner);
+/* The popup leaves the grab chain (unmapped or gone). */
+void popup_ungrab(struct xdg_surface *xdg);
+/* A button press: outside the grab chain (window NULL: on no window), it is dismissed. */
+void popup_grab_press(struct server *server, struct xdg_surface *window);
+
+/* decoration.c */
+bool decoration_init_globals(struct server *server);
+/* The configure of the toplevel's decoration, before its xdg_surface.configure. */
+void decoration_send_configure(struct xdg_surface *xdg);
+/* xdg_toplevel.destroy: false, after the orphaned error, while a decoration remains. */
+bool decoration_check_orphaned(struct xdg_surface *xdg);
+/* The toplevel goes (the client destroyed it, or disconnects): its decoration is inert. */
+void decoration_toplevel_destroyed(struct xdg_surface *xdg);
 
 /* render.c */
 bool output_init(struct server *server);

@@ -132,7 +132,9 @@ bool output_resize(struct server *server, int width, int height)
 		return false;
 	}
 	output_damage_whole(server);
+	// Clients hear of the new size (maximized and fullscreen windows get configures).
 	output_send_mode(server);
+	toplevel_output_resized(server);
 	return true;
 }
 
@@ -336,7 +338,8 @@ void output_render(struct server *server)
 	struct draw_context ctx = { .pass = pass, .clip = &repaint, .server = server };
 	struct xdg_surface *window;
 	wl_list_for_each(window, &server->windows, link) {
-		if (window->surface == NULL) {
+		// Minimized windows (and their popups) stay in the stack, undrawn.
+		if (!xdg_window_shown(window)) {
 			continue;
 		}
 		int x, y;

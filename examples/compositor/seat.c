@@ -168,7 +168,7 @@ static struct surface *window_surface_at(struct server *server, double x, double
 {
 	struct xdg_surface *window;
 	wl_list_for_each_reverse(window, &server->windows, link) {
-		if (window->surface == NULL) {
+		if (!xdg_window_shown(window)) {
 			continue;
 		}
 		int ox, oy;
@@ -183,6 +183,13 @@ static struct surface *window_surface_at(struct server *server, double x, double
 
 void seat_pointer_motion(struct server *server, uint32_t time, double x, double y)
 {
+	server->pointer_x = x;
+	server->pointer_y = y;
+	if (server->grab.kind != GRAB_NONE) {
+		// An interactive move or resize: the pointer drives the window.
+		toplevel_grab_motion(server);
+		return;
+	}
 	double sx = 0, sy = 0;
 	struct surface *surface = window_surface_at(server, x, y, &sx, &sy);
 	if (surface != server->pointer_focus) {
@@ -208,28 +215,38 @@ void seat_pointer_motion(struct server *server, uint32_t time, double x, double 
 	pointer_frame(server, surface);
 }
 
-/* The xdg window a surface belongs to (through its subsurface parents). */
-static struct xdg_surface *window_of(struct surface *surface)
-{
-	while (surface->subsurface != NULL && surface->subsurface->parent != NULL) {
-		surface = surface->subsurface->parent;
-	}
-	return surface->xdg;
-}
-
 void seat_pointer_button(struct server *server, uint32_t time, uint32_t button,
 	uint32_t state)
 {
-	struct surface *surface = server->pointer_focus;
-	if (surface == NULL) {
+	bool pressed = state == WL_POINTER_BUTTON_STATE_PRESSED;
+	if (pressed) {
+		server->buttons_down++;
+	} else if (server->buttons_down > 0) {
+		server->buttons_down--;
+	}
+	if (server->grab.kind != GRAB_NONE) {
+		// The grab took the press; the last release ends it, and the
+		// pointer enters whatever is under it now.
+		if (server->buttons_down == 0) {
+			toplevel_grab_end(server);
+			seat_pointer_motion(server, time, server->pointer_x, server->pointer_y);
+		}
 		return;
 	}
-	if (state == WL_POINTER_BUTTON_STATE_PRESSED) {
-		// Focus on click: raise the window and give it the keyboard.
-		struct xdg_surface *window = window_of(surface);
-		if (window != NULL && window->mapped) {
+	struct surface *surface = server->pointer_focus;
+	struct xdg_surface *window = surface != NULL ? xdg_window_of(surface) : NULL;
+	if (pressed) {
+		// A press outside a popup grab's chain dismisses it; then focus on
+		// click: raise the window and give it the keyboard.
+		popup_grab_press(server, window);
+		if (window != NULL && xdg_window_shown(window)) {
 			xdg_focus(server, window);
 		}
+	}
+	// Dismissing popups may have taken the pointer's surface away.
+	surface = server->pointer_focus;
+	if (surface == NULL) {
+		return;
 	}
 	uint32_t serial = wl_display_next_serial(server->display);
 	struct wl_resource *res;
@@ -237,6 +254,11 @@ void seat_pointer_button(struct server *server, uint32_t time, uint32_t button,
 		wl_pointer_send_button(res, serial, time, button, state);
 	}
 	pointer_frame(server, surface);
+	if (pressed) {
+		// What move, resize and popup grabs answer to.
+		server->press_serial = serial;
+		server->press_client = wl_resource_get_client(surface->resource);
+	}
 }
 
 void seat_pointer_axis(struct server *server, uint32_t time, uint32_t axis, double value)
@@ -281,18 +303,19 @@ void seat_set_keyboard_focus(struct server *server, struct surface *surface)
 		}
 	}
 	server->keyboard_focus = surface;
-	if (surface == NULL) {
-		return;
+	if (surface != NULL) {
+		struct wl_array keys;
+		wl_array_init(&keys);
+		uint32_t serial = wl_display_next_serial(server->display);
+		for_each_client_resource(res, &server->keyboards, surface) {
+			wl_keyboard_send_enter(res, serial, surface->resource, &keys);
+			wl_keyboard_send_modifiers(res, serial, server->mods[0],
+				server->mods[1], server->mods[2], server->mods[3]);
+		}
+		wl_array_release(&keys);
 	}
-	struct wl_array keys;
-	wl_array_init(&keys);
-	uint32_t serial = wl_display_next_serial(server->display);
-	for_each_client_resource(res, &server->keyboards, surface) {
-		wl_keyboard_send_enter(res, serial, surface->resource, &keys);
-		wl_keyboard_send_modifiers(res, serial, server->mods[0], server->mods[1],
-			server->mods[2], server->mods[3]);
-	}
-	wl_array_release(&keys);
+	// The toplevels that lost and got it learn it from a configure.
+	xdg_keyboard_focus_changed(server);
 }
 
 void seat_keyboard_key(struct server *server, uint32_t time, uint32_t key, uint32_t state)
@@ -333,6 +356,8 @@ void seat_surface_destroyed(struct server *server, struct surface *surface)
 		server->pointer_focus = NULL;
 	}
 	if (server->keyboard_focus == surface) {
+		// Its window unmaps next (xdg_surface_lost_surface), which hands
+		// the focus on.
 		server->keyboard_focus = NULL;
 	}
 }

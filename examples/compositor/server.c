@@ -149,9 +149,9 @@ static bool init_display(struct server *server, const char *socket_name)
 	// memory copy a client's damage without the CPU; it goes with the display.
 	if (mosaic_wl_shm_create(server->display, server->renderer) == NULL ||
 			!surface_init_globals(server) || !xdg_init_globals(server) ||
-			!seat_init_globals(server) || !output_init_globals(server) ||
-			!presentation_init_globals(server) || !viewporter_init_globals(server) ||
-			!fractional_scale_init_globals(server)) {
+			!decoration_init_globals(server) || !seat_init_globals(server) ||
+			!output_init_globals(server) || !presentation_init_globals(server) ||
+			!viewporter_init_globals(server) || !fractional_scale_init_globals(server)) {
 		fprintf(stderr, "cannot create the globals\n");
 		return false;
 	}

@@ -1,5 +1,6 @@
 /*
- * Windows: xdg_wm_base, xdg_surface, xdg_toplevel, xdg_popup, xdg_positioner.
+ * Windows: xdg_wm_base and xdg_surface, what toplevels and popups share
+ * (toplevel.c and popup.c hold the rest).
  *
  * The handshake every xdg window goes through:
  *   1. the client gives a wl_surface the toplevel or popup role and commits
@@ -7,9 +8,18 @@
  *   2. we answer with a configure event (the size we would like, 0x0 = "you
  *      choose") followed by xdg_surface.configure(serial);
  *   3. the client acks the serial, attaches a buffer and commits: the window
- *      is mapped, placed (toplevels cascade from the top-left corner, popups
- *      go where their positioner says), raised and focused.
+ *      is mapped, placed (toplevels cascade from the top-left corner, inside
+ *      the output; popups go where their positioner says), raised and
+ *      focused.
  * Committing a NULL buffer unmaps it; the handshake then starts over.
+ *
+ * Later configures (a focus change, maximize, an interactive resize) follow
+ * the same rule: what one asks for takes effect with the commit that follows
+ * the ack of its serial, never before (toplevel_commit()).
+ *
+ * Keyboard focus is one surface (seat.c); the toplevel it belongs to is the
+ * one whose configures say "activated". Closing, unmapping or minimizing the
+ * focused window hands the focus to the topmost window still shown.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,191 +29,59 @@
 #include "compositor.h"
 #include "xdg-shell-protocol.h"
 
-/* What an xdg_positioner describes: where a popup goes relative to its parent. */
-struct positioner {
-	int32_t width, height;
-	struct mosaic_box anchor_rect;
-	uint32_t anchor, gravity;
-	int32_t offset_x, offset_y;
-};
-
-static void positioner_destroy(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
-static void positioner_set_size(struct wl_client *client, struct wl_resource *resource,
-	int32_t width, int32_t height)
-{
-	if (width <= 0 || height <= 0) {
-		wl_resource_post_error(resource, XDG_POSITIONER_ERROR_INVALID_INPUT,
-			"size must be positive");
-		return;
-	}
-	struct positioner *p = wl_resource_get_user_data(resource);
-	p->width = width;
-	p->height = height;
-}
-
-static void positioner_set_anchor_rect(struct wl_client *client, struct wl_resource *resource,
-	int32_t x, int32_t y, int32_t width, int32_t height)
-{
-	if (width < 0 || height < 0) {
-		wl_resource_post_error(resource, XDG_POSITIONER_ERROR_INVALID_INPUT,
-			"anchor rect size must not be negative");
-		return;
-	}
-	struct positioner *p = wl_resource_get_user_data(resource);
-	p->anchor_rect = (struct mosaic_box){ x, y, width, height };
-}
-
-static void positioner_set_anchor(struct wl_client *client, struct wl_resource *resource,
-	uint32_t anchor)
-{
-	struct positioner *p = wl_resource_get_user_data(resource);
-	p->anchor = anchor;
-}
-
-static void positioner_set_gravity(struct wl_client *client, struct wl_resource *resource,
-	uint32_t gravity)
-{
-	struct positioner *p = wl_resource_get_user_data(resource);
-	p->gravity = gravity;
-}
-
-static void positioner_set_constraint_adjustment(struct wl_client *client,
-	struct wl_resource *resource, uint32_t adjustment)
-{
-	// Popups are not kept inside the output here: nothing to adjust.
-}
-
-static void positioner_set_offset(struct wl_client *client, struct wl_resource *resource,
-	int32_t x, int32_t y)
-{
-	struct positioner *p = wl_resource_get_user_data(resource);
-	p->offset_x = x;
-	p->offset_y = y;
-}
-
-static void positioner_set_reactive(struct wl_client *client, struct wl_resource *resource)
-{
-}
-
-static void positioner_set_parent_size(struct wl_client *client, struct wl_resource *resource,
-	int32_t width, int32_t height)
-{
-}
-
-static void positioner_set_parent_configure(struct wl_client *client,
-	struct wl_resource *resource, uint32_t serial)
-{
-}
-
-static const struct xdg_positioner_interface positioner_impl = {
-	.destroy = positioner_destroy,
-	.set_size = positioner_set_size,
-	.set_anchor_rect = positioner_set_anchor_rect,
-	.set_anchor = positioner_set_anchor,
-	.set_gravity = positioner_set_gravity,
-	.set_constraint_adjustment = positioner_set_constraint_adjustment,
-	.set_offset = positioner_set_offset,
-	.set_reactive = positioner_set_reactive,
-	.set_parent_size = positioner_set_parent_size,
-	.set_parent_configure = positioner_set_parent_configure,
-};
-
-static void positioner_handle_resource_destroy(struct wl_resource *resource)
-{
-	free(wl_resource_get_user_data(resource));
-}
-
-/*
- * The popup's box relative to the parent's window geometry. The positioner
- * holds any int32_t the client sent: the sums are 64-bit, the result clamped.
- */
-static struct mosaic_box positioner_place(const struct positioner *p)
-{
-	const struct mosaic_box *a = &p->anchor_rect;
-	int64_t w = p->width, h = p->height;
-	int64_t ax = a->x + (int64_t)a->width / 2, ay = a->y + (int64_t)a->height / 2;
-	switch (p->anchor) {
-	case XDG_POSITIONER_ANCHOR_LEFT:
-	case XDG_POSITIONER_ANCHOR_TOP_LEFT:
-	case XDG_POSITIONER_ANCHOR_BOTTOM_LEFT:
-		ax = a->x;
-		break;
-	case XDG_POSITIONER_ANCHOR_RIGHT:
-	case XDG_POSITIONER_ANCHOR_TOP_RIGHT:
-	case XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT:
-		ax = (int64_t)a->x + a->width;
-		break;
-	}
-	switch (p->anchor) {
-	case XDG_POSITIONER_ANCHOR_TOP:
-	case XDG_POSITIONER_ANCHOR_TOP_LEFT:
-	case XDG_POSITIONER_ANCHOR_TOP_RIGHT:
-		ay = a->y;
-		break;
-	case XDG_POSITIONER_ANCHOR_BOTTOM:
-	case XDG_POSITIONER_ANCHOR_BOTTOM_LEFT:
-	case XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT:
-		ay = (int64_t)a->y + a->height;
-		break;
-	}
-	// Gravity says which way the popup extends from the anchor point.
-	int64_t x = ax - w / 2, y = ay - h / 2;
-	switch (p->gravity) {
-	case XDG_POSITIONER_GRAVITY_LEFT:
-	case XDG_POSITIONER_GRAVITY_TOP_LEFT:
-	case XDG_POSITIONER_GRAVITY_BOTTOM_LEFT:
-		x = ax - w;
-		break;
-	case XDG_POSITIONER_GRAVITY_RIGHT:
-	case XDG_POSITIONER_GRAVITY_TOP_RIGHT:
-	case XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT:
-		x = ax;
-		break;
-	}
-	switch (p->gravity) {
-	case XDG_POSITIONER_GRAVITY_TOP:
-	case XDG_POSITIONER_GRAVITY_TOP_LEFT:
-	case XDG_POSITIONER_GRAVITY_TOP_RIGHT:
-		y = ay - h;
-		break;
-	case XDG_POSITIONER_GRAVITY_BOTTOM:
-	case XDG_POSITIONER_GRAVITY_BOTTOM_LEFT:
-	case XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT:
-		y = ay;
-		break;
-	}
-	return (struct mosaic_box){ compositor_coord(x + p->offset_x),
-		compositor_coord(y + p->offset_y), compositor_coord(w), compositor_coord(h) };
-}
-
 void xdg_surface_origin(struct xdg_surface *xdg, int *x, int *y)
 {
 	*x = compositor_coord((int64_t)xdg->x - xdg->geometry.x);
 	*y = compositor_coord((int64_t)xdg->y - xdg->geometry.y);
 }
 
-/* Sends the role's configure event, then xdg_surface.configure with a new serial. */
-static void send_configure(struct xdg_surface *xdg)
+struct xdg_surface *xdg_window_of(struct surface *surface)
 {
+	while (surface->subsurface != NULL && surface->subsurface->parent != NULL) {
+		surface = surface->subsurface->parent;
+	}
+	return surface->xdg;
+}
+
+/*
+ * Popup chains have no cycles (get_popup refuses them) and are at most as
+ * long as there are surfaces: the walks up stop there in any case.
+ */
+struct xdg_surface *xdg_root_toplevel(struct xdg_surface *xdg)
+{
+	size_t limit = xdg != NULL ? (size_t)wl_list_length(&xdg->server->surfaces) + 1 : 0;
+	while (xdg != NULL && xdg->role == XDG_ROLE_POPUP && limit-- > 0) {
+		xdg = xdg->parent;
+	}
+	return xdg != NULL && xdg->role == XDG_ROLE_TOPLEVEL ? xdg : NULL;
+}
+
+bool xdg_window_shown(struct xdg_surface *xdg)
+{
+	if (xdg == NULL || !xdg->mapped || xdg->surface == NULL) {
+		return false;
+	}
+	// A popup whose parent went is shown where it was; one of a minimized
+	// toplevel is hidden with it.
+	struct xdg_surface *root = xdg_root_toplevel(xdg);
+	return root == NULL || !root->toplevel.minimized;
+}
+
+void xdg_configure(struct xdg_surface *xdg)
+{
+	if (xdg == NULL || xdg->role_resource == NULL || !xdg->initial_commit_done) {
+		// Before the initial commit the configure would come too early: the
+		// one that answers it will say what is wanted by then.
+		return;
+	}
+	uint32_t serial = wl_display_next_serial(xdg->server->display);
 	if (xdg->role == XDG_ROLE_TOPLEVEL) {
-		struct wl_array states;
-		wl_array_init(&states);
-		uint32_t *state = wl_array_add(&states, sizeof(*state));
-		if (state != NULL) {
-			*state = XDG_TOPLEVEL_STATE_ACTIVATED;
-		}
-		// 0x0: the client picks its size.
-		xdg_toplevel_send_configure(xdg->role_resource, 0, 0, &states);
-		wl_array_release(&states);
+		toplevel_send_configure(xdg, serial);
 	} else if (xdg->role == XDG_ROLE_POPUP) {
 		xdg_popup_send_configure(xdg->role_resource, xdg->popup_x, xdg->popup_y,
 			xdg->geometry.width, xdg->geometry.height);
 	}
-	xdg->configure_serial = wl_display_next_serial(xdg->server->display);
+	xdg->configure_serial = serial;
 	if (!xdg->configure_sent) {
 		xdg->acked_serial = xdg->configure_serial - 1;
 		xdg->configure_sent = true;
@@ -223,7 +101,7 @@ static struct mosaic_box window_extent(struct xdg_surface *xdg)
  * Damages what the window and its subsurfaces covered when last drawn and
  * what they cover now: subsurfaces may reach outside the window's own box.
  */
-static void damage_window(struct xdg_surface *xdg)
+void xdg_damage_window(struct xdg_surface *xdg)
 {
 	if (xdg->surface == NULL) {
 		return;
@@ -234,23 +112,57 @@ static void damage_window(struct xdg_surface *xdg)
 	output_schedule_frame(xdg->server);
 }
 
-static void unmap(struct xdg_surface *xdg)
+/* True when the surface is part of the window (its own surface or a subsurface). */
+static bool in_window(struct surface *surface, struct xdg_surface *xdg)
+{
+	return surface != NULL && xdg_window_of(surface) == xdg;
+}
+
+void xdg_focus_next(struct server *server)
+{
+	struct xdg_surface *next = NULL, *w;
+	if (server->popup_grab != NULL && xdg_window_shown(server->popup_grab)) {
+		next = server->popup_grab;
+	} else {
+		wl_list_for_each_reverse(w, &server->windows, link) {
+			if (w->role == XDG_ROLE_TOPLEVEL && xdg_window_shown(w)) {
+				next = w;
+				break;
+			}
+		}
+	}
+	seat_set_keyboard_focus(server, next != NULL ? next->surface : NULL);
+}
+
+void xdg_unmap(struct xdg_surface *xdg)
 {
 	if (!xdg->mapped) {
 		return;
 	}
-	damage_window(xdg);
+	struct server *server = xdg->server;
+	xdg_damage_window(xdg);
 	xdg->mapped = false;
 	wl_list_remove(&xdg->link);
 	wl_list_init(&xdg->link);
-	if (xdg->surface != NULL && xdg->server->keyboard_focus == xdg->surface) {
-		seat_set_keyboard_focus(xdg->server, NULL);
+	toplevel_unmapped(xdg);
+	popup_ungrab(xdg);
+	if (server->activated == xdg) {
+		// Its handshake starts over (or the window goes): no configure now.
+		server->activated = NULL;
+	}
+	if (in_window(server->pointer_focus, xdg)) {
+		seat_pointer_leave(server);
+	}
+	// The focus goes with the window; a wl_surface destroyed first has
+	// already left it NULL (seat_surface_destroyed).
+	if (server->keyboard_focus == NULL || in_window(server->keyboard_focus, xdg)) {
+		xdg_focus_next(server);
 	}
 }
 
 void xdg_surface_lost_surface(struct xdg_surface *xdg)
 {
-	unmap(xdg);
+	xdg_unmap(xdg);
 	xdg->surface = NULL;
 }
 
@@ -262,7 +174,7 @@ void xdg_surface_lost_surface(struct xdg_surface *xdg)
  * popup tree of any depth (or a cycle, which get_popup refuses) cannot
  * exhaust the stack.
  */
-static void raise_window(struct server *server, struct xdg_surface *xdg)
+void xdg_raise(struct server *server, struct xdg_surface *xdg)
 {
 	size_t n = 1;
 	struct xdg_surface *w;
@@ -296,10 +208,10 @@ static void raise_window(struct server *server, struct xdg_surface *xdg)
 	}
 	for (size_t i = 0; i < n_order; i++) {
 		w = order[i];
-		if (w->link.next != &server->windows) {
+		if (w->mapped && w->link.next != &server->windows) {
 			wl_list_remove(&w->link);
 			wl_list_insert(server->windows.prev, &w->link);
-			damage_window(w);
+			xdg_damage_window(w);
 		}
 	}
 	free(stack);
@@ -308,27 +220,49 @@ static void raise_window(struct server *server, struct xdg_surface *xdg)
 
 void xdg_focus(struct server *server, struct xdg_surface *xdg)
 {
-	raise_window(server, xdg);
-	if (xdg->role == XDG_ROLE_TOPLEVEL) {
+	xdg_raise(server, xdg);
+	bool grabbing = xdg->role == XDG_ROLE_POPUP && xdg->grabbing &&
+		server->popup_grab == xdg;
+	if (xdg->role == XDG_ROLE_TOPLEVEL || grabbing) {
+		// The topmost grabbing popup has the keyboard (a menu's arrow
+		// keys); its toplevel stays activated.
 		seat_set_keyboard_focus(server, xdg->surface);
 	}
+}
+
+void xdg_keyboard_focus_changed(struct server *server)
+{
+	struct xdg_surface *window = server->keyboard_focus != NULL ?
+		xdg_window_of(server->keyboard_focus) : NULL;
+	struct xdg_surface *now = xdg_root_toplevel(window);
+	if (now == server->activated) {
+		return;
+	}
+	// Both windows learn it from a configure: clients draw an inactive
+	// title bar differently, and stop blinking their cursor.
+	struct xdg_surface *was = server->activated;
+	server->activated = now;
+	xdg_configure(was);
+	xdg_configure(now);
 }
 
 static void map(struct xdg_surface *xdg)
 {
 	struct server *server = xdg->server;
 	if (xdg->role == XDG_ROLE_TOPLEVEL) {
-		// Cascade: each new toplevel a little below and right of the last.
-		int step = 32, n = server->n_toplevels_placed++ % 8;
-		xdg->x = step + n * step;
-		xdg->y = step + n * step;
+		// A window that maps again after a NULL buffer is shown again, even
+		// after set_minimized: it asked to be seen.
+		xdg->toplevel.minimized = false;
+		if (xdg->toplevel.mode == WINDOW_NORMAL) {
+			toplevel_place(xdg);
+		}
 	} else if (xdg->parent != NULL) {
 		xdg->x = compositor_coord((int64_t)xdg->parent->x + xdg->popup_x);
 		xdg->y = compositor_coord((int64_t)xdg->parent->y + xdg->popup_y);
 	}
 	xdg->mapped = true;
 	wl_list_insert(server->windows.prev, &xdg->link);
-	damage_window(xdg);
+	xdg_damage_window(xdg);
 	xdg_focus(server, xdg);
 }
 
@@ -351,7 +285,7 @@ void xdg_surface_commit(struct xdg_surface *xdg)
 			return;
 		}
 		xdg->initial_commit_done = true;
-		send_configure(xdg);
+		xdg_configure(xdg);
 		return;
 	}
 	if (surface->has_content && !xdg->configured) {
@@ -359,10 +293,14 @@ void xdg_surface_commit(struct xdg_surface *xdg)
 			"a buffer was attached before the configure was acked");
 		return;
 	}
-	if (surface->has_content && !xdg->mapped) {
+	if (xdg->role == XDG_ROLE_TOPLEVEL) {
+		toplevel_commit(xdg);
+	}
+	if (surface->has_content && !xdg->mapped && !xdg->dismissed) {
+		// A dismissed popup stays unmapped: its client is to destroy it.
 		map(xdg);
 	} else if (!surface->has_content && xdg->mapped) {
-		unmap(xdg);
+		xdg_unmap(xdg);
 		xdg->initial_commit_done = false;
 		xdg->configured = false;
 	}
@@ -371,100 +309,20 @@ void xdg_surface_commit(struct xdg_surface *xdg)
 			box.width != xdg->drawn_box.width || box.height != xdg->drawn_box.height)) {
 		// Moved or resized (a new window geometry): old and new place. A
 		// commit that only changes content was damaged in surface.c.
-		damage_window(xdg);
+		xdg_damage_window(xdg);
 	}
 	xdg->drawn_box = box;
 }
 
-/* xdg_toplevel: a window. Most requests are hints this compositor ignores. */
-static void toplevel_destroy(struct wl_client *client, struct wl_resource *resource)
+/* The window's server-side pointers to it go: it is unmapped or gone. */
+static void forget(struct xdg_surface *xdg)
 {
-	wl_resource_destroy(resource);
-}
-
-static void toplevel_set_parent(struct wl_client *client, struct wl_resource *resource,
-	struct wl_resource *parent)
-{
-}
-
-static void toplevel_set_title(struct wl_client *client, struct wl_resource *resource,
-	const char *title)
-{
-	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
-	if (xdg == NULL) {
-		return;
+	popup_ungrab(xdg);
+	toplevel_unmapped(xdg);
+	if (xdg->server->activated == xdg) {
+		xdg->server->activated = NULL;
 	}
-	free(xdg->title);
-	xdg->title = strdup(title);
 }
-
-static void toplevel_set_app_id(struct wl_client *client, struct wl_resource *resource,
-	const char *app_id)
-{
-}
-
-static void toplevel_show_window_menu(struct wl_client *client, struct wl_resource *resource,
-	struct wl_resource *seat, uint32_t serial, int32_t x, int32_t y)
-{
-}
-
-static void toplevel_move(struct wl_client *client, struct wl_resource *resource,
-	struct wl_resource *seat, uint32_t serial)
-{
-}
-
-static void toplevel_resize(struct wl_client *client, struct wl_resource *resource,
-	struct wl_resource *seat, uint32_t serial, uint32_t edges)
-{
-}
-
-static void toplevel_set_max_size(struct wl_client *client, struct wl_resource *resource,
-	int32_t width, int32_t height)
-{
-}
-
-static void toplevel_set_min_size(struct wl_client *client, struct wl_resource *resource,
-	int32_t width, int32_t height)
-{
-}
-
-static void toplevel_set_maximized(struct wl_client *client, struct wl_resource *resource)
-{
-}
-
-static void toplevel_unset_maximized(struct wl_client *client, struct wl_resource *resource)
-{
-}
-
-static void toplevel_set_fullscreen(struct wl_client *client, struct wl_resource *resource,
-	struct wl_resource *output)
-{
-}
-
-static void toplevel_unset_fullscreen(struct wl_client *client, struct wl_resource *resource)
-{
-}
-
-static void toplevel_set_minimized(struct wl_client *client, struct wl_resource *resource)
-{
-}
-
-static const struct xdg_toplevel_interface toplevel_impl = {
-	.destroy = toplevel_destroy,
-	.set_parent = toplevel_set_parent,
-	.set_title = toplevel_set_title,
-	.set_app_id = toplevel_set_app_id,
-	.show_window_menu = toplevel_show_window_menu,
-	.move = toplevel_move,
-	.resize = toplevel_resize,
-	.set_max_size = toplevel_set_max_size,
-	.set_min_size = toplevel_set_min_size,
-	.set_maximized = toplevel_set_maximized,
-	.unset_maximized = toplevel_unset_maximized,
-	.set_fullscreen = toplevel_set_fullscreen,
-	.unset_fullscreen = toplevel_unset_fullscreen,
-	.set_minimized = toplevel_set_minimized,
-};
 
 /* Popups of a window that goes away lose their parent (and stay where they are). */
 static void orphan_popups(struct xdg_surface *xdg)
@@ -477,60 +335,24 @@ static void orphan_popups(struct xdg_surface *xdg)
 	}
 }
 
-/* The role object goes away: the window is gone, the xdg_surface stays. */
-static void role_handle_resource_destroy(struct wl_resource *resource)
+void xdg_role_destroyed(struct xdg_surface *xdg)
 {
-	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
-	if (xdg == NULL) {
-		return;
+	// No events to the role object from here on: it is being destroyed.
+	xdg->role_resource = NULL;
+	if (xdg->role == XDG_ROLE_TOPLEVEL) {
+		decoration_toplevel_destroyed(xdg);
 	}
-	unmap(xdg);
+	xdg_unmap(xdg);
+	forget(xdg);
 	orphan_popups(xdg);
 	xdg->parent = NULL;
-	xdg->role_resource = NULL;
 	xdg->role = XDG_ROLE_NONE;
 	xdg->initial_commit_done = false;
 	xdg->configured = false;
+	xdg->grabbing = false;
+	xdg->dismissed = false;
+	xdg->toplevel = (struct toplevel){0};
 }
-
-static void popup_destroy(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
-static void popup_grab(struct wl_client *client, struct wl_resource *resource,
-	struct wl_resource *seat, uint32_t serial)
-{
-	// Grabs would send popup_done on a click elsewhere; this compositor lets
-	// popups stay until their client closes them.
-}
-
-static void popup_reposition(struct wl_client *client, struct wl_resource *resource,
-	struct wl_resource *positioner_resource, uint32_t token)
-{
-	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
-	if (xdg == NULL) {
-		return;
-	}
-	struct mosaic_box box = positioner_place(wl_resource_get_user_data(positioner_resource));
-	damage_window(xdg);
-	xdg->popup_x = box.x;
-	xdg->popup_y = box.y;
-	xdg->geometry.width = box.width;
-	xdg->geometry.height = box.height;
-	if (xdg->parent != NULL && xdg->mapped) {
-		xdg->x = compositor_coord((int64_t)xdg->parent->x + box.x);
-		xdg->y = compositor_coord((int64_t)xdg->parent->y + box.y);
-	}
-	xdg_popup_send_repositioned(resource, token);
-	send_configure(xdg);
-}
-
-static const struct xdg_popup_interface popup_impl = {
-	.destroy = popup_destroy,
-	.grab = popup_grab,
-	.reposition = popup_reposition,
-};
 
 /* xdg_surface */
 static const struct xdg_wm_base_interface wm_base_impl;
@@ -540,7 +362,7 @@ static void xdg_surface_destroy(struct wl_client *client, struct wl_resource *re
 	wl_resource_destroy(resource);
 }
 
-static bool start_role(struct xdg_surface *xdg, enum xdg_role role)
+bool xdg_start_role(struct xdg_surface *xdg, enum xdg_role role)
 {
 	if (xdg->role != XDG_ROLE_NONE) {
 		wl_resource_post_error(xdg->resource, XDG_SURFACE_ERROR_ALREADY_CONSTRUCTED,
@@ -560,18 +382,10 @@ static void xdg_surface_get_toplevel(struct wl_client *client, struct wl_resourc
 	uint32_t id)
 {
 	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
-	if (!start_role(xdg, XDG_ROLE_TOPLEVEL)) {
+	if (!xdg_start_role(xdg, XDG_ROLE_TOPLEVEL)) {
 		return;
 	}
-	xdg->role_resource = wl_resource_create(client, &xdg_toplevel_interface,
-		wl_resource_get_version(resource), id);
-	if (xdg->role_resource == NULL) {
-		xdg->role = XDG_ROLE_NONE;
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(xdg->role_resource, &toplevel_impl, xdg,
-		role_handle_resource_destroy);
+	toplevel_create(xdg, client, (uint32_t)wl_resource_get_version(resource), id);
 }
 
 static enum wl_iterator_result find_wm_base(struct wl_resource *resource, void *data)
@@ -583,13 +397,7 @@ static enum wl_iterator_result find_wm_base(struct wl_resource *resource, void *
 	return WL_ITERATOR_CONTINUE;
 }
 
-/*
- * Posts an xdg_wm_base error (invalid_positioner, invalid_popup_parent) on
- * the client's xdg_wm_base, where the protocol defines it; on the
- * xdg_surface if the client already destroyed its xdg_wm_base.
- */
-static void post_wm_base_error(struct wl_resource *xdg_resource, uint32_t code,
-	const char *msg)
+void xdg_post_wm_base_error(struct wl_resource *xdg_resource, uint32_t code, const char *msg)
 {
 	struct wl_resource *wm_base = NULL;
 	wl_client_for_each_resource(wl_resource_get_client(xdg_resource), find_wm_base,
@@ -597,56 +405,12 @@ static void post_wm_base_error(struct wl_resource *xdg_resource, uint32_t code,
 	wl_resource_post_error(wm_base != NULL ? wm_base : xdg_resource, code, "%s", msg);
 }
 
-/*
- * True if parent may hold xdg as a popup: neither xdg itself nor one of
- * xdg's popups (at any depth), which would make the popup tree a cycle.
- * Parents are set only here and every chain is checked before it grows, so
- * the walk up from parent ends within as many steps as there are surfaces.
- */
-static bool popup_parent_valid(struct xdg_surface *xdg, struct xdg_surface *parent)
-{
-	size_t limit = (size_t)wl_list_length(&xdg->server->surfaces) + 1;
-	for (struct xdg_surface *p = parent; p != NULL; p = p->parent) {
-		if (p == xdg || limit-- == 0) {
-			return false;
-		}
-	}
-	return true;
-}
-
 static void xdg_surface_get_popup(struct wl_client *client, struct wl_resource *resource,
-	uint32_t id, struct wl_resource *parent, struct wl_resource *positioner_resource)
+	uint32_t id, struct wl_resource *parent, struct wl_resource *positioner)
 {
 	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
-	struct positioner *p = wl_resource_get_user_data(positioner_resource);
-	if (p->width <= 0 || p->height <= 0) {
-		post_wm_base_error(resource, XDG_WM_BASE_ERROR_INVALID_POSITIONER,
-			"the positioner has no size");
-		return;
-	}
-	struct xdg_surface *parent_xdg = parent != NULL ? wl_resource_get_user_data(parent) : NULL;
-	if (!popup_parent_valid(xdg, parent_xdg)) {
-		post_wm_base_error(resource, XDG_WM_BASE_ERROR_INVALID_POPUP_PARENT,
-			"a popup's parent must not be the popup itself or one of its popups");
-		return;
-	}
-	if (!start_role(xdg, XDG_ROLE_POPUP)) {
-		return;
-	}
-	xdg->role_resource = wl_resource_create(client, &xdg_popup_interface,
-		wl_resource_get_version(resource), id);
-	if (xdg->role_resource == NULL) {
-		xdg->role = XDG_ROLE_NONE;
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(xdg->role_resource, &popup_impl, xdg,
-		role_handle_resource_destroy);
-	xdg->parent = parent_xdg;
-	struct mosaic_box box = positioner_place(p);
-	xdg->popup_x = box.x;
-	xdg->popup_y = box.y;
-	xdg->geometry = (struct mosaic_box){ 0, 0, box.width, box.height };
+	popup_create(xdg, client, (uint32_t)wl_resource_get_version(resource), id, parent,
+		positioner);
 }
 
 static void xdg_surface_set_window_geometry(struct wl_client *client,
@@ -679,8 +443,11 @@ static void xdg_surface_ack_configure(struct wl_client *client, struct wl_resour
 		return;
 	}
 	xdg->acked_serial = serial;
-	// Only the latest serial matters here: every configure says the same.
 	xdg->configured = true;
+	if (xdg->role == XDG_ROLE_TOPLEVEL) {
+		// What that configure asked for comes with the next commit.
+		toplevel_ack(xdg, serial);
+	}
 }
 
 static const struct xdg_surface_interface xdg_surface_impl = {
@@ -696,10 +463,14 @@ static void xdg_surface_handle_resource_destroy(struct wl_resource *resource)
 	struct xdg_surface *xdg = wl_resource_get_user_data(resource);
 	if (xdg->role_resource != NULL) {
 		// The client destroyed the xdg_surface before its role object: the
-		// role object stays, detached.
-		unmap(xdg);
+		// role object stays, detached, and so does its decoration.
+		if (xdg->role == XDG_ROLE_TOPLEVEL) {
+			decoration_toplevel_destroyed(xdg);
+		}
+		xdg_unmap(xdg);
 		wl_resource_set_user_data(xdg->role_resource, NULL);
 	}
+	forget(xdg);
 	orphan_popups(xdg);
 	if (xdg->surface != NULL) {
 		xdg->surface->xdg = NULL;
@@ -718,16 +489,7 @@ static void wm_base_destroy(struct wl_client *client, struct wl_resource *resour
 static void wm_base_create_positioner(struct wl_client *client, struct wl_resource *resource,
 	uint32_t id)
 {
-	struct positioner *p = calloc(1, sizeof(*p));
-	struct wl_resource *pr = wl_resource_create(client, &xdg_positioner_interface,
-		wl_resource_get_version(resource), id);
-	if (p == NULL || pr == NULL) {
-		free(p);
-		wl_client_post_no_memory(client);
-		return;
-	}
-	wl_resource_set_implementation(pr, &positioner_impl, p,
-		positioner_handle_resource_destroy);
+	positioner_create(client, (uint32_t)wl_resource_get_version(resource), id);
 }
 
 static void wm_base_get_xdg_surface(struct wl_client *client, struct wl_resource *resource,

@@ -340,9 +340,14 @@ static void run_parent_window(void **state)
 static char *const simple_shm_argv[] = { "weston-simple-shm", NULL };
 static char *const simple_damage_argv[] = { "weston-simple-damage", NULL };
 static char *const simple_egl_argv[] = { "weston-simple-egl", NULL };
+/*
+ * foot's default window (700x500) is larger than the 640x480 output, where
+ * it would be placed at 0,0: a window that fits stays where the checks look.
+ */
 static char *const foot_argv[] = {
 	"foot", "--config=/dev/null", "-o", "colors.background=102030",
 	"-o", "colors.foreground=ff00ff", "-o", "font=monospace:size=10",
+	"-o", "initial-window-size-pixels=500x400",
 	"sh", "-c", "echo MOSAIC-NESTED-OK; sleep 30", NULL,
 };
 

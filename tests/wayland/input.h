@@ -45,6 +45,9 @@ void test_parent_last_frame(struct test_frame *frame);
 uint32_t test_parent_pixel(int x, int y);
 /* Moves the pointer (already in the window) to x, y and clicks. */
 void test_parent_click_at(int x, int y);
+/* Moves the pointer to x, y; presses or releases TEST_BUTTON: queued, sent in order. */
+void test_parent_pointer_motion(int x, int y);
+void test_parent_pointer_button(bool pressed);
 void test_parent_stop(void);
 
 #endif

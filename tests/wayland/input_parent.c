@@ -36,6 +36,24 @@ static pixman_box32_t pending_damage;
 static bool has_pending_damage;
 static struct wl_resource *window_surface, *pointer, *keyboard;
 
+/*
+ * Pointer steps the test queues (test_parent_pointer_*): motion to x, y, a
+ * press or a release, sent in order, each with a frame. A queue rather than
+ * eventfd values, which would add up when written twice before a read.
+ */
+enum pointer_op { OP_MOTION, OP_PRESS, OP_RELEASE };
+struct pointer_step {
+	enum pointer_op op;
+	int x, y;
+};
+#define MAX_STEPS 64
+static pthread_mutex_t steps_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pointer_step steps[MAX_STEPS];
+static int n_steps;
+static int steps_fd = -1;
+static struct wl_event_source *steps_source;
+static uint32_t step_time = 100;
+
 static void noop(void)
 {
 }
@@ -360,6 +378,54 @@ static int trigger(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
+static int run_steps(int fd, uint32_t mask, void *data)
+{
+	uint64_t value;
+	if (read(fd, &value, sizeof(value)) != sizeof(value)) {
+		return 0;
+	}
+	pthread_mutex_lock(&steps_lock);
+	for (int i = 0; i < n_steps && pointer != NULL; i++) {
+		const struct pointer_step *step = &steps[i];
+		uint32_t serial = wl_display_next_serial(display);
+		if (step->op == OP_MOTION) {
+			wl_pointer_send_motion(pointer, step_time++, wl_fixed_from_int(step->x),
+				wl_fixed_from_int(step->y));
+		} else {
+			wl_pointer_send_button(pointer, serial, step_time++, TEST_BUTTON,
+				step->op == OP_PRESS ? WL_POINTER_BUTTON_STATE_PRESSED :
+				WL_POINTER_BUTTON_STATE_RELEASED);
+		}
+		wl_pointer_send_frame(pointer);
+	}
+	n_steps = 0;
+	pthread_mutex_unlock(&steps_lock);
+	return 0;
+}
+
+static void queue_step(enum pointer_op op, int x, int y)
+{
+	pthread_mutex_lock(&steps_lock);
+	if (n_steps < MAX_STEPS) {
+		steps[n_steps++] = (struct pointer_step){ op, x, y };
+	}
+	pthread_mutex_unlock(&steps_lock);
+	uint64_t one = 1;
+	if (write(steps_fd, &one, sizeof(one)) != sizeof(one)) {
+		perror("eventfd");
+	}
+}
+
+void test_parent_pointer_motion(int x, int y)
+{
+	queue_step(OP_MOTION, x, y);
+}
+
+void test_parent_pointer_button(bool pressed)
+{
+	queue_step(pressed ? OP_PRESS : OP_RELEASE, 0, 0);
+}
+
 static void *run(void *data)
 {
 	wl_display_run(display);
@@ -370,8 +436,11 @@ bool test_parent_start(const char *socket)
 {
 	display = wl_display_create();
 	trigger_fd = eventfd(0, EFD_CLOEXEC);
+	steps_fd = eventfd(0, EFD_CLOEXEC);
 	if (wl_display_add_socket(display, socket) != 0 || wl_display_init_shm(display) != 0 ||
-			trigger_fd < 0 ||
+			trigger_fd < 0 || steps_fd < 0 ||
+			!(steps_source = wl_event_loop_add_fd(wl_display_get_event_loop(display),
+				steps_fd, WL_EVENT_READABLE, run_steps, NULL)) ||
 			!(trigger_source = wl_event_loop_add_fd(wl_display_get_event_loop(display),
 				trigger_fd, WL_EVENT_READABLE, trigger, NULL)) ||
 			!wl_global_create(display, &wl_compositor_interface, 4, NULL,
@@ -423,6 +492,8 @@ void test_parent_stop(void)
 	}
 	pthread_join(thread, NULL);
 	wl_event_source_remove(trigger_source);
+	wl_event_source_remove(steps_source);
+	close(steps_fd);
 	wl_display_destroy_clients(display);
 	wl_display_destroy(display);
 	close(trigger_fd);
