@@ -1153,23 +1153,6 @@ static void draw_yuyv_red(void)
 	CHECK_GL();
 }
 
-static int setup(void **state)
-{
-	gles_test_log_errors = 0;
-	gles_test_gl_errors = 0;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	if (gles_test_gl_errors != 0 || gles_test_log_errors != 0) {
-		fprintf(stderr, "%d GL errors, %d error lines logged\n", gles_test_gl_errors,
-			gles_test_log_errors);
-		return -1;
-	}
-	return 0;
-}
-
 int main(void)
 {
 	gles_test_log_init();
@@ -1188,22 +1171,22 @@ int main(void)
 	}
 
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_features, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_context_restore, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_context_threads, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_upload_read, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rects, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_textures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fractional, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_many_quads, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_completion_timer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_device_platform, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_shared_display, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_renderer_before_buffers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dmabuf_features, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_yuv_dmabuf, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gpu_allocator, setup, teardown),
+		GLES_TEST(test_features),
+		GLES_TEST(test_context_restore),
+		GLES_TEST(test_context_threads),
+		GLES_TEST(test_upload_read),
+		GLES_TEST(test_rects),
+		GLES_TEST(test_textures),
+		GLES_TEST(test_fractional),
+		GLES_TEST(test_many),
+		GLES_TEST(test_many_quads),
+		GLES_TEST(test_completion_timer),
+		GLES_TEST(test_device_platform),
+		GLES_TEST(test_shared_display),
+		GLES_TEST(test_renderer_before_buffers),
+		GLES_TEST(test_dmabuf_features),
+		GLES_TEST(test_yuv_dmabuf),
+		GLES_TEST(test_gpu_allocator),
 	};
 	int failed = cmocka_run_group_tests_name("gles", tests, NULL, NULL);
 

@@ -21,6 +21,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <cmocka.h>
@@ -253,23 +254,6 @@ static void test_render_into(void **state)
 	assert_int_equal(gles_test_gl_error(gl), GL_NO_ERROR);
 }
 
-static int setup(void **state)
-{
-	gles_test_log_errors = 0;
-	gles_test_gl_errors = 0;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	if (gles_test_gl_errors != 0 || gles_test_log_errors != 0) {
-		fprintf(stderr, "%d GL errors, %d error lines logged\n", gles_test_gl_errors,
-			gles_test_log_errors);
-		return -1;
-	}
-	return 0;
-}
-
 int main(void)
 {
 	gles_test_log_init();
@@ -287,11 +271,11 @@ int main(void)
 	}
 	ref = mosaic_pixman_renderer_create();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_argb_frames, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nv12, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_yuyv, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unmappable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_render_into, setup, teardown),
+		GLES_TEST(test_argb_frames),
+		GLES_TEST(test_nv12),
+		GLES_TEST(test_yuyv),
+		GLES_TEST(test_unmappable),
+		GLES_TEST(test_render_into),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	mosaic_renderer_destroy(ref);
