@@ -1,7 +1,11 @@
-/* The glue tests' wl_compositor (see glue_compositor.h). */
+/* The glue tests' wl_compositor and dmabuf stand-in (see glue_compositor.h). */
+#include <fcntl.h>
 #include <stdlib.h>
 
+#include <drm_fourcc.h>
 #include <wayland-server-protocol.h>
+
+#include <mosaic/interface.h>
 
 #include "glue_compositor.h"
 
@@ -135,4 +139,15 @@ struct wl_global *glue_compositor_create(struct wl_display *display,
 	// The interface's const is dropped only to be handed back to our own hooks.
 	return wl_global_create(display, &wl_compositor_interface, 4, (void *)compositor,
 		compositor_bind);
+}
+
+void glue_renderer_announce_dmabuf(struct mosaic_renderer *renderer)
+{
+	renderer->drm_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	// Only these two pairs (pixman itself lists every format, linear).
+	mosaic_format_set_finish(&renderer->dmabuf_texture_formats);
+	mosaic_format_set_add(&renderer->dmabuf_texture_formats, DRM_FORMAT_XRGB8888,
+		DRM_FORMAT_MOD_LINEAR);
+	mosaic_format_set_add(&renderer->dmabuf_texture_formats, DRM_FORMAT_ARGB8888,
+		DRM_FORMAT_MOD_LINEAR);
 }

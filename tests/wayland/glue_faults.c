@@ -397,14 +397,7 @@ static int setup(void **state)
 		printf("no GLES renderer here\n");
 		exit(77);
 	}
-	// What a GPU renderer would announce: a DRM device (only its dev_t is
-	// used) and exactly these two pairs.
-	renderer->drm_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	mosaic_format_set_finish(&renderer->dmabuf_texture_formats);
-	mosaic_format_set_add(&renderer->dmabuf_texture_formats, DRM_FORMAT_XRGB8888,
-		DRM_FORMAT_MOD_LINEAR);
-	mosaic_format_set_add(&renderer->dmabuf_texture_formats, DRM_FORMAT_ARGB8888,
-		DRM_FORMAT_MOD_LINEAR);
+	glue_renderer_announce_dmabuf(renderer);
 	udmabuf_dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
 	run_session(&clean);
 	bool real = udmabuf_dev >= 0;

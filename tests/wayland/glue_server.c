@@ -144,13 +144,7 @@ static int serve(void)
 		return 1;
 	}
 	// What a GPU renderer would announce (see the top of this file).
-	renderer->drm_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	// Exactly these two pairs (pixman itself lists every format, linear).
-	mosaic_format_set_finish(&renderer->dmabuf_texture_formats);
-	mosaic_format_set_add(&renderer->dmabuf_texture_formats, DRM_FORMAT_XRGB8888,
-		DRM_FORMAT_MOD_LINEAR);
-	mosaic_format_set_add(&renderer->dmabuf_texture_formats, DRM_FORMAT_ARGB8888,
-		DRM_FORMAT_MOD_LINEAR);
+	glue_renderer_announce_dmabuf(renderer);
 #endif
 
 	struct wl_display *display = wl_display_create();
