@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mosaic/mosaic.h>
+
 #include "gles_common.h"
 
 int gles_test_log_errors;
@@ -28,6 +30,18 @@ void gles_test_log_init(void)
 {
 	mosaic_log_init(getenv("MOSAIC_DEBUG") != NULL ? MOSAIC_LOG_DEBUG : MOSAIC_LOG_INFO,
 		gles_test_log, NULL);
+}
+
+struct mosaic_renderer *gles_test_renderer(void)
+{
+	struct mosaic_renderer *renderer = mosaic_renderer_create(&(struct mosaic_renderer_options){
+		.backend = MOSAIC_BACKEND_GLES,
+	});
+	if (renderer == NULL) {
+		printf("no EGL/GLES renderer could start (no EGL platform or no GLES driver)\n");
+		exit(77);
+	}
+	return renderer;
 }
 
 GLenum gles_test_gl_query(struct mosaic_renderer *renderer, GLuint tex)

@@ -2,9 +2,10 @@
 #define MOSAIC_TESTS_GLES_COMMON_H
 
 /*
- * Shared by the GLES tests: a log handler that counts errors, a GL error
- * check run after public calls (a GL error left behind fails the test), and
- * the cmocka fixtures that fail a test which left either behind.
+ * Shared by the GLES tests: the renderer, a log handler that counts
+ * errors, a GL error check run after public calls (a GL error left behind
+ * fails the test), and the cmocka fixtures that fail a test which left
+ * either behind.
  */
 
 #include <EGL/egl.h>
@@ -19,6 +20,9 @@ extern int gles_test_log_errors;
 extern int gles_test_gl_errors;
 /* The last ERROR line. */
 extern char gles_test_last_error[1024];
+
+/* A GLES renderer on any EGL platform, or exit(77) with one line when none starts. */
+struct mosaic_renderer *gles_test_renderer(void);
 
 /* Routes the library's log to the counters (DEBUG lines too with MOSAIC_DEBUG set). */
 void gles_test_log_init(void);

@@ -22,13 +22,7 @@ struct mosaic_renderer *ref;
 int main(void)
 {
 	gles_test_log_init();
-	gl = mosaic_renderer_create(&(struct mosaic_renderer_options){
-		.backend = MOSAIC_BACKEND_GLES,
-	});
-	if (gl == NULL) {
-		printf("no EGL/GLES renderer could start (no EGL platform or no GLES driver)\n");
-		return 77;
-	}
+	gl = gles_test_renderer();
 	ref = mosaic_pixman_renderer_create();
 	scene_pixels_init();
 

@@ -257,13 +257,7 @@ static void test_render_into(void **state)
 int main(void)
 {
 	gles_test_log_init();
-	gl = mosaic_renderer_create(&(struct mosaic_renderer_options){
-		.backend = MOSAIC_BACKEND_GLES,
-	});
-	if (gl == NULL) {
-		printf("no EGL/GLES renderer could start (no EGL platform or no GLES driver)\n");
-		return 77;
-	}
+	gl = gles_test_renderer();
 	if ((mosaic_renderer_get_features(gl) & MOSAIC_FEATURE_SOFTWARE) == 0) {
 		printf("GLES runs on %s, no software driver\n", mosaic_renderer_get_device_name(gl));
 		mosaic_renderer_destroy(gl);
