@@ -1,11 +1,15 @@
 #define _GNU_SOURCE
 #include <malloc.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <cmocka.h>
 #include <drm_fourcc.h>
 #include <pixman.h>
 
@@ -211,6 +215,40 @@ int test_compare(const struct test_image *a, const struct test_image *b, int tol
 	free(pa);
 	free(pb);
 	return worst;
+}
+
+uint64_t test_draw_quadrants(struct mosaic_renderer *renderer, struct mosaic_buffer *target,
+	int w, int h)
+{
+	struct mosaic_pass *pass = mosaic_renderer_begin_pass(renderer, target, NULL);
+	assert_non_null(pass);
+	const struct mosaic_color colors[4] = {
+		{ 1, 0, 0, 1 }, { 0, 1, 0, 1 }, { 0, 0, 1, 1 }, { 0.25f, 0.25f, 0.25f, 0.5f },
+	};
+	for (int i = 0; i < 4; i++) {
+		assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+			.box = { (i & 1) * w / 2, (i >> 1) * h / 2, w / 2, h / 2 },
+			.color = colors[i],
+			.blend = MOSAIC_BLEND_NONE,
+		}));
+	}
+	struct mosaic_pass_completion done;
+	assert_true(mosaic_pass_submit(pass, &done));
+	assert_true(mosaic_renderer_wait_point(renderer, done.point, -1));
+	return done.point;
+}
+
+void test_check_quadrants(const uint32_t *pixels, int w, int h)
+{
+	const uint32_t expect[4] = { 0xffff0000, 0xff00ff00, 0xff0000ff, 0x80404040 };
+	for (int i = 0; i < 4; i++) {
+		int x = (i & 1) * w / 2 + 1, y = (i >> 1) * h / 2 + 1;
+		uint32_t p = pixels[y * w + x];
+		for (int c = 0; c < 4; c++) {
+			int d = abs((int)((p >> (8 * c)) & 0xff) - (int)((expect[i] >> (8 * c)) & 0xff));
+			assert_true(d <= 1);
+		}
+	}
 }
 
 bool test_read_texture(struct mosaic_texture *texture, uint32_t *out)

@@ -69,6 +69,17 @@ void test_pattern(uint32_t *pixels, int width, int height, uint32_t seed);
 int test_compare(const struct test_image *a, const struct test_image *b, int tolerance,
 	const char *what);
 
+/*
+ * Fills the four quadrants of a `w` x `h` target (opaque red, green, blue,
+ * and translucent grey, replacing what was there) in one pass, and waits
+ * for it. Returns the pass's completion point.
+ */
+uint64_t test_draw_quadrants(struct mosaic_renderer *renderer, struct mosaic_buffer *target,
+	int w, int h);
+
+/* Asserts that ARGB8888 `pixels` (tight rows) hold those quadrants, within one step. */
+void test_check_quadrants(const uint32_t *pixels, int w, int h);
+
 /* Reads a whole texture as ARGB8888 into `out` (width * height pixels). */
 bool test_read_texture(struct mosaic_texture *texture, uint32_t *out);
 

@@ -26,38 +26,11 @@
 /* More passes than the renderer keeps frames in flight (4), so every slot is reused. */
 #define VK_FRAMES_FOR_TEST 4
 
-/* Fills a Vulkan buffer through a pass and returns what pixman draws for the same. */
+/* test_draw_quadrants(), and the renderer knows the pass completed. */
 static void draw_quadrants(struct mosaic_renderer *r, struct mosaic_buffer *target, int w, int h)
 {
-	struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, target, NULL);
-	assert_non_null(pass);
-	const struct mosaic_color colors[4] = {
-		{ 1, 0, 0, 1 }, { 0, 1, 0, 1 }, { 0, 0, 1, 1 }, { 0.25f, 0.25f, 0.25f, 0.5f },
-	};
-	for (int i = 0; i < 4; i++) {
-		assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
-			.box = { (i & 1) * w / 2, (i >> 1) * h / 2, w / 2, h / 2 },
-			.color = colors[i],
-			.blend = MOSAIC_BLEND_NONE,
-		}));
-	}
-	struct mosaic_pass_completion done;
-	assert_true(mosaic_pass_submit(pass, &done));
-	assert_true(mosaic_renderer_wait_point(r, done.point, -1));
-	assert_true(mosaic_renderer_get_completed_point(r) >= done.point);
-}
-
-static void check_quadrants(const uint32_t *pixels, int w, int h)
-{
-	const uint32_t expect[4] = { 0xffff0000, 0xff00ff00, 0xff0000ff, 0x80404040 };
-	for (int i = 0; i < 4; i++) {
-		int x = (i & 1) * w / 2 + 1, y = (i >> 1) * h / 2 + 1;
-		uint32_t p = pixels[y * w + x];
-		for (int c = 0; c < 4; c++) {
-			int d = abs((int)((p >> (8 * c)) & 0xff) - (int)((expect[i] >> (8 * c)) & 0xff));
-			assert_true(d <= 1);
-		}
-	}
+	uint64_t point = test_draw_quadrants(r, target, w, h);
+	assert_true(mosaic_renderer_get_completed_point(r) >= point);
 }
 
 void test_vulkan_buffer(void **state)
@@ -72,7 +45,7 @@ void test_vulkan_buffer(void **state)
 	assert_non_null(tex);
 	uint32_t out[W * H];
 	assert_true(test_read_texture(tex, out));
-	check_quadrants(out, W, H);
+	test_check_quadrants(out, W, H);
 
 	// The texture of a buffer shows the buffer: draw it into a CPU target.
 	struct test_image shm;
@@ -87,7 +60,7 @@ void test_vulkan_buffer(void **state)
 	for (int y = 0; y < H; y++) {
 		memcpy(out + y * W, (uint8_t *)shm.data + y * shm.stride, W * 4);
 	}
-	check_quadrants(out, W, H);
+	test_check_quadrants(out, W, H);
 
 	// Drawing into the buffer again updates what the texture shows.
 	pass = mosaic_renderer_begin_pass(r, target, NULL);
@@ -262,7 +235,7 @@ void test_opaque_fd_roundtrip(void **state)
 	assert_non_null(tex_b);
 	uint32_t out[W * H];
 	assert_true(test_read_texture(tex_b, out));
-	check_quadrants(out, W, H);
+	test_check_quadrants(out, W, H);
 
 	// The other way: b draws, a sees it.
 	struct mosaic_pass *pass = mosaic_renderer_begin_pass(b, buf_b, NULL);
