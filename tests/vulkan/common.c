@@ -90,6 +90,18 @@ struct mosaic_renderer *test_vulkan_renderer(void)
 	return renderer;
 }
 
+struct mosaic_renderer *test_vulkan_renderer_on_path(const char *path)
+{
+	setenv("MOSAIC_VK_PATH", path, 1);
+	struct mosaic_renderer *r = test_vulkan_renderer();
+	unsetenv("MOSAIC_VK_PATH");
+	if (strcmp(mosaic_vulkan_renderer_get_path(r), path) != 0) {
+		mosaic_renderer_destroy(r);
+		return NULL;
+	}
+	return r;
+}
+
 void test_image_init(struct test_image *image, int width, int height, uint32_t fourcc,
 	uint32_t fill)
 {

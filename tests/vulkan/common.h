@@ -46,6 +46,12 @@ void test_log_reset(void);
 /* A Vulkan renderer, or exit(77) with one line when the machine has none. */
 struct mosaic_renderer *test_vulkan_renderer(void);
 
+/*
+ * The same with MOSAIC_VK_PATH set to `path` ("graphics" or "compute") while
+ * it is made; NULL (and no renderer left) where the device takes another path.
+ */
+struct mosaic_renderer *test_vulkan_renderer_on_path(const char *path);
+
 /* A CPU buffer of malloc'd memory (cleared to `fill`), owned by the returned struct. */
 struct test_image {
 	struct mosaic_buffer *buffer;
