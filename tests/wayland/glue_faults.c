@@ -18,7 +18,6 @@
  * run leaves no allocation of libmosaic and no fd behind.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -368,18 +367,6 @@ static void run_session(struct run *run)
 	fault_alloc.armed = false;
 }
 
-static int count_fds(void)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(dir)) != NULL) {
-		n += e->d_name[0] != '.';
-	}
-	closedir(dir);
-	return n - 1;
-}
-
 static struct run clean;
 
 static int setup(void **state)
@@ -426,7 +413,7 @@ static void test_allocations(void **state)
 	int failures = 0, runs = 0, total = 0;
 	fault_tracking = true;
 	for (int n = 0; n < 2000; n++) {
-		int live_before = fault_live, fds_before = count_fds();
+		int live_before = fault_live, fds_before = fault_count_fds();
 		fault_alloc.fail_at = n;
 		if (fault_log.verbose) {
 			fprintf(stderr, "-- allocation %d\n", n);
@@ -457,8 +444,8 @@ static void test_allocations(void **state)
 		} else if (fault_live != live_before) {
 			snprintf(why, sizeof(why), "%d allocations of libmosaic left",
 				fault_live - live_before);
-		} else if (count_fds() != fds_before) {
-			snprintf(why, sizeof(why), "%d fds left", count_fds() - fds_before);
+		} else if (fault_count_fds() != fds_before) {
+			snprintf(why, sizeof(why), "%d fds left", fault_count_fds() - fds_before);
 		}
 		if (why[0] != '\0') {
 			failures++;
