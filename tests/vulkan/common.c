@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -271,6 +272,24 @@ bool test_read_texture(struct mosaic_texture *texture, uint32_t *out)
 		.stride = (uint32_t)w * 4,
 		.data = out,
 	});
+}
+
+int64_t test_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+void test_sort_i64(int64_t *values, size_t n)
+{
+	qsort(values, n, sizeof(values[0]), cmp_i64);
 }
 
 long test_rss_kib(void)

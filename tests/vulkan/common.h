@@ -92,6 +92,12 @@ bool test_read_texture(struct mosaic_texture *texture, uint32_t *out);
 /* Bytes handed out by malloc in every arena of the process. */
 long test_heap_in_use(void);
 
+/* CLOCK_MONOTONIC in nanoseconds, for timings the tests print. */
+int64_t test_now_ns(void);
+
+/* Sorts `n` values ascending (for medians of timings). */
+void test_sort_i64(int64_t *values, size_t n);
+
 /* Resident memory of the process in KiB. */
 long test_rss_kib(void);
 
