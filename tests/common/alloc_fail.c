@@ -7,6 +7,7 @@
  * (export_dynamic) for the library's calls to resolve to them.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <link.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -170,4 +171,17 @@ void fault_log_handler(enum mosaic_log level, const char *msg, void *data)
 	if (fault_log.verbose && level <= MOSAIC_LOG_WARN) {
 		fprintf(stderr, "mosaic: %s\n", msg);
 	}
+}
+
+int fault_count_fds(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(dir)) != NULL) {
+		n += e->d_name[0] != '.';
+	}
+	closedir(dir);
+	// Less the one opendir() holds.
+	return n - 1;
 }

@@ -39,6 +39,9 @@ struct fault_log {
 extern struct fault_log fault_log;
 void fault_log_handler(enum mosaic_log level, const char *msg, void *data);
 
+/* The process's open fds: equal before and after a run that closed all it opened. */
+int fault_count_fds(void);
+
 /* Finds libmosaic in the process; false when it is not a shared object. */
 bool fault_alloc_init(void);
 

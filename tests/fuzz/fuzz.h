@@ -4,7 +4,8 @@
 /*
  * What the fuzz targets share: a reader that turns the input bytes into
  * values (zeroes once the input is used up, so every input is a complete
- * program), and the log handler they install.
+ * program), the log handler they install, and the renderer of the API and
+ * wl_shm targets.
  *
  * Each target defines LLVMFuzzerTestOneInput(); libFuzzer calls it (the
  * fuzz-* programs of a -Dfuzz=true build) and so does replay.c (the
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include <mosaic/log.h>
+#include <mosaic/mosaic.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -109,6 +111,34 @@ static inline void fuzz_log_init(void)
 	} else {
 		mosaic_log_init(MOSAIC_LOG_DEBUG, fuzz_log_discard, NULL);
 	}
+}
+
+/*
+ * The renderer of the process, made on first use: pixman, or the backend
+ * MOSAIC_FUZZ_BACKEND names. Aborts with a line naming `target` when it
+ * cannot start.
+ */
+static inline struct mosaic_renderer *fuzz_renderer(const char *target)
+{
+	static struct mosaic_renderer *renderer;
+	if (renderer != NULL) {
+		return renderer;
+	}
+	enum mosaic_backend backend = MOSAIC_BACKEND_PIXMAN;
+	const char *env = getenv("MOSAIC_FUZZ_BACKEND");
+	if (env != NULL && env[0] != '\0' && !mosaic_backend_from_name(env, &backend)) {
+		fprintf(stderr, "MOSAIC_FUZZ_BACKEND=%s: unknown backend\n", env);
+		abort();
+	}
+	renderer = mosaic_renderer_create(&(struct mosaic_renderer_options){
+		.backend = backend,
+	});
+	if (renderer == NULL) {
+		fprintf(stderr, "%s: the %s renderer cannot start\n", target,
+			mosaic_backend_name(backend));
+		abort();
+	}
+	return renderer;
 }
 
 /* Failed harness expectations (not library misbehaviour the sanitizers catch). */

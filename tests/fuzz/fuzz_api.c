@@ -66,29 +66,6 @@ struct state {
 	pixman_region32_t region;
 };
 
-static struct mosaic_renderer *get_renderer(void)
-{
-	static struct mosaic_renderer *renderer;
-	if (renderer != NULL) {
-		return renderer;
-	}
-	enum mosaic_backend backend = MOSAIC_BACKEND_PIXMAN;
-	const char *env = getenv("MOSAIC_FUZZ_BACKEND");
-	if (env != NULL && env[0] != '\0' && !mosaic_backend_from_name(env, &backend)) {
-		fprintf(stderr, "MOSAIC_FUZZ_BACKEND=%s: unknown backend\n", env);
-		abort();
-	}
-	renderer = mosaic_renderer_create(&(struct mosaic_renderer_options){
-		.backend = backend,
-	});
-	if (renderer == NULL) {
-		fprintf(stderr, "fuzz-api: the %s renderer cannot start\n",
-			mosaic_backend_name(backend));
-		abort();
-	}
-	return renderer;
-}
-
 static const struct mosaic_format_info *pick_format(struct fuzz_input *in)
 {
 	size_t count;
@@ -720,7 +697,7 @@ static void teardown(struct state *s, struct fuzz_input *in)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fuzz_log_init();
-	struct state s = { .renderer = get_renderer() };
+	struct state s = { .renderer = fuzz_renderer("fuzz-api") };
 	s.shm = mosaic_shm_allocator_create();
 	fuzz_check(s.shm != NULL);
 	s.gpu = mosaic_renderer_create_gpu_allocator(s.renderer);

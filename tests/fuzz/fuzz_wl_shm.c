@@ -55,8 +55,6 @@ struct client {
 	int n_held;
 };
 
-static struct mosaic_renderer *get_renderer(void);
-
 /*
  * Reads one texel back: the renderer submits and waits for what it recorded
  * (a GPU renderer copies the upload only then), as a compositor's frame would.
@@ -72,29 +70,6 @@ static void read_back(struct mosaic_texture *texture)
 			.src_box = { 0, 0, 1, 1 },
 		});
 	}
-}
-
-static struct mosaic_renderer *get_renderer(void)
-{
-	static struct mosaic_renderer *renderer;
-	if (renderer != NULL) {
-		return renderer;
-	}
-	enum mosaic_backend backend = MOSAIC_BACKEND_PIXMAN;
-	const char *env = getenv("MOSAIC_FUZZ_BACKEND");
-	if (env != NULL && env[0] != '\0' && !mosaic_backend_from_name(env, &backend)) {
-		fprintf(stderr, "MOSAIC_FUZZ_BACKEND=%s: unknown backend\n", env);
-		abort();
-	}
-	renderer = mosaic_renderer_create(&(struct mosaic_renderer_options){
-		.backend = backend,
-	});
-	if (renderer == NULL) {
-		fprintf(stderr, "fuzz-wl-shm: the %s renderer cannot start\n",
-			mosaic_backend_name(backend));
-		abort();
-	}
-	return renderer;
 }
 
 static void handle_client_destroy(struct wl_listener *listener, void *data)
@@ -265,7 +240,7 @@ static void op_use(struct client *c, struct fuzz_input *in)
 		return;
 	}
 	c->held[c->n_held] = mosaic_buffer_lock(buffer);
-	c->textures[c->n_held] = mosaic_texture_from_buffer(get_renderer(), buffer);
+	c->textures[c->n_held] = mosaic_texture_from_buffer(fuzz_renderer("fuzz-wl-shm"), buffer);
 	read_back(c->textures[c->n_held]);
 	c->n_held++;
 	// An error the access raised goes out now.
@@ -323,7 +298,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct client c = { .next_id = 2 };
 	c.display = wl_display_create();
 	fuzz_check(c.display != NULL);
-	struct mosaic_wl_shm *shm = mosaic_wl_shm_create(c.display, get_renderer());
+	struct mosaic_wl_shm *shm = mosaic_wl_shm_create(c.display, fuzz_renderer("fuzz-wl-shm"));
 	fuzz_check(shm != NULL);
 	int sv[2];
 	fuzz_check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);

@@ -21,6 +21,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <cmocka.h>
@@ -253,33 +254,10 @@ static void test_render_into(void **state)
 	assert_int_equal(gles_test_gl_error(gl), GL_NO_ERROR);
 }
 
-static int setup(void **state)
-{
-	gles_test_log_errors = 0;
-	gles_test_gl_errors = 0;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	if (gles_test_gl_errors != 0 || gles_test_log_errors != 0) {
-		fprintf(stderr, "%d GL errors, %d error lines logged\n", gles_test_gl_errors,
-			gles_test_log_errors);
-		return -1;
-	}
-	return 0;
-}
-
 int main(void)
 {
 	gles_test_log_init();
-	gl = mosaic_renderer_create(&(struct mosaic_renderer_options){
-		.backend = MOSAIC_BACKEND_GLES,
-	});
-	if (gl == NULL) {
-		printf("no EGL/GLES renderer could start (no EGL platform or no GLES driver)\n");
-		return 77;
-	}
+	gl = gles_test_renderer();
 	if ((mosaic_renderer_get_features(gl) & MOSAIC_FEATURE_SOFTWARE) == 0) {
 		printf("GLES runs on %s, no software driver\n", mosaic_renderer_get_device_name(gl));
 		mosaic_renderer_destroy(gl);
@@ -287,11 +265,11 @@ int main(void)
 	}
 	ref = mosaic_pixman_renderer_create();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_argb_frames, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nv12, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_yuyv, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unmappable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_render_into, setup, teardown),
+		GLES_TEST(test_argb_frames),
+		GLES_TEST(test_nv12),
+		GLES_TEST(test_yuyv),
+		GLES_TEST(test_unmappable),
+		GLES_TEST(test_render_into),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	mosaic_renderer_destroy(ref);

@@ -403,23 +403,6 @@ static void test_sync_file(void **state)
 	check_gl();
 }
 
-static int setup(void **state)
-{
-	gles_test_log_errors = 0;
-	gles_test_gl_errors = 0;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	if (gles_test_gl_errors != 0 || gles_test_log_errors != 0) {
-		fprintf(stderr, "%d GL errors, %d error lines logged\n", gles_test_gl_errors,
-			gles_test_log_errors);
-		return -1;
-	}
-	return 0;
-}
-
 int main(void)
 {
 	gles_test_log_init();
@@ -450,10 +433,10 @@ int main(void)
 	ref = mosaic_pixman_renderer_create();
 
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_import, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_render_into, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_export, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sync_file, setup, teardown),
+		GLES_TEST(test_import),
+		GLES_TEST(test_render_into),
+		GLES_TEST(test_export),
+		GLES_TEST(test_sync_file),
 	};
 	int failed = cmocka_run_group_tests_name("gles-dmabuf", tests, NULL, NULL);
 	bool software = mosaic_renderer_get_features(gl) & MOSAIC_FEATURE_SOFTWARE;

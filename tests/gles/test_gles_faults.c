@@ -25,7 +25,6 @@
  * AddressSanitizer, which owns malloc.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -271,18 +270,6 @@ static void session(struct mosaic_renderer *r)
 	mosaic_allocator_destroy(gpu);
 }
 
-static int count_fds(void)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(dir)) != NULL) {
-		n += e->d_name[0] != '.';
-	}
-	closedir(dir);
-	return n - 1;
-}
-
 /*
  * One run: a renderer (its creation armed for allocations only when
  * `arm_create`), the session, the teardown. Returns false when the renderer
@@ -386,8 +373,8 @@ static bool judge(const struct run *run, int live_before, int fds_before, const 
 		snprintf(why, sizeof(why), "%d calls worked after the loss", run->worked_after_loss);
 	} else if (fault_live != live_before) {
 		snprintf(why, sizeof(why), "%d allocations of libmosaic left", fault_live - live_before);
-	} else if (count_fds() != fds_before) {
-		snprintf(why, sizeof(why), "%d fds left", count_fds() - fds_before);
+	} else if (fault_count_fds() != fds_before) {
+		snprintf(why, sizeof(why), "%d fds left", fault_count_fds() - fds_before);
 	}
 	if (why[0] == '\0') {
 		return true;
@@ -401,7 +388,7 @@ static void test_allocations(void **state)
 	int failures = 0, runs = 0;
 	fault_tracking = true;
 	for (int n = 0; n <= clean_allocs + 8; n++) {
-		int live_before = fault_live, fds_before = count_fds();
+		int live_before = fault_live, fds_before = fault_count_fds();
 		fault_alloc.fail_at = n;
 		if (fault_log.verbose) {
 			fprintf(stderr, "-- allocation %d\n", n);
@@ -442,7 +429,7 @@ static void test_gl_faults(void **state)
 			if (fault_log.verbose) {
 				fprintf(stderr, "-- %s %d\n", fault_entry_names[e], which[k]);
 			}
-			int live_before = fault_live, fds_before = count_fds();
+			int live_before = fault_live, fds_before = fault_count_fds();
 			struct run run;
 			run_session(&run, false);
 			if (!fault_sweep.injected) {

@@ -1,11 +1,16 @@
 #define _GNU_SOURCE
 #include <malloc.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <cmocka.h>
 #include <drm_fourcc.h>
 #include <pixman.h>
 
@@ -84,6 +89,18 @@ struct mosaic_renderer *test_vulkan_renderer(void)
 		exit(77);
 	}
 	return renderer;
+}
+
+struct mosaic_renderer *test_vulkan_renderer_on_path(const char *path)
+{
+	setenv("MOSAIC_VK_PATH", path, 1);
+	struct mosaic_renderer *r = test_vulkan_renderer();
+	unsetenv("MOSAIC_VK_PATH");
+	if (strcmp(mosaic_vulkan_renderer_get_path(r), path) != 0) {
+		mosaic_renderer_destroy(r);
+		return NULL;
+	}
+	return r;
 }
 
 void test_image_init(struct test_image *image, int width, int height, uint32_t fourcc,
@@ -213,6 +230,40 @@ int test_compare(const struct test_image *a, const struct test_image *b, int tol
 	return worst;
 }
 
+uint64_t test_draw_quadrants(struct mosaic_renderer *renderer, struct mosaic_buffer *target,
+	int w, int h)
+{
+	struct mosaic_pass *pass = mosaic_renderer_begin_pass(renderer, target, NULL);
+	assert_non_null(pass);
+	const struct mosaic_color colors[4] = {
+		{ 1, 0, 0, 1 }, { 0, 1, 0, 1 }, { 0, 0, 1, 1 }, { 0.25f, 0.25f, 0.25f, 0.5f },
+	};
+	for (int i = 0; i < 4; i++) {
+		assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
+			.box = { (i & 1) * w / 2, (i >> 1) * h / 2, w / 2, h / 2 },
+			.color = colors[i],
+			.blend = MOSAIC_BLEND_NONE,
+		}));
+	}
+	struct mosaic_pass_completion done;
+	assert_true(mosaic_pass_submit(pass, &done));
+	assert_true(mosaic_renderer_wait_point(renderer, done.point, -1));
+	return done.point;
+}
+
+void test_check_quadrants(const uint32_t *pixels, int w, int h)
+{
+	const uint32_t expect[4] = { 0xffff0000, 0xff00ff00, 0xff0000ff, 0x80404040 };
+	for (int i = 0; i < 4; i++) {
+		int x = (i & 1) * w / 2 + 1, y = (i >> 1) * h / 2 + 1;
+		uint32_t p = pixels[y * w + x];
+		for (int c = 0; c < 4; c++) {
+			int d = abs((int)((p >> (8 * c)) & 0xff) - (int)((expect[i] >> (8 * c)) & 0xff));
+			assert_true(d <= 1);
+		}
+	}
+}
+
 bool test_read_texture(struct mosaic_texture *texture, uint32_t *out)
 {
 	int w = mosaic_texture_get_width(texture);
@@ -221,6 +272,24 @@ bool test_read_texture(struct mosaic_texture *texture, uint32_t *out)
 		.stride = (uint32_t)w * 4,
 		.data = out,
 	});
+}
+
+int64_t test_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+void test_sort_i64(int64_t *values, size_t n)
+{
+	qsort(values, n, sizeof(values[0]), cmp_i64);
 }
 
 long test_rss_kib(void)

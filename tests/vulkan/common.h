@@ -46,6 +46,12 @@ void test_log_reset(void);
 /* A Vulkan renderer, or exit(77) with one line when the machine has none. */
 struct mosaic_renderer *test_vulkan_renderer(void);
 
+/*
+ * The same with MOSAIC_VK_PATH set to `path` ("graphics" or "compute") while
+ * it is made; NULL (and no renderer left) where the device takes another path.
+ */
+struct mosaic_renderer *test_vulkan_renderer_on_path(const char *path);
+
 /* A CPU buffer of malloc'd memory (cleared to `fill`), owned by the returned struct. */
 struct test_image {
 	struct mosaic_buffer *buffer;
@@ -69,11 +75,28 @@ void test_pattern(uint32_t *pixels, int width, int height, uint32_t seed);
 int test_compare(const struct test_image *a, const struct test_image *b, int tolerance,
 	const char *what);
 
+/*
+ * Fills the four quadrants of a `w` x `h` target (opaque red, green, blue,
+ * and translucent grey, replacing what was there) in one pass, and waits
+ * for it. Returns the pass's completion point.
+ */
+uint64_t test_draw_quadrants(struct mosaic_renderer *renderer, struct mosaic_buffer *target,
+	int w, int h);
+
+/* Asserts that ARGB8888 `pixels` (tight rows) hold those quadrants, within one step. */
+void test_check_quadrants(const uint32_t *pixels, int w, int h);
+
 /* Reads a whole texture as ARGB8888 into `out` (width * height pixels). */
 bool test_read_texture(struct mosaic_texture *texture, uint32_t *out);
 
 /* Bytes handed out by malloc in every arena of the process. */
 long test_heap_in_use(void);
+
+/* CLOCK_MONOTONIC in nanoseconds, for timings the tests print. */
+int64_t test_now_ns(void);
+
+/* Sorts `n` values ascending (for medians of timings). */
+void test_sort_i64(int64_t *values, size_t n);
 
 /* Resident memory of the process in KiB. */
 long test_rss_kib(void);

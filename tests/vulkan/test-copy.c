@@ -231,18 +231,6 @@ static void compare(const uint32_t *a, const uint32_t *b, size_t n, uint32_t fou
 	printf("%s: largest difference %d (%d allowed)\n", what, worst, tol);
 }
 
-static struct mosaic_renderer *renderer_with_path(const char *path)
-{
-	setenv("MOSAIC_VK_PATH", path, 1);
-	struct mosaic_renderer *r = test_vulkan_renderer();
-	unsetenv("MOSAIC_VK_PATH");
-	if (strcmp(mosaic_vulkan_renderer_get_path(r), path) != 0) {
-		mosaic_renderer_destroy(r);
-		return NULL;
-	}
-	return r;
-}
-
 /* The image's pixels without row padding. */
 static void packed(const struct test_image *image, uint32_t *out)
 {
@@ -330,7 +318,7 @@ static void check_gpu(struct mosaic_renderer *r, const char *path, uint32_t four
 static void run_path(const char *path)
 {
 	test_log_reset();
-	struct mosaic_renderer *r = renderer_with_path(path);
+	struct mosaic_renderer *r = test_vulkan_renderer_on_path(path);
 	if (r == NULL) {
 		skip();
 	}

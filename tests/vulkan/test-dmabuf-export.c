@@ -31,38 +31,6 @@ static const struct mosaic_format *dmabuf_render_format(uint32_t fourcc)
 		MOSAIC_BUFFER_CAP_DMABUF), fourcc);
 }
 
-static void draw_quadrants(struct mosaic_buffer *target)
-{
-	struct mosaic_pass *pass = mosaic_renderer_begin_pass(renderer, target, NULL);
-	assert_non_null(pass);
-	const struct mosaic_color colors[4] = {
-		{ 1, 0, 0, 1 }, { 0, 1, 0, 1 }, { 0, 0, 1, 1 }, { 0.25f, 0.25f, 0.25f, 0.5f },
-	};
-	for (int i = 0; i < 4; i++) {
-		assert_true(mosaic_pass_add_rect(pass, &(struct mosaic_rect_options){
-			.box = { (i & 1) * W / 2, (i >> 1) * H / 2, W / 2, H / 2 },
-			.color = colors[i],
-			.blend = MOSAIC_BLEND_NONE,
-		}));
-	}
-	struct mosaic_pass_completion done;
-	assert_true(mosaic_pass_submit(pass, &done));
-	assert_true(mosaic_renderer_wait_point(renderer, done.point, -1));
-}
-
-static void check_quadrants(const uint32_t *pixels)
-{
-	const uint32_t expect[4] = { 0xffff0000, 0xff00ff00, 0xff0000ff, 0x80404040 };
-	for (int i = 0; i < 4; i++) {
-		int x = (i & 1) * W / 2 + 1, y = (i >> 1) * H / 2 + 1;
-		uint32_t p = pixels[y * W + x];
-		for (int c = 0; c < 4; c++) {
-			int d = abs((int)((p >> (8 * c)) & 0xff) - (int)((expect[i] >> (8 * c)) & 0xff));
-			assert_true(d <= 1);
-		}
-	}
-}
-
 /* Reads a buffer of the renderer through a texture made from it. */
 static void read_buffer(struct mosaic_buffer *buffer, uint32_t *out)
 {
@@ -82,7 +50,7 @@ static void test_roundtrip(void **state)
 	struct mosaic_buffer *buffer = mosaic_allocator_create_buffer(alloc, W, H,
 		DRM_FORMAT_ARGB8888, format->modifiers, format->n_modifiers);
 	assert_non_null(buffer);
-	draw_quadrants(buffer);
+	test_draw_quadrants(renderer, buffer, W, H);
 
 	// Exported after it was drawn: the contents travel with it.
 	struct mosaic_dmabuf_attributes attribs;
@@ -114,7 +82,7 @@ static void test_roundtrip(void **state)
 	assert_non_null(imported);
 	uint32_t exported[W * H], seen[W * H];
 	read_buffer(buffer, exported);
-	check_quadrants(exported);
+	test_check_quadrants(exported, W, H);
 	read_buffer(imported, seen);
 	assert_memory_equal(seen, exported, sizeof(seen));
 
@@ -159,7 +127,7 @@ static void test_export_first(void **state)
 	assert_true(mosaic_vulkan_buffer_export_dmabuf(buffer, &attribs));
 	struct mosaic_buffer *imported = mosaic_buffer_from_dmabuf(&attribs);
 	assert_non_null(imported);
-	draw_quadrants(buffer);
+	test_draw_quadrants(renderer, buffer, W, H);
 	uint32_t exported[W * H], seen[W * H];
 	read_buffer(buffer, exported);
 	read_buffer(imported, seen);

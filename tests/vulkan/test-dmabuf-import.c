@@ -525,24 +525,11 @@ static void test_read_only_unreadable(void **state)
 	memfd_dmabuf_finish(&m);
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
 /* One frame that samples `dmabuf` into `target`, from the import to the GPU's completion. */
 static int64_t timed_frame(struct mosaic_renderer *r, struct mosaic_buffer *target,
 	struct mosaic_buffer *dmabuf)
 {
-	int64_t start = now_ns();
+	int64_t start = test_now_ns();
 	struct mosaic_texture *tex = mosaic_texture_from_buffer(r, dmabuf);
 	assert_non_null(tex);
 	struct mosaic_pass *pass = mosaic_renderer_begin_pass(r, target, NULL);
@@ -553,7 +540,7 @@ static int64_t timed_frame(struct mosaic_renderer *r, struct mosaic_buffer *targ
 	struct mosaic_pass_completion done;
 	assert_true(mosaic_pass_submit(pass, &done));
 	assert_true(mosaic_renderer_wait_point(r, done.point, -1));
-	int64_t ns = now_ns() - start;
+	int64_t ns = test_now_ns() - start;
 	mosaic_texture_destroy(tex);
 	return ns;
 }
@@ -576,8 +563,8 @@ static void test_import_cost(void **state)
 			cached[i] = timed_frame(r, target, m.buffer);
 			memfd_dmabuf_finish(&m);
 		}
-		qsort(first, RUNS, sizeof(first[0]), cmp_i64);
-		qsort(cached, RUNS, sizeof(cached[0]), cmp_i64);
+		test_sort_i64(first, RUNS);
+		test_sort_i64(cached, RUNS);
 		printf("%dx%d dmabuf, frame from import to completion, median of %d: "
 			"new import %.3f ms, cached %.3f ms\n", size, size, RUNS,
 			(double)first[RUNS / 2] / 1e6, (double)cached[RUNS / 2] / 1e6);

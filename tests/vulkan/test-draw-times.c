@@ -25,18 +25,6 @@
 #define H 96
 #define MANY 600
 
-static struct mosaic_renderer *renderer_with_path(const char *path)
-{
-	setenv("MOSAIC_VK_PATH", path, 1);
-	struct mosaic_renderer *r = test_vulkan_renderer();
-	unsetenv("MOSAIC_VK_PATH");
-	if (strcmp(mosaic_vulkan_renderer_get_path(r), path) != 0) {
-		mosaic_renderer_destroy(r);
-		return NULL;
-	}
-	return r;
-}
-
 /* A fullscreen copy, `n` translucent textures, a translucent rect: n + 2 draws. */
 static void draw(struct mosaic_renderer *r, struct mosaic_buffer *target,
 	struct mosaic_render_timer *timer, int n)
@@ -75,7 +63,7 @@ static void draw(struct mosaic_renderer *r, struct mosaic_buffer *target,
 static void check_path(const char *path, enum mosaic_draw_times want_kind)
 {
 	test_log_reset();
-	struct mosaic_renderer *r = renderer_with_path(path);
+	struct mosaic_renderer *r = test_vulkan_renderer_on_path(path);
 	if (r == NULL) {
 		skip();
 	}
@@ -199,7 +187,7 @@ static void test_tile_times(void **state)
 {
 	(void)state;
 	test_log_reset();
-	struct mosaic_renderer *r = renderer_with_path("compute");
+	struct mosaic_renderer *r = test_vulkan_renderer_on_path("compute");
 	if (r == NULL) {
 		skip();
 	}

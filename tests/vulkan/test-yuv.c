@@ -497,19 +497,6 @@ static void test_refusal(void **state)
 	yuv_memfd_finish(&m);
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
 /* What a texture of a new 1080p NV12 dmabuf costs, against one of a buffer imported before. */
 static void test_import_cost(void **state)
 {
@@ -522,18 +509,18 @@ static void test_import_cost(void **state)
 		struct yuv_memfd m;
 		yuv_memfd_init(&m, DRM_FORMAT_NV12, 1920, 1080);
 		struct mosaic_buffer *buffer = yuv_buffer(&m, &(struct mosaic_yuv_info){0});
-		int64_t t0 = now_ns();
+		int64_t t0 = test_now_ns();
 		struct mosaic_texture *tex = mosaic_texture_from_buffer(r, buffer);
-		int64_t t1 = now_ns();
+		int64_t t1 = test_now_ns();
 		assert_non_null(tex);
 		mosaic_texture_destroy(tex);
-		int64_t t2 = now_ns();
+		int64_t t2 = test_now_ns();
 		tex = mosaic_texture_from_buffer(r, buffer);
-		int64_t t3 = now_ns();
+		int64_t t3 = test_now_ns();
 		assert_non_null(tex);
 		// The planes are copied into the image by the first frame that draws it.
 		draw(r, tex, &target, MOSAIC_FILTER_LINEAR);
-		int64_t t4 = now_ns();
+		int64_t t4 = test_now_ns();
 		mosaic_texture_destroy(tex);
 		first[i] = t1 - t0;
 		cached[i] = t3 - t2;
@@ -542,9 +529,9 @@ static void test_import_cost(void **state)
 		yuv_memfd_finish(&m);
 	}
 	test_image_finish(&target);
-	qsort(first, RUNS, sizeof(first[0]), cmp_i64);
-	qsort(cached, RUNS, sizeof(cached[0]), cmp_i64);
-	qsort(frame, RUNS, sizeof(frame[0]), cmp_i64);
+	test_sort_i64(first, RUNS);
+	test_sort_i64(cached, RUNS);
+	test_sort_i64(frame, RUNS);
 	printf("1920x1080 NV12 dmabuf, median of %d: texture of a new dmabuf %.3f ms, of a "
 		"cached one %.3f ms; first frame drawing it (copies the planes) %.3f ms\n", RUNS,
 		(double)first[RUNS / 2] / 1e6, (double)cached[RUNS / 2] / 1e6,

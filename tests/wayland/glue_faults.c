@@ -18,7 +18,6 @@
  * run leaves no allocation of libmosaic and no fd behind.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -46,6 +45,7 @@
 #include <mosaic/wayland.h>
 
 #include "alloc_fail.h"
+#include "glue_compositor.h"
 #include "linux-dmabuf-unstable-v1-client-protocol.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -85,131 +85,28 @@ static bool checked(bool ok, int before, const char *what)
 
 /* ---- the server: a wl_compositor whose commits feed a surface texture ---- */
 
-struct surface {
-	struct wl_resource *buffer;
-	pixman_region32_t damage;
-	struct mosaic_surface_texture *texture;
-	struct wl_listener buffer_destroy;
-};
-
-static void buffer_destroyed(struct wl_listener *listener, void *data)
+static struct mosaic_surface_texture *create_texture(void *data)
 {
-	struct surface *s = wl_container_of(listener, s, buffer_destroy);
-	wl_list_remove(&listener->link);
-	wl_list_init(&listener->link);
-	s->buffer = NULL;
-}
-
-static void surface_destroy(struct wl_client *client, struct wl_resource *resource)
-{
-	wl_resource_destroy(resource);
-}
-
-static void surface_attach(struct wl_client *client, struct wl_resource *resource,
-	struct wl_resource *buffer, int32_t x, int32_t y)
-{
-	struct surface *s = wl_resource_get_user_data(resource);
-	wl_list_remove(&s->buffer_destroy.link);
-	wl_list_init(&s->buffer_destroy.link);
-	s->buffer = buffer;
-	if (buffer != NULL) {
-		wl_resource_add_destroy_listener(buffer, &s->buffer_destroy);
-	}
-}
-
-static void surface_damage(struct wl_client *client, struct wl_resource *resource,
-	int32_t x, int32_t y, int32_t w, int32_t h)
-{
-	struct surface *s = wl_resource_get_user_data(resource);
-	if (w > 0 && h > 0) {
-		pixman_region32_union_rect(&s->damage, &s->damage, x, y, (unsigned)w, (unsigned)h);
-	}
-}
-
-static void surface_frame(struct wl_client *client, struct wl_resource *resource, uint32_t id)
-{
-}
-
-static void surface_region(struct wl_client *client, struct wl_resource *resource,
-	struct wl_resource *region)
-{
-}
-
-static void surface_commit(struct wl_client *client, struct wl_resource *resource)
-{
-	struct surface *s = wl_resource_get_user_data(resource);
 	int before = fault_log.errors;
-	bool ok = mosaic_surface_texture_commit(s->texture, s->buffer, &s->damage);
-	if (checked(ok, before, "surface_texture_commit") && s->buffer != NULL) {
+	struct mosaic_surface_texture *texture = mosaic_surface_texture_create(renderer);
+	checked(texture != NULL, before, "surface_texture_create");
+	return texture;
+}
+
+static void commit(struct mosaic_surface_texture *texture, struct wl_resource *buffer,
+	pixman_region32_t *damage, void *data)
+{
+	int before = fault_log.errors;
+	bool ok = mosaic_surface_texture_commit(texture, buffer, damage);
+	if (checked(ok, before, "surface_texture_commit") && buffer != NULL) {
 		current->commits_ok++;
 	}
-	pixman_region32_clear(&s->damage);
 }
 
-static void surface_transform(struct wl_client *client, struct wl_resource *resource,
-	int32_t value)
-{
-}
-
-static const struct wl_surface_interface surface_impl = {
-	.destroy = surface_destroy,
-	.attach = surface_attach,
-	.damage = surface_damage,
-	.frame = surface_frame,
-	.set_opaque_region = surface_region,
-	.set_input_region = surface_region,
-	.commit = surface_commit,
-	.set_buffer_transform = surface_transform,
-	.set_buffer_scale = surface_transform,
-	.damage_buffer = surface_damage,
+static const struct glue_compositor compositor = {
+	.create_texture = create_texture,
+	.commit = commit,
 };
-
-static void surface_free(struct wl_resource *resource)
-{
-	struct surface *s = wl_resource_get_user_data(resource);
-	wl_list_remove(&s->buffer_destroy.link);
-	pixman_region32_fini(&s->damage);
-	mosaic_surface_texture_destroy(s->texture);
-	free(s);
-}
-
-static void compositor_create_surface(struct wl_client *client, struct wl_resource *resource,
-	uint32_t id)
-{
-	struct surface *s = calloc(1, sizeof(*s));
-	struct wl_resource *sr = wl_resource_create(client, &wl_surface_interface, 4, id);
-	int before = fault_log.errors;
-	s->texture = mosaic_surface_texture_create(renderer);
-	if (!checked(s->texture != NULL, before, "surface_texture_create")) {
-		wl_resource_destroy(sr);
-		free(s);
-		wl_client_post_no_memory(client);
-		return;
-	}
-	pixman_region32_init(&s->damage);
-	s->buffer_destroy.notify = buffer_destroyed;
-	wl_list_init(&s->buffer_destroy.link);
-	wl_resource_set_implementation(sr, &surface_impl, s, surface_free);
-}
-
-static void compositor_create_region(struct wl_client *client, struct wl_resource *resource,
-	uint32_t id)
-{
-	wl_client_post_no_memory(client);
-}
-
-static const struct wl_compositor_interface compositor_impl = {
-	.create_surface = compositor_create_surface,
-	.create_region = compositor_create_region,
-};
-
-static void compositor_bind(struct wl_client *client, void *data, uint32_t version,
-	uint32_t id)
-{
-	struct wl_resource *r = wl_resource_create(client, &wl_compositor_interface,
-		(int)version, id);
-	wl_resource_set_implementation(r, &compositor_impl, NULL, NULL);
-}
 
 /* ---- the client ---- */
 
@@ -442,8 +339,7 @@ static void run_session(struct run *run)
 	int before = fault_log.errors;
 	struct mosaic_linux_dmabuf_v1 *dmabuf = mosaic_linux_dmabuf_v1_create(server, renderer);
 	checked(dmabuf != NULL, before, "linux_dmabuf_v1_create");
-	assert_non_null(wl_global_create(server, &wl_compositor_interface, 4, NULL,
-		compositor_bind));
+	assert_non_null(glue_compositor_create(server, &compositor));
 	int fds[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
 	struct wl_client *wc = wl_client_create(server, fds[0]);
@@ -471,18 +367,6 @@ static void run_session(struct run *run)
 	fault_alloc.armed = false;
 }
 
-static int count_fds(void)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(dir)) != NULL) {
-		n += e->d_name[0] != '.';
-	}
-	closedir(dir);
-	return n - 1;
-}
-
 static struct run clean;
 
 static int setup(void **state)
@@ -500,14 +384,7 @@ static int setup(void **state)
 		printf("no GLES renderer here\n");
 		exit(77);
 	}
-	// What a GPU renderer would announce: a DRM device (only its dev_t is
-	// used) and exactly these two pairs.
-	renderer->drm_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	mosaic_format_set_finish(&renderer->dmabuf_texture_formats);
-	mosaic_format_set_add(&renderer->dmabuf_texture_formats, DRM_FORMAT_XRGB8888,
-		DRM_FORMAT_MOD_LINEAR);
-	mosaic_format_set_add(&renderer->dmabuf_texture_formats, DRM_FORMAT_ARGB8888,
-		DRM_FORMAT_MOD_LINEAR);
+	glue_renderer_announce_dmabuf(renderer);
 	udmabuf_dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
 	run_session(&clean);
 	bool real = udmabuf_dev >= 0;
@@ -536,7 +413,7 @@ static void test_allocations(void **state)
 	int failures = 0, runs = 0, total = 0;
 	fault_tracking = true;
 	for (int n = 0; n < 2000; n++) {
-		int live_before = fault_live, fds_before = count_fds();
+		int live_before = fault_live, fds_before = fault_count_fds();
 		fault_alloc.fail_at = n;
 		if (fault_log.verbose) {
 			fprintf(stderr, "-- allocation %d\n", n);
@@ -567,8 +444,8 @@ static void test_allocations(void **state)
 		} else if (fault_live != live_before) {
 			snprintf(why, sizeof(why), "%d allocations of libmosaic left",
 				fault_live - live_before);
-		} else if (count_fds() != fds_before) {
-			snprintf(why, sizeof(why), "%d fds left", count_fds() - fds_before);
+		} else if (fault_count_fds() != fds_before) {
+			snprintf(why, sizeof(why), "%d fds left", fault_count_fds() - fds_before);
 		}
 		if (why[0] != '\0') {
 			failures++;

@@ -1,7 +1,7 @@
 /*
  * The server half of test-wayland-glue: a wl_display in a child process with
  * the library's wl_shm and linux-dmabuf globals and a bare wl_compositor
- * whose commits go through mosaic_surface_texture_commit(). The renderer is
+ * (glue_compositor.c) whose commits go through mosaic_surface_texture_commit(). The renderer is
  * the pixman one; for linux-dmabuf it is given a DRM device (/dev/null stands
  * in: only its dev_t is used) and a dmabuf format set, so that params reach
  * every check. pixman cannot import dmabufs, which is the "import fails" path.
@@ -28,6 +28,7 @@
 #include <mosaic/wayland.h>
 
 #include "glue.h"
+#include "glue_compositor.h"
 
 #define TEST_SOCKET "mosaic-glue-test"
 
@@ -65,66 +66,20 @@ void test_server_log_clear(void)
 	}
 }
 
-struct surface {
-	struct wl_resource *buffer;
-	pixman_region32_t damage;
-	struct mosaic_surface_texture *texture;
-	struct wl_listener buffer_destroy;
-};
-
-static void buffer_destroyed(struct wl_listener *listener, void *data)
+static struct mosaic_surface_texture *create_texture(void *data)
 {
-	struct surface *s = wl_container_of(listener, s, buffer_destroy);
-	wl_list_remove(&listener->link);
-	wl_list_init(&listener->link);
-	s->buffer = NULL;
+	return mosaic_surface_texture_create(renderer);
 }
 
-static void surface_destroy(struct wl_client *client, struct wl_resource *resource)
+static void commit(struct mosaic_surface_texture *texture, struct wl_resource *buffer,
+	pixman_region32_t *damage, void *data)
 {
-	wl_resource_destroy(resource);
-}
-
-static void surface_attach(struct wl_client *client, struct wl_resource *resource,
-	struct wl_resource *buffer, int32_t x, int32_t y)
-{
-	struct surface *s = wl_resource_get_user_data(resource);
-	wl_list_remove(&s->buffer_destroy.link);
-	wl_list_init(&s->buffer_destroy.link);
-	s->buffer = buffer;
-	if (buffer != NULL) {
-		wl_resource_add_destroy_listener(buffer, &s->buffer_destroy);
-	}
-}
-
-static void surface_damage(struct wl_client *client, struct wl_resource *resource,
-	int32_t x, int32_t y, int32_t w, int32_t h)
-{
-	struct surface *s = wl_resource_get_user_data(resource);
-	if (w > 0 && h > 0) {
-		pixman_region32_union_rect(&s->damage, &s->damage, x, y, (unsigned)w, (unsigned)h);
-	}
-}
-
-static void surface_frame(struct wl_client *client, struct wl_resource *resource, uint32_t id)
-{
-}
-
-static void surface_region(struct wl_client *client, struct wl_resource *resource,
-	struct wl_resource *region)
-{
-}
-
-static void surface_commit(struct wl_client *client, struct wl_resource *resource)
-{
-	struct surface *s = wl_resource_get_user_data(resource);
-	if (s->buffer != NULL &&
-			mosaic_surface_texture_commit(s->texture, s->buffer, &s->damage)) {
+	if (buffer != NULL && mosaic_surface_texture_commit(texture, buffer, damage)) {
 		// Report the first two texels so that clients can see what the
 		// texture holds after a damage-limited update.
 		uint32_t texels[2] = {0};
-		struct mosaic_texture *texture = mosaic_surface_texture_get_texture(s->texture);
-		if (mosaic_texture_read_pixels(texture, &(struct mosaic_read_pixels_options){
+		struct mosaic_texture *t = mosaic_surface_texture_get_texture(texture);
+		if (mosaic_texture_read_pixels(t, &(struct mosaic_read_pixels_options){
 				.fourcc = DRM_FORMAT_ARGB8888,
 				.stride = sizeof(texels),
 				.data = texels,
@@ -134,66 +89,12 @@ static void surface_commit(struct wl_client *client, struct wl_resource *resourc
 			fflush(log_file);
 		}
 	}
-	pixman_region32_clear(&s->damage);
 }
 
-static void surface_transform(struct wl_client *client, struct wl_resource *resource,
-	int32_t value)
-{
-}
-
-static const struct wl_surface_interface surface_impl = {
-	.destroy = surface_destroy,
-	.attach = surface_attach,
-	.damage = surface_damage,
-	.frame = surface_frame,
-	.set_opaque_region = surface_region,
-	.set_input_region = surface_region,
-	.commit = surface_commit,
-	.set_buffer_transform = surface_transform,
-	.set_buffer_scale = surface_transform,
-	.damage_buffer = surface_damage,
+static const struct glue_compositor compositor = {
+	.create_texture = create_texture,
+	.commit = commit,
 };
-
-static void surface_free(struct wl_resource *resource)
-{
-	struct surface *s = wl_resource_get_user_data(resource);
-	wl_list_remove(&s->buffer_destroy.link);
-	pixman_region32_fini(&s->damage);
-	mosaic_surface_texture_destroy(s->texture);
-	free(s);
-}
-
-static void compositor_create_surface(struct wl_client *client, struct wl_resource *resource,
-	uint32_t id)
-{
-	struct surface *s = calloc(1, sizeof(*s));
-	struct wl_resource *sr = wl_resource_create(client, &wl_surface_interface, 4, id);
-	s->texture = mosaic_surface_texture_create(renderer);
-	pixman_region32_init(&s->damage);
-	s->buffer_destroy.notify = buffer_destroyed;
-	wl_list_init(&s->buffer_destroy.link);
-	wl_resource_set_implementation(sr, &surface_impl, s, surface_free);
-}
-
-static void compositor_create_region(struct wl_client *client, struct wl_resource *resource,
-	uint32_t id)
-{
-	wl_client_post_no_memory(client);
-}
-
-static const struct wl_compositor_interface compositor_impl = {
-	.create_surface = compositor_create_surface,
-	.create_region = compositor_create_region,
-};
-
-static void compositor_bind(struct wl_client *client, void *data, uint32_t version,
-	uint32_t id)
-{
-	struct wl_resource *r = wl_resource_create(client, &wl_compositor_interface,
-		(int)version, id);
-	wl_resource_set_implementation(r, &compositor_impl, NULL, NULL);
-}
 
 /* mosaic's wl_shm, or libwayland's with GLUE_LIBWAYLAND_SHM=1 (the older path). */
 static bool shm_global_create(struct wl_display *display)
@@ -243,13 +144,7 @@ static int serve(void)
 		return 1;
 	}
 	// What a GPU renderer would announce (see the top of this file).
-	renderer->drm_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	// Exactly these two pairs (pixman itself lists every format, linear).
-	mosaic_format_set_finish(&renderer->dmabuf_texture_formats);
-	mosaic_format_set_add(&renderer->dmabuf_texture_formats, DRM_FORMAT_XRGB8888,
-		DRM_FORMAT_MOD_LINEAR);
-	mosaic_format_set_add(&renderer->dmabuf_texture_formats, DRM_FORMAT_ARGB8888,
-		DRM_FORMAT_MOD_LINEAR);
+	glue_renderer_announce_dmabuf(renderer);
 #endif
 
 	struct wl_display *display = wl_display_create();
@@ -259,8 +154,7 @@ static int serve(void)
 	if (wl_display_add_socket(display, TEST_SOCKET) != 0 ||
 			!shm_global_create(display) ||
 			mosaic_linux_dmabuf_v1_create(display, renderer) == NULL ||
-			wl_global_create(display, &wl_compositor_interface, 4, NULL,
-				compositor_bind) == NULL) {
+			glue_compositor_create(display, &compositor) == NULL) {
 		return 1;
 	}
 	wl_display_run(display);

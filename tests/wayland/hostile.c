@@ -41,8 +41,8 @@
 #include <cmocka.h>
 #include <wayland-client.h>
 
-#include "xdg-shell-client-protocol.h"
 #include "headless.h"
+#include "xdg_client.h"
 
 #define NESTED_SOCKET "mosaic-hostile"
 /* Seconds a hostile request may take to be handled, and a frame to come. */
@@ -55,15 +55,6 @@
 /* The bound of the phase running. */
 static double bound_s = HANDLED_S;
 
-struct client {
-	struct wl_display *display;
-	struct wl_registry *registry;
-	struct wl_compositor *compositor;
-	struct wl_subcompositor *subcompositor;
-	struct wl_shm *shm;
-	struct xdg_wm_base *wm_base;
-};
-
 struct window {
 	struct wl_surface *surface;
 	struct xdg_surface *xdg_surface;
@@ -73,51 +64,6 @@ struct window {
 	uint32_t serial;
 	int n_configures;
 };
-
-static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
-	const char *interface, uint32_t version)
-{
-	struct client *c = data;
-	if (strcmp(interface, "wl_compositor") == 0) {
-		c->compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
-	} else if (strcmp(interface, "wl_subcompositor") == 0) {
-		c->subcompositor = wl_registry_bind(registry, name, &wl_subcompositor_interface, 1);
-	} else if (strcmp(interface, "wl_shm") == 0) {
-		c->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
-	} else if (strcmp(interface, "xdg_wm_base") == 0) {
-		c->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 3);
-	}
-}
-
-static void registry_remove(void *data, struct wl_registry *registry, uint32_t name)
-{
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = registry_global,
-	.global_remove = registry_remove,
-};
-
-static void client_connect(struct client *c)
-{
-	*c = (struct client){0};
-	c->display = wl_display_connect(NESTED_SOCKET);
-	assert_non_null(c->display);
-	c->registry = wl_display_get_registry(c->display);
-	wl_registry_add_listener(c->registry, &registry_listener, c);
-	assert_true(wl_display_roundtrip(c->display) >= 0);
-	assert_non_null(c->compositor);
-	assert_non_null(c->subcompositor);
-	assert_non_null(c->shm);
-	assert_non_null(c->wm_base);
-}
-
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /*
  * Flushes everything queued, waiting for the socket when it is full (the
@@ -301,7 +247,7 @@ static int reset_bound(void **state)
 
 static int setup_good(void **state)
 {
-	client_connect(&good);
+	client_connect(&good, NESTED_SOCKET);
 	window_init(&good, &good_win);
 	return window_show(&good, &good_win, 32) ? 0 : -1;
 }
@@ -309,7 +255,7 @@ static int setup_good(void **state)
 static void flood_damage_and_regions(void **state)
 {
 	struct client c;
-	client_connect(&c);
+	client_connect(&c, NESTED_SOCKET);
 	struct window win;
 	window_init(&c, &win);
 	assert_true(window_show(&c, &win, 64));
@@ -360,7 +306,7 @@ static void flood_damage_and_regions(void **state)
 static void huge_shm_buffer(void **state)
 {
 	struct client c;
-	client_connect(&c);
+	client_connect(&c, NESTED_SOCKET);
 	struct window win;
 	window_init(&c, &win);
 	wl_surface_commit(win.surface);
@@ -391,7 +337,7 @@ static void huge_shm_buffer(void **state)
 static void destroy_buffers_in_use(void **state)
 {
 	struct client c;
-	client_connect(&c);
+	client_connect(&c, NESTED_SOCKET);
 	struct window win;
 	window_init(&c, &win);
 	assert_true(window_show(&c, &win, 48));
@@ -428,7 +374,7 @@ static void ack_configure_out_of_order(void **state)
 {
 	// A serial that was never sent.
 	struct client c;
-	client_connect(&c);
+	client_connect(&c, NESTED_SOCKET);
 	struct window win;
 	window_init(&c, &win);
 	wl_surface_commit(win.surface);
@@ -441,7 +387,7 @@ static void ack_configure_out_of_order(void **state)
 
 	// Two configures (the window unmapped and mapped again); the newer
 	// acked, then the older one.
-	client_connect(&c);
+	client_connect(&c, NESTED_SOCKET);
 	window_init(&c, &win);
 	assert_true(window_show(&c, &win, 40));
 	uint32_t older = win.serial;
@@ -464,7 +410,7 @@ static void two_roles(void **state)
 {
 	// A toplevel made a subsurface of another window.
 	struct client c;
-	client_connect(&c);
+	client_connect(&c, NESTED_SOCKET);
 	struct window a, b;
 	window_init(&c, &a);
 	window_init(&c, &b);
@@ -475,7 +421,7 @@ static void two_roles(void **state)
 	good_client_gets_a_frame();
 
 	// A subsurface given an xdg_surface.
-	client_connect(&c);
+	client_connect(&c, NESTED_SOCKET);
 	window_init(&c, &a);
 	struct wl_surface *child = wl_compositor_create_surface(c.compositor);
 	wl_subcompositor_get_subsurface(c.subcompositor, child, a.surface);

@@ -29,19 +29,10 @@
 #include <cmocka.h>
 #include <wayland-client.h>
 
-#include "xdg-shell-client-protocol.h"
 #include "headless.h"
+#include "xdg_client.h"
 
 #define NESTED_SOCKET "mosaic-xdg-misuse"
-
-struct client {
-	struct wl_display *display;
-	struct wl_registry *registry;
-	struct wl_compositor *compositor;
-	struct wl_subcompositor *subcompositor;
-	struct wl_shm *shm;
-	struct xdg_wm_base *wm_base;
-};
 
 /* A window of a test client: a toplevel or a popup. */
 struct window {
@@ -56,55 +47,10 @@ struct window {
 	int32_t popup_x, popup_y, popup_w, popup_h;
 };
 
-static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
-	const char *interface, uint32_t version)
-{
-	struct client *c = data;
-	if (strcmp(interface, "wl_compositor") == 0) {
-		c->compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
-	} else if (strcmp(interface, "wl_subcompositor") == 0) {
-		c->subcompositor = wl_registry_bind(registry, name, &wl_subcompositor_interface, 1);
-	} else if (strcmp(interface, "wl_shm") == 0) {
-		c->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
-	} else if (strcmp(interface, "xdg_wm_base") == 0) {
-		c->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 3);
-	}
-}
-
-static void registry_remove(void *data, struct wl_registry *registry, uint32_t name)
-{
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = registry_global,
-	.global_remove = registry_remove,
-};
-
-static void client_connect(struct client *c)
-{
-	*c = (struct client){0};
-	c->display = wl_display_connect(NESTED_SOCKET);
-	assert_non_null(c->display);
-	c->registry = wl_display_get_registry(c->display);
-	wl_registry_add_listener(c->registry, &registry_listener, c);
-	assert_true(wl_display_roundtrip(c->display) >= 0);
-	assert_non_null(c->compositor);
-	assert_non_null(c->subcompositor);
-	assert_non_null(c->shm);
-	assert_non_null(c->wm_base);
-}
-
 /* The proxies go with the display. */
 static void client_disconnect(struct client *c)
 {
 	wl_display_disconnect(c->display);
-}
-
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 /* Dispatches events until *flag is set, at most 10 s. */
@@ -226,7 +172,7 @@ static const struct wl_callback_listener frame_listener = {
 static void another_client_gets_a_frame(void)
 {
 	struct client c;
-	client_connect(&c);
+	client_connect(&c, NESTED_SOCKET);
 	struct window win;
 	window_init(&c, &win);
 	win.toplevel = xdg_surface_get_toplevel(win.xdg_surface);
@@ -267,7 +213,7 @@ static void expect_invalid_popup_parent(struct client *c, struct window *wins, i
 static void popup_parent_cycles(void **state)
 {
 	struct client c;
-	client_connect(&c);
+	client_connect(&c, NESTED_SOCKET);
 	struct xdg_positioner *positioner = small_positioner(&c);
 	struct window self;
 	window_init(&c, &self);
@@ -275,7 +221,7 @@ static void popup_parent_cycles(void **state)
 	expect_invalid_popup_parent(&c, &self, 1);
 	client_disconnect(&c);
 
-	client_connect(&c);
+	client_connect(&c, NESTED_SOCKET);
 	positioner = small_positioner(&c);
 	struct window pair[2];
 	window_init(&c, &pair[0]);
@@ -332,7 +278,7 @@ static void subsurface_at(struct client *c, struct window *parent, int32_t x, in
 static void extreme_coordinates(void **state)
 {
 	struct client c;
-	client_connect(&c);
+	client_connect(&c, NESTED_SOCKET);
 	struct window top;
 	window_init(&c, &top);
 	top.toplevel = xdg_surface_get_toplevel(top.xdg_surface);
@@ -420,7 +366,7 @@ static struct wl_surface *subsurface_chain(struct client *c, struct wl_surface *
 static void subsurface_depth_limit(void **state)
 {
 	struct client c;
-	client_connect(&c);
+	client_connect(&c, NESTED_SOCKET);
 	struct window top;
 	window_init(&c, &top);
 	top.toplevel = xdg_surface_get_toplevel(top.xdg_surface);
@@ -436,7 +382,7 @@ static void subsurface_depth_limit(void **state)
 	client_disconnect(&c);
 
 	// A tree 20 deep joins a window's chain 20 deep: 41 levels.
-	client_connect(&c);
+	client_connect(&c, NESTED_SOCKET);
 	window_init(&c, &top);
 	top.toplevel = xdg_surface_get_toplevel(top.xdg_surface);
 	assert_true(window_show(&c, &top, 50));
