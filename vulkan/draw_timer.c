@@ -192,7 +192,9 @@ size_t vk_draw_timer_get(struct vk_timer *t, int64_t *out_ns, size_t cap,
 	}
 	*kind = t->estimate ? MOSAIC_DRAW_TIMES_GPU_ESTIMATE : MOSAIC_DRAW_TIMES_GPU;
 	size_t n = t->n_draws < cap ? t->n_draws : cap;
-	memcpy(out_ns, t->draw_ns, n * sizeof(*out_ns));
+	if (n > 0) {
+		memcpy(out_ns, t->draw_ns, n * sizeof(*out_ns));
+	}
 	return t->n_draws;
 }
 
@@ -205,7 +207,10 @@ size_t vk_draw_timer_get_tiles(struct vk_timer *t, int64_t *out_ns, size_t cap,
 	*grid = t->tiles;
 	size_t total = (size_t)t->tiles.columns * (size_t)t->tiles.rows;
 	size_t n = total < cap ? total : cap;
-	memcpy(out_ns, t->tile_ns, n * sizeof(*out_ns));
+	// out_ns may be NULL with cap 0 (asking for the count).
+	if (n > 0) {
+		memcpy(out_ns, t->tile_ns, n * sizeof(*out_ns));
+	}
 	return total;
 }
 

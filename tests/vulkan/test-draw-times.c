@@ -263,8 +263,10 @@ static void test_tile_times(void **state)
 		assert_true(busy > 2 * idle);
 	}
 
-	// Fewer slots than tiles: the count is still the grid's.
+	// Fewer slots than tiles (or none, to ask for the count): the count is the grid's.
 	assert_int_equal(mosaic_render_timer_get_tile_times(timer, tiles, 1, NULL), n);
+	assert_int_equal(mosaic_render_timer_get_tile_times(timer, NULL, 0, NULL), n);
+	assert_int_equal(mosaic_render_timer_get_draw_times(timer, NULL, 0, NULL), LAYERS);
 	mosaic_render_timer_destroy(timer);
 	mosaic_texture_destroy(texture);
 	test_image_finish(&target);
